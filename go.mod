@@ -1,0 +1,3 @@
+module github.com/gcwatch/gcwatch
+
+go 1.26.8

@@ -1,0 +1,367 @@
+// Package model holds the distilled data types that flow through gcwatch's
+// pipeline: ingest (internal/trace) produces a Run, analysis
+// (internal/analyze) and advice (internal/advice) read it, and reports
+// (internal/report) render what they return.
+//
+// A Run is what one process did during the observed window. It is small:
+// it grows with the number of GC cycles, stop-the-world pauses and requests,
+// never with the number of trace events. Raw events are never kept.
+//
+// Conventions: times are Time values, nanoseconds on the run's own clock
+// (the trace clock for execution traces, time since process start for
+// gctrace logs); durations are time.Duration; sizes are bytes as int64, with
+// Unknown (-1) where an input did not carry the value.
+//
+// This package imports nothing of gcwatch's own.
+package model
+
+import "time"
+
+// Time is a point on a run's clock, in nanoseconds. For execution traces it
+// is the trace clock; for gctrace logs it is the time since runtime init (the
+// "@Ts" field).
+type Time int64
+
+// Sub returns t-u as a duration.
+func (t Time) Sub(u Time) time.Duration { return time.Duration(t - u) }
+
+// Add returns t+d.
+func (t Time) Add(d time.Duration) Time { return t + Time(d) }
+
+// Unknown marks a size or count that the input did not carry.
+const Unknown = -1
+
+// InputKind says what a file was recognised as.
+type InputKind string
+
+const (
+	KindTrace      InputKind = "trace"       // runtime/trace execution trace
+	KindGCTrace    InputKind = "gctrace"     // GODEBUG=gctrace=1 log
+	KindProfile    InputKind = "profile"     // pprof heap/allocs profile
+	KindLatencyLog InputKind = "latency-log" // external request log
+)
+
+// Input is one file that contributed to a run.
+type Input struct {
+	Path string    `json:"path"`
+	Kind InputKind `json:"kind"`
+	// Bytes is the size of the input as read (after decompression).
+	Bytes int64 `json:"bytes"`
+	// Format is the input's own format version, e.g. "go 1.23 trace" or
+	// "gctrace go1.18+".
+	Format string `json:"format,omitempty"`
+	// Process is the index of the process inside the input when one input
+	// held several (a gctrace log with restarting gc counters), else 0.
+	Process int `json:"process,omitempty"`
+}
+
+// Fidelity records which facts the inputs carried, so that analyses and
+// reports can say what they could not know.
+type Fidelity struct {
+	Trace      bool `json:"trace"`      // an execution trace contributed
+	GCTrace    bool `json:"gctrace"`    // a gctrace log contributed
+	Goroutines bool `json:"goroutines"` // per-goroutine scheduling is known (traces)
+	LiveHeap   bool `json:"live_heap"`  // marked (live) heap per cycle is known (gctrace)
+	CPUSplit   bool `json:"cpu_split"`  // assist/background/idle CPU per cycle is known
+	Requests   bool `json:"requests"`   // request spans are known
+	WallClock  bool `json:"wall_clock"` // the run's clock can be mapped to wall-clock time
+}
+
+// Run is what one process did during the observed window.
+type Run struct {
+	Inputs    []Input `json:"inputs"`
+	GoVersion string  `json:"go_version,omitempty"` // e.g. "go1.23" when known
+	// GOMAXPROCS is the value in force at the start of the window (0 when
+	// unknown); ProcsChanges lists every change, the first at Start.
+	GOMAXPROCS   int           `json:"gomaxprocs"`
+	ProcsChanges []ProcsChange `json:"procs_changes,omitempty"`
+	// GOGC and MemoryLimit are the settings in force when an input showed
+	// them; nil when unknown. GOGC < 0 means off; MemoryLimit < 0 means none.
+	GOGC        *int   `json:"gogc,omitempty"`
+	MemoryLimit *int64 `json:"memory_limit_bytes,omitempty"`
+
+	// Start and End bound the observed window on the run's clock.
+	Start Time `json:"start_ns"`
+	End   Time `json:"end_ns"`
+	// WallStart is the wall-clock time of Start when an input carried one
+	// (Go 1.25+ trace clock snapshots, timestamped log lines).
+	WallStart *time.Time `json:"wall_start,omitempty"`
+
+	Fidelity Fidelity `json:"fidelity"`
+
+	// Cycles in order of their start. A cycle partly outside the window
+	// (begun before the trace started, or unfinished at its end) is kept
+	// with Partial set.
+	Cycles []Cycle `json:"cycles"`
+	// Pauses holds every stop-the-world pause, GC and non-GC, in order.
+	Pauses []Pause `json:"pauses"`
+	// Heap is the heap-in-use and heap goal over time, down-sampled by
+	// ingest to a bounded resolution.
+	Heap []HeapSample `json:"heap,omitempty"`
+	// Requests are tasks (and, when asked, regions or inferred spans).
+	Requests []Request `json:"requests,omitempty"`
+	// Regions are every user region seen (trace.WithRegion, StartRegion).
+	Regions []Region `json:"regions,omitempty"`
+
+	// GCCPU is the trace-measured GC CPU over the window, by source.
+	// Zero-valued when no trace contributed.
+	GCCPU GCCPU `json:"gc_cpu"`
+
+	// MMU is the minimum mutator utilisation computed while streaming the
+	// input (nil when it could not be computed).
+	MMU *MMU `json:"mmu,omitempty"`
+
+	// Stats counts what ingest saw and skipped.
+	Stats IngestStats `json:"stats"`
+	// Warnings are things the user should know: damage, skipped lines,
+	// facts that could not be determined. Each names where (file, offset or
+	// line) when it concerns a place in an input.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Duration is the length of the observed window.
+func (r *Run) Duration() time.Duration { return r.End.Sub(r.Start) }
+
+// ProcsChange is a change of GOMAXPROCS.
+type ProcsChange struct {
+	At    Time `json:"at_ns"`
+	Procs int  `json:"procs"`
+}
+
+// IngestStats counts what ingest read.
+type IngestStats struct {
+	Bytes        int64 `json:"bytes"`
+	Events       int64 `json:"events"`
+	Generations  int   `json:"generations,omitempty"`
+	LostBytes    int64 `json:"lost_bytes,omitempty"` // bytes of damaged or truncated input not analysed
+	Lines        int64 `json:"lines,omitempty"`
+	GCLines      int64 `json:"gc_lines,omitempty"`
+	SkippedLines int64 `json:"skipped_lines,omitempty"` // other runtime debug lines (scvg, scav, pacer, SCHED)
+	OtherLines   int64 `json:"other_lines,omitempty"`   // application output
+	BadLines     int64 `json:"bad_lines,omitempty"`     // gc lines cut short or garbled
+}
+
+// Cycle is one GC cycle.
+type Cycle struct {
+	// N is the runtime's GC number (gctrace "gc N"; trace GC sequence).
+	N int `json:"n"`
+	// Start is when the cycle began (sweep termination started); End is when
+	// mark termination finished.
+	Start Time `json:"start_ns"`
+	End   Time `json:"end_ns"`
+	// Partial is set when the cycle is cut by the edge of the window.
+	Partial bool `json:"partial,omitempty"`
+	Forced  bool `json:"forced"`
+
+	// SweepTermination and MarkTermination are the cycle's two
+	// stop-the-world phases (wall-clock durations). Mark is the concurrent
+	// mark phase between them.
+	SweepTermination time.Duration `json:"sweep_termination_ns"`
+	Mark             time.Duration `json:"mark_ns"`
+	MarkTermination  time.Duration `json:"mark_termination_ns"`
+	// SweepTerminationAt and MarkTerminationAt are the start times of the
+	// two stop-the-world phases.
+	SweepTerminationAt Time `json:"sweep_termination_at_ns"`
+	MarkTerminationAt  Time `json:"mark_termination_at_ns"`
+
+	// CPU time spent by the GC in this cycle, by kind. From gctrace's cpu
+	// fields, or measured from a trace (STW CPU = procs × wall).
+	CPU CycleCPU `json:"cpu"`
+
+	// Heap sizes in bytes; Unknown (-1) when not known. HeapStart is the
+	// heap in use when the cycle began, HeapEnd when marking finished,
+	// HeapLive the marked (live) heap, HeapGoal the goal for this cycle.
+	// Stacks and Globals are the scannable roots (Go 1.18+ gctrace).
+	HeapStart int64 `json:"heap_start_bytes"`
+	HeapEnd   int64 `json:"heap_end_bytes"`
+	HeapLive  int64 `json:"heap_live_bytes"`
+	HeapGoal  int64 `json:"heap_goal_bytes"`
+	Stacks    int64 `json:"stacks_bytes"`
+	Globals   int64 `json:"globals_bytes"`
+	// Procs is GOMAXPROCS during the cycle.
+	Procs int `json:"procs"`
+	// CumulativeCPUPercent is gctrace's "P%" (GC CPU since program start,
+	// truncated); -1 when unknown.
+	CumulativeCPUPercent int `json:"cumulative_cpu_percent"`
+	// From says which inputs described this cycle.
+	From CycleSource `json:"from"`
+}
+
+// CycleSource says which inputs described a cycle.
+type CycleSource string
+
+const (
+	FromTrace   CycleSource = "trace"
+	FromGCTrace CycleSource = "gctrace"
+	FromBoth    CycleSource = "trace+gctrace"
+)
+
+// CycleCPU is GC CPU time in one cycle, by kind.
+type CycleCPU struct {
+	SweepTermination time.Duration `json:"sweep_termination_ns"`
+	Assist           time.Duration `json:"assist_ns"`
+	Background       time.Duration `json:"background_ns"` // dedicated + fractional workers
+	Dedicated        time.Duration `json:"dedicated_ns,omitempty"`
+	Fractional       time.Duration `json:"fractional_ns,omitempty"`
+	Idle             time.Duration `json:"idle_ns"`
+	MarkTermination  time.Duration `json:"mark_termination_ns"`
+	Sweep            time.Duration `json:"sweep_ns,omitempty"` // incremental sweep by mutators (traces only)
+}
+
+// GCCPU is the GC's CPU use over a whole window, measured from a trace.
+type GCCPU struct {
+	STW        time.Duration `json:"stw_ns"` // procs × wall for every GC STW
+	Assist     time.Duration `json:"assist_ns"`
+	Dedicated  time.Duration `json:"dedicated_ns"`
+	Fractional time.Duration `json:"fractional_ns"`
+	Idle       time.Duration `json:"idle_ns"`
+	Sweep      time.Duration `json:"sweep_ns"`
+	// Capacity is the CPU time available: the integral of GOMAXPROCS over
+	// the window.
+	Capacity time.Duration `json:"capacity_ns"`
+}
+
+// PauseKind classifies a stop-the-world pause.
+type PauseKind string
+
+const (
+	PauseSweepTermination PauseKind = "sweep-termination"
+	PauseMarkTermination  PauseKind = "mark-termination"
+	PauseNonGC            PauseKind = "non-gc"
+)
+
+// Pause is one stop-the-world pause.
+type Pause struct {
+	Start    Time          `json:"start_ns"`
+	Duration time.Duration `json:"duration_ns"`
+	Kind     PauseKind     `json:"kind"`
+	// Reason is the runtime's reason string ("GC mark termination",
+	// "read mem stats", "goroutine profile", ...).
+	Reason string `json:"reason"`
+	// Cycle is the index into Run.Cycles of the cycle a GC pause belongs
+	// to, or -1.
+	Cycle int `json:"cycle"`
+	// Goroutine is the goroutine that stopped the world (traces), or 0.
+	Goroutine uint64 `json:"goroutine,omitempty"`
+	// TimeToStop is how long it took, after the pause began, until the last
+	// running goroutine was stopped (traces only; -1 when unknown).
+	TimeToStop time.Duration `json:"time_to_stop_ns"`
+	// LastToStop is the goroutine that was last to stop, when known.
+	LastToStop uint64 `json:"last_to_stop,omitempty"`
+}
+
+// End is when the pause finished.
+func (p Pause) End() Time { return p.Start.Add(p.Duration) }
+
+// IsGC reports whether the pause belongs to a GC cycle.
+func (p Pause) IsGC() bool { return p.Kind != PauseNonGC }
+
+// HeapSample is the heap in use and the heap goal at a point in time.
+type HeapSample struct {
+	At   Time  `json:"at_ns"`
+	Live int64 `json:"heap_bytes"`      // /memory/classes/heap/objects:bytes (trace) or heap in use; -1 unknown
+	Goal int64 `json:"heap_goal_bytes"` // -1 unknown
+}
+
+// RequestKind says where a request span came from.
+type RequestKind string
+
+const (
+	RequestTask     RequestKind = "task"
+	RequestRegion   RequestKind = "region"
+	RequestLog      RequestKind = "log"
+	RequestInferred RequestKind = "inferred"
+)
+
+// Request is one request's span and where its goroutines spent the time.
+// The per-state durations are summed over the request's goroutines while
+// they worked for it, so they may add up to more than End-Start when the
+// request fanned out.
+type Request struct {
+	ID     uint64      `json:"id"`
+	Parent uint64      `json:"parent,omitempty"`
+	Type   string      `json:"type"`
+	Kind   RequestKind `json:"kind"`
+	Start  Time        `json:"start_ns"`
+	End    Time        `json:"end_ns"`
+	// Open is set when the request had not ended when the window ended (End
+	// is then the end of the window) or began before it.
+	Open bool `json:"open,omitempty"`
+	// Goroutines that ran for the request (capped at a few dozen; see
+	// GoroutinesTotal for the full count).
+	Goroutines      []uint64 `json:"goroutines,omitempty"`
+	GoroutinesTotal int      `json:"goroutines_total,omitempty"`
+
+	Running            time.Duration `json:"running_ns"`
+	Runnable           time.Duration `json:"runnable_ns"`
+	RunnableDuringMark time.Duration `json:"runnable_during_mark_ns"` // runnable while the GC was marking
+	Blocked            time.Duration `json:"blocked_ns"`
+	Syscall            time.Duration `json:"syscall_ns"`
+	Assist             time.Duration `json:"assist_ns"` // own mark assist, executing
+	Sweep              time.Duration `json:"sweep_ns"`  // incremental sweep done by its goroutines
+	// Accounted says whether the per-state durations above were measured
+	// (false for requests from logs).
+	Accounted bool `json:"accounted"`
+}
+
+// Duration is the request's latency.
+func (r Request) Duration() time.Duration { return r.End.Sub(r.Start) }
+
+// Region is one user region.
+type Region struct {
+	Task      uint64 `json:"task"`
+	Type      string `json:"type"`
+	Goroutine uint64 `json:"goroutine"`
+	Start     Time   `json:"start_ns"`
+	End       Time   `json:"end_ns"`
+	Open      bool   `json:"open,omitempty"`
+}
+
+// UtilSource is a consumer of mutator time in the MMU split.
+type UtilSource int
+
+const (
+	SourceSTW        UtilSource = iota // stop-the-world: every P
+	SourceAssist                       // mark assists, while executing
+	SourceBackground                   // dedicated and fractional mark workers
+	SourceSweep                        // incremental sweep by mutators
+	NumSources
+)
+
+var sourceNames = [NumSources]string{"stw", "assist", "background", "sweep"}
+
+func (s UtilSource) String() string {
+	if s >= 0 && s < NumSources {
+		return sourceNames[s]
+	}
+	return "unknown"
+}
+
+// MMU is the minimum mutator utilisation curve. The total curve counts STW,
+// assists and background workers (as go tool trace does by default); sweep
+// is reported only in the split.
+type MMU struct {
+	Points []MMUPoint `json:"points"`
+	// Synthesized is set when the curve was built from gctrace phases
+	// rather than measured from a trace.
+	Synthesized bool `json:"synthesized,omitempty"`
+}
+
+// MMUPoint is the MMU for one window size.
+type MMUPoint struct {
+	Window time.Duration `json:"window_ns"`
+	MMU    float64       `json:"mmu"`
+	// BySource is the MMU if only that source took mutator time.
+	BySource [NumSources]float64 `json:"by_source"`
+	// Worst are the worst disjoint windows of this size, worst first.
+	Worst []MMUWindow `json:"worst,omitempty"`
+}
+
+// MMUWindow is one window and what took its mutator time.
+type MMUWindow struct {
+	Start       Time    `json:"start_ns"`
+	Utilization float64 `json:"utilization"`
+	// Lost is the fraction of the window's CPU capacity taken by each
+	// source.
+	Lost [NumSources]float64 `json:"lost"`
+}
