@@ -88,6 +88,9 @@ type Run struct {
 	WallStart *time.Time `json:"wall_start,omitempty"`
 
 	Fidelity Fidelity `json:"fidelity"`
+	// Matching says how inputs of the same process were lined up (a trace
+	// with a gctrace log), or is empty when the run has one input.
+	Matching string `json:"matching,omitempty"`
 
 	// Cycles in order of their start. A cycle partly outside the window
 	// (begun before the trace started, or unfinished at its end) is kept

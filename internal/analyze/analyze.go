@@ -1,0 +1,350 @@
+package analyze
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// Options tune an analysis. The zero value is not useful; start from
+// DefaultOptions.
+type Options struct {
+	// WorstPauses is how many of the longest pauses the result lists.
+	WorstPauses int
+	// TaskType, when set, keeps only requests of that type.
+	TaskType string
+}
+
+// DefaultOptions returns the options gcwatch uses unless told otherwise.
+func DefaultOptions() Options {
+	return Options{WorstPauses: 10}
+}
+
+// Result is everything the reports show about one run.
+type Result struct {
+	Run         *model.Run
+	GC          GC
+	NonGCSTW    []STWByReason
+	Latency     Latency
+	Cycles      []CycleRow
+	WorstPauses []PauseRow
+	// LiveHeap is the live heap and goal after each cycle.
+	LiveHeap []HeapPoint
+	MMU      *model.MMU
+	Warnings []string
+}
+
+// GC summarises the collector's cost over the window.
+type GC struct {
+	Cycles        int
+	ForcedCycles  int
+	PartialCycles int
+	// STW is the distribution of GC stop-the-world pauses (sweep
+	// termination and mark termination, each one a pause).
+	STW Distribution
+	// CPUFraction is the GC's share of the available CPU (0..1); CPUSource
+	// says where it came from ("trace", "gctrace" or "" when unknown).
+	CPUFraction float64
+	CPUSource   string
+	CPU         CPUShares
+	// MarkAssistTotal is the executing time of mark assists (traces only;
+	// nil when unknown).
+	MarkAssistTotal *time.Duration
+	// PerSecond is the GC frequency over the window.
+	PerSecond float64
+	// AllocRate is the allocation rate in bytes per second derived from
+	// consecutive cycles' heap sizes; -1 when unknown.
+	AllocRate float64
+	// Window is the length of the observed window.
+	Window time.Duration
+}
+
+// CPUShares splits the GC CPU fraction by kind (fractions of capacity).
+type CPUShares struct {
+	STW        float64
+	Assist     float64
+	Background float64
+	Idle       float64 // not counted in CPUFraction: idle workers use Ps nobody wanted
+}
+
+// STWByReason groups non-GC stop-the-world pauses.
+type STWByReason struct {
+	Reason string
+	Distribution
+}
+
+// Latency summarises request latency.
+type Latency struct {
+	// Source is "task", "region", "log", "inferred" or "none".
+	Source   string
+	Requests int
+	// Open counts requests cut by the window, left out of the percentiles.
+	Open int
+	Distribution
+}
+
+// CycleRow is one cycle as the reports show it.
+type CycleRow struct {
+	N                int
+	Start            model.Time
+	Forced           bool
+	Partial          bool
+	SweepTermination time.Duration
+	Mark             time.Duration
+	MarkTermination  time.Duration
+	Assist           time.Duration
+	HeapStart        int64
+	HeapEnd          int64
+	HeapLive         int64
+	HeapGoal         int64
+	Stacks           int64
+	Globals          int64
+	From             model.CycleSource
+}
+
+// PauseRow is a pause with the cycle it belongs to.
+type PauseRow struct {
+	model.Pause
+	// CycleN is the runtime's GC number of the pause's cycle, or 0.
+	CycleN int
+}
+
+// HeapPoint is the heap after a cycle.
+type HeapPoint struct {
+	At   model.Time
+	Live int64
+	Goal int64
+}
+
+// Analyze computes the result for one run.
+func Analyze(run *model.Run, opts Options) *Result {
+	res := &Result{Run: run, Warnings: slices.Clone(run.Warnings)}
+	res.Cycles = cycleRows(run.Cycles)
+	res.GC = gcSummary(run)
+	res.NonGCSTW = nonGCSTW(run.Pauses)
+	res.WorstPauses = worstPauses(run, opts.WorstPauses)
+	res.LiveHeap = liveHeap(run.Cycles)
+	res.Latency = latency(run.Requests, opts.TaskType)
+	res.MMU = run.MMU
+	if res.MMU == nil && len(run.Cycles) > 0 {
+		res.MMU = synthesizeMMU(run)
+	}
+	if run.Duration() <= 0 {
+		res.Warnings = append(res.Warnings, "the observed window is empty: rates and fractions are not known")
+	} else if len(run.Cycles) < 3 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("only %d GC cycle(s) in %s: figures rest on little data", len(run.Cycles), run.Duration().Round(time.Millisecond)))
+	}
+	return res
+}
+
+func cycleRows(cycles []model.Cycle) []CycleRow {
+	rows := make([]CycleRow, len(cycles))
+	for i, c := range cycles {
+		rows[i] = CycleRow{
+			N: c.N, Start: c.Start, Forced: c.Forced, Partial: c.Partial,
+			SweepTermination: c.SweepTermination, Mark: c.Mark, MarkTermination: c.MarkTermination,
+			Assist:    c.CPU.Assist,
+			HeapStart: c.HeapStart, HeapEnd: c.HeapEnd, HeapLive: c.HeapLive, HeapGoal: c.HeapGoal,
+			Stacks: c.Stacks, Globals: c.Globals, From: c.From,
+		}
+	}
+	return rows
+}
+
+func gcSummary(run *model.Run) GC {
+	g := GC{Window: run.Duration(), AllocRate: -1}
+	for _, c := range run.Cycles {
+		g.Cycles++
+		if c.Forced {
+			g.ForcedCycles++
+		}
+		if c.Partial {
+			g.PartialCycles++
+		}
+	}
+	var stw []time.Duration
+	for _, p := range run.Pauses {
+		if p.IsGC() {
+			stw = append(stw, p.Duration)
+		}
+	}
+	g.STW = Distribute(stw)
+	if g.Window > 0 {
+		g.PerSecond = float64(g.Cycles-g.PartialCycles) / g.Window.Seconds()
+	}
+	g.CPUFraction, g.CPU, g.CPUSource = gcCPU(run)
+	if run.Fidelity.Trace {
+		a := run.GCCPU.Assist
+		g.MarkAssistTotal = &a
+	}
+	g.AllocRate = allocRate(run.Cycles)
+	return g
+}
+
+// gcCPU returns the GC CPU fraction. From a trace: STW (procs × wall) plus
+// assist plus dedicated and fractional worker time over the CPU capacity.
+// From gctrace alone: the sum of each cycle's cpu fields (idle excluded)
+// over GOMAXPROCS × wall, the same definition the runtime's P% uses.
+func gcCPU(run *model.Run) (float64, CPUShares, string) {
+	if run.Fidelity.Trace && run.GCCPU.Capacity > 0 {
+		c := run.GCCPU
+		capacity := float64(c.Capacity)
+		s := CPUShares{
+			STW:        float64(c.STW) / capacity,
+			Assist:     float64(c.Assist) / capacity,
+			Background: float64(c.Dedicated+c.Fractional) / capacity,
+			Idle:       float64(c.Idle) / capacity,
+		}
+		return s.STW + s.Assist + s.Background, s, "trace"
+	}
+	capacity := float64(Capacity(run))
+	if capacity <= 0 || len(run.Cycles) == 0 {
+		return 0, CPUShares{}, ""
+	}
+	var stw, assist, bg, idle time.Duration
+	for _, c := range run.Cycles {
+		stw += c.CPU.SweepTermination + c.CPU.MarkTermination
+		assist += c.CPU.Assist
+		bg += c.CPU.Background
+		idle += c.CPU.Idle
+	}
+	s := CPUShares{
+		STW:        float64(stw) / capacity,
+		Assist:     float64(assist) / capacity,
+		Background: float64(bg) / capacity,
+		Idle:       float64(idle) / capacity,
+	}
+	return s.STW + s.Assist + s.Background, s, "gctrace"
+}
+
+// Capacity is the CPU time the run's Ps offered over its window: the
+// integral of GOMAXPROCS.
+func Capacity(run *model.Run) time.Duration {
+	if run.Duration() <= 0 {
+		return 0
+	}
+	procs := run.GOMAXPROCS
+	at := run.Start
+	var total time.Duration
+	for _, ch := range run.ProcsChanges {
+		if ch.At <= at {
+			procs = ch.Procs
+			continue
+		}
+		end := min(ch.At, run.End)
+		total += time.Duration(procs) * end.Sub(at)
+		at, procs = end, ch.Procs
+		if at >= run.End {
+			break
+		}
+	}
+	if at < run.End {
+		total += time.Duration(procs) * run.End.Sub(at)
+	}
+	return total
+}
+
+// allocRate derives bytes allocated per second from consecutive complete
+// cycles. After cycle i the runtime resets its heap-in-use count to the
+// marked heap (HeapLive), and from then on the count only grows by
+// allocation until cycle i+1's mark termination (HeapEnd). So the bytes
+// allocated between the end of cycle i and the end of cycle i+1 are
+// HeapEnd[i+1] − HeapLive[i].
+func allocRate(cycles []model.Cycle) float64 {
+	var bytes int64
+	var span time.Duration
+	for i := 0; i+1 < len(cycles); i++ {
+		a, b := cycles[i], cycles[i+1]
+		if a.Partial || b.Partial || a.HeapLive < 0 || b.HeapEnd < 0 || b.End <= a.End {
+			continue
+		}
+		if d := b.HeapEnd - a.HeapLive; d >= 0 {
+			bytes += d
+			span += b.End.Sub(a.End)
+		}
+	}
+	if span <= 0 {
+		return -1
+	}
+	return float64(bytes) / span.Seconds()
+}
+
+func nonGCSTW(pauses []model.Pause) []STWByReason {
+	by := map[string][]time.Duration{}
+	for _, p := range pauses {
+		if !p.IsGC() {
+			by[p.Reason] = append(by[p.Reason], p.Duration)
+		}
+	}
+	out := make([]STWByReason, 0, len(by))
+	for reason, ds := range by {
+		out = append(out, STWByReason{Reason: reason, Distribution: Distribute(ds)})
+	}
+	slices.SortFunc(out, func(a, b STWByReason) int {
+		return cmp.Or(cmp.Compare(b.Total, a.Total), cmp.Compare(a.Reason, b.Reason))
+	})
+	return out
+}
+
+func worstPauses(run *model.Run, n int) []PauseRow {
+	rows := make([]PauseRow, 0, len(run.Pauses))
+	for _, p := range run.Pauses {
+		r := PauseRow{Pause: p}
+		if p.Cycle >= 0 && p.Cycle < len(run.Cycles) {
+			r.CycleN = run.Cycles[p.Cycle].N
+		}
+		rows = append(rows, r)
+	}
+	slices.SortStableFunc(rows, func(a, b PauseRow) int {
+		return cmp.Or(cmp.Compare(b.Duration, a.Duration), cmp.Compare(a.Start, b.Start))
+	})
+	if n >= 0 && len(rows) > n {
+		rows = rows[:n]
+	}
+	return rows
+}
+
+func liveHeap(cycles []model.Cycle) []HeapPoint {
+	var out []HeapPoint
+	for _, c := range cycles {
+		if c.HeapLive < 0 && c.HeapGoal < 0 {
+			continue
+		}
+		out = append(out, HeapPoint{At: c.End, Live: c.HeapLive, Goal: c.HeapGoal})
+	}
+	return out
+}
+
+func latency(reqs []model.Request, taskType string) Latency {
+	l := Latency{Source: "none"}
+	ids := make(map[uint64]bool, len(reqs))
+	for _, r := range reqs {
+		ids[r.ID] = true
+	}
+	var ds []time.Duration
+	for _, r := range reqs {
+		if taskType != "" && r.Type != taskType {
+			continue
+		}
+		// By default only top-level tasks are requests: a child whose parent
+		// is in the run is part of its parent's latency. A parent begun
+		// before the trace started is not in the run; its children count.
+		if taskType == "" && r.Kind == model.RequestTask && r.Parent != 0 && ids[r.Parent] {
+			continue
+		}
+		if l.Source == "none" {
+			l.Source = string(r.Kind)
+		}
+		if r.Open {
+			l.Open++
+			continue
+		}
+		ds = append(ds, r.Duration())
+	}
+	l.Distribution = Distribute(ds)
+	l.Requests = l.Count
+	return l
+}

@@ -1,0 +1,9 @@
+// Package report is the last step of gcwatch's pipeline: it turns analysis
+// results into the versioned report document (schema "gcwatch/v1") and
+// renders that one document as text, JSON, Markdown or HTML. Every format
+// shows the same numbers because every renderer reads the same Document.
+//
+// It analyses nothing: each number here was computed by internal/analyze
+// (or internal/advice) and is only converted to report units — durations
+// in milliseconds, sizes in bytes, fractions 0..1.
+package report

@@ -1,0 +1,53 @@
+package report
+
+import (
+	"html/template"
+	"io"
+)
+
+// The HTML report is one self-contained file: no scripts, no network. Every
+// input-derived string goes through html/template's contextual escaping.
+var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
+	"ms": fmtMs, "bytes": fmtBytes, "pct": fmtPct, "rate": fmtRate, "window": fmtWindow,
+	"inputs": inputsLine, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
+}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>gcwatch report</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
+th{background:#f3f3f3}.num{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#666}
+</style></head><body>
+<h1>gcwatch report</h1>
+{{range .Processes}}<section>
+<h2>{{inputs .Source}}</h2><p class="dim">{{kinds .Source}}</p>
+{{with .Source.Matching}}<p class="dim">{{.}}</p>{{end}}
+<table>
+<tr><th>GC cycles</th><td>{{.GC.Cycles}} ({{.GC.ForcedCycles}} forced), {{printf "%.1f" .GC.PerSecond}} per second</td></tr>
+<tr><th>GC pauses (STW)</th><td>{{.GC.STWCount}}, total {{ms .GC.STWTotalMs}}, p50 {{ms .GC.STWP50Ms}}, p99 {{ms .GC.STWP99Ms}}, max {{ms .GC.STWMaxMs}}</td></tr>
+{{if .GC.CPUSource}}<tr><th>GC CPU</th><td>{{pct .GC.CPUFraction}} (STW {{pct .GC.CPU.STW}}, assist {{pct .GC.CPU.Assist}}, background {{pct .GC.CPU.Background}}; idle {{pct .GC.CPU.Idle}} not counted; from {{.GC.CPUSource}})</td></tr>{{end}}
+{{with .GC.MarkAssistMs}}<tr><th>Mark assists</th><td>{{ms .}}</td></tr>{{end}}
+{{with .GC.AllocRate}}<tr><th>Allocation rate</th><td>{{rate .}}</td></tr>{{end}}
+<tr><th>Non-GC STW</th><td>{{stw .NonGCSTW}}</td></tr>
+{{if ne .Latency.Source "none"}}<tr><th>Requests ({{.Latency.Source}})</th><td>{{.Latency.Requests}}, p50 {{ms .Latency.P50Ms}}, p90 {{ms .Latency.P90Ms}}, p99 {{ms .Latency.P99Ms}}, p99.9 {{ms .Latency.P999Ms}}, max {{ms .Latency.MaxMs}}</td></tr>{{end}}
+</table>
+{{if .GC.MMU}}<h3>Minimum mutator utilisation</h3>
+<table><tr><th>window</th><th>MMU</th><th>STW only</th><th>assist only</th><th>background only</th><th>sweep only</th></tr>
+{{range picks .GC.MMU}}<tr><td>{{window .WindowMs}}</td><td class="num">{{printf "%.3f" .MMU}}</td><td class="num">{{printf "%.3f" .BySource.STW}}</td><td class="num">{{printf "%.3f" .BySource.Assist}}</td><td class="num">{{printf "%.3f" .BySource.Background}}</td><td class="num">{{printf "%.3f" .BySource.Sweep}}</td></tr>
+{{end}}</table>{{end}}
+{{if .WorstPauses}}<h3>Worst pauses</h3>
+<table><tr><th>duration</th><th>at</th><th>cycle</th><th>phase / reason</th></tr>
+{{range .WorstPauses}}<tr><td class="num">{{ms .DurationMs}}</td><td class="num">{{ms .StartMs}}</td><td class="num">{{.Cycle}}</td><td>{{label .}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Cycles}}<h3>Cycles</h3>
+<table><tr><th>gc</th><th>at</th><th>sweep term.</th><th>mark</th><th>mark term.</th><th>assist</th><th>heap start → end → live</th><th>goal</th><th>forced</th></tr>
+{{range .Cycles}}<tr><td class="num">{{.N}}</td><td class="num">{{ms .StartMs}}</td><td class="num">{{ms .SweepTerminationMs}}</td><td class="num">{{ms .MarkMs}}</td><td class="num">{{ms .MarkTerminationMs}}</td><td class="num">{{ms .AssistMs}}</td><td>{{bytes .HeapStart}} → {{bytes .HeapEnd}} → {{bytes .HeapLive}}</td><td>{{bytes .HeapGoal}}</td><td>{{if .Forced}}yes{{end}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Warnings}}<h3>Warnings</h3><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
+</section>{{end}}
+{{if .Notes}}<h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+</body></html>
+`))
+
+func renderHTML(w io.Writer, doc *Document) error {
+	return htmlPage.Execute(w, doc)
+}

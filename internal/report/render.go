@@ -1,0 +1,174 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Format is an output format.
+type Format string
+
+const (
+	Text     Format = "text"
+	JSON     Format = "json"
+	Markdown Format = "markdown"
+	HTML     Format = "html"
+)
+
+// Formats lists the formats in the order help text shows them.
+var Formats = []Format{Text, JSON, Markdown, HTML}
+
+// ParseFormat reads a --format value.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if string(f) == strings.ToLower(s) {
+			return f, nil
+		}
+	}
+	if strings.EqualFold(s, "md") {
+		return Markdown, nil
+	}
+	return "", fmt.Errorf("unknown format %q (want text, json, markdown or html)", s)
+}
+
+// Options tune rendering. Only human formats use them; JSON never changes
+// with them.
+type Options struct {
+	// Color enables ANSI colour in the text format (set only for terminals).
+	Color bool
+}
+
+// Render writes doc in format f.
+func Render(w io.Writer, doc *Document, f Format, opts Options) error {
+	switch f {
+	case JSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	case Text:
+		return renderText(w, doc, opts)
+	case Markdown:
+		return renderMarkdown(w, doc)
+	case HTML:
+		return renderHTML(w, doc)
+	}
+	return fmt.Errorf("unknown format %q", f)
+}
+
+// Units for people.
+
+func fmtMs(v float64) string {
+	switch {
+	case v == 0:
+		return "0 ms"
+	case v < 0.01:
+		return fmt.Sprintf("%.1f µs", v*1000)
+	case v < 1:
+		return fmt.Sprintf("%.3f ms", v)
+	case v < 100:
+		return fmt.Sprintf("%.2f ms", v)
+	case v < 10000:
+		return fmt.Sprintf("%.0f ms", v)
+	default:
+		return fmt.Sprintf("%.2f s", v/1000)
+	}
+}
+
+func fmtBytes(b int64) string {
+	if b < 0 {
+		return "?"
+	}
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%d B", b)
+	}
+	v, i := float64(b), 0
+	units := []string{"KiB", "MiB", "GiB", "TiB"}
+	for v /= unit; v >= unit && i < len(units)-1; i++ {
+		v /= unit
+	}
+	return fmt.Sprintf("%.1f %s", v, units[i])
+}
+
+func fmtRate(v float64) string {
+	return fmtBytes(int64(v)) + "/s"
+}
+
+func fmtPct(f float64) string {
+	return fmt.Sprintf("%.1f%%", f*100)
+}
+
+func fmtWindow(windowMs float64) string {
+	switch {
+	case windowMs < 1:
+		return fmt.Sprintf("%gµs", windowMs*1000)
+	case windowMs < 1000:
+		return fmt.Sprintf("%gms", windowMs)
+	default:
+		return fmt.Sprintf("%gs", windowMs/1000)
+	}
+}
+
+// inputsLine names the inputs of a process in one line.
+func inputsLine(s Source) string {
+	var parts []string
+	for _, in := range s.Inputs {
+		p := in.Path
+		if in.Process > 0 {
+			p += fmt.Sprintf(" (process %d)", in.Process)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " + ")
+}
+
+// kindsLine says which kinds of input a process had.
+func kindsLine(s Source) string {
+	var parts []string
+	for _, in := range s.Inputs {
+		parts = append(parts, string(in.Kind))
+	}
+	desc := strings.Join(parts, " + ")
+	if s.GoVersion != "" {
+		desc += ", " + s.GoVersion
+	}
+	if s.GOMAXPROCS > 0 {
+		desc += fmt.Sprintf(", GOMAXPROCS %d", s.GOMAXPROCS)
+	}
+	desc += ", " + fmtMs(s.WindowMs) + " observed"
+	return desc
+}
+
+// mmuPicks selects a few MMU points to show people: about one per decade.
+func mmuPicks(points []MMU) []MMU {
+	var out []MMU
+	for _, p := range points {
+		w := p.WindowMs
+		for _, want := range []float64{0.1, 1, 10, 100, 1000} {
+			if w > want*0.999 && w < want*1.001 {
+				out = append(out, p)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return points
+	}
+	return out
+}
+
+// stwLine describes the non-GC pauses in a few words.
+func stwLine(s []STWByReason) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	n, total := 0, 0.0
+	var parts []string
+	for _, r := range s {
+		n += r.Count
+		total += r.TotalMs
+		parts = append(parts, fmt.Sprintf("%s %d", r.Reason, r.Count))
+	}
+	return fmt.Sprintf("%d pauses, %s total (%s)", n, fmtMs(total), strings.Join(parts, ", "))
+}

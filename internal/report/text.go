@@ -1,0 +1,130 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+const (
+	bold  = "\x1b[1m"
+	dim   = "\x1b[2m"
+	red   = "\x1b[31m"
+	reset = "\x1b[0m"
+)
+
+// renderText writes the terminal report: headline numbers first, then the
+// worst pauses with their cycle and phase.
+func renderText(w io.Writer, doc *Document, opts Options) error {
+	style := func(code, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return code + s + reset
+	}
+	var b strings.Builder
+	for i, p := range doc.Processes {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "%s\n", style(bold, inputsLine(p.Source)))
+		fmt.Fprintf(&b, "%s\n", style(dim, kindsLine(p.Source)))
+		if p.Source.Matching != "" {
+			fmt.Fprintf(&b, "%s\n", style(dim, p.Source.Matching))
+		}
+		b.WriteString("\n")
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		g := p.GC
+		fmt.Fprintf(tw, "  GC cycles\t%d", g.Cycles)
+		if g.ForcedCycles > 0 {
+			fmt.Fprintf(tw, " (%d forced)", g.ForcedCycles)
+		}
+		fmt.Fprintf(tw, ", %.1f per second\n", g.PerSecond)
+		fmt.Fprintf(tw, "  GC pauses (STW)\t%d, total %s, p50 %s, p99 %s, max %s\n",
+			g.STWCount, fmtMs(g.STWTotalMs), fmtMs(g.STWP50Ms), fmtMs(g.STWP99Ms), style(maxColor(g.STWMaxMs), fmtMs(g.STWMaxMs)))
+		if g.CPUSource != "" {
+			fmt.Fprintf(tw, "  GC CPU\t%s of GOMAXPROCS × wall (STW %s, assist %s, background %s; idle workers %s not counted) [%s]\n",
+				style(bold, fmtPct(g.CPUFraction)), fmtPct(g.CPU.STW), fmtPct(g.CPU.Assist), fmtPct(g.CPU.Background), fmtPct(g.CPU.Idle), g.CPUSource)
+		}
+		if g.MarkAssistMs != nil {
+			fmt.Fprintf(tw, "  Mark assists\t%s executing\n", fmtMs(*g.MarkAssistMs))
+		}
+		if g.AllocRate != nil {
+			fmt.Fprintf(tw, "  Allocation\t%s", fmtRate(*g.AllocRate))
+		} else {
+			fmt.Fprintf(tw, "  Allocation\tunknown")
+		}
+		if n := len(g.LiveHeap); n > 0 {
+			last := g.LiveHeap[n-1]
+			fmt.Fprintf(tw, ", live heap %s, goal %s (after the last cycle)", fmtBytes(last.Bytes), fmtBytes(last.Goal))
+		}
+		fmt.Fprintln(tw)
+		fmt.Fprintf(tw, "  Non-GC STW\t%s\n", stwLine(p.NonGCSTW))
+		l := p.Latency
+		if l.Source != "none" {
+			fmt.Fprintf(tw, "  Requests (%s)\t%d, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n",
+				l.Source, l.Requests, fmtMs(l.P50Ms), fmtMs(l.P90Ms), fmtMs(l.P99Ms), fmtMs(l.P999Ms), fmtMs(l.MaxMs))
+		} else {
+			fmt.Fprintf(tw, "  Requests\tnone in the inputs (add runtime/trace tasks to see request latency)\n")
+		}
+		if len(g.MMU) > 0 {
+			var parts []string
+			for _, m := range mmuPicks(g.MMU) {
+				parts = append(parts, fmt.Sprintf("%s %.2f", fmtWindow(m.WindowMs), m.MMU))
+			}
+			label := "  MMU"
+			if g.MMUSynthesized {
+				label += " (from gctrace, coarse)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\n", label, strings.Join(parts, "  "))
+		}
+		tw.Flush()
+
+		if len(p.WorstPauses) > 0 {
+			fmt.Fprintf(&b, "\n%s\n", style(bold, "Worst pauses"))
+			tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintf(tw, "  duration\tat\tcycle\ttime to stop\t  phase / reason\t\n")
+			for _, w := range p.WorstPauses {
+				cycle, tts := "-", "-"
+				if w.Cycle > 0 {
+					cycle = fmt.Sprintf("gc %d", w.Cycle)
+				}
+				if w.TimeToStopMs != nil {
+					tts = fmtMs(*w.TimeToStopMs)
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t  %s\t\n", fmtMs(w.DurationMs), fmtMs(w.StartMs), cycle, tts, pauseLabel(w))
+			}
+			tw.Flush()
+		}
+		if len(p.Warnings) > 0 {
+			fmt.Fprintf(&b, "\n%s\n", style(bold, "Warnings"))
+			for _, warn := range p.Warnings {
+				fmt.Fprintf(&b, "  - %s\n", warn)
+			}
+		}
+	}
+	if len(doc.Notes) > 0 {
+		fmt.Fprintf(&b, "\n%s\n", style(bold, "Notes"))
+		for _, n := range doc.Notes {
+			fmt.Fprintf(&b, "  - %s\n", n)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func maxColor(v float64) string {
+	if v >= 10 {
+		return red
+	}
+	return ""
+}
+
+// pauseLabel says what a pause was: the GC phase, or the non-GC reason.
+func pauseLabel(p Pause) string {
+	if p.Kind == "non-gc" {
+		return "non-GC: " + p.Reason
+	}
+	return p.Kind
+}
