@@ -2,7 +2,7 @@ package mmu
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/model"
@@ -62,19 +62,26 @@ func utilisations(procs int, busy [model.NumSources]float64) [numSeries]float64 
 	return u
 }
 
-// point is a change of utilisation: from t on, the series take the values u.
-type point struct {
-	t model.Time
-	u [numSeries]float64
-}
-
-// Builder accumulates a utilisation series and computes its MMU curve.
-// The zero value is not usable; call NewBuilder.
+// Builder accumulates a utilisation series as it streams and computes its
+// MMU curve. Memory is bounded by the number of change points inside the
+// largest window plus a little per window size, whatever the length of the
+// series. The zero value is not usable; call NewBuilder. A Builder is not
+// safe for concurrent use.
 type Builder struct {
-	windows []time.Duration
-	worst   int
-	points  []point
+	windows []window // ascending size
+	marks   ring
 	started bool
+	done    bool
+	result  *model.MMU
+	// first is the time of the first Set: no window starts before it.
+	first model.Time
+	// lastU is the utilisation from the newest mark on; it may still be
+	// replaced by a Set at the same time.
+	lastU [numSeries]float64
+	// rebasedAt is the time of the mark the integrals were last rebased to;
+	// rebaseEvery is how far the oldest mark moves on before the next one.
+	rebasedAt   model.Time
+	rebaseEvery time.Duration
 	// synthesized marks a series fed by Synthesize, so that Finish can say so.
 	synthesized bool
 }
@@ -85,27 +92,27 @@ func NewBuilder(opts Options) *Builder {
 	if ws == nil {
 		ws = DefaultWindows()
 	}
-	var clean []time.Duration
+	var sizes []time.Duration
 	for _, w := range ws {
 		if w > 0 {
-			clean = append(clean, w)
+			sizes = append(sizes, w)
 		}
 	}
-	sort.Slice(clean, func(i, j int) bool { return clean[i] < clean[j] })
-	uniq := clean[:0]
-	for i, w := range clean {
-		if i == 0 || w != clean[i-1] {
-			uniq = append(uniq, w)
-		}
-	}
+	slices.Sort(sizes)
+	sizes = slices.Compact(sizes)
 	worst := opts.Worst
 	if worst == 0 {
 		worst = 3
 	}
-	if worst < 0 {
-		worst = 0
+	worst = max(worst, 0)
+	b := &Builder{rebaseEvery: time.Second}
+	for _, w := range sizes {
+		b.windows = append(b.windows, newWindow(w, worst))
 	}
-	return &Builder{windows: uniq, worst: worst}
+	if n := len(sizes); n > 0 {
+		b.rebaseEvery = max(b.rebaseEvery, 4*sizes[n-1])
+	}
+	return b
 }
 
 // Set declares that from time t on there are procs Ps and busy[s] of them
@@ -114,39 +121,55 @@ func NewBuilder(opts Options) *Builder {
 // use (from gctrace phases). Calls come in non-decreasing t; a call with the
 // same t replaces the previous state at t, and a call with an earlier t is
 // treated as one at the latest t seen. The first call starts the series.
-// procs below 1 counts as 1; negative or NaN busy counts as 0.
+// procs below 1 counts as 1; negative or NaN busy counts as 0. Set does not
+// allocate except to grow the buffer of recent change points.
 func (b *Builder) Set(t model.Time, procs int, busy [model.NumSources]float64) {
+	if b.done {
+		return
+	}
 	u := utilisations(procs, busy)
 	if !b.started {
 		b.started = true
-		b.points = append(b.points, point{t: t, u: u})
+		b.first, b.rebasedAt = t, t
+		b.marks.push(mark{t: t})
+		b.lastU = u
 		return
 	}
-	last := &b.points[len(b.points)-1]
-	if t <= last.t {
-		last.u = u
+	if t <= b.marks.at(b.marks.tail-1).t {
+		b.lastU = u
 		return
 	}
-	b.points = append(b.points, point{t: t, u: u})
+	if u == b.lastU {
+		return // not a change point: the windowed means stay linear across t
+	}
+	b.advance(t)
+	b.lastU = u
 }
 
 // Finish ends the series at end and returns the curve, with points only for
 // windows no longer than the series. An end before the last Set counts as
-// the last Set's time. Finish returns nil when Set was never called.
+// the last Set's time. Finish returns nil when Set was never called. The
+// Builder is spent afterwards: later Sets are ignored and later Finishes
+// return the same curve.
 func (b *Builder) Finish(end model.Time) *model.MMU {
+	if b.done {
+		return b.result
+	}
+	b.done = true
 	if !b.started {
 		return nil
 	}
-	pts := b.points
-	if last := pts[len(pts)-1].t; end < last {
-		end = last
+	if end > b.marks.at(b.marks.tail-1).t {
+		b.advance(end)
 	}
 	out := &model.MMU{Synthesized: b.synthesized}
-	for _, w := range b.windows {
-		if pts[0].t.Add(w) > end {
-			continue
+	length := b.marks.at(b.marks.tail - 1).t.Sub(b.first)
+	for i := range b.windows {
+		if w := &b.windows[i]; w.size <= length {
+			out.Points = append(out.Points, w.result())
 		}
-		out.Points = append(out.Points, slowPoint(pts, end, w, b.worst))
 	}
+	b.result = out
+	b.marks = ring{} // the buffer can be large; let it go now
 	return out
 }
