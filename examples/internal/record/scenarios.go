@@ -1,0 +1,81 @@
+package main
+
+// scenario is one recording: a program run with an environment and flags.
+type scenario struct {
+	name    string
+	program string // directory under examples/
+	about   string // what the recording shows, kept in meta.json
+	env     env
+	args    []string // besides -trace
+	// gzip also keeps gctrace.log.gz, a gzip copy of the log; container
+	// also keeps gctrace.container.log, both output streams wrapped the way
+	// a container runtime's JSON log driver stores them.
+	gzip, container bool
+	// minCycles is the fewest GC cycles the trace window must hold;
+	// limiter says the GC CPU limiter must have engaged inside it. A run
+	// that misses them (the machine is shared and timing varies) is
+	// recorded again.
+	minCycles int
+	limiter   bool
+}
+
+// env is the part of the environment a scenario sets. Empty means unset.
+type env struct {
+	GOMAXPROCS, GOGC, GOMEMLIMIT string
+}
+
+var scenarios = []scenario{
+	{
+		name: "allocheavy-p2-gogc100", program: "allocheavy",
+		about:     "small live heap, heavy per-request garbage, default GOGC: many short cycles and mark assists",
+		env:       env{GOMAXPROCS: "2", GOGC: "100"},
+		args:      []string{"-duration", "700ms", "-rps", "3000", "-products", "10000"},
+		minCycles: 10,
+	},
+	{
+		name: "allocheavy-p4-gogc50", program: "allocheavy",
+		about: "as allocheavy-p2-gogc100 with 4 Ps and GOGC=50: twice as many cycles for the same allocation",
+		env:   env{GOMAXPROCS: "4", GOGC: "50"},
+		args:  []string{"-duration", "250ms", "-rps", "3000", "-products", "10000"},
+	},
+	{
+		name: "bigheap", program: "bigheap",
+		about:     "~330 MB pointer-rich live heap (search tree of accounts with linked event histories), moderate allocation: few cycles, each with a long and costly mark phase",
+		env:       env{GOMAXPROCS: "2", GOGC: "50"},
+		args:      []string{"-duration", "3s", "-rps", "800", "-live-mb", "320", "-render-kb", "256"},
+		minCycles: 3,
+	},
+	{
+		name: "memlimit", program: "memlimit",
+		about: "~100 MB live heap of sessions under GOMEMLIMIT=110MiB with GOGC=100: the limit sets the heap goal, the GC runs back to back and the GC CPU limiter engages (the heap overshoots the limit); recorded after a warm-up",
+		env:   env{GOMAXPROCS: "2", GOGC: "100", GOMEMLIMIT: "110MiB"},
+		args:  []string{"-warmup", "4s", "-duration", "600ms", "-rps", "2500", "-live-mb", "100"},
+		gzip:  true, minCycles: 5, limiter: true,
+	},
+	{
+		name: "lockbound", program: "lockbound",
+		about: "HTTP service whose tail comes from a contended mutex (held across a periodic 15 ms flush) and a slow loopback dependency (every 40th call 30 ms); little allocation, GC is not the cause",
+		env:   env{GOMAXPROCS: "2", GOGC: "100"},
+		args:  []string{"-duration", "1s", "-rps", "400"},
+	},
+	{
+		name: "stwmix-p2", program: "stwmix",
+		about:     "forced GCs (runtime.GC every 300 ms), ReadMemStats every 100 ms, goroutine profiles every 250 ms, one full goroutine dump, GOMAXPROCS 2 -> 1 -> 2: non-GC stop-the-world pauses by reason beside paced and forced cycles",
+		env:       env{GOMAXPROCS: "2", GOGC: "100"},
+		args:      []string{"-duration", "1200ms", "-rps", "800"},
+		container: true,
+	},
+	{
+		name: "stwmix-p4", program: "stwmix",
+		about: "as stwmix-p2 with GOMAXPROCS 4 -> 2 -> 4",
+		env:   env{GOMAXPROCS: "4", GOGC: "100"},
+		args:  []string{"-duration", "700ms", "-rps", "500"},
+	},
+	{
+		name: "stwdelay", program: "stwdelay",
+		about:     "a background job loops in a //go:nosplit function (not asynchronously preemptible) for ~20 ms every 60 ms; GC pauses that start during it wait for it: long sweep-termination pauses made of time-to-stop",
+		env:       env{GOMAXPROCS: "2", GOGC: "100"},
+		args:      []string{"-duration", "1s", "-rps", "1000"},
+		minCycles: 5,
+	},
+}
