@@ -1,0 +1,186 @@
+package exectrace
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/mmu"
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// builder is the one sequential state machine that turns records, in
+// trace order, into a model.Run. Its state grows with the number of live
+// goroutines, procs, open tasks and the distilled results, never with the
+// number of events.
+type builder struct {
+	run     *model.Run
+	started bool
+	// last is the time of the latest record; later records are clamped to
+	// come strictly after it, as x/exp's reader does within a stream, so
+	// generations read by separate readers stitch into one ordered stream.
+	last model.Time
+
+	procs   int   // GOMAXPROCS in force, 0 until known
+	heapNow int64 // latest heap-in-use metric, model.Unknown before one
+	goalNow int64 // latest heap goal metric, model.Unknown before one
+
+	goroutines map[int64]*goroutine
+	spare      []*goroutine // destroyed goroutines kept for reuse
+	ps         []proc       // indexed by proc id
+	known      int          // procs whose state the trace declared
+
+	gc    gcState
+	cpu   cpuState
+	mmu   *mmu.Builder
+	heap  heapSampler
+	tasks taskState
+	// types interns task and region type strings so that requests do not
+	// keep x/exp string tables alive.
+	types map[string]string
+}
+
+func newBuilder(run *model.Run, opts mmu.Options) *builder {
+	b := &builder{
+		run:        run,
+		heapNow:    model.Unknown,
+		goalNow:    model.Unknown,
+		goroutines: make(map[int64]*goroutine),
+		mmu:        mmu.NewBuilder(opts),
+		types:      make(map[string]string),
+	}
+	b.gc.init()
+	b.tasks.init()
+	b.heap.init(heapResolution)
+	return b
+}
+
+// apply feeds one record. Records must come in trace order.
+func (b *builder) apply(rec *record) {
+	t := model.Time(rec.t)
+	if b.started && t <= b.last {
+		t = b.last + 1
+	}
+	if !b.started {
+		b.started = true
+		b.run.Start = t
+		b.cpu.at = t
+	}
+	b.last = t
+	switch rec.kind {
+	case recSync:
+		b.sync(t, rec)
+	case recHeap:
+		b.heapMetric(t, int64(rec.arg))
+	case recHeapGoal:
+		b.goalNow = int64(rec.arg)
+		b.heap.pin(t, b.heapNow, b.goalNow)
+	case recGOMAXPROCS:
+		b.setProcs(t, int(rec.arg))
+	case recLabel:
+		b.label(t, rec.g, workerKind(rec.flag))
+	case recGCBegin, recGCActive:
+		b.gcBegin(t, rec.kind == recGCActive, rec.flag&flagForced != 0)
+	case recGCEnd:
+		b.gcEnd(t)
+	case recSTWBegin:
+		b.stwBegin(t, rec.g, rec.str)
+	case recSTWEnd:
+		b.stwEnd(t, rec.g, rec.str)
+	case recAssistBegin, recAssistActive:
+		b.assist(t, rec.g, true)
+	case recAssistEnd:
+		b.assist(t, rec.g, false)
+	case recSweepBegin, recSweepActive:
+		b.sweep(t, rec.p, rec.g, true)
+	case recSweepEnd:
+		b.sweep(t, rec.p, rec.g, false)
+	case recTaskBegin:
+		b.taskBegin(t, rec.arg, rec.arg2, rec.str, rec.g)
+	case recTaskEnd:
+		b.taskEnd(t, rec.arg)
+	case recRegionBegin:
+		b.regionBegin(t, rec.g, rec.arg, rec.str)
+	case recRegionEnd:
+		b.regionEnd(t, rec.g, rec.arg, rec.str)
+	case recGoState:
+		b.goState(t, rec.g, rec.p, rec.to)
+	case recProcKnown:
+		b.procKnown(rec.p)
+	}
+}
+
+// sync handles a generation boundary.
+func (b *builder) sync(t model.Time, rec *record) {
+	if rec.flag&flagSnapshot != 0 && b.run.WallStart == nil {
+		wall := time.Unix(0, int64(rec.arg)).Add(-model.Time(rec.arg2).Sub(b.run.Start))
+		b.run.WallStart = &wall
+		b.run.Fidelity.WallClock = true
+	}
+	if rec.flag&flagFinal != 0 {
+		// The end of one reader's stream. The next generation's reader
+		// starts afresh; clamp its events against the last real event,
+		// as a single reader would, not against this synthetic one.
+		b.run.End = max(b.run.End, t)
+		b.last = t - 1
+	}
+}
+
+func (b *builder) heapMetric(t model.Time, v int64) {
+	prev := b.heapNow
+	b.heapNow = v
+	if b.gcHeapMetric(prev, v) {
+		b.heap.pin(t, v, b.goalNow)
+		return
+	}
+	b.heap.add(t, v, b.goalNow)
+}
+
+func (b *builder) setProcs(t model.Time, n int) {
+	if n <= 0 || n == b.procs {
+		return
+	}
+	b.advanceCPU(t)
+	if b.procs == 0 {
+		b.run.GOMAXPROCS = n
+		// The first value is in force from the start of the window.
+		b.run.ProcsChanges = append(b.run.ProcsChanges, model.ProcsChange{At: b.run.Start, Procs: n})
+	} else {
+		b.run.ProcsChanges = append(b.run.ProcsChanges, model.ProcsChange{At: t, Procs: n})
+	}
+	b.procs = n
+	b.feedMMU(t)
+}
+
+func (b *builder) intern(s string) string {
+	if v, ok := b.types[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	b.types[v] = v
+	return v
+}
+
+// finish closes everything still open at the end of the window and
+// returns the run.
+func (b *builder) finish() *model.Run {
+	run := b.run
+	if !b.started {
+		return run
+	}
+	end := max(run.End, b.last)
+	run.End = end
+	b.advanceCPU(end)
+	b.tasks.finish(b, end)
+	b.finishGoroutines(end)
+	b.finishGC(end)
+	sortRegions(run.Regions)
+	run.Heap = b.heap.finish()
+	if b.cpu.mmuStarted {
+		run.MMU = b.mmu.Finish(end)
+	}
+	run.Fidelity.Trace = true
+	run.Fidelity.Goroutines = true
+	run.Fidelity.CPUSplit = true
+	run.Fidelity.Requests = len(run.Requests) > 0
+	return run
+}

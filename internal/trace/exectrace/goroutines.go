@@ -1,0 +1,223 @@
+package exectrace
+
+import (
+	"time"
+
+	exptrace "golang.org/x/exp/trace"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// noGoroutine marks "no goroutine" in ids (x/exp's NoGoroutine).
+const noGoroutine = int64(exptrace.NoGoroutine)
+
+// maxProcID bounds the proc table: proc ids are dense and small
+// (0..GOMAXPROCS-1); a larger id is treated as an unknown proc rather than
+// growing the table from a damaged trace.
+const maxProcID = 1 << 16
+
+// goroutine is what the state machine knows about one live goroutine.
+type goroutine struct {
+	id     int64
+	state  exptrace.GoState
+	p      int32      // proc it runs on while running, else -1
+	worker workerKind // background mark worker mode of its current run
+	assist bool       // inside a mark-assist range
+	sweep  bool       // its proc sweeps on its behalf
+	// since is the time up to which its task accounting is done; markAt
+	// is the mark clock at since.
+	since   model.Time
+	markAt  time.Duration
+	work    []taskRef    // tasks it works for right now
+	regions []openRegion // its open regions, innermost last
+}
+
+// proc is what the state machine knows about one P.
+type proc struct {
+	known    bool  // the trace declared its state
+	running  int64 // goroutine running on it, or noGoroutine
+	sweeping bool
+	sweeper  int64 // goroutine the sweep runs for, or noGoroutine
+}
+
+func (b *builder) goroutine(id int64) *goroutine {
+	if g, ok := b.goroutines[id]; ok {
+		return g
+	}
+	var g *goroutine
+	if n := len(b.spare); n > 0 {
+		g = b.spare[n-1]
+		b.spare = b.spare[:n-1]
+		*g = goroutine{work: g.work[:0], regions: g.regions[:0]}
+	} else {
+		g = new(goroutine)
+	}
+	g.id = id
+	g.p = -1
+	g.since = b.last
+	g.markAt = b.gc.markClock(b.last)
+	b.goroutines[id] = g
+	return g
+}
+
+func (b *builder) proc(id int32) *proc {
+	if id < 0 || id >= maxProcID {
+		return nil
+	}
+	for int(id) >= len(b.ps) {
+		b.ps = append(b.ps, proc{running: noGoroutine, sweeper: noGoroutine})
+	}
+	return &b.ps[id]
+}
+
+func (b *builder) procKnown(id int32) {
+	if p := b.proc(id); p != nil && !p.known {
+		p.known = true
+		b.known++
+	}
+}
+
+// goState moves a goroutine to state to. Transitions from the
+// undetermined state (status events at a generation start) and repeats of
+// the current state are "ensure" operations, so a fresh reader per
+// generation and one reader for the whole stream give the same result.
+func (b *builder) goState(t model.Time, id int64, p int32, to exptrace.GoState) {
+	g := b.goroutine(id)
+	if to == g.state && (to != exptrace.GoRunning || g.p == p) {
+		return
+	}
+	b.flush(g, t)
+	if g.state == exptrace.GoRunning {
+		b.leaveRunning(t, g)
+	}
+	g.state = to
+	switch to {
+	case exptrace.GoRunning:
+		b.enterRunning(t, g, p)
+	case exptrace.GoNotExist:
+		b.destroy(t, g)
+	}
+}
+
+func (b *builder) enterRunning(t model.Time, g *goroutine, p int32) {
+	g.p = p
+	g.worker = workerNone // a mark worker is labelled right after it starts
+	if pr := b.proc(p); pr != nil {
+		pr.running = g.id
+		if !pr.known {
+			pr.known = true
+			b.known++
+		}
+	}
+	if g.assist {
+		b.advanceCPU(t)
+		b.cpu.assist++
+		b.feedMMU(t)
+	}
+}
+
+func (b *builder) leaveRunning(t model.Time, g *goroutine) {
+	if g.assist || g.worker != workerNone {
+		b.advanceCPU(t)
+		if g.assist {
+			b.cpu.assist--
+		}
+		if g.worker != workerNone {
+			b.cpu.workers[g.worker]--
+		}
+		g.worker = workerNone
+		b.feedMMU(t)
+	}
+	if pr := b.proc(g.p); pr != nil && pr.running == g.id {
+		pr.running = noGoroutine
+	}
+	g.p = -1
+	b.stoppedRunning(t, g.id)
+}
+
+// label records a background mark worker's mode for its current run.
+func (b *builder) label(t model.Time, id int64, kind workerKind) {
+	g := b.goroutine(id)
+	if g.worker == kind {
+		return
+	}
+	if g.state == exptrace.GoRunning {
+		b.advanceCPU(t)
+		if g.worker != workerNone {
+			b.cpu.workers[g.worker]--
+		}
+		b.cpu.workers[kind]++
+		b.feedMMU(t)
+	}
+	g.worker = kind
+}
+
+func (b *builder) assist(t model.Time, id int64, on bool) {
+	g := b.goroutine(id)
+	if g.assist == on {
+		return
+	}
+	b.flush(g, t)
+	g.assist = on
+	if g.state == exptrace.GoRunning {
+		b.advanceCPU(t)
+		if on {
+			b.cpu.assist++
+		} else {
+			b.cpu.assist--
+		}
+		b.feedMMU(t)
+	}
+}
+
+// sweep opens or closes an incremental sweep on proc p, done on behalf of
+// goroutine gid (noGoroutine when none or unknown).
+func (b *builder) sweep(t model.Time, p int32, gid int64, on bool) {
+	pr := b.proc(p)
+	if pr == nil || pr.sweeping == on {
+		return
+	}
+	b.advanceCPU(t)
+	if sweeper := pr.sweeper; sweeper != noGoroutine {
+		if g, ok := b.goroutines[sweeper]; ok {
+			b.flush(g, t)
+			g.sweep = false
+		}
+		pr.sweeper = noGoroutine
+	}
+	pr.sweeping = on
+	if on {
+		b.cpu.sweep++
+		if gid != noGoroutine {
+			g := b.goroutine(gid)
+			b.flush(g, t)
+			g.sweep = true
+			pr.sweeper = gid
+		}
+	} else {
+		b.cpu.sweep--
+	}
+	b.feedMMU(t)
+}
+
+// destroy forgets a goroutine that ended: it stops working for its tasks
+// and its open regions end with it.
+func (b *builder) destroy(t model.Time, g *goroutine) {
+	b.leaveAllTasks(t, g)
+	for i := len(g.regions) - 1; i >= 0; i-- {
+		b.closeRegion(g, g.regions[i], t, true)
+	}
+	g.regions = g.regions[:0]
+	delete(b.goroutines, g.id)
+	b.spare = append(b.spare, g)
+}
+
+// finishGoroutines closes the regions still open at the end of the window.
+func (b *builder) finishGoroutines(end model.Time) {
+	for _, g := range b.goroutines {
+		for i := len(g.regions) - 1; i >= 0; i-- {
+			b.closeRegion(g, g.regions[i], end, true)
+		}
+		g.regions = g.regions[:0]
+	}
+}

@@ -1,0 +1,148 @@
+package exectrace
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"runtime/trace"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	exptrace "golang.org/x/exp/trace"
+)
+
+// sink keeps allocations reachable long enough to make the GC work.
+var sink [][]byte
+
+// workload is an allocating, task-annotated program run under the tracer.
+type workload struct {
+	tasks   int           // tasks begun (each with regions)
+	workers int           // goroutines per task besides the one that begins it
+	alloc   int           // bytes allocated per region
+	forced  int           // runtime.GC calls
+	minTime time.Duration // keep going at least this long (generations)
+}
+
+// traced runs w under runtime/trace and returns the trace and how many
+// GC cycles the runtime counted meanwhile.
+func traced(t testing.TB, w workload) (data []byte, numGC uint32) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Fatalf("trace.Start: %v", err)
+	}
+	w.run()
+	trace.Stop()
+	runtime.ReadMemStats(&after)
+	return buf.Bytes(), after.NumGC - before.NumGC
+}
+
+func (w workload) run() {
+	start := time.Now()
+	var ms runtime.MemStats
+	for i := 0; i < w.tasks || time.Since(start) < w.minTime; i++ {
+		ctx, task := trace.NewTask(context.Background(), "request")
+		var wg sync.WaitGroup
+		for range w.workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				trace.WithRegion(ctx, "fanout", func() { allocate(w.alloc) })
+			}()
+		}
+		trace.WithRegion(ctx, "handle", func() {
+			allocate(w.alloc)
+			time.Sleep(50 * time.Microsecond)
+		})
+		wg.Wait()
+		task.End()
+		if w.forced > 0 && i%max(1, w.tasks/w.forced) == 0 {
+			runtime.GC()
+		}
+		if i%10 == 0 {
+			runtime.ReadMemStats(&ms) // a non-GC stop-the-world
+		}
+	}
+	sink = nil
+}
+
+func allocate(n int) {
+	var local [][]byte
+	for n > 0 {
+		b := make([]byte, 4096)
+		local = append(local, b)
+		n -= len(b)
+	}
+	sink = append(sink[:min(len(sink), 256)], local...)
+}
+
+// rawFacts is what an independent pass over x/exp's events finds, used
+// to check Read's numbers.
+type rawFacts struct {
+	gcBegins   int
+	gcActive   int
+	stwByCause map[string]time.Duration
+	stwCount   map[string]int
+	tasks      int
+	regions    int
+	events     int64
+	syncs      int
+	gomaxprocs int
+}
+
+func rawRead(t testing.TB, data []byte) rawFacts {
+	t.Helper()
+	r, err := exptrace.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("exptrace.NewReader: %v", err)
+	}
+	f := rawFacts{stwByCause: map[string]time.Duration{}, stwCount: map[string]int{}}
+	open := map[string]exptrace.Time{}
+	for {
+		ev, err := r.ReadEvent()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("ReadEvent: %v", err)
+		}
+		f.events++
+		switch ev.Kind() {
+		case exptrace.EventSync:
+			f.syncs++
+		case exptrace.EventMetric:
+			if m := ev.Metric(); m.Name == "/sched/gomaxprocs:threads" && f.gomaxprocs == 0 {
+				f.gomaxprocs = int(m.Value.Uint64())
+			}
+		case exptrace.EventRangeBegin, exptrace.EventRangeActive:
+			name := ev.Range().Name
+			switch {
+			case name == "GC concurrent mark phase" && ev.Kind() == exptrace.EventRangeBegin:
+				f.gcBegins++
+			case name == "GC concurrent mark phase":
+				f.gcActive++
+			case strings.HasPrefix(name, "stop-the-world"):
+				open[name] = ev.Time()
+			}
+		case exptrace.EventRangeEnd:
+			name := ev.Range().Name
+			if begin, ok := open[name]; ok {
+				reason := strings.TrimSuffix(strings.TrimPrefix(name, "stop-the-world ("), ")")
+				f.stwByCause[reason] += ev.Time().Sub(begin)
+				f.stwCount[reason]++
+				delete(open, name)
+			}
+		case exptrace.EventTaskBegin:
+			f.tasks++
+		case exptrace.EventRegionBegin:
+			f.regions++
+		}
+	}
+	return f
+}

@@ -1,0 +1,191 @@
+package exectrace
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+
+	exptrace "golang.org/x/exp/trace"
+
+	"github.com/gcwatch/gcwatch/internal/mmu"
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// Options tunes Read.
+type Options struct {
+	// Workers is how many generations are parsed in parallel; 0 means
+	// min(2, GOMAXPROCS).
+	Workers int
+	// Progress, when set, is called now and then from the reading
+	// goroutine with the number of input bytes consumed so far.
+	Progress func(bytesDone int64)
+	// MMU configures the MMU curve.
+	MMU mmu.Options
+
+	// whole makes Read use one x/exp reader over the whole stream, as it
+	// does for Go ≤1.21 traces; tests compare the two paths.
+	whole bool
+}
+
+// DamageError reports a trace that could be read only in part: it was
+// truncated or has corrupted bytes. The run returned with it holds every
+// generation that could be analysed.
+type DamageError struct {
+	Name            string
+	Offset          int64 // byte offset of the first damage
+	LostBytes       int64 // bytes not analysed
+	GoodGenerations int   // generations analysed
+	Err             error
+}
+
+func (e *DamageError) Error() string {
+	return fmt.Sprintf("%s: damaged at byte offset %d: %v; analysed %d generations, lost %d bytes",
+		e.Name, e.Offset, e.Err, e.GoodGenerations, e.LostBytes)
+}
+
+func (e *DamageError) Unwrap() error { return e.Err }
+
+// headerLen is the length of a trace header: "go 1.NN trace" padded with
+// NUL bytes.
+const headerLen = 16
+
+// LooksLike reports whether a stream that begins with prefix is an
+// execution trace (header "go 1.NN trace") and returns its format, e.g.
+// "go 1.23 trace". It needs the first 16 bytes.
+func LooksLike(prefix []byte) (version string, ok bool) {
+	n, ok := formatVersion(prefix)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("go 1.%d trace", n), true
+}
+
+// formatVersion parses the minor version out of a trace header.
+func formatVersion(prefix []byte) (int, bool) {
+	const head, tail = "go 1.", " trace\x00"
+	if len(prefix) < headerLen || !bytes.HasPrefix(prefix, []byte(head)) {
+		return 0, false
+	}
+	rest := prefix[len(head):headerLen]
+	i := bytes.IndexByte(rest, ' ')
+	if i < 1 || i > 3 || !bytes.HasPrefix(rest[i:], []byte(tail)) {
+		return 0, false
+	}
+	for _, c := range rest[i+len(tail):] {
+		if c != 0 {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(string(rest[:i]))
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return n, true
+}
+
+// goVersionOf names the Go releases that write trace format 1.n.
+func goVersionOf(n int) string {
+	switch n {
+	case 11, 19, 23, 26:
+		// Written unchanged by later releases too (1.11–1.18, 1.19–1.20,
+		// 1.23–1.24, and 1.26 until the format changes again).
+		return fmt.Sprintf("go1.%d+", n)
+	}
+	return fmt.Sprintf("go1.%d", n)
+}
+
+// Read streams one execution trace and distils it into a run. It returns
+// a non-nil run whenever at least one generation was analysed. On damage
+// (truncation, corrupted bytes) it also returns a *DamageError, and the
+// run's Warnings say the same. A Go ≤1.21 trace is read whole by x/exp,
+// so damage there is an error without a run.
+func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = min(2, runtime.GOMAXPROCS(0))
+	}
+	in := &countingReader{r: r, progress: opts.Progress}
+	br := bufio.NewReaderSize(in, 1<<20)
+	prefix, _ := br.Peek(headerLen)
+	n, ok := formatVersion(prefix)
+	if !ok {
+		return nil, fmt.Errorf("%s: not a Go execution trace (no \"go 1.N trace\" header)", name)
+	}
+	run := &model.Run{
+		Inputs:    []model.Input{{Path: name, Kind: model.KindTrace, Format: fmt.Sprintf("go 1.%d trace", n)}},
+		GoVersion: goVersionOf(n),
+	}
+	b := newBuilder(run, opts.MMU)
+	var err error
+	err = readWhole(br, b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	b.finish()
+	run.Stats.Bytes = in.n
+	run.Inputs[0].Bytes = in.n
+	if err != nil {
+		run.Warnings = append(run.Warnings, err.Error())
+	}
+	return run, err
+}
+
+// readWhole reads the stream with one x/exp reader.
+func readWhole(r io.Reader, b *builder) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("trace reader failed: %v", p)
+		}
+	}()
+	tr, err := exptrace.NewReader(r)
+	if err != nil {
+		return err
+	}
+	var rec record
+	syncs := 0
+	for {
+		ev, err := tr.ReadEvent()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		b.run.Stats.Events++
+		if ev.Kind() == exptrace.EventSync {
+			syncs++
+		}
+		if toRecord(&ev, &rec) {
+			b.apply(&rec)
+		}
+	}
+	// A reader emits a sync before each generation and one at the end.
+	b.run.Stats.Generations = max(syncs-1, 0)
+	return nil
+}
+
+// countingReader counts bytes read and reports progress every few MB.
+type countingReader struct {
+	r        io.Reader
+	n        int64
+	reported int64
+	progress func(int64)
+}
+
+const progressEvery = 4 << 20
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.progress != nil && c.n-c.reported >= progressEvery {
+		c.reported = c.n
+		c.progress(c.n)
+	}
+	return n, err
+}

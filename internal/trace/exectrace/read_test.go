@@ -1,0 +1,128 @@
+package exectrace
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+func TestReadLiveTrace(t *testing.T) {
+	data, numGC := traced(t, workload{tasks: 60, workers: 2, alloc: 256 << 10, forced: 3})
+	raw := rawRead(t, data)
+	run, err := Read(bytes.NewReader(data), "live.trace", Options{})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+
+	complete := 0
+	forced := 0
+	for _, c := range run.Cycles {
+		if !c.Partial {
+			complete++
+		}
+		if c.Forced {
+			forced++
+		}
+	}
+	if got, want := len(run.Cycles), raw.gcBegins+min(raw.gcActive, 1); got != want {
+		t.Errorf("cycles = %d, want %d (GC ranges in the trace)", got, want)
+	}
+	// Cycles wholly inside the trace are cycles the runtime counted.
+	if complete > int(numGC) || complete < int(numGC)-2 {
+		t.Errorf("complete cycles = %d, runtime counted %d", complete, numGC)
+	}
+	if forced < 3 {
+		t.Errorf("forced cycles = %d, want ≥ 3 (runtime.GC calls)", forced)
+	}
+
+	got := map[string]time.Duration{}
+	count := map[string]int{}
+	for _, p := range run.Pauses {
+		got[p.Reason] += p.Duration
+		count[p.Reason]++
+		if p.IsGC() != (p.Reason == reasonSweepTermination || p.Reason == reasonMarkTermination) {
+			t.Errorf("pause %q has kind %s", p.Reason, p.Kind)
+		}
+	}
+	for reason, want := range raw.stwByCause {
+		if got[reason] != want || count[reason] != raw.stwCount[reason] {
+			t.Errorf("pauses %q: %d totalling %v, want %d totalling %v", reason, count[reason], got[reason], raw.stwCount[reason], want)
+		}
+	}
+	if count["read mem stats"] == 0 {
+		t.Errorf("no read-mem-stats pause among %v", count)
+	}
+
+	if len(run.Requests) != raw.tasks {
+		t.Errorf("requests = %d, want %d", len(run.Requests), raw.tasks)
+	}
+	if len(run.Regions) != raw.regions {
+		t.Errorf("regions = %d, want %d", len(run.Regions), raw.regions)
+	}
+	for _, r := range run.Requests {
+		if r.Open || !r.Accounted || r.Type != "request" {
+			t.Errorf("request %d: open=%v accounted=%v type=%q", r.ID, r.Open, r.Accounted, r.Type)
+		}
+		if r.GoroutinesTotal != 3 {
+			t.Errorf("request %d: %d goroutines, want 3", r.ID, r.GoroutinesTotal)
+		}
+		states := r.Running + r.Runnable + r.Blocked + r.Syscall
+		if states < r.Duration() {
+			t.Errorf("request %d: states sum %v < duration %v", r.ID, states, r.Duration())
+		}
+		if r.Assist > r.Running || r.Sweep > r.Running || r.RunnableDuringMark > r.Runnable {
+			t.Errorf("request %d: parts exceed wholes: %+v", r.ID, r)
+		}
+	}
+
+	if run.GOMAXPROCS != raw.gomaxprocs {
+		t.Errorf("GOMAXPROCS = %d, want %d", run.GOMAXPROCS, raw.gomaxprocs)
+	}
+	if want := time.Duration(run.GOMAXPROCS) * run.Duration(); absDur(run.GCCPU.Capacity-want) > want/100 {
+		t.Errorf("capacity %v, want about %v", run.GCCPU.Capacity, want)
+	}
+	if run.Stats.Events != raw.events || run.Stats.Bytes != int64(len(data)) {
+		t.Errorf("stats %+v, want %d events, %d bytes", run.Stats, raw.events, len(data))
+	}
+	if !run.Fidelity.Trace || !run.Fidelity.Requests || !run.Fidelity.Goroutines {
+		t.Errorf("fidelity %+v", run.Fidelity)
+	}
+	if run.MMU == nil || len(run.MMU.Points) == 0 {
+		t.Errorf("no MMU curve")
+	}
+	checkCycles(t, run)
+}
+
+// checkCycles checks invariants every cycle must satisfy.
+func checkCycles(t *testing.T, run *model.Run) {
+	t.Helper()
+	for i, c := range run.Cycles {
+		if c.End < c.Start || c.Start < run.Start || c.End > run.End {
+			t.Errorf("cycle %d: [%d, %d] outside window [%d, %d]", i, c.Start, c.End, run.Start, run.End)
+		}
+		if c.Partial {
+			continue
+		}
+		if c.SweepTerminationAt < c.Start || c.MarkTerminationAt < c.SweepTerminationAt+model.Time(c.SweepTermination) {
+			t.Errorf("cycle %d: phases out of order: %+v", i, c)
+		}
+		if want := c.MarkTerminationAt.Sub(c.SweepTerminationAt) - c.SweepTermination; c.Mark != want {
+			t.Errorf("cycle %d: mark %v, want %v", i, c.Mark, want)
+		}
+		if c.HeapStart <= 0 || c.HeapEnd <= 0 || c.HeapLive <= 0 || c.HeapGoal <= 0 {
+			t.Errorf("cycle %d: heap sizes unknown: %+v", i, c)
+		}
+		if want := time.Duration(c.Procs) * c.SweepTermination; c.CPU.SweepTermination != want {
+			t.Errorf("cycle %d: sweep-termination CPU %v, want %v", i, c.CPU.SweepTermination, want)
+		}
+	}
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
