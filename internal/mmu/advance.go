@@ -6,7 +6,7 @@ import "github.com/gcwatch/gcwatch/internal/model"
 // evaluates every candidate window whose right edge lies in that segment,
 // pushes a mark at t and forgets marks no window needs any more.
 func (b *Builder) advance(t model.Time) {
-	last := *b.marks.at(b.marks.tail - 1)
+	last := b.marks.at(b.marks.tail - 1) // valid until the push below
 	u := &b.lastU
 	var endInteg [numSeries]float64
 	span := float64(t - last.t)
@@ -21,6 +21,10 @@ func (b *Builder) advance(t model.Time) {
 			m := b.marks.at(w.next)
 			if t-m.t < model.Time(w.size) {
 				break
+			}
+			if m.t < w.skipTo {
+				w.next++
+				continue
 			}
 			into := float64(m.t-last.t) + float64(w.size)
 			for k := range mean {
@@ -37,7 +41,11 @@ func (b *Builder) advance(t model.Time) {
 		for w.left+1 < b.marks.tail && b.marks.at(w.left+1).t <= leftEdge {
 			w.left++
 		}
-		leftInteg := b.integralAt(w.left, leftEdge)
+		if leftEdge < w.skipTo {
+			continue
+		}
+		var leftInteg [numSeries]float64
+		b.integralAt(w.left, leftEdge, &leftInteg)
 		for k := range mean {
 			mean[k] = (endInteg[k] - leftInteg[k]) * w.inv
 		}
@@ -47,24 +55,22 @@ func (b *Builder) advance(t model.Time) {
 	b.forget()
 }
 
-// integralAt returns the integrals at time x, which lies between mark i and
+// integralAt sets out to the integrals at time x, which lies between mark i and
 // the next mark (or after mark i when it is the newest).
-func (b *Builder) integralAt(i uint64, x model.Time) [numSeries]float64 {
+func (b *Builder) integralAt(i uint64, x model.Time, out *[numSeries]float64) {
 	m := b.marks.at(i)
-	var out [numSeries]float64
 	if i+1 == b.marks.tail {
 		d := float64(x - m.t)
 		for k := range out {
 			out[k] = m.integ[k] + b.lastU[k]*d
 		}
-		return out
+		return
 	}
 	n := b.marks.at(i + 1)
 	f := float64(x-m.t) / float64(n.t-m.t)
 	for k := range out {
 		out[k] = m.integ[k] + (n.integ[k]-m.integ[k])*f
 	}
-	return out
 }
 
 // forget drops the marks older than every window's cursors, and rebases the

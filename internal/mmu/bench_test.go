@@ -2,6 +2,7 @@ package mmu
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -48,11 +49,23 @@ func gcLikeSeries(rng *rand.Rand, origin model.Time, d time.Duration) []call {
 }
 
 // BenchmarkBuilder feeds the default windows with a GC-like series and
-// reports the cost of one Set (about a third of them do not change the
-// utilisation and return early, as in real ingest).
+// reports the cost of one Set. About a third of the Sets do not change the
+// utilisation and return early, as in real ingest. "no-assist" is the same
+// series in a program that never assists: one series then sits at its
+// minimum, which limits pruning.
 func BenchmarkBuilder(b *testing.B) {
 	const span = 2 * time.Second
-	calls := gcLikeSeries(rand.New(rand.NewPCG(5, 6)), 0, span)
+	busy := gcLikeSeries(rand.New(rand.NewPCG(5, 6)), 0, span)
+	noAssist := slices.Clone(busy)
+	for i := range noAssist {
+		noAssist[i].busy[model.SourceAssist] = 0
+	}
+	b.Run("busy", func(b *testing.B) { benchmarkSets(b, busy, span) })
+	b.Run("no-assist", func(b *testing.B) { benchmarkSets(b, noAssist, span) })
+}
+
+// benchmarkSets replays calls, shifted by span on every pass, for b.N Sets.
+func benchmarkSets(b *testing.B, calls []call, span time.Duration) {
 	b.ReportAllocs()
 	bld := NewBuilder(Options{})
 	var offset model.Time

@@ -1,7 +1,6 @@
 package mmu
 
 import (
-	"math"
 	"slices"
 	"time"
 
@@ -41,24 +40,28 @@ const (
 func sourceSeries(s model.UtilSource) int { return 1 + int(s) }
 
 // utilisations turns one Set call into the utilisation of every series.
-func utilisations(procs int, busy [model.NumSources]float64) [numSeries]float64 {
-	if procs < 1 {
-		procs = 1
-	}
-	p := float64(procs)
-	var u [numSeries]float64
+// It runs on every Set, so it multiplies by 1/procs and clamps with plain
+// comparisons (math.Min's NaN and signed-zero care is not needed here).
+func utilisations(procs int, busy *[model.NumSources]float64) (u [numSeries]float64) {
+	p := float64(max(procs, 1))
+	inv := 1 / p
 	taken := 0.0
 	for s := range model.NumSources {
 		b := busy[s]
 		if !(b > 0) { // also catches NaN
 			b = 0
+		} else if b > p {
+			b = p
 		}
 		if s != model.SourceSweep {
 			taken += b
 		}
-		u[sourceSeries(s)] = 1 - math.Min(p, b)/p
+		u[sourceSeries(s)] = 1 - b*inv
 	}
-	u[seriesTotal] = 1 - math.Min(p, taken)/p
+	if taken > p {
+		taken = p
+	}
+	u[seriesTotal] = 1 - taken*inv
 	return u
 }
 
@@ -127,7 +130,7 @@ func (b *Builder) Set(t model.Time, procs int, busy [model.NumSources]float64) {
 	if b.done {
 		return
 	}
-	u := utilisations(procs, busy)
+	u := utilisations(procs, &busy)
 	if !b.started {
 		b.started = true
 		b.first, b.rebasedAt = t, t

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/model"
@@ -196,6 +198,45 @@ func TestLongSeriesPrecision(t *testing.T) {
 	for i, p := range got.Points {
 		if math.Abs(p.MMU-want[i]) > 1e-12 {
 			t.Errorf("window %v: MMU %.17g, want %.17g", p.Window, p.MMU, want[i])
+		}
+	}
+}
+
+// Dense series like real ingest produces (a change every few µs), checked
+// at the smaller windows where the reference stays quick.
+func TestDenseAgainstReference(t *testing.T) {
+	windows := DefaultWindows()[:6] // up to 5ms
+	for iter := range 3 {
+		rng := rand.New(rand.NewPCG(uint64(iter), 9))
+		calls := gcLikeSeries(rng, model.Time(rng.Int64N(1e15)), 40*time.Millisecond)
+		got, ref := feed(calls, calls[len(calls)-1].t+model.Time(rng.Int64N(int64(time.Millisecond))), Options{Windows: windows})
+		checkAgainstReference(t, iter, got, ref, windows)
+	}
+}
+
+// Pruning by the slope bound is exact: the curve, the per-source minima
+// and the worst windows come out bit for bit the same without it.
+func TestPruningChangesNothing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	for iter := range 100 {
+		var calls []call
+		var end model.Time
+		if iter%4 == 0 {
+			calls = gcLikeSeries(rng, 0, 100*time.Millisecond)
+			end = calls[len(calls)-1].t + 1
+		} else {
+			calls, end = randomSeries(rng, 5+rng.IntN(300))
+		}
+		pruned, exhaustive := NewBuilder(Options{Worst: 3}), NewBuilder(Options{Worst: 3})
+		for i := range exhaustive.windows {
+			exhaustive.windows[i].exhaustive = true
+		}
+		for _, c := range calls {
+			pruned.Set(c.t, c.procs, c.busy)
+			exhaustive.Set(c.t, c.procs, c.busy)
+		}
+		if diff := cmp.Diff(exhaustive.Finish(end), pruned.Finish(end)); diff != "" {
+			t.Fatalf("series %d: pruning changed the curve (-exhaustive +pruned):\n%s", iter, diff)
 		}
 	}
 }

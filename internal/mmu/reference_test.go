@@ -3,6 +3,7 @@ package mmu
 import (
 	"math"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/model"
@@ -13,6 +14,7 @@ import (
 type refSeries struct {
 	states []refState
 	end    model.Time
+	utils  [][1 + model.NumSources]float64 // refUtil of each state, filled by mean
 }
 
 type refState struct {
@@ -49,11 +51,20 @@ func refUtil(st refState) [1 + model.NumSources]float64 {
 	return u
 }
 
-// mean integrates every series over [a, a+w] segment by segment.
+// mean integrates every series over [a, a+w] segment by segment, starting
+// from the last state at or before a.
 func (r *refSeries) mean(a model.Time, w time.Duration) [1 + model.NumSources]float64 {
 	b := a.Add(w)
 	var sum [1 + model.NumSources]float64
-	for i, st := range r.states {
+	if len(r.utils) != len(r.states) {
+		r.utils = r.utils[:0]
+		for _, st := range r.states {
+			r.utils = append(r.utils, refUtil(st))
+		}
+	}
+	from := max(0, sort.Search(len(r.states), func(i int) bool { return r.states[i].t > a })-1)
+	for i := from; i < len(r.states) && r.states[i].t < b; i++ {
+		st := r.states[i]
 		next := r.end
 		if i+1 < len(r.states) {
 			next = r.states[i+1].t
@@ -62,7 +73,7 @@ func (r *refSeries) mean(a model.Time, w time.Duration) [1 + model.NumSources]fl
 		if hi <= lo {
 			continue
 		}
-		u := refUtil(st)
+		u := r.utils[i]
 		for k := range sum {
 			sum[k] += u[k] * float64(hi-lo)
 		}

@@ -1,6 +1,7 @@
 package mmu
 
 import (
+	"math"
 	"sort"
 	"time"
 
@@ -29,19 +30,22 @@ type worstItem struct {
 	mean  [numSeries]float64
 }
 
-func (ws *worstSet) offer(start model.Time, size time.Duration, mean *[numSeries]float64) {
+// offer considers one candidate and returns by how much its utilisation is
+// above what the set would take (0 while the set is not full), the margin
+// the caller may skip by.
+func (ws *worstSet) offer(start model.Time, size time.Duration, mean *[numSeries]float64) (margin float64) {
 	if ws.keep == 0 {
-		return
+		return math.Inf(1)
 	}
 	u := mean[seriesTotal]
 	if len(ws.items) == ws.keep && u >= ws.ceiling {
-		return
+		return u - ws.ceiling
 	}
 	overlapped := false
 	for i := range ws.items {
 		if overlaps(ws.items[i].start, start, size) {
 			if ws.items[i].mean[seriesTotal] <= u {
-				return
+				return 0
 			}
 			overlapped = true
 		}
@@ -62,6 +66,7 @@ func (ws *worstSet) offer(start model.Time, size time.Duration, mean *[numSeries
 	if len(ws.items) == ws.keep {
 		ws.ceiling = ws.items[ws.bestIndex()].mean[seriesTotal]
 	}
+	return 0
 }
 
 // bestIndex is the index of the kept window with the highest utilisation,
