@@ -48,12 +48,18 @@ type Summary struct {
 	P50ms    float64 `json:"p50_ms"`
 	P99ms    float64 `json:"p99_ms"`
 	MaxMs    float64 `json:"max_ms"`
-	// GCCyclesBeforeTrace is the number of completed GC cycles just before
-	// the trace started; GCCyclesAfterTrace just after it stopped. The gc
-	// line numbers of cycles inside the trace are in between (a cycle under
-	// way when the trace started is number GCCyclesBeforeTrace+1).
-	GCCyclesBeforeTrace uint64 `json:"gc_cycles_before_trace"`
-	GCCyclesAfterTrace  uint64 `json:"gc_cycles_after_trace"`
+	// GC cycle counts around the trace window, read without stopping the
+	// world. BeforeTrace is read before runtime/trace.Start (which can take
+	// ~100 ms to calibrate its clock before it stops the world), AtTraceStart
+	// right after Start returned, AtTraceStop right before trace.Stop and
+	// AfterTrace after Stop returned. Cycles AtTraceStart+1 … AtTraceStop
+	// (gctrace's "gc N") ended inside the trace; those in (BeforeTrace,
+	// AtTraceStart] and (AtTraceStop, AfterTrace] may or may not appear in
+	// it, the first of them possibly cut by the trace start.
+	GCCyclesBeforeTrace  uint64 `json:"gc_cycles_before_trace"`
+	GCCyclesAtTraceStart uint64 `json:"gc_cycles_at_trace_start"`
+	GCCyclesAtTraceStop  uint64 `json:"gc_cycles_at_trace_stop"`
+	GCCyclesAfterTrace   uint64 `json:"gc_cycles_after_trace"`
 	// Extra holds program-specific facts (live heap built, lock waits...).
 	Extra map[string]any `json:"extra,omitempty"`
 }
@@ -76,15 +82,15 @@ func gcCycles() uint64 {
 // Window records the execution trace around the load. Open it after setup,
 // Close it when the load has drained.
 type Window struct {
-	file   *os.File
-	before uint64
-	after  uint64
+	file                           *os.File
+	before, atStart, atStop, after uint64
 }
 
 // OpenWindow starts the trace when path is not empty.
 func OpenWindow(path string) (*Window, error) {
 	w := &Window{before: gcCycles()}
 	if path == "" {
+		w.atStart = w.before
 		return w, nil
 	}
 	f, err := os.Create(path)
@@ -96,11 +102,13 @@ func OpenWindow(path string) (*Window, error) {
 		return nil, fmt.Errorf("start trace: %w", err)
 	}
 	w.file = f
+	w.atStart = gcCycles()
 	return w, nil
 }
 
 // Close stops the trace and flushes it to its file.
 func (w *Window) Close() error {
+	w.atStop = gcCycles()
 	if w.file != nil {
 		trace.Stop()
 	}
@@ -146,7 +154,8 @@ func (l *Latencies) Summarize(s *Summary) {
 
 // Print writes the summary as one JSON line on stdout.
 func (s *Summary) Print(w *Window) error {
-	s.GCCyclesBeforeTrace, s.GCCyclesAfterTrace = w.before, w.after
+	s.GCCyclesBeforeTrace, s.GCCyclesAtTraceStart = w.before, w.atStart
+	s.GCCyclesAtTraceStop, s.GCCyclesAfterTrace = w.atStop, w.after
 	return json.NewEncoder(os.Stdout).Encode(s)
 }
 

@@ -185,7 +185,8 @@ func check(s scenario, dir string, cap *captured) error {
 	var sum struct {
 		Requests int
 		Before   uint64 `json:"gc_cycles_before_trace"`
-		After    uint64 `json:"gc_cycles_after_trace"`
+		AtStart  uint64 `json:"gc_cycles_at_trace_start"`
+		AtStop   uint64 `json:"gc_cycles_at_trace_stop"`
 		Extra    struct {
 			Limiter uint64 `json:"gc_limiter_last_enabled_cycle"`
 		}
@@ -193,7 +194,7 @@ func check(s scenario, dir string, cap *captured) error {
 	if err := json.Unmarshal(lastLine(cap.stdout), &sum); err != nil || sum.Requests == 0 {
 		return fmt.Errorf("program summary missing or empty: %q", cap.stdout)
 	}
-	if n := sum.After - sum.Before; n < uint64(s.minCycles) {
+	if n := sum.AtStop - sum.AtStart; n < uint64(s.minCycles) {
 		return fmt.Errorf("%w: %d GC cycles in the trace window, want at least %d", errMissed, n, s.minCycles)
 	}
 	if s.limiter && sum.Extra.Limiter <= sum.Before {
