@@ -45,9 +45,20 @@ type rawTask struct {
 
 type rawTrace struct {
 	first, last int64
-	cycles      []rawCycle
-	stws        []rawSTW
-	tasks       []rawTask
+	// snapshot is the first clock snapshot (Go 1.25+ traces): a trace time
+	// and the wall-clock time read with it.
+	snapshot *exptrace.ClockSnapshot
+	cycles   []rawCycle
+	stws     []rawSTW
+	tasks    []rawTask
+	regions  []rawRegion
+}
+
+type rawRegion struct {
+	typ        string
+	g          uint64
+	begin, end int64
+	open       bool
 }
 
 const gcRange = "GC concurrent mark phase"
@@ -67,6 +78,7 @@ func readRawTrace(t *testing.T, path string) *rawTrace {
 	openCycle := -1
 	openSTW := map[exptrace.GoID]int{} // goroutine that stopped the world → index in stws
 	openTask := map[exptrace.TaskID]int{}
+	openRegions := map[exptrace.GoID][]int{} // stack of open regions per goroutine
 	for {
 		ev, err := r.ReadEvent()
 		if errors.Is(err, io.EOF) {
@@ -81,6 +93,10 @@ func readRawTrace(t *testing.T, path string) *rawTrace {
 		}
 		raw.last = now
 		switch ev.Kind() {
+		case exptrace.EventSync:
+			if cs := ev.Sync().ClockSnapshot; cs != nil && raw.snapshot == nil {
+				raw.snapshot = cs
+			}
 		case exptrace.EventRangeBegin, exptrace.EventRangeActive:
 			rg := ev.Range()
 			switch {
@@ -108,6 +124,17 @@ func readRawTrace(t *testing.T, path string) *rawTrace {
 					raw.stws[i].end, raw.stws[i].open = now, false
 					delete(openSTW, g)
 				}
+			}
+		case exptrace.EventRegionBegin:
+			g := ev.Goroutine()
+			raw.regions = append(raw.regions, rawRegion{typ: ev.Region().Type, g: uint64(g), begin: now, open: true})
+			openRegions[g] = append(openRegions[g], len(raw.regions)-1)
+		case exptrace.EventRegionEnd:
+			g := ev.Goroutine()
+			if st := openRegions[g]; len(st) > 0 {
+				i := st[len(st)-1]
+				raw.regions[i].end, raw.regions[i].open = now, false
+				openRegions[g] = st[:len(st)-1]
 			}
 		case exptrace.EventTaskBegin:
 			tk := ev.Task()
@@ -141,6 +168,11 @@ func (raw *rawTrace) closeOpen() {
 	for i := range raw.tasks {
 		if raw.tasks[i].open {
 			raw.tasks[i].end = raw.last
+		}
+	}
+	for i := range raw.regions {
+		if raw.regions[i].open {
+			raw.regions[i].end = raw.last
 		}
 	}
 }
