@@ -55,9 +55,8 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		} else {
 			fmt.Fprintf(tw, "  Allocation\tunknown")
 		}
-		if n := len(g.LiveHeap); n > 0 {
-			last := g.LiveHeap[n-1]
-			fmt.Fprintf(tw, ", live heap %s, goal %s (after the last cycle)", fmtBytes(last.Bytes), fmtBytes(last.Goal))
+		if last, ok := lastLive(g.LiveHeap); ok {
+			fmt.Fprintf(tw, ", live heap %s, goal %s (at %s)", fmtBytes(last.Bytes), fmtBytes(last.Goal), fmtMs(last.TMs))
 		}
 		fmt.Fprintln(tw)
 		fmt.Fprintf(tw, "  Non-GC STW\t%s\n", stwLine(p.NonGCSTW))
@@ -127,4 +126,14 @@ func pauseLabel(p Pause) string {
 		return "non-GC: " + p.Reason
 	}
 	return p.Kind
+}
+
+// lastLive is the latest heap point whose live heap is known.
+func lastLive(points []HeapPoint) (HeapPoint, bool) {
+	for i := len(points) - 1; i >= 0; i-- {
+		if points[i].Bytes >= 0 {
+			return points[i], true
+		}
+	}
+	return HeapPoint{}, false
 }

@@ -1,0 +1,13 @@
+// Command gcwatch profiles Go garbage-collector pauses and advises on them.
+// See the README, or run gcwatch --help.
+package main
+
+import (
+	"os"
+
+	"github.com/gcwatch/gcwatch/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,307 @@
+package trace
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
+	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
+)
+
+// Options tune Load.
+type Options struct {
+	// Trace is passed to the execution-trace decoder.
+	Trace exectrace.Options
+	// Progress, when set, is told how far each input has been read (bytes
+	// of the file as stored; total is -1 when unknown).
+	Progress func(name string, done, total int64)
+	// Stdin is read for the input "-".
+	Stdin io.Reader
+}
+
+// Result is what Load found.
+type Result struct {
+	// Runs holds one run per process, in the order the inputs were given.
+	Runs []*model.Run
+	// Profiles are the pprof profiles found, by path, for the advisor.
+	Profiles []string
+	// Notes are diagnostics about the inputs as a whole (files skipped in
+	// folders, how inputs were grouped); each run's own warnings are in
+	// the run.
+	Notes []string
+}
+
+// InputError is an input that could not be used at all.
+type InputError struct {
+	Name string
+	Msg  string
+	Err  error
+}
+
+func (e *InputError) Error() string {
+	if e.Err != nil {
+		// Decoders name the file in their errors too; say it once.
+		return fmt.Sprintf("%s: %s: %s", e.Name, e.Msg, strings.TrimPrefix(e.Err.Error(), e.Name+": "))
+	}
+	return e.Name + ": " + e.Msg
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// group is inputs that belong to one process when they line up: the files
+// named on the command line, or the files of one folder.
+type group struct {
+	name     string
+	traces   []*model.Run
+	gctraces []*model.Run
+}
+
+// Load reads every input. Files named directly must be usable; files inside
+// a folder that are not are skipped with a note, but a folder with nothing
+// usable is an error.
+func Load(paths []string, opts Options) (*Result, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no input given")
+	}
+	res := &Result{}
+	direct := &group{name: "the command line"}
+	var groups []*group
+	for _, p := range paths {
+		if p != "-" {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil, fmt.Errorf("cannot read %w", err)
+			}
+			if st.IsDir() {
+				gs, err := loadFolder(p, opts, res)
+				if err != nil {
+					return nil, err
+				}
+				groups = append(groups, gs...)
+				continue
+			}
+		}
+		if _, err := loadFile(p, opts, direct, res); err != nil {
+			return nil, err
+		}
+	}
+	if len(direct.traces)+len(direct.gctraces) > 0 {
+		groups = append([]*group{direct}, groups...)
+	}
+	for _, g := range groups {
+		runs, notes := g.merge()
+		res.Runs = append(res.Runs, runs...)
+		res.Notes = append(res.Notes, notes...)
+	}
+	if len(res.Runs) == 0 {
+		if len(res.Profiles) > 0 {
+			return nil, &InputError{Name: res.Profiles[0], Msg: "is a pprof profile, not an execution trace or gctrace log; give it together with a trace or gctrace log of the same process"}
+		}
+		return nil, errors.New("no execution trace or gctrace log among the inputs")
+	}
+	return res, nil
+}
+
+// loadFolder loads every usable file of dir as one group, and each
+// sub-folder as a group of its own.
+func loadFolder(dir string, opts Options, res *Result) ([]*group, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read folder %w", err)
+	}
+	g := &group{name: dir}
+	var groups []*group
+	var skipped []string
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			sub, err := loadFolder(p, opts, res)
+			if err != nil {
+				var ie *InputError
+				if errors.As(err, &ie) && ie.Msg == "holds nothing usable" {
+					continue
+				}
+				return nil, err
+			}
+			groups = append(groups, sub...)
+			continue
+		}
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if _, err := loadFile(p, opts, g, res); err != nil && !isManifest(e.Name()) {
+			skipped = append(skipped, err.Error())
+		}
+	}
+	for _, s := range skipped {
+		res.Notes = append(res.Notes, "skipped "+s)
+	}
+	if len(g.traces)+len(g.gctraces) > 0 {
+		groups = append([]*group{g}, groups...)
+	}
+	if len(groups) == 0 {
+		return nil, &InputError{Name: dir, Msg: "holds nothing usable"}
+	}
+	return groups, nil
+}
+
+// isManifest reports whether a file in a capture folder is one of the
+// descriptions gcwatch and its examples write beside the captures, which
+// are skipped without a note.
+func isManifest(name string) bool {
+	switch strings.ToLower(name) {
+	case "meta.json", "manifest.json", "capture.json", "readme", "readme.md", "readme.txt":
+		return true
+	}
+	return false
+}
+
+// loadFile decodes one file into g. It reports false for a profile, which
+// is kept aside for the advisor.
+func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
+	in, err := openInput(name, opts.Stdin)
+	if err != nil {
+		return false, err
+	}
+	defer in.close()
+	src := io.Reader(in.r)
+	if opts.Progress != nil {
+		src = &progressReader{r: in.r, in: in, report: opts.Progress}
+	}
+	switch in.kind {
+	case traceKind:
+		to := opts.Trace
+		run, err := exectrace.Read(src, in.name, to)
+		if run == nil {
+			var dmg *exectrace.DamageError
+			switch {
+			case errors.As(err, &dmg):
+				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: damaged at byte offset %d, before any generation was complete", dmg.Offset), Err: dmg.Err}
+			case err == nil:
+				return false, &InputError{Name: in.name, Msg: "not a usable execution trace: it holds no events"}
+			}
+			return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace (%s)", in.format), Err: err}
+		}
+		run.Inputs = []model.Input{{Path: in.name, Kind: model.KindTrace, Bytes: run.Stats.Bytes, Format: in.format}}
+		g.traces = append(g.traces, run)
+		return true, nil
+	case gctraceKind, textKind:
+		r, err := gctrace.Parse(src, in.name)
+		if err != nil {
+			return false, &InputError{Name: in.name, Msg: "read error", Err: err}
+		}
+		if len(r.Processes) == 0 {
+			return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not an execution trace or gctrace log: a text file with no gc lines among its %d lines", r.Stats.Lines)}
+		}
+		for i := range r.Processes {
+			p := &r.Processes[i]
+			input := model.Input{Path: in.name, Kind: model.KindGCTrace, Bytes: r.Stats.Bytes, Format: p.Format}
+			if len(r.Processes) > 1 {
+				input.Process = i + 1
+			}
+			run := p.Run(input, r.Stats)
+			if len(run.Cycles) > 0 && run.Cycles[0].N == 1 {
+				run.Start = 0 // the log begins at process start
+			}
+			if i == 0 {
+				run.Warnings = append(run.Warnings, r.Warnings...)
+			}
+			g.gctraces = append(g.gctraces, run)
+		}
+		if len(r.Processes) > 1 {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s holds %d processes (the gc counter restarts); each is analysed on its own", in.name, len(r.Processes)))
+		}
+		return true, nil
+	case profileKind:
+		res.Profiles = append(res.Profiles, name)
+		return false, nil
+	case emptyKind:
+		return false, &InputError{Name: in.name, Msg: "is empty"}
+	case ancientKind:
+		return false, &InputError{Name: in.name, Msg: "is a Go 1.4 or older execution trace, which no supported reader decodes"}
+	default:
+		return false, &InputError{Name: in.name, Msg: "not an execution trace, gctrace log or pprof profile (binary data of unknown kind)"}
+	}
+}
+
+// progressReader reports progress as the decoder reads.
+type progressReader struct {
+	r      io.Reader
+	in     *input
+	report func(name string, done, total int64)
+	last   int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if done := p.in.counter.n; done-p.last >= 4<<20 || err != nil {
+		p.last = done
+		p.report(p.in.name, done, p.in.size)
+	}
+	return n, err
+}
+
+// merge lines up the traces and gctrace processes of a group and returns
+// one run per process.
+func (g *group) merge() ([]*model.Run, []string) {
+	var runs []*model.Run
+	var notes []string
+	g.gctraces, notes = dedupe(g.gctraces)
+	used := make([]bool, len(g.gctraces))
+	for _, t := range g.traces {
+		best, m := -1, match{}
+		for i, gc := range g.gctraces {
+			if used[i] {
+				continue
+			}
+			if cand, ok := lineUp(t, gc); ok && cand.matched > m.matched {
+				best, m = i, cand
+			}
+		}
+		if best < 0 {
+			runs = append(runs, t)
+			continue
+		}
+		used[best] = true
+		runs = append(runs, combine(t, g.gctraces[best], m))
+	}
+	for i, gc := range g.gctraces {
+		if !used[i] {
+			runs = append(runs, gc)
+		}
+	}
+	if len(g.traces) > 0 && len(g.gctraces) > 0 && len(runs) > max(len(g.traces), len(g.gctraces)) {
+		var names []string
+		for _, r := range runs {
+			names = append(names, r.Inputs[0].Path)
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
+		notes = append(notes, fmt.Sprintf("in %s, the GC cycles of %s do not line up with each other; they are analysed as separate processes", g.name, strings.Join(names, ", ")))
+	}
+	return runs, notes
+}
+
+// dedupe drops gctrace processes that repeat another's cycles exactly, as a
+// capture folder holding both gctrace.log and gctrace.log.gz would.
+func dedupe(runs []*model.Run) ([]*model.Run, []string) {
+	var out []*model.Run
+	var notes []string
+next:
+	for _, r := range runs {
+		for _, kept := range out {
+			if slices.Equal(kept.Cycles, r.Cycles) {
+				notes = append(notes, fmt.Sprintf("%s repeats the GC cycles of %s; read once", r.Inputs[0].Path, kept.Inputs[0].Path))
+				continue next
+			}
+		}
+		out = append(out, r)
+	}
+	return out, notes
+}

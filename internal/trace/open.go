@@ -1,0 +1,144 @@
+package trace
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf8"
+
+	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
+	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
+)
+
+// sniffSize is how much of an input is looked at to recognise it.
+const sniffSize = 64 << 10
+
+// kindOf is what an input's first bytes say it is.
+type kindOf int
+
+const (
+	unknownKind kindOf = iota
+	traceKind
+	gctraceKind
+	profileKind
+	textKind    // text without gctrace lines among the first bytes
+	ancientKind // a Go 1.4-or-older trace
+	emptyKind
+)
+
+// input is one opened input stream.
+type input struct {
+	name       string
+	gzipped    bool
+	r          *bufio.Reader
+	closer     io.Closer
+	counter    *countingReader
+	size       int64 // on-disk size, -1 when unknown (stdin)
+	kind       kindOf
+	format     string
+	prefixText bool
+}
+
+// countingReader counts bytes read from the underlying file, for progress.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// openInput opens name ("-" for stdin), undoes gzip compression and
+// recognises the content.
+func openInput(name string, stdin io.Reader) (*input, error) {
+	in := &input{name: name, size: -1}
+	var raw io.Reader
+	if name == "-" {
+		in.name = "<stdin>"
+		raw = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %w", err)
+		}
+		if st, err := f.Stat(); err == nil {
+			if st.IsDir() {
+				f.Close()
+				return nil, fmt.Errorf("%s is a folder", name)
+			}
+			in.size = st.Size()
+		}
+		raw, in.closer = f, f
+	}
+	in.counter = &countingReader{r: raw}
+	br := bufio.NewReaderSize(in.counter, 1<<20)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			in.close()
+			return nil, fmt.Errorf("%s: gzip header: %w", in.name, err)
+		}
+		zr.Multistream(true)
+		in.gzipped = true
+		br = bufio.NewReaderSize(zr, 1<<20)
+	}
+	in.r = br
+	prefix, err := br.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		in.close()
+		return nil, fmt.Errorf("%s: %w", in.name, err)
+	}
+	in.kind, in.format = recognise(prefix)
+	return in, nil
+}
+
+func (in *input) close() {
+	if in.closer != nil {
+		in.closer.Close()
+	}
+}
+
+// recognise says what an input is from its first bytes.
+func recognise(prefix []byte) (kindOf, string) {
+	if len(prefix) == 0 {
+		return emptyKind, ""
+	}
+	if v, ok := exectrace.LooksLike(prefix); ok {
+		return traceKind, v
+	}
+	if bytes.HasPrefix(prefix, []byte("gotrace\x00")) {
+		return ancientKind, "go 1.4 or older trace"
+	}
+	if looksLikeProfile(prefix) {
+		return profileKind, "pprof"
+	}
+	if looksLikeText(prefix) {
+		if gctrace.LooksLike(prefix) {
+			return gctraceKind, "gctrace"
+		}
+		return textKind, "text"
+	}
+	return unknownKind, ""
+}
+
+// looksLikeText reports whether prefix is mostly printable UTF-8.
+func looksLikeText(prefix []byte) bool {
+	bad := 0
+	for len(prefix) > 0 {
+		r, n := utf8.DecodeRune(prefix)
+		if r == utf8.RuneError && n == 1 && len(prefix) >= utf8.UTFMax {
+			bad++
+		} else if r < 0x20 && r != '\n' && r != '\r' && r != '\t' && r != 0x1b {
+			bad++
+		}
+		prefix = prefix[n:]
+	}
+	return bad*100 <= len(prefix)+1 || bad <= 2
+}
