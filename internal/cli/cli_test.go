@@ -46,10 +46,10 @@ func TestAnalyzeFlagsToOptions(t *testing.T) {
 
 func TestUsageErrorsExit2(t *testing.T) {
 	for _, args := range [][]string{
-		{"analyze"},                        // no input
+		{"analyze"},                          // no input
 		{"analyze", "--format", "yaml", "x"}, // bad format
-		{"analyze", "--bogus", "x"},        // unknown flag
-		{"frobnicate"},                     // unknown command
+		{"analyze", "--bogus", "x"},          // unknown flag
+		{"frobnicate"},                       // unknown command
 		{"analyze", "--worst", "-1", "x"},
 		{"analyze", "-o", "x", "x"}, // would overwrite an input
 		{"analyze", "-", "-"},
