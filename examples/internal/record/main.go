@@ -59,19 +59,35 @@ func record(args []string) error {
 			}
 			built[s.program] = exe
 		}
+		// Record into a staging folder and replace the scenario's folder
+		// only when the recording is good, so a failed run leaves the
+		// previous recording in place.
 		dir := filepath.Join(*out, s.name)
+		staging := filepath.Join(*out, "."+s.name+".new")
 		start := time.Now()
-		err := recordOne(s, exe, dir, goVersion)
+		err := recordOne(s, exe, staging, goVersion)
 		for try := 2; errors.Is(err, errMissed) && try <= 3; try++ {
 			fmt.Printf("%-24s %v; trying again\n", s.name, err)
-			err = recordOne(s, exe, dir, goVersion)
+			err = recordOne(s, exe, staging, goVersion)
+		}
+		if err == nil {
+			err = replace(dir, staging)
 		}
 		if err != nil {
+			os.RemoveAll(staging)
 			return fmt.Errorf("scenario %s: %w", s.name, err)
 		}
 		fmt.Printf("%-24s %v\n", s.name, time.Since(start).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// replace puts the staging folder where dir was.
+func replace(dir, staging string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return os.Rename(staging, dir)
 }
 
 func choose(only string) ([]scenario, error) {
@@ -98,6 +114,7 @@ func recordOne(s scenario, exe, dir, goVersion string) error {
 		return err
 	}
 	args := append([]string{"-trace", filepath.Join(dir, "trace.out")}, s.args...)
+	shown := append([]string{"-trace", "trace.out"}, s.args...)
 	cmd := exec.Command(exe, args...)
 	cmd.Env = s.environ(os.Environ())
 	started := time.Now()
@@ -136,7 +153,7 @@ func recordOne(s scenario, exe, dir, goVersion string) error {
 		f.Bytes = st.Size()
 		files[name] = f
 	}
-	return writeMeta(dir, s, goVersion, started, files, args, cap.stdout)
+	return writeMeta(dir, s, goVersion, started, files, shown, cap.stdout)
 }
 
 // environ is base without the settings a scenario controls, plus the

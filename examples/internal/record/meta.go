@@ -38,6 +38,8 @@ type fileMeta struct {
 	About string `json:"about"`
 }
 
+// writeMeta writes dir/meta.json; args are the program's flags as shown
+// (with the trace path relative to the scenario's folder).
 func writeMeta(dir string, s scenario, goVersion string, started time.Time, files map[string]fileMeta, args []string, stdout []byte) error {
 	vars := s.env.vars()
 	vars["GODEBUG"] = "gctrace=1"
@@ -45,7 +47,7 @@ func writeMeta(dir string, s scenario, goVersion string, started time.Time, file
 		Scenario:   s.name,
 		About:      s.about,
 		Program:    s.program,
-		Command:    "go run ./examples/" + s.program + " " + strings.Join(relative(args, dir), " "),
+		Command:    "go run ./examples/" + s.program + " " + strings.Join(args, " "),
 		Env:        vars,
 		GoVersion:  goVersion,
 		GOMAXPROCS: s.env.GOMAXPROCS,
@@ -68,15 +70,6 @@ func writeMeta(dir string, s scenario, goVersion string, started time.Time, file
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "meta.json"), buf.Bytes(), 0o644)
-}
-
-// relative shows the trace path as it is inside the scenario folder.
-func relative(args []string, dir string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = strings.TrimPrefix(a, dir+string(filepath.Separator))
-	}
-	return out
 }
 
 func flagValue(args []string, name string) string {
