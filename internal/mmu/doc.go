@@ -20,4 +20,10 @@
 // found at a window that starts or ends at a change point; the Builder
 // evaluates exactly those windows, as the series streams, keeping only the
 // change points inside the largest window.
+//
+// Precision. Window means come from differences of running integrals,
+// which are rebased as the series moves on so that they never exceed a few
+// seconds' worth; a mean is then off by at most about 1e-15 s / window, so
+// below 1e-11 at the smallest default window (100µs), however long the
+// trace.
 package mmu

@@ -25,8 +25,15 @@ type Options struct {
 	// Sizes that are not positive are ignored; duplicates are merged.
 	Windows []time.Duration
 	// Worst is how many worst disjoint windows are kept per window size;
-	// 0 means 3, a negative value keeps none.
+	// 0 means 3, a negative value keeps none. They are picked as the stream
+	// goes: a window displaces the kept windows it overlaps only if it is
+	// worse than all of them, so the first one is always the MMU's window
+	// and each other one is the worst of its neighbourhood.
 	Worst int
+	// Observe, when set, is called with every Set exactly as made, before
+	// the Builder looks at it. It lets tests replay the series a decoder
+	// produced into an independent computation; it is not needed otherwise.
+	Observe func(t model.Time, procs int, busy [model.NumSources]float64)
 }
 
 // series indexes the utilisation series a Builder follows: the total, then
@@ -77,7 +84,8 @@ type Builder struct {
 	done    bool
 	result  *model.MMU
 	// first is the time of the first Set: no window starts before it.
-	first model.Time
+	// latest is the time of the latest Set.
+	first, latest model.Time
 	// lastU is the utilisation from the newest mark on; it may still be
 	// replaced by a Set at the same time.
 	lastU [numSeries]float64
@@ -87,6 +95,7 @@ type Builder struct {
 	rebaseEvery time.Duration
 	// synthesized marks a series fed by Synthesize, so that Finish can say so.
 	synthesized bool
+	observe     func(model.Time, int, [model.NumSources]float64)
 }
 
 // NewBuilder returns a Builder for opts.
@@ -108,7 +117,7 @@ func NewBuilder(opts Options) *Builder {
 		worst = 3
 	}
 	worst = max(worst, 0)
-	b := &Builder{rebaseEvery: time.Second}
+	b := &Builder{rebaseEvery: time.Second, observe: opts.Observe}
 	for _, w := range sizes {
 		b.windows = append(b.windows, newWindow(w, worst))
 	}
@@ -127,18 +136,25 @@ func NewBuilder(opts Options) *Builder {
 // procs below 1 counts as 1; negative or NaN busy counts as 0. Set does not
 // allocate except to grow the buffer of recent change points.
 func (b *Builder) Set(t model.Time, procs int, busy [model.NumSources]float64) {
+	if b.observe != nil {
+		b.observe(t, procs, busy)
+	}
 	if b.done {
 		return
 	}
 	u := utilisations(procs, &busy)
 	if !b.started {
 		b.started = true
-		b.first, b.rebasedAt = t, t
+		b.first, b.latest, b.rebasedAt = t, t, t
 		b.marks.push(mark{t: t})
 		b.lastU = u
 		return
 	}
-	if t <= b.marks.at(b.marks.tail-1).t {
+	// Deduplicated calls leave no mark, so the latest time seen is kept
+	// apart from the newest mark's.
+	t = max(t, b.latest)
+	b.latest = t
+	if t == b.marks.at(b.marks.tail-1).t {
 		b.lastU = u
 		return
 	}
@@ -162,6 +178,7 @@ func (b *Builder) Finish(end model.Time) *model.MMU {
 	if !b.started {
 		return nil
 	}
+	end = max(end, b.latest)
 	if end > b.marks.at(b.marks.tail-1).t {
 		b.advance(end)
 	}

@@ -15,6 +15,10 @@ type refSeries struct {
 	states []refState
 	end    model.Time
 	utils  [][1 + model.NumSources]float64 // refUtil of each state, filled by mean
+	// fast makes mmu use prefix integrals instead of direct integration,
+	// for series too long to integrate window by window.
+	fast   bool
+	prefix [][1 + model.NumSources]float64 // ∫u from the first state to each state
 }
 
 type refState struct {
@@ -56,12 +60,7 @@ func refUtil(st refState) [1 + model.NumSources]float64 {
 func (r *refSeries) mean(a model.Time, w time.Duration) [1 + model.NumSources]float64 {
 	b := a.Add(w)
 	var sum [1 + model.NumSources]float64
-	if len(r.utils) != len(r.states) {
-		r.utils = r.utils[:0]
-		for _, st := range r.states {
-			r.utils = append(r.utils, refUtil(st))
-		}
-	}
+	r.fill()
 	from := max(0, sort.Search(len(r.states), func(i int) bool { return r.states[i].t > a })-1)
 	for i := from; i < len(r.states) && r.states[i].t < b; i++ {
 		st := r.states[i]
@@ -82,6 +81,48 @@ func (r *refSeries) mean(a model.Time, w time.Duration) [1 + model.NumSources]fl
 		sum[k] /= float64(w)
 	}
 	return sum
+}
+
+// fill computes the utilisation of every state and the prefix integrals.
+// The series must not change afterwards.
+func (r *refSeries) fill() {
+	if len(r.utils) == len(r.states) {
+		return
+	}
+	r.utils, r.prefix = r.utils[:0], r.prefix[:0]
+	var sum [1 + model.NumSources]float64
+	for i, st := range r.states {
+		u := refUtil(st)
+		if i > 0 {
+			prev := r.states[i-1]
+			for k := range sum {
+				sum[k] += r.utils[i-1][k] * float64(st.t-prev.t)
+			}
+		}
+		r.utils = append(r.utils, u)
+		r.prefix = append(r.prefix, sum)
+	}
+}
+
+// integralTo is ∫u from the first state to x, from the prefix integrals.
+func (r *refSeries) integralTo(x model.Time) [1 + model.NumSources]float64 {
+	r.fill()
+	i := max(0, sort.Search(len(r.states), func(i int) bool { return r.states[i].t > x })-1)
+	out := r.prefix[i]
+	for k := range out {
+		out[k] += r.utils[i][k] * float64(x-r.states[i].t)
+	}
+	return out
+}
+
+// meanFast is mean computed from prefix integrals.
+func (r *refSeries) meanFast(a model.Time, w time.Duration) [1 + model.NumSources]float64 {
+	lo, hi := r.integralTo(a), r.integralTo(a.Add(w))
+	var out [1 + model.NumSources]float64
+	for k := range out {
+		out[k] = (hi[k] - lo[k]) / float64(w)
+	}
+	return out
 }
 
 // fits reports whether a window of size w fits in the series.
@@ -114,7 +155,12 @@ func (r *refSeries) mmu(w time.Duration) [1 + model.NumSources]float64 {
 		best[k] = math.Inf(1)
 	}
 	for _, s := range r.starts(w) {
-		m := r.mean(s, w)
+		var m [1 + model.NumSources]float64
+		if r.fast {
+			m = r.meanFast(s, w)
+		} else {
+			m = r.mean(s, w)
+		}
 		for k := range best {
 			best[k] = math.Min(best[k], m[k])
 		}

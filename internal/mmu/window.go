@@ -35,7 +35,7 @@ type window struct {
 }
 
 func newWindow(size time.Duration, worst int) window {
-	w := window{size: size, inv: 1 / float64(size), worst: worstSet{keep: worst}}
+	w := window{size: size, inv: 1 / float64(size), worst: worstSet{keep: worst}, skipTo: math.MinInt64}
 	for k := range w.min {
 		w.min[k] = math.Inf(1)
 	}
