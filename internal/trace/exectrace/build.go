@@ -160,6 +160,21 @@ func (b *builder) intern(s string) string {
 	return v
 }
 
+// gap handles a stretch of trace that could not be analysed: a cycle or
+// pause in progress may have ended inside it, so they end, cut, where the
+// analysed trace stops.
+func (b *builder) gap() {
+	if !b.started {
+		return
+	}
+	for len(b.gc.stws) > 0 {
+		b.endSTW(b.last, len(b.gc.stws)-1)
+	}
+	if b.gc.cur >= 0 {
+		b.closeCycle(b.last, true)
+	}
+}
+
 // finish closes everything still open at the end of the window and
 // returns the run.
 func (b *builder) finish() *model.Run {
@@ -171,9 +186,10 @@ func (b *builder) finish() *model.Run {
 	run.End = end
 	b.advanceCPU(end)
 	b.tasks.finish(b, end)
+	closed := len(run.Regions)
 	b.finishGoroutines(end)
+	sortRegions(run.Regions[closed:])
 	b.finishGC(end)
-	sortRegions(run.Regions)
 	run.Heap = b.heap.finish()
 	if b.cpu.mmuStarted {
 		run.MMU = b.mmu.Finish(end)

@@ -28,6 +28,8 @@
 //   - Request.Assist and Request.Sweep are parts of Request.Running;
 //     Request.RunnableDuringMark is the part of Request.Runnable that fell in
 //     a concurrent mark phase (between the two GC stop-the-world pauses).
+//   - Requests and Regions come in the order they ended; those still open
+//     at the end of the window come last.
 //   - Run.Heap keeps, per 10 ms of trace time, the lowest and highest heap
 //     sample, plus the samples at each cycle's start, mark termination and
 //     live-heap reset; its size grows with time and cycles, not with events.

@@ -146,3 +146,5 @@ func rawRead(t testing.TB, data []byte) rawFacts {
 	}
 	return f
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

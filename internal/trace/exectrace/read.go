@@ -120,12 +120,18 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	}
 	b := newBuilder(run, opts.MMU)
 	var err error
-	err = readWhole(br, b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if _, err := io.Copy(io.Discard, br); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if n <= 21 || opts.whole {
+		if err := readWhole(br, b); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if _, err := io.Copy(io.Discard, br); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	} else {
+		err = readGenerations(br, b, name, opts)
+		if err != nil && run.Stats.Generations == 0 {
+			return nil, err
+		}
 	}
 	b.finish()
 	run.Stats.Bytes = in.n

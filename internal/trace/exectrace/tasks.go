@@ -255,8 +255,7 @@ func (b *builder) closeRegion(g *goroutine, r openRegion, t model.Time, open boo
 	})
 }
 
-// finish ends the tasks still open at the end of the window and puts
-// requests and regions in a stable order.
+// finish ends the tasks still open at the end of the window, in id order.
 func (ts *taskState) finish(b *builder, end model.Time) {
 	ids := make([]uint64, 0, len(ts.open))
 	for id := range ts.open {
@@ -268,14 +267,13 @@ func (ts *taskState) finish(b *builder, end model.Time) {
 		tk.req.Open = true
 		b.closeTask(tk, end)
 	}
-	slices.SortStableFunc(b.run.Requests, func(x, y model.Request) int {
-		return cmp.Or(cmp.Compare(x.Start, y.Start), cmp.Compare(x.ID, y.ID))
-	})
 }
 
+// sortRegions orders regions that ended at the same time (the ones still
+// open at the end of the window, found in map order).
 func sortRegions(regions []model.Region) {
-	slices.SortStableFunc(regions, func(x, y model.Region) int {
+	slices.SortFunc(regions, func(x, y model.Region) int {
 		return cmp.Or(cmp.Compare(x.Start, y.Start), cmp.Compare(x.Goroutine, y.Goroutine),
-			cmp.Compare(x.End, y.End), cmp.Compare(x.Type, y.Type))
+			cmp.Compare(x.Type, y.Type), cmp.Compare(x.Task, y.Task))
 	})
 }

@@ -1,0 +1,193 @@
+package exectrace
+
+import (
+	"encoding/binary"
+	"sync"
+
+	exptrace "golang.org/x/exp/trace"
+)
+
+// A generation parsed ahead of its turn waits as records. Kept as structs
+// they would take several times the trace's own bytes, so they are
+// varint-encoded into pooled blocks: about as many bytes as the trace,
+// no pointers for the GC to scan, no garbage per generation.
+
+const (
+	blockSize = 64 << 10
+	// maxEncoded bounds one encoded record: a kind byte, two flag bytes
+	// and at most six varints.
+	maxEncoded = 3 + 6*binary.MaxVarintLen64
+)
+
+var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
+
+// recordBuffer holds one generation's records, encoded.
+type recordBuffer struct {
+	blocks []*[]byte
+	last   int64 // time of the previous record; times are delta-encoded
+	// strs are the strings the records refer to by index (task and region
+	// types, pause reasons): few and repeated.
+	strs   []string
+	strIdx map[string]uint64
+}
+
+func (rb *recordBuffer) str(s string) uint64 {
+	if i, ok := rb.strIdx[s]; ok {
+		return i
+	}
+	if rb.strIdx == nil {
+		rb.strIdx = make(map[string]uint64)
+	}
+	i := uint64(len(rb.strs))
+	rb.strs = append(rb.strs, s)
+	rb.strIdx[s] = i
+	return i
+}
+
+// put appends r.
+func (rb *recordBuffer) put(r *record) {
+	n := len(rb.blocks)
+	if n == 0 || cap(*rb.blocks[n-1])-len(*rb.blocks[n-1]) < maxEncoded {
+		rb.blocks = append(rb.blocks, blockPool.Get().(*[]byte))
+		n++
+	}
+	blk := rb.blocks[n-1]
+	b := append(*blk, byte(r.kind))
+	b = binary.AppendVarint(b, r.t-rb.last)
+	rb.last = r.t
+	switch r.kind {
+	case recSync:
+		b = append(b, r.flag)
+		if r.flag&flagSnapshot != 0 {
+			b = binary.AppendUvarint(b, r.arg)
+			b = binary.AppendUvarint(b, r.arg2)
+		}
+	case recHeap, recHeapGoal, recGOMAXPROCS:
+		b = binary.AppendUvarint(b, r.arg)
+	case recLabel:
+		b = binary.AppendVarint(b, r.g)
+		b = append(b, r.flag)
+	case recGCBegin, recGCActive, recGCEnd:
+		b = append(b, r.flag)
+	case recSTWBegin, recSTWEnd:
+		b = binary.AppendVarint(b, r.g)
+		b = binary.AppendUvarint(b, rb.str(r.str))
+	case recAssistBegin, recAssistActive, recAssistEnd:
+		b = binary.AppendVarint(b, r.g)
+	case recSweepBegin, recSweepActive, recSweepEnd:
+		b = binary.AppendVarint(b, int64(r.p))
+		b = binary.AppendVarint(b, r.g)
+	case recTaskBegin:
+		b = binary.AppendUvarint(b, r.arg)
+		b = binary.AppendUvarint(b, r.arg2)
+		b = binary.AppendUvarint(b, rb.str(r.str))
+		b = binary.AppendVarint(b, r.g)
+	case recTaskEnd:
+		b = binary.AppendUvarint(b, r.arg)
+	case recRegionBegin, recRegionEnd:
+		b = binary.AppendUvarint(b, r.arg)
+		b = binary.AppendUvarint(b, rb.str(r.str))
+		b = binary.AppendVarint(b, r.g)
+	case recGoState:
+		b = binary.AppendVarint(b, r.g)
+		b = binary.AppendVarint(b, int64(r.p))
+		b = append(b, byte(r.to))
+	case recProcKnown:
+		b = binary.AppendVarint(b, int64(r.p))
+	}
+	*blk = b
+}
+
+// release returns the blocks to the pool.
+func (rb *recordBuffer) release() {
+	for _, blk := range rb.blocks {
+		*blk = (*blk)[:0]
+		blockPool.Put(blk)
+	}
+	rb.blocks = nil
+}
+
+// each decodes the records in order, calls f on each, and releases every
+// block once decoded.
+func (rb *recordBuffer) each(f func(*record)) {
+	var r record
+	t := int64(0)
+	for i, blk := range rb.blocks {
+		d := decoder{b: *blk}
+		for len(d.b) > 0 {
+			r = record{kind: recordKind(d.byte())}
+			t += d.varint()
+			r.t = t
+			d.fields(&r, rb.strs)
+			f(&r)
+		}
+		*blk = (*blk)[:0]
+		blockPool.Put(blk)
+		rb.blocks[i] = nil
+	}
+	rb.blocks = nil
+}
+
+// decoder reads what put wrote; the input is our own, so it is trusted.
+type decoder struct{ b []byte }
+
+func (d *decoder) byte() byte {
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) fields(r *record, strs []string) {
+	switch r.kind {
+	case recSync:
+		r.flag = d.byte()
+		if r.flag&flagSnapshot != 0 {
+			r.arg = d.uvarint()
+			r.arg2 = d.uvarint()
+		}
+	case recHeap, recHeapGoal, recGOMAXPROCS:
+		r.arg = d.uvarint()
+	case recLabel:
+		r.g = d.varint()
+		r.flag = d.byte()
+	case recGCBegin, recGCActive, recGCEnd:
+		r.flag = d.byte()
+	case recSTWBegin, recSTWEnd:
+		r.g = d.varint()
+		r.str = strs[d.uvarint()]
+	case recAssistBegin, recAssistActive, recAssistEnd:
+		r.g = d.varint()
+	case recSweepBegin, recSweepActive, recSweepEnd:
+		r.p = int32(d.varint())
+		r.g = d.varint()
+	case recTaskBegin:
+		r.arg = d.uvarint()
+		r.arg2 = d.uvarint()
+		r.str = strs[d.uvarint()]
+		r.g = d.varint()
+	case recTaskEnd:
+		r.arg = d.uvarint()
+	case recRegionBegin, recRegionEnd:
+		r.arg = d.uvarint()
+		r.str = strs[d.uvarint()]
+		r.g = d.varint()
+	case recGoState:
+		r.g = d.varint()
+		r.p = int32(d.varint())
+		r.to = exptrace.GoState(d.byte())
+	case recProcKnown:
+		r.p = int32(d.varint())
+	}
+}

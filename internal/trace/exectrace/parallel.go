@@ -1,0 +1,172 @@
+package exectrace
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	exptrace "golang.org/x/exp/trace"
+)
+
+// parsed is one generation turned into records by a worker.
+type parsed struct {
+	gen     *generation
+	dmg     *damage // from the splitter: nothing to apply
+	records recordBuffer
+	events  int64
+	err     error // the reader failed on this generation
+}
+
+// readGenerations cuts the stream into generations, parses up to
+// opts.Workers of them at once and applies their records in order. At
+// most Workers+1 generations are in flight (being cut, parsed or waiting
+// to be applied), which bounds memory whatever the trace's length.
+func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) error {
+	header := make([]byte, headerLen)
+	if _, err := io.ReadFull(br, header); err != nil {
+		return fmt.Errorf("%s: reading header: %w", name, err)
+	}
+	version, _ := formatVersion(header)
+	sp := &splitter{r: br, version: version, off: headerLen}
+
+	slots := make(chan chan *parsed, opts.Workers+1) // in stream order
+	jobs := make(chan func(), opts.Workers)
+	for range opts.Workers {
+		go func() {
+			for job := range jobs {
+				job()
+			}
+		}()
+	}
+	go func() {
+		defer close(slots)
+		defer close(jobs)
+		for {
+			p, ok := sp.next()
+			if !ok {
+				return
+			}
+			slot := make(chan *parsed, 1)
+			slots <- slot // blocks while Workers+1 generations are in flight
+			if p.dmg != nil {
+				slot <- &parsed{dmg: p.dmg}
+				continue
+			}
+			jobs <- func() { slot <- parseGeneration(header, p.gen) }
+		}
+	}()
+
+	var dmg *DamageError
+	for slot := range slots {
+		p := <-slot
+		switch {
+		case p.dmg != nil:
+			dmg = b.damaged(dmg, name, *p.dmg)
+		case p.err != nil:
+			dmg = b.damaged(dmg, name, damage{offset: p.gen.offset, lost: p.gen.size,
+				err: fmt.Errorf("generation %d (bytes %d to %d): %w", p.gen.number, p.gen.offset, p.gen.offset+p.gen.size, p.err)})
+		default:
+			p.records.each(b.apply)
+			b.run.Stats.Events += p.events
+			b.run.Stats.Generations++
+		}
+		if opts.Progress != nil {
+			opts.Progress(sp.off)
+		}
+	}
+	if b.run.Stats.Generations > 0 {
+		// Count the stream's closing sync once, as a single reader would.
+		b.run.Stats.Events++
+	}
+	if dmg == nil {
+		return nil
+	}
+	dmg.GoodGenerations = b.run.Stats.Generations
+	dmg.LostBytes = b.run.Stats.LostBytes
+	return dmg
+}
+
+// damaged records damage d in the run and folds it into the error to
+// return (the first damage names the offset).
+func (b *builder) damaged(e *DamageError, name string, d damage) *DamageError {
+	b.run.Stats.LostBytes += d.lost
+	where := "damaged"
+	if errors.Is(d.err, errTruncated) {
+		where = "truncated"
+	}
+	b.run.Warnings = append(b.run.Warnings, fmt.Sprintf("%s: %s at byte offset %d: %v; skipped %d bytes",
+		name, where, d.offset, d.err, d.lost))
+	b.gap()
+	if e == nil {
+		e = &DamageError{Name: name, Offset: d.offset, Err: d.err}
+	}
+	return e
+}
+
+// parseGeneration reads one generation with its own x/exp reader and
+// distils its events into records.
+func parseGeneration(header []byte, g *generation) (p *parsed) {
+	p = &parsed{gen: g}
+	defer func() {
+		if r := recover(); r != nil {
+			p.err = fmt.Errorf("trace reader failed: %v", r)
+		}
+		if p.err != nil {
+			p.records.release()
+		}
+		g.chunks = nil
+	}()
+	tr, err := exptrace.NewReader(io.MultiReader(bytes.NewReader(header), &chunkReader{chunks: g.chunks}))
+	if err != nil {
+		p.err = err
+		return p
+	}
+	g.chunks = nil // the reader holds them now and lets go as it copies
+	syncs := 0
+	var rec record
+	for {
+		ev, err := tr.ReadEvent()
+		if errors.Is(err, io.EOF) {
+			return p
+		}
+		if err != nil {
+			p.err = err
+			return p
+		}
+		p.events++
+		if !toRecord(&ev, &rec) {
+			continue
+		}
+		if rec.kind == recSync {
+			// A reader brackets its generation with two syncs; the second
+			// marks the end of this reader's stream, not a generation.
+			if syncs++; syncs > 1 {
+				rec.flag |= flagFinal
+				p.events--
+			}
+		}
+		p.records.put(&rec)
+	}
+}
+
+// chunkReader reads a generation's chunks, dropping each once read so the
+// memory goes as soon as x/exp has copied it.
+type chunkReader struct {
+	chunks [][]byte
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	for len(c.chunks) > 0 {
+		if len(c.chunks[0]) == 0 {
+			c.chunks[0] = nil
+			c.chunks = c.chunks[1:]
+			continue
+		}
+		n := copy(p, c.chunks[0])
+		c.chunks[0] = c.chunks[0][n:]
+		return n, nil
+	}
+	return 0, io.EOF
+}
