@@ -14,13 +14,16 @@ import (
 type Options struct {
 	// WorstPauses is how many of the longest pauses the result lists.
 	WorstPauses int
+	// WorstRequests is how many of the slowest requests the attribution
+	// lists.
+	WorstRequests int
 	// TaskType, when set, keeps only requests of that type.
 	TaskType string
 }
 
 // DefaultOptions returns the options gcwatch uses unless told otherwise.
 func DefaultOptions() Options {
-	return Options{WorstPauses: 10}
+	return Options{WorstPauses: 10, WorstRequests: 10}
 }
 
 // Result is everything the reports show about one run.
@@ -34,7 +37,9 @@ type Result struct {
 	// LiveHeap is the live heap and goal after each cycle.
 	LiveHeap []HeapPoint
 	MMU      *model.MMU
-	Warnings []string
+	// Attribution splits request latency by cause; nil without requests.
+	Attribution *Attribution
+	Warnings    []string
 }
 
 // GC summarises the collector's cost over the window.
@@ -127,7 +132,11 @@ func Analyze(run *model.Run, opts Options) *Result {
 	res.NonGCSTW = nonGCSTW(run.Pauses)
 	res.WorstPauses = worstPauses(run, opts.WorstPauses)
 	res.LiveHeap = liveHeap(run.Cycles)
-	res.Latency = latency(run.Requests, opts.TaskType)
+	var reqs []model.Request
+	res.Latency, reqs = latency(run.Requests, opts.TaskType)
+	if res.Latency.Requests > 0 {
+		res.Attribution = Attribute(run, reqs, opts.WorstRequests)
+	}
 	res.MMU = run.MMU
 	if res.MMU == nil && len(run.Cycles) > 0 {
 		res.MMU = synthesizeMMU(run)
@@ -318,13 +327,16 @@ func liveHeap(cycles []model.Cycle) []HeapPoint {
 	return out
 }
 
-func latency(reqs []model.Request, taskType string) Latency {
+// latency selects the requests (by default every top-level task) and
+// summarises their latency.
+func latency(reqs []model.Request, taskType string) (Latency, []model.Request) {
 	l := Latency{Source: "none"}
 	ids := make(map[uint64]bool, len(reqs))
 	for _, r := range reqs {
 		ids[r.ID] = true
 	}
 	var ds []time.Duration
+	var selected []model.Request
 	for _, r := range reqs {
 		if taskType != "" && r.Type != taskType {
 			continue
@@ -342,9 +354,10 @@ func latency(reqs []model.Request, taskType string) Latency {
 			l.Open++
 			continue
 		}
+		selected = append(selected, r)
 		ds = append(ds, r.Duration())
 	}
 	l.Distribution = Distribute(ds)
 	l.Requests = l.Count
-	return l
+	return l, selected
 }

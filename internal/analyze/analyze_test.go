@@ -132,11 +132,11 @@ func TestLatencyTopLevelTasks(t *testing.T) {
 		{ID: 3, Parent: 99, Type: "req", Kind: model.RequestTask, Start: 0, End: 30}, // parent began before the trace
 		{ID: 4, Type: "req", Kind: model.RequestTask, Start: 0, End: 20, Open: true},
 	}
-	l := latency(reqs, "")
+	l, _ := latency(reqs, "")
 	if l.Source != "task" || l.Requests != 2 || l.Open != 1 || l.Max != 30 {
 		t.Errorf("latency %+v", l)
 	}
-	l = latency(reqs, "db")
+	l, _ = latency(reqs, "db")
 	if l.Requests != 1 || l.Max != 4 {
 		t.Errorf("latency for db %+v", l)
 	}

@@ -80,6 +80,9 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		}
 		tw.Flush()
 
+		if a := p.Attribution; a != nil {
+			writeTextAttribution(&b, a, style)
+		}
 		if len(p.WorstPauses) > 0 {
 			fmt.Fprintf(&b, "\n%s\n", style(bold, "Worst pauses"))
 			tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -136,4 +139,37 @@ func lastLive(points []HeapPoint) (HeapPoint, bool) {
 		}
 	}
 	return HeapPoint{}, false
+}
+
+// writeTextAttribution writes how much of the tail is GC, and the slowest
+// requests with what they met.
+func writeTextAttribution(b *strings.Builder, a *Attribution, style func(code, s string) string) {
+	fmt.Fprintf(b, "\n%s\n", style(bold, "How much of the tail is GC"))
+	fmt.Fprintf(b, "  slowest 1%% (%d of %d requests): %s of their time is GC; %s of them met a GC pause\n",
+		a.TailRequests, a.Requests, style(bold, fmtPct(a.GCShareOfTail)), fmtPct(a.STWOverlapFraction))
+	fmt.Fprintf(b, "  p99 %s, without GC time %s\n", fmtMs(a.P99Ms), fmtMs(a.P99WithoutGCMs))
+	bd := a.Breakdown
+	fmt.Fprintf(b, "  tail time: STW %s, assist %s, waiting for Ps held by GC %s, sweep %s; non-GC STW %s; the rest %s\n",
+		fmtMs(bd.SweepTermination+bd.MarkTermination), fmtMs(bd.Assist), fmtMs(bd.RunnableGC), fmtMs(bd.Sweep), fmtMs(bd.NonGCSTW), fmtMs(bd.Other))
+	fmt.Fprintf(b, "  slowest 0.1%% (%d): %s GC; p99.9 %s, without GC %s\n",
+		a.P999.TailRequests, fmtPct(a.P999.GCShareOfTail), fmtMs(a.P999.P999Ms), fmtMs(a.P999.P999WithoutGCMs))
+	if !a.Accounted {
+		b.WriteString("  (requests from a log: only their overlap with stop-the-world pauses is known)\n")
+	}
+	if len(a.Worst) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  latency\tGC\tat\t  request\t  met\t\n")
+	for _, w := range a.Worst {
+		met := strings.Join(w.Phases, ", ")
+		if len(w.Cycles) > 0 {
+			met = fmt.Sprintf("gc %v: %s", strings.Trim(fmt.Sprint(w.Cycles), "[]"), met)
+		}
+		if met == "" {
+			met = "no GC"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s #%d\t  %s\t\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), fmtMs(w.StartMs), w.Type, w.ID, met)
+	}
+	tw.Flush()
 }

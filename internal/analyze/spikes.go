@@ -1,0 +1,115 @@
+package analyze
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// maxSpikes bounds how many spikes a report lists.
+const maxSpikes = 20
+
+// spikeWindow picks the width of the windows latency is looked at in: about
+// a hundred windows over the run, rounded to 1, 2 or 5 times a power of
+// ten, between 10 ms and 10 s.
+func spikeWindow(d time.Duration) time.Duration {
+	target := d / 100
+	w := 10 * time.Millisecond
+	for _, step := range []time.Duration{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000} {
+		cand := step * 10 * time.Millisecond
+		if cand <= target {
+			w = cand
+		}
+	}
+	return w
+}
+
+// spikes finds the windows, by request end time, that hold requests of the
+// tail (the slowest tailN, the same tail the attribution summarises),
+// merges adjacent ones, and links each to the GC cycles and phases its tail
+// requests overlapped. all is sorted slowest first.
+func spikes(run *model.Run, all []RequestAttribution, tailN int) ([]Spike, time.Duration) {
+	if len(all) == 0 {
+		return nil, 0
+	}
+	w := spikeWindow(run.Duration())
+	type bucket struct {
+		all  []time.Duration
+		slow []RequestAttribution
+	}
+	buckets := map[int64]*bucket{}
+	for i, ra := range all {
+		k := int64(ra.Request.End.Sub(run.Start) / w)
+		b := buckets[k]
+		if b == nil {
+			b = &bucket{}
+			buckets[k] = b
+		}
+		b.all = append(b.all, ra.Latency)
+		if i < tailN {
+			b.slow = append(b.slow, ra)
+		}
+	}
+	var keys []int64
+	for k, b := range buckets {
+		if len(b.slow) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out []Spike
+	for i := 0; i < len(keys); {
+		// Merge runs of adjacent windows into one spike.
+		j := i
+		for j+1 < len(keys) && keys[j+1] == keys[j]+1 {
+			j++
+		}
+		var lats []time.Duration
+		var slow []RequestAttribution
+		for _, k := range keys[i : j+1] {
+			lats = append(lats, buckets[k].all...)
+			slow = append(slow, buckets[k].slow...)
+		}
+		d := Distribute(lats)
+		s := Spike{
+			Start:    run.Start.Add(time.Duration(keys[i]) * w),
+			End:      run.Start.Add(time.Duration(keys[j]+1) * w),
+			Requests: d.Count, P99: d.P99, Max: d.Max,
+		}
+		cycles, phases := map[int]bool{}, map[string]bool{}
+		var gc, total time.Duration
+		for _, ra := range slow {
+			gc += ra.Breakdown.GC(ra.Latency)
+			total += ra.Latency
+			for _, c := range ra.Cycles {
+				cycles[c] = true
+			}
+			for _, p := range ra.Phases {
+				phases[p] = true
+			}
+		}
+		if total > 0 {
+			s.GCShare = float64(gc) / float64(total)
+		}
+		for c := range cycles {
+			s.Cycles = append(s.Cycles, c)
+		}
+		slices.Sort(s.Cycles)
+		for _, p := range []string{"sweep-termination", "mark", "assist", "mark-termination"} {
+			if phases[p] {
+				s.Phases = append(s.Phases, p)
+			}
+		}
+		out = append(out, s)
+		i = j + 1
+	}
+	if len(out) > maxSpikes {
+		// Keep the worst, then put them back in time order.
+		slices.SortStableFunc(out, func(a, b Spike) int { return cmp.Compare(b.Max, a.Max) })
+		out = out[:maxSpikes]
+		slices.SortFunc(out, func(a, b Spike) int { return cmp.Compare(a.Start, b.Start) })
+	}
+	return out, w
+}
