@@ -135,11 +135,7 @@ func runAnalyze(s *streams, o *analyzeOptions) error {
 		}
 		results = append(results, res)
 	}
-	notes := slices.Clone(loaded.Notes)
-	for _, p := range loaded.Profiles {
-		notes = append(notes, fmt.Sprintf("%s is a pprof profile; gcwatch analyze reports on traces and gctrace logs and does not read profiles yet", p))
-	}
-	doc := report.Build(results, versionString(), notes)
+	doc := report.Build(results, versionString(), slices.Clone(loaded.Notes))
 	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
 	return writeOutput(s.Out, o.Output, func(w io.Writer) error {
 		return report.Render(w, doc, o.format, report.Options{Color: color})

@@ -114,6 +114,10 @@ type Run struct {
 	// input (nil when it could not be computed).
 	MMU *MMU `json:"mmu,omitempty"`
 
+	// Allocs is the top of a heap or allocs profile given with the run's
+	// inputs (nil when none was).
+	Allocs *AllocProfile `json:"allocs,omitempty"`
+
 	// Stats counts what ingest saw and skipped.
 	Stats IngestStats `json:"stats"`
 	// Warnings are things the user should know: damage, skipped lines,
@@ -367,4 +371,31 @@ type MMUWindow struct {
 	// Lost is the fraction of the window's CPU capacity taken by each
 	// source.
 	Lost [NumSources]float64 `json:"lost"`
+}
+
+// AllocProfile is what a pprof heap or allocs profile says about where the
+// program allocates.
+type AllocProfile struct {
+	Path string `json:"path"`
+	// SampleType is the profile value the sites are ranked by:
+	// "alloc_space" (bytes allocated since start) when the profile has it,
+	// else "inuse_space".
+	SampleType   string      `json:"sample_type"`
+	TotalBytes   int64       `json:"total_bytes"`
+	TotalObjects int64       `json:"total_objects"`
+	Sites        []AllocSite `json:"sites"`
+}
+
+// AllocSite is one place in the program's own code that allocates: the
+// first frame outside the runtime.
+type AllocSite struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int64  `json:"line"`
+	// Callers are the next few frames up, innermost first.
+	Callers []string `json:"callers,omitempty"`
+	Bytes   int64    `json:"bytes"`
+	Objects int64    `json:"objects"`
+	// Share is Bytes over the profile's total.
+	Share float64 `json:"share"`
 }

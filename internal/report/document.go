@@ -27,9 +27,12 @@ type Process struct {
 	NonGCSTW    []STWByReason `json:"non_gc_stw"`
 	Latency     Latency       `json:"latency"`
 	Attribution *Attribution  `json:"attribution"`
-	WorstPauses []Pause       `json:"worst_pauses"`
-	Cycles      []Cycle       `json:"cycles"`
-	Warnings    []string      `json:"warnings"`
+	// Allocations is the top of a heap or allocs profile given with the
+	// process's inputs; null without one.
+	Allocations *model.AllocProfile `json:"allocations"`
+	WorstPauses []Pause             `json:"worst_pauses"`
+	Cycles      []Cycle             `json:"cycles"`
+	Warnings    []string            `json:"warnings"`
 }
 
 // Source says what the process's numbers come from.
@@ -238,6 +241,7 @@ func buildProcess(r *analyze.Result) Process {
 	p.Latency = Latency{Source: l.Source, Requests: l.Requests, Open: l.Open,
 		P50Ms: ms(l.P50), P90Ms: ms(l.P90), P99Ms: ms(l.P99), P999Ms: ms(l.P999), MaxMs: ms(l.Max)}
 	p.Attribution = buildAttribution(r.Attribution, run.Start)
+	p.Allocations = run.Allocs
 	for _, w := range r.WorstPauses {
 		pp := Pause{StartMs: rel(w.Start), DurationMs: ms(w.Duration), Kind: string(w.Kind), Reason: w.Reason, Cycle: w.CycleN, Goroutine: w.Goroutine}
 		if w.TimeToStop >= 0 {

@@ -83,6 +83,15 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		if a := p.Attribution; a != nil {
 			writeTextAttribution(&b, a, style)
 		}
+		if al := p.Allocations; al != nil && len(al.Sites) > 0 {
+			fmt.Fprintf(&b, "\n%s\n", style(bold, fmt.Sprintf("Top allocation sites (%s, %s in all)", al.SampleType, fmtBytes(al.TotalBytes))))
+			for i, s := range al.Sites {
+				if i == 5 {
+					break
+				}
+				fmt.Fprintf(&b, "  %5s  %-10s  %s (%s:%d)\n", fmtPct(s.Share), fmtBytes(s.Bytes), s.Function, s.File, s.Line)
+			}
+		}
 		if len(p.WorstPauses) > 0 {
 			fmt.Fprintf(&b, "\n%s\n", style(bold, "Worst pauses"))
 			tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)

@@ -60,6 +60,7 @@ type group struct {
 	name     string
 	traces   []*model.Run
 	gctraces []*model.Run
+	allocs   []*model.AllocProfile
 }
 
 // Load reads every input. Files named directly must be usable; files inside
@@ -219,7 +220,12 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 		}
 		return true, nil
 	case profileKind:
-		res.Profiles = append(res.Profiles, name)
+		ap, err := readAllocs(src, in.name)
+		if err != nil {
+			return false, &InputError{Name: in.name, Msg: "unusable profile", Err: err}
+		}
+		res.Profiles = append(res.Profiles, in.name)
+		g.allocs = append(g.allocs, ap)
 		return false, nil
 	case emptyKind:
 		return false, &InputError{Name: in.name, Msg: "is empty"}
@@ -274,6 +280,19 @@ func (g *group) merge() ([]*model.Run, []string) {
 	for i, gc := range g.gctraces {
 		if !used[i] {
 			runs = append(runs, gc)
+		}
+	}
+	// A profile given with the inputs of one process describes that
+	// process; with several processes it is not known which.
+	if len(g.allocs) > 0 {
+		if len(runs) == 1 {
+			runs[0].Allocs = g.allocs[0]
+			runs[0].Inputs = append(runs[0].Inputs, model.Input{Path: g.allocs[0].Path, Kind: model.KindProfile, Format: "pprof " + g.allocs[0].SampleType})
+			if len(g.allocs) > 1 {
+				notes = append(notes, fmt.Sprintf("in %s, only the first of %d profiles is used: %s", g.name, len(g.allocs), g.allocs[0].Path))
+			}
+		} else {
+			notes = append(notes, fmt.Sprintf("in %s, %d processes were found, so the profiles cannot be tied to one; they are not used", g.name, len(runs)))
 		}
 	}
 	if len(g.traces) > 0 && len(g.gctraces) > 0 && len(runs) > max(len(g.traces), len(g.gctraces)) {

@@ -1,0 +1,71 @@
+package trace
+
+import (
+	"bytes"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"testing"
+)
+
+var sink [][]byte
+
+//go:noinline
+func allocateLots() {
+	for i := 0; i < 2000; i++ {
+		sink = append(sink, make([]byte, 4096))
+	}
+}
+
+// TestReadAllocsRanksOwnCode writes a real allocs profile of this test
+// process after a known function allocated about 8 MB, and checks that the
+// function is ranked first with the bytes it allocated, under its own name
+// rather than runtime.mallocgc.
+func TestReadAllocsRanksOwnCode(t *testing.T) {
+	old := runtime.MemProfileRate
+	runtime.MemProfileRate = 1
+	defer func() { runtime.MemProfileRate = old }()
+	sink = make([][]byte, 0, 2000) // so that only the 4 KiB buffers are allocated inside
+	allocateLots()
+	sink = nil
+	runtime.GC() // the profile publishes at the end of a cycle
+	runtime.GC()
+	var buf bytes.Buffer
+	if err := pprof.Lookup("allocs").WriteTo(&buf, 0); err != nil {
+		t.Fatal(err)
+	}
+	ap, err := readAllocs(&buf, "allocs.pb.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ap.SampleType != "alloc_space" || len(ap.Sites) == 0 {
+		t.Fatalf("profile %+v", ap)
+	}
+	var mine int64
+	for _, s := range ap.Sites {
+		if strings.HasPrefix(s.Function, "runtime.") {
+			t.Errorf("runtime frame ranked as a site: %s", s.Function)
+		}
+		if strings.HasSuffix(s.Function, "allocateLots") {
+			mine += s.Bytes
+		}
+	}
+	// 2000 × 4096 bytes, each in an 4096-byte size class.
+	if mine != 2000*4096 {
+		t.Errorf("allocateLots allocated %d bytes by the profile, want %d", mine, 2000*4096)
+	}
+	if !strings.HasSuffix(ap.Sites[0].Function, "allocateLots") {
+		t.Errorf("top site %s, want allocateLots", ap.Sites[0].Function)
+	}
+}
+
+func TestReadAllocsRejectsCPUProfile(t *testing.T) {
+	var buf bytes.Buffer
+	if err := pprof.StartCPUProfile(&buf); err != nil {
+		t.Skip("cpu profile:", err)
+	}
+	pprof.StopCPUProfile()
+	if _, err := readAllocs(&buf, "cpu.pprof"); err == nil || !strings.Contains(err.Error(), "not a heap or allocs profile") {
+		t.Errorf("err = %v", err)
+	}
+}
