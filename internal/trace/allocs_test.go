@@ -50,9 +50,11 @@ func TestReadAllocsRanksOwnCode(t *testing.T) {
 			mine += s.Bytes
 		}
 	}
-	// 2000 × 4096 bytes, each in an 4096-byte size class.
-	if mine != 2000*4096 {
-		t.Errorf("allocateLots allocated %d bytes by the profile, want %d", mine, 2000*4096)
+	// 2000 × 4096 bytes, each in a 4096-byte size class. The runtime may
+	// charge a few hundred bytes of its own bookkeeping to the same
+	// frame (seen: 368), never a whole buffer more.
+	if want := int64(2000 * 4096); mine < want || mine >= want+4096 {
+		t.Errorf("allocateLots allocated %d bytes by the profile, want %d", mine, want)
 	}
 	if !strings.HasSuffix(ap.Sites[0].Function, "allocateLots") {
 		t.Errorf("top site %s, want allocateLots", ap.Sites[0].Function)
