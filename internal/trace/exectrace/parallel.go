@@ -79,6 +79,8 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 	if b.run.Stats.Generations > 0 {
 		// Count the stream's closing sync once, as a single reader would.
 		b.run.Stats.Events++
+	} else if dmg == nil {
+		return fmt.Errorf("%s: no events after the trace header", name)
 	}
 	if dmg == nil {
 		return nil

@@ -78,15 +78,19 @@ type splitter struct {
 	lastGen uint64 // number of the last generation yielded
 	queue   []piece
 	done    bool
+	raw     []byte // bytes of the batch header being read
 }
 
 var errTruncated = errors.New("trace truncated")
 
-// ReadByte reads one byte, counting it.
+// ReadByte reads one byte, counting it and keeping it in s.raw: headers
+// are passed on byte for byte (the runtime pads some varints, so
+// re-encoding them would not give the same bytes).
 func (s *splitter) ReadByte() (byte, error) {
 	c, err := s.r.ReadByte()
 	if err == nil {
 		s.off++
+		s.raw = append(s.raw, c)
 	}
 	return c, err
 }
@@ -175,24 +179,22 @@ type batchHeader struct {
 
 // readBatchHeader reads one batch header. It returns io.EOF untouched
 // only when no byte could be read.
-func (s *splitter) readBatchHeader() (batchHeader, error) {
-	var h batchHeader
+func (s *splitter) readBatchHeader() (h batchHeader, err error) {
+	s.raw = s.raw[:0]
+	defer func() { h.raw = s.raw }()
 	typ, err := s.ReadByte()
 	if err != nil {
 		return h, err
 	}
-	h.raw = append(h.raw, typ)
 	switch {
 	case typ == evEndOfGeneration && s.version >= 26:
 		h.endOfGen = true
 		return h, nil
 	case typ == evEventBatch:
 	case typ == evExperimentalBatch && s.version >= 23:
-		exp, err := s.ReadByte()
-		if err != nil {
+		if _, err := s.ReadByte(); err != nil {
 			return h, io.ErrUnexpectedEOF
 		}
-		h.raw = append(h.raw, exp)
 	default:
 		return h, fmt.Errorf("expected a batch header, found byte 0x%02x", typ)
 	}
@@ -206,7 +208,6 @@ func (s *splitter) readBatchHeader() (batchHeader, error) {
 			return h, fmt.Errorf("bad batch header: %w", err)
 		}
 		fields[i] = v
-		h.raw = binary.AppendUvarint(h.raw, v)
 	}
 	h.gen, h.size = fields[0], fields[3]
 	if h.gen == 0 {
