@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Flag values with units. Each implements pflag.Value, so that a bad value
+// is a usage error naming the flag.
+
+// sizeValue is a byte size: "2GiB", "512MiB", "1.5GB", "1048576", or
+// "off" when allowOff (stored as -1). Unset is -2.
+type sizeValue struct {
+	bytes    int64
+	allowOff bool
+}
+
+const sizeUnset = -2
+
+var sizeUnits = []struct {
+	suffix string
+	mult   float64
+}{
+	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
+	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12},
+	{"ki", 1 << 10}, {"mi", 1 << 20}, {"gi", 1 << 30}, {"ti", 1 << 40},
+	{"k", 1e3}, {"m", 1e6}, {"g", 1e9}, {"t", 1e12},
+	{"b", 1},
+}
+
+// parseSize reads a size as GOMEMLIMIT and container limits are written.
+func parseSize(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	mult := 1.0
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, fmt.Errorf("%q is not a size (examples: 2GiB, 512MiB, 1.5GB, 1048576)", s)
+	}
+	b := v * mult
+	if b > math.MaxInt64/2 {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	return int64(b), nil
+}
+
+func (v *sizeValue) Set(s string) error {
+	if v.allowOff && strings.EqualFold(strings.TrimSpace(s), "off") {
+		v.bytes = -1
+		return nil
+	}
+	b, err := parseSize(s)
+	if err != nil {
+		return err
+	}
+	v.bytes = b
+	return nil
+}
+
+func (v *sizeValue) String() string {
+	switch {
+	case v.bytes == sizeUnset:
+		return ""
+	case v.bytes < 0:
+		return "off"
+	}
+	return strconv.FormatInt(v.bytes, 10)
+}
+
+func (v *sizeValue) Type() string { return "size" }
+
+// gogcValue is a GOGC setting: a whole number ≥ 0 or "off" (-1). Unset is
+// -2.
+type gogcValue struct{ v int }
+
+func (g *gogcValue) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "off") {
+		g.v = -1
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a GOGC value (a whole number, or off)", s)
+	}
+	g.v = n
+	return nil
+}
+
+func (g *gogcValue) String() string {
+	switch {
+	case g.v == sizeUnset:
+		return ""
+	case g.v < 0:
+		return "off"
+	}
+	return strconv.Itoa(g.v)
+}
+
+func (g *gogcValue) Type() string { return "gogc" }
+
+// sloValue is a latency objective: "p99=50ms", "p99.9=200ms".
+type sloValue struct {
+	quantile float64
+	target   time.Duration
+}
+
+func (o *sloValue) Set(s string) error {
+	name, val, ok := strings.Cut(strings.TrimSpace(s), "=")
+	if !ok {
+		return fmt.Errorf("%q is not an objective (example: p99=50ms)", s)
+	}
+	name = strings.ToLower(strings.TrimSpace(name))
+	if !strings.HasPrefix(name, "p") {
+		return fmt.Errorf("%q: the objective names a percentile, such as p99 or p99.9", s)
+	}
+	pct, err := strconv.ParseFloat(name[1:], 64)
+	if err != nil || pct <= 0 || pct >= 100 {
+		return fmt.Errorf("%q: %q is not a percentile between p0 and p100", s, name)
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(val))
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q: %q is not a positive duration (example: 50ms)", s, val)
+	}
+	o.quantile, o.target = pct/100, d
+	return nil
+}
+
+func (o *sloValue) String() string {
+	if o.target == 0 {
+		return ""
+	}
+	return fmt.Sprintf("p%s=%s", strconv.FormatFloat(o.quantile*100, 'f', -1, 64), o.target)
+}
+
+func (o *sloValue) Type() string { return "slo" }
