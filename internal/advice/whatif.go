@@ -1,0 +1,94 @@
+package advice
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+)
+
+// GOGCValue is a GOGC setting in JSON: a number, or the string "off" for a
+// negative value.
+type GOGCValue int
+
+// MarshalJSON writes the number, or "off".
+func (g GOGCValue) MarshalJSON() ([]byte, error) {
+	if g < 0 {
+		return []byte(`"off"`), nil
+	}
+	return strconv.AppendInt(nil, int64(g), 10), nil
+}
+
+// UnmarshalJSON reads a non-negative whole number or "off".
+func (g *GOGCValue) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte(`"off"`)) {
+		*g = Off
+		return nil
+	}
+	n, err := strconv.Atoi(string(b))
+	if err != nil || n < 0 {
+		return fmt.Errorf("gogc: want a non-negative whole number or \"off\", got %s", b)
+	}
+	*g = GOGCValue(n)
+	return nil
+}
+
+// WhatIfRow is one row of the report's `whatif` grid. The first six fields
+// are the report's contract; the rest explain the row. Sizes are bytes,
+// latencies milliseconds, fractions 0..1. Null means none (memlimit_bytes),
+// unbounded (peak sizes, with heap_unbounded set) or unknown (p99_ms without
+// request latencies).
+type WhatIfRow struct {
+	GOGC          GOGCValue `json:"gogc"`
+	MemoryLimit   *int64    `json:"memlimit_bytes"`
+	GCPerSecond   float64   `json:"gc_per_second"`
+	GCCPUFraction float64   `json:"gc_cpu_fraction"`
+	PeakHeap      *int64    `json:"peak_heap_bytes"`
+	P99           *float64  `json:"p99_ms"`
+
+	PeakMemory         *int64  `json:"peak_memory_bytes"`
+	HeapGoal           *int64  `json:"heap_goal_bytes"`
+	MarkActiveFraction float64 `json:"gc_active_fraction"`
+	HeapUnbounded      bool    `json:"heap_unbounded"`
+	LimitBinds         bool    `json:"limit_binds"`
+	HeapMinimum        bool    `json:"heap_minimum"`
+	LimiterEngaged     bool    `json:"limiter_engaged"`
+	OverLimit          bool    `json:"over_limit"`
+	BackToBack         bool    `json:"back_to_back"`
+}
+
+// Row converts a prediction into its report row.
+func (p Prediction) Row() WhatIfRow {
+	r := WhatIfRow{
+		GOGC:               GOGCValue(max(p.GOGC, Off)),
+		GCPerSecond:        p.GCPerSecond,
+		GCCPUFraction:      p.GCCPUFraction,
+		MarkActiveFraction: p.MarkActiveFraction,
+		HeapUnbounded:      p.Unbounded,
+		LimitBinds:         p.LimitBinds,
+		HeapMinimum:        p.HeapMinimum,
+		LimiterEngaged:     p.LimiterEngaged,
+		OverLimit:          p.OverLimit,
+		BackToBack:         p.BackToBack,
+	}
+	if p.MemoryLimit >= 0 {
+		r.MemoryLimit = ptr(p.MemoryLimit)
+	}
+	if !p.Unbounded {
+		r.PeakHeap, r.PeakMemory, r.HeapGoal = ptr(p.PeakHeap), ptr(p.PeakMemory), ptr(p.Goal)
+	}
+	if p.HasP99 {
+		r.P99 = ptr(float64(p.P99) / 1e6)
+	}
+	return r
+}
+
+// Rows converts predictions into report rows, in order.
+func Rows(ps []Prediction) []WhatIfRow {
+	rows := make([]WhatIfRow, len(ps))
+	for i, p := range ps {
+		rows[i] = p.Row()
+	}
+	return rows
+}
+
+func ptr[T any](v T) *T { return &v }
