@@ -1,0 +1,177 @@
+package advice
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
+)
+
+// recording is one of examples/testdata's recorded runs: its gctrace log
+// as a run, and the settings its meta.json says it ran under.
+type recording struct {
+	run   *model.Run
+	known Known
+}
+
+// loadRecording reads examples/testdata/NAME; ok is false (and the reason
+// logged) when the recording is not there.
+func loadRecording(t *testing.T, name string) (rec recording, ok bool) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "examples", "testdata", name)
+	metaBytes, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+	if err != nil {
+		t.Logf("recording %s not available: %v", name, err)
+		return rec, false
+	}
+	var meta struct {
+		GOGC       string `json:"gogc"`
+		GOMEMLIMIT string `json:"gomemlimit"`
+	}
+	if err := json.Unmarshal(metaBytes, &meta); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if g, err := strconv.Atoi(meta.GOGC); err == nil {
+		rec.known.GOGC = &g
+	}
+	if mb, ok := strings.CutSuffix(meta.GOMEMLIMIT, "MiB"); ok {
+		n, err := strconv.ParseInt(mb, 10, 64)
+		if err != nil {
+			t.Fatalf("%s: gomemlimit %q: %v", name, meta.GOMEMLIMIT, err)
+		}
+		limit := n << 20
+		rec.known.MemoryLimit = &limit
+	}
+	path := filepath.Join(dir, "gctrace.log")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Logf("recording %s not available: %v", name, err)
+		return rec, false
+	}
+	defer f.Close()
+	res, err := gctrace.Parse(f, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Processes) != 1 {
+		t.Fatalf("%s: %d processes, want 1", path, len(res.Processes))
+	}
+	rec.run = res.Processes[0].Run(model.Input{Path: path}, res.Stats)
+	return rec, true
+}
+
+// TestRecordedSelfPrediction fits each recording under the settings it
+// ran with and predicts those settings back.
+//
+// Tolerance: gctrace prints heap sizes truncated to whole MiB, and roots
+// ("0 MB stacks") likewise. On a heap of a few MiB one MiB of doubt in the
+// runway between live heap and goal is a third of it, so small heaps get
+// ±50 %; from 8 MiB up the doubt is under ~10 % and the rest is the
+// pacer's own cycle-to-cycle variation, so ±20 %.
+func TestRecordedSelfPrediction(t *testing.T) {
+	for _, name := range []string{"allocheavy-p2-gogc100", "allocheavy-p4-gogc50", "bigheap", "stwdelay", "stwmix-p4", "stwmix-p2"} {
+		rec, ok := loadRecording(t, name)
+		if !ok {
+			continue
+		}
+		fit, err := FitRun(rec.run, rec.known)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		tol := 0.2
+		if fit.LiveHeap < 8<<20 {
+			tol = 0.5
+		}
+		self := Predict(fit, fit.Settings(), nil)
+		t.Logf("%s: live %.1f MiB, alloc %.0f MiB/s, GOGC %d (inferred %.0f, %.0f–%.0f); gc/s %.2f observed %.2f; gc cpu %.4f observed %.4f; interval error %.2f, cpu error %.2f",
+			name, float64(fit.LiveHeap)/mib, fit.AllocRate/mib, fit.GOGC, fit.GOGCInferred, fit.GOGCInferredLow, fit.GOGCInferredHigh,
+			self.GCPerSecond, fit.Observed.GCPerSecond, self.GCCPUFraction, fit.Observed.GCCPUFraction,
+			fit.Quality.IntervalError, fit.Quality.CPUError)
+		within(t, name+" gc/s", self.GCPerSecond, fit.Observed.GCPerSecond, tol)
+		within(t, name+" gc cpu", self.GCCPUFraction, fit.Observed.GCCPUFraction, tol)
+		if self.LimitBinds || self.LimiterEngaged {
+			t.Errorf("%s: no limit was set, yet %+v", name, self)
+		}
+		g := float64(*rec.known.GOGC)
+		if g < fit.GOGCInferredLow || g > fit.GOGCInferredHigh {
+			t.Errorf("%s: GOGC %v outside the inferred range %.0f–%.0f", name, g, fit.GOGCInferredLow, fit.GOGCInferredHigh)
+		}
+	}
+}
+
+// TestRecordedMemoryLimit checks the model on the run whose 110 MiB limit
+// set every goal and engaged the CPU limiter.
+func TestRecordedMemoryLimit(t *testing.T) {
+	rec, ok := loadRecording(t, "memlimit")
+	if !ok {
+		return
+	}
+	fit, err := FitRun(rec.run, rec.known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fit.MemoryLimit != 110<<20 || !fit.NonHeapMeasured {
+		t.Errorf("limit %d, non-heap measured %v", fit.MemoryLimit, fit.NonHeapMeasured)
+	}
+	if 10*fit.LimitBoundCycles < 9*fit.Cycles {
+		t.Errorf("%d of %d cycles limit-bound, want nearly all", fit.LimitBoundCycles, fit.Cycles)
+	}
+	self := Predict(fit, fit.Settings(), nil)
+	t.Logf("memlimit: live %.1f MiB, non-heap %.1f MiB, gc/s %.1f observed %.1f, gc cpu %.3f observed %.3f",
+		float64(fit.LiveHeap)/mib, float64(fit.NonHeap)/mib, self.GCPerSecond, fit.Observed.GCPerSecond,
+		self.GCCPUFraction, fit.Observed.GCCPUFraction)
+	if !self.LimitBinds || !self.LimiterEngaged || !self.BackToBack {
+		t.Errorf("observed settings: %+v, want the limit binding and the limiter engaged", self)
+	}
+	// The run was recorded while the limiter's 2×GOMAXPROCS CPU-second
+	// bucket was still filling, so the GC took a little over the long-run
+	// half the model holds it to.
+	if fit.Observed.GCCPUFraction < 0.45 || fit.Observed.GCCPUFraction > 0.7 {
+		t.Errorf("observed gc cpu %.3f: the recording no longer shows the limiter", fit.Observed.GCCPUFraction)
+	}
+	within(t, "gc/s", self.GCPerSecond, fit.Observed.GCPerSecond, 0.2)
+	// Raising the limit well above the heap frees the GC: GOGC=100 sets
+	// the goal again and the GC CPU drops far below the limiter's cap.
+	free := Predict(fit, Settings{GOGC: 100, MemoryLimit: 512 << 20}, nil)
+	if free.LimitBinds || free.LimiterEngaged || free.GCCPUFraction > 0.1 {
+		t.Errorf("with a 512 MiB limit: %+v", free)
+	}
+}
+
+// TestRecordedOtherGOGC fits the GOGC=100 allocheavy run and predicts the
+// GOGC=50 one. The two also differ in GOMAXPROCS (2 and 4) and length, and
+// their allocation rates differ, so what is compared is what GOGC decides:
+// the bytes allocated per cycle, and the GC CPU per cycle (which depends
+// on the live heap only).
+func TestRecordedOtherGOGC(t *testing.T) {
+	from, ok1 := loadRecording(t, "allocheavy-p2-gogc100")
+	to, ok2 := loadRecording(t, "allocheavy-p4-gogc50")
+	if !ok1 || !ok2 {
+		return
+	}
+	fit, err := FitRun(from.run, from.known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := FitRun(to.run, to.known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Predict(fit, Settings{GOGC: 50, MemoryLimit: NoLimit}, nil)
+	predictedPerCycle := fit.AllocRate / p.GCPerSecond
+	observedPerCycle := target.AllocRate / target.Observed.GCPerSecond
+	predictedCPU := p.GCCPUFraction * float64(fit.Procs) / p.GCPerSecond
+	observedCPU := target.Observed.GCCPUFraction * float64(target.Procs) / target.Observed.GCPerSecond
+	t.Logf("GOGC=50: %.2f MiB per cycle predicted, %.2f observed; %.2f ms GC CPU per cycle predicted, %.2f observed",
+		predictedPerCycle/mib, observedPerCycle/mib, predictedCPU*1e3, observedCPU*1e3)
+	// ±25 %: a 5 MiB heap with a runway of under 3 MiB (see the MiB
+	// truncation note above) and the GC CPU per cycle on 2 versus 4 Ps.
+	within(t, "bytes per cycle at GOGC=50", predictedPerCycle, observedPerCycle, 0.25)
+	within(t, "gc cpu per cycle at GOGC=50", predictedCPU, observedCPU, 0.5)
+}
