@@ -148,6 +148,9 @@ func (b *builder) setProcs(t model.Time, n int) {
 		b.run.ProcsChanges = append(b.run.ProcsChanges, model.ProcsChange{At: t, Procs: n})
 	}
 	b.procs = n
+	if c := b.cycle(); c != nil && c.Procs == 0 {
+		c.Procs = n // the trace named GOMAXPROCS only after the cycle began
+	}
 	b.feedMMU(t)
 }
 

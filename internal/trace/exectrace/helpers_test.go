@@ -148,3 +148,12 @@ func rawRead(t testing.TB, data []byte) rawFacts {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func startTrace(t testing.TB, w io.Writer) {
+	t.Helper()
+	if err := trace.Start(w); err != nil {
+		t.Fatalf("trace.Start: %v", err)
+	}
+}
+
+func stopTrace() { trace.Stop() }
