@@ -97,6 +97,9 @@ type Attribution struct {
 	WindowSize time.Duration
 	// Accounted says whether the requests carried per-goroutine timings.
 	Accounted bool
+	// Latencies and GCTimes are every request's latency and its
+	// GC-attributable part, slowest first (the what-if model's input).
+	Latencies, GCTimes []time.Duration
 }
 
 // gcIntervals indexes a run's pauses and mark phases for overlap queries.
@@ -227,6 +230,11 @@ func Attribute(run *model.Run, reqs []model.Request, worst int) *Attribution {
 	slices.SortStableFunc(all, func(x, y RequestAttribution) int {
 		return cmp.Or(cmp.Compare(y.Latency, x.Latency), cmp.Compare(x.Request.Start, y.Request.Start))
 	})
+	a.Latencies = make([]time.Duration, len(all))
+	a.GCTimes = make([]time.Duration, len(all))
+	for i, ra := range all {
+		a.Latencies[i], a.GCTimes[i] = ra.Latency, ra.Breakdown.GC(ra.Latency)
+	}
 	a.Tail99 = tail(all, 0.99)
 	a.Tail999 = tail(all, 0.999)
 	a.Worst = all[:min(worst, len(all))]

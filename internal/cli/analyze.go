@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/trace"
@@ -27,11 +28,25 @@ type analyzeOptions struct {
 	Color    string // auto, always, never
 	Progress bool
 
+	// What the user tells the advisor.
+	SLO        sloValue
+	MemBudget  sizeValue
+	GOGC       gogcValue
+	MemLimit   sizeValue
+	Config     string
+	Thresholds []string
+	FailOn     string
+
 	format report.Format
+	rules  advice.Thresholds
 }
 
 func newAnalyzeCmd(s *streams, runF func(*analyzeOptions) error) *cobra.Command {
-	opts := &analyzeOptions{}
+	opts := &analyzeOptions{
+		MemBudget: sizeValue{bytes: sizeUnset},
+		GOGC:      gogcValue{v: sizeUnset},
+		MemLimit:  sizeValue{bytes: sizeUnset, allowOff: true},
+	}
 	cmd := &cobra.Command{
 		Use:   "analyze [flags] INPUT...",
 		Short: "Report GC pauses, cycles, GC CPU, MMU and request latency from traces and gctrace logs",
@@ -67,6 +82,13 @@ cannot be used, 2 for a usage error.`,
 	f.IntVar(&opts.Workers, "workers", 0, "trace generations parsed in parallel (0: up to 2, by CPU count)")
 	f.StringVar(&opts.Color, "color", "auto", "colour in the text report: auto, always or never")
 	f.BoolVar(&opts.Progress, "progress", true, "show progress on standard error when it is a terminal")
+	f.Var(&opts.SLO, "slo", "latency objective, e.g. `p99=50ms`")
+	f.Var(&opts.MemBudget, "mem-budget", "memory the process may use, e.g. its container limit (`SIZE`: 2GiB, 512MiB)")
+	f.Var(&opts.GOGC, "gogc", "the GOGC the process ran with, when the inputs do not show it (a number or off)")
+	f.Var(&opts.MemLimit, "memlimit", "the GOMEMLIMIT the process ran with, when the inputs do not show it (`SIZE` or off)")
+	f.StringVar(&opts.Config, "config", "", "read verdict thresholds from `FILE` (JSON: {\"thresholds\": {NAME: VALUE}})")
+	f.StringArrayVar(&opts.Thresholds, "threshold", nil, "override one verdict threshold, `NAME=VALUE` (repeatable; names: "+strings.Join(advice.ThresholdNames(), ", ")+")")
+	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a process's verdict is one of these comma-separated `IDS` (for CI)")
 	return cmd
 }
 
@@ -98,7 +120,64 @@ func (o *analyzeOptions) validate() error {
 	if n := strings.Count(strings.Join(o.Inputs, "\x00")+"\x00", "-\x00"); n > 1 {
 		return usagef("standard input (-) can be given only once")
 	}
+	o.rules = advice.DefaultThresholds()
+	if o.Config != "" {
+		f, err := os.Open(o.Config)
+		if err != nil {
+			return usagef("--config: %v", err)
+		}
+		defer f.Close()
+		if err := o.rules.Load(f, o.Config); err != nil {
+			return usagef("--config: %v", err)
+		}
+	}
+	for _, t := range o.Thresholds {
+		name, val, ok := strings.Cut(t, "=")
+		if !ok {
+			return usagef("--threshold %q: want NAME=VALUE", t)
+		}
+		if err := o.rules.Set(strings.TrimSpace(name), strings.TrimSpace(val)); err != nil {
+			return usagef("--threshold: %v", err)
+		}
+	}
+	for _, id := range splitList(o.FailOn) {
+		if !slices.Contains(verdictIDs, id) {
+			return usagef("--fail-on: %q is not a verdict (want %s)", id, strings.Join(verdictIDs, ", "))
+		}
+	}
 	return nil
+}
+
+var verdictIDs = []string{advice.NotTheCause, advice.Tune, advice.ReduceAllocation, advice.FixSTWDelay, advice.MigrationCandidate}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// advisorRequest is what the advisor is told beyond the inputs.
+func (o *analyzeOptions) advisorRequest(res *analyze.Result) advice.Request {
+	req := advice.Request{Run: res.Run, Analysis: res, Rules: o.rules, Budget: -1}
+	if o.SLO.target > 0 {
+		req.SLO = &advice.SLO{Quantile: o.SLO.quantile, Target: o.SLO.target}
+	}
+	if o.MemBudget.bytes >= 0 {
+		req.Budget = o.MemBudget.bytes
+	}
+	if o.GOGC.v != sizeUnset {
+		g := o.GOGC.v
+		req.Known.GOGC = &g
+	}
+	if o.MemLimit.bytes != sizeUnset {
+		l := o.MemLimit.bytes
+		req.Known.MemoryLimit = &l
+	}
+	return req
 }
 
 func runAnalyze(s *streams, o *analyzeOptions) error {
@@ -127,20 +206,32 @@ func runAnalyze(s *streams, o *analyzeOptions) error {
 	aopts := analyze.DefaultOptions()
 	aopts.WorstPauses = o.Worst
 	aopts.TaskType = o.TaskType
-	var results []*analyze.Result
+	var procs []report.Input
+	failed := false
 	for _, run := range loaded.Runs {
 		res := analyze.Analyze(run, aopts)
 		for _, w := range res.Warnings {
 			fmt.Fprintf(s.Err, "gcwatch: warning: %s\n", w)
 		}
-		results = append(results, res)
+		out := advice.Decide(o.advisorRequest(res))
+		if slices.Contains(splitList(o.FailOn), out.Verdict.ID) {
+			failed = true
+		}
+		procs = append(procs, report.Input{Result: res, Outcome: &out})
 	}
-	doc := report.Build(results, versionString(), slices.Clone(loaded.Notes))
+	doc := report.Build(procs, versionString(), slices.Clone(loaded.Notes))
 	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
-	return writeOutput(s.Out, o.Output, func(w io.Writer) error {
+	err = writeOutput(s.Out, o.Output, func(w io.Writer) error {
 		return report.Render(w, doc, o.format, report.Options{Color: color})
 	})
+	if err == nil && failed {
+		return errFailOn
+	}
+	return err
 }
+
+// errFailOn is returned when a verdict named by --fail-on was reached.
+var errFailOn = errors.New("a verdict named by --fail-on was reached")
 
 // writeOutput writes to stdout, or to path through a temporary file in the
 // same folder that replaces path only when writing succeeded, so that a

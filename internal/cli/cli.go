@@ -13,9 +13,10 @@ import (
 
 // Exit codes.
 const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
+	exitOK     = 0
+	exitError  = 1
+	exitUsage  = 2
+	exitFailOn = 3 // a verdict named by --fail-on was reached
 )
 
 // usageError marks an error in how gcwatch was called.
@@ -56,6 +57,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "gcwatch: %v\n", err)
+	if errors.Is(err, errFailOn) {
+		return exitFailOn
+	}
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "Run 'gcwatch --help' for usage.\n")

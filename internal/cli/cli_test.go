@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -18,6 +19,18 @@ func run(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestAnalyzeFlagsToOptions(t *testing.T) {
+	unset := func(o analyzeOptions) analyzeOptions {
+		if o.MemBudget == (sizeValue{}) {
+			o.MemBudget = sizeValue{bytes: sizeUnset}
+		}
+		if o.GOGC == (gogcValue{}) {
+			o.GOGC = gogcValue{v: sizeUnset}
+		}
+		if o.MemLimit == (sizeValue{}) {
+			o.MemLimit = sizeValue{bytes: sizeUnset, allowOff: true}
+		}
+		return o
+	}
 	for _, tc := range []struct {
 		args []string
 		want analyzeOptions
@@ -27,7 +40,13 @@ func TestAnalyzeFlagsToOptions(t *testing.T) {
 			analyzeOptions{Inputs: []string{"x", "y"}, Format: "json", Output: "r.json", TaskType: "http", Worst: 3, Color: "auto", Progress: true}},
 		{[]string{"--format=markdown", "--color", "never", "--progress=false", "--workers", "1", "-"},
 			analyzeOptions{Inputs: []string{"-"}, Format: "markdown", Worst: 10, Workers: 1, Color: "never"}},
+		{[]string{"--slo", "p99=50ms", "--mem-budget", "2GiB", "--gogc", "off", "--memlimit", "1GiB", "--threshold", "gc_share_small=0.2", "--fail-on", "tune,migration-candidate", "x"},
+			analyzeOptions{Inputs: []string{"x"}, Format: "text", Worst: 10, Color: "auto", Progress: true,
+				SLO: sloValue{quantile: 0.99, target: 50 * time.Millisecond}, MemBudget: sizeValue{bytes: 2 << 30},
+				GOGC: gogcValue{v: -1}, MemLimit: sizeValue{bytes: 1 << 30, allowOff: true},
+				Thresholds: []string{"gc_share_small=0.2"}, FailOn: "tune,migration-candidate"}},
 	} {
+		tc.want = unset(tc.want)
 		var got *analyzeOptions
 		s := &streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}
 		cmd := newAnalyzeCmd(s, func(o *analyzeOptions) error { got = o; return nil })
@@ -38,7 +57,7 @@ func TestAnalyzeFlagsToOptions(t *testing.T) {
 			t.Errorf("%v: %v", tc.args, err)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, *got, cmpopts.IgnoreUnexported(analyzeOptions{})); diff != "" {
+		if diff := cmp.Diff(tc.want, *got, cmpopts.IgnoreUnexported(analyzeOptions{}), cmp.AllowUnexported(sloValue{}, sizeValue{}, gogcValue{})); diff != "" {
 			t.Errorf("%v: options (-want +got):\n%s", tc.args, diff)
 		}
 	}
@@ -54,6 +73,13 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"analyze", "-o", "x", "x"}, // would overwrite an input
 		{"analyze", "-", "-"},
 		{"version", "extra"},
+		{"analyze", "--slo", "fast", "x"},
+		{"analyze", "--mem-budget", "lots", "x"},
+		{"analyze", "--gogc", "-3", "x"},
+		{"analyze", "--threshold", "nonsense=1", "x"},
+		{"analyze", "--threshold", "gc_share_small", "x"},
+		{"analyze", "--fail-on", "panic", "x"},
+		{"analyze", "--config", "/nonexistent.json", "x"},
 	} {
 		code, out, errs := run(t, args...)
 		if code != exitUsage {

@@ -3,6 +3,7 @@ package report
 import (
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/model"
 )
@@ -22,11 +23,16 @@ type Document struct {
 
 // Process is the report on one process.
 type Process struct {
-	Source      Source        `json:"source"`
-	GC          GC            `json:"gc"`
-	NonGCSTW    []STWByReason `json:"non_gc_stw"`
-	Latency     Latency       `json:"latency"`
-	Attribution *Attribution  `json:"attribution"`
+	Source Source `json:"source"`
+	// Verdict is the advice; WhatIf the GOGC/GOMEMLIMIT grid behind it and
+	// Model the fitted cost model (null when it could not be fitted).
+	Verdict     *advice.Verdict    `json:"verdict"`
+	WhatIf      []advice.WhatIfRow `json:"whatif"`
+	Model       *advice.Fit        `json:"model"`
+	GC          GC                 `json:"gc"`
+	NonGCSTW    []STWByReason      `json:"non_gc_stw"`
+	Latency     Latency            `json:"latency"`
+	Attribution *Attribution       `json:"attribution"`
 	// Allocations is the top of a heap or allocs profile given with the
 	// process's inputs; null without one.
 	Allocations *model.AllocProfile `json:"allocations"`
@@ -170,14 +176,30 @@ type Cycle struct {
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
+// Input is what the document shows of one process: its analysis and,
+// when the advisor ran, its outcome.
+type Input struct {
+	Result  *analyze.Result
+	Outcome *advice.Outcome
+}
+
 // Build makes the document from analysis results.
-func Build(results []*analyze.Result, generator string, notes []string) *Document {
+func Build(procs []Input, generator string, notes []string) *Document {
 	doc := &Document{Schema: Schema, Generator: generator, Notes: notes, Processes: []Process{}}
 	if doc.Notes == nil {
 		doc.Notes = []string{}
 	}
-	for _, r := range results {
-		doc.Processes = append(doc.Processes, buildProcess(r))
+	for _, in := range procs {
+		p := buildProcess(in.Result)
+		p.WhatIf = []advice.WhatIfRow{}
+		if o := in.Outcome; o != nil {
+			v := o.Verdict
+			p.Verdict, p.Model = &v, o.Fit
+			if o.WhatIf != nil {
+				p.WhatIf = o.WhatIf
+			}
+		}
+		doc.Processes = append(doc.Processes, p)
 	}
 	return doc
 }

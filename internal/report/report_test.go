@@ -35,7 +35,7 @@ func sampleResult() *analyze.Result {
 // TestJSONContract checks the field names that issues spell out: they are
 // an API and must not change within schema gcwatch/v1.
 func TestJSONContract(t *testing.T) {
-	doc := Build([]*analyze.Result{sampleResult()}, "test", nil)
+	doc := Build([]Input{{Result: sampleResult()}}, "test", nil)
 	var buf bytes.Buffer
 	if err := Render(&buf, doc, JSON, Options{}); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func lookup(m map[string]any, path string) (any, bool) {
 }
 
 func TestHTMLEscapesInputs(t *testing.T) {
-	doc := Build([]*analyze.Result{sampleResult()}, "test", []string{"note <b>x</b>"})
+	doc := Build([]Input{{Result: sampleResult()}}, "test", []string{"note <b>x</b>"})
 	var buf bytes.Buffer
 	if err := Render(&buf, doc, HTML, Options{}); err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestHTMLEscapesInputs(t *testing.T) {
 }
 
 func TestMarkdownEscapesInputs(t *testing.T) {
-	doc := Build([]*analyze.Result{sampleResult()}, "test", nil)
+	doc := Build([]Input{{Result: sampleResult()}}, "test", nil)
 	var buf bytes.Buffer
 	if err := Render(&buf, doc, Markdown, Options{}); err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestMarkdownEscapesInputs(t *testing.T) {
 }
 
 func TestTextHeadlineFirst(t *testing.T) {
-	doc := Build([]*analyze.Result{sampleResult()}, "test", nil)
+	doc := Build([]Input{{Result: sampleResult()}}, "test", nil)
 	var buf bytes.Buffer
 	if err := Render(&buf, doc, Text, Options{}); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gcwatch/gcwatch/internal/advice"
 )
 
 const (
@@ -32,6 +34,9 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		fmt.Fprintf(&b, "%s\n", style(dim, kindsLine(p.Source)))
 		if p.Source.Matching != "" {
 			fmt.Fprintf(&b, "%s\n", style(dim, p.Source.Matching))
+		}
+		if v := p.Verdict; v != nil {
+			writeTextVerdict(&b, v, style)
 		}
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
@@ -181,4 +186,59 @@ func writeTextAttribution(b *strings.Builder, a *Attribution, style func(code, s
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s #%d\t  %s\t\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), fmtMs(w.StartMs), w.Type, w.ID, met)
 	}
 	tw.Flush()
+}
+
+// writeTextVerdict writes the verdict in one line, then what to do and
+// why.
+func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s string) string) {
+	fmt.Fprintf(b, "\n%s %s\n", style(bold, "Verdict: "+v.ID), "— "+v.Summary)
+	fmt.Fprintf(b, "  confidence %s", v.Confidence)
+	if !v.SufficientData {
+		b.WriteString(" (too little data to model)")
+	}
+	b.WriteString("\n")
+	for _, a := range v.Actions {
+		fmt.Fprintf(b, "  → %s\n", a)
+	}
+	if m := v.Migration; m != nil && (v.ID == advice.MigrationCandidate || v.ID == advice.ReduceAllocation) {
+		fmt.Fprintf(b, "  without the GC: %s\n", m.Comparison)
+	}
+	for _, d := range v.STWDelays {
+		fmt.Fprintf(b, "  gc %d %s at %s: %s, of which %s stopping the world\n", d.Cycle, d.Phase, fmtMs(d.StartMs), fmtMs(d.DurationMs), fmtMs(d.TimeToStopMs))
+	}
+	for _, s := range v.AllocSites {
+		fmt.Fprintf(b, "  %5s  %s (%s:%d)\n", fmtPct(s.Share), s.Function, s.File, s.Line)
+	}
+	if len(v.Evidence) > 0 {
+		b.WriteString(style(dim, "  evidence:"))
+		for i, e := range v.Evidence {
+			sep := ","
+			if i == 0 {
+				sep = ""
+			}
+			op := e.Op
+			if !e.Holds {
+				op = negate[op]
+			}
+			b.WriteString(style(dim, fmt.Sprintf("%s %s %s %s %s", sep, e.Metric, fmtNum(e.Value), op, fmtNum(e.Threshold))))
+		}
+		b.WriteString("\n")
+	}
+	for _, c := range v.Caveats {
+		fmt.Fprintf(b, "  %s\n", style(dim, "caveat: "+c))
+	}
+}
+
+// negate turns a comparison that does not hold into one that does.
+var negate = map[string]string{"<": "≥", "<=": ">", ">": "≤", ">=": "<"}
+
+func fmtNum(v float64) string {
+	switch {
+	case v == float64(int64(v)) && (v >= 1e6 || v <= -1e6):
+		return fmt.Sprintf("%.3g", v)
+	case v == float64(int64(v)):
+		return fmt.Sprintf("%d", int64(v))
+	default:
+		return fmt.Sprintf("%.3g", v)
+	}
 }

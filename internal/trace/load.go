@@ -61,6 +61,7 @@ type group struct {
 	traces   []*model.Run
 	gctraces []*model.Run
 	allocs   []*model.AllocProfile
+	manifest *manifest
 }
 
 // Load reads every input. Files named directly must be usable; files inside
@@ -136,7 +137,18 @@ func loadFolder(dir string, opts Options, res *Result) ([]*group, error) {
 		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		if _, err := loadFile(p, opts, g, res); err != nil && !isManifest(e.Name()) {
+		if isManifest(e.Name()) {
+			if strings.HasSuffix(e.Name(), ".json") {
+				m, err := readManifest(p)
+				if err != nil {
+					skipped = append(skipped, err.Error())
+				} else if g.manifest == nil {
+					g.manifest = m
+				}
+			}
+			continue
+		}
+		if _, err := loadFile(p, opts, g, res); err != nil {
 			skipped = append(skipped, err.Error())
 		}
 	}
@@ -293,6 +305,11 @@ func (g *group) merge() ([]*model.Run, []string) {
 			}
 		} else {
 			notes = append(notes, fmt.Sprintf("in %s, %d processes were found, so the profiles cannot be tied to one; they are not used", g.name, len(runs)))
+		}
+	}
+	if m := g.manifest; m != nil && len(runs) == 1 {
+		if set := m.apply(runs[0]); len(set) > 0 {
+			notes = append(notes, fmt.Sprintf("%s read from %s", strings.Join(set, " and "), m.path))
 		}
 	}
 	if len(g.traces) > 0 && len(g.gctraces) > 0 && len(runs) > max(len(g.traces), len(g.gctraces)) {

@@ -2,8 +2,13 @@ package exectrace
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"testing"
+
+	exptrace "golang.org/x/exp/trace"
 )
 
 // benchTrace is the input of BenchmarkRead: the file named by
@@ -21,13 +26,40 @@ func benchTrace(b *testing.B) []byte {
 	return data
 }
 
+// BenchmarkRead measures the whole ingest, with one and two workers.
 func BenchmarkRead(b *testing.B) {
+	data := benchTrace(b)
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Read(bytes.NewReader(data), "bench", Options{Workers: workers}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPlainLoop is the baseline: a bare x/exp ReadEvent loop.
+func BenchmarkPlainLoop(b *testing.B) {
 	data := benchTrace(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Read(bytes.NewReader(data), "bench", Options{}); err != nil {
+		r, err := exptrace.NewReader(bytes.NewReader(data))
+		if err != nil {
 			b.Fatal(err)
+		}
+		for {
+			_, err := r.ReadEvent()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }

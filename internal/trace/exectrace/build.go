@@ -25,9 +25,13 @@ type builder struct {
 	goalNow int64 // latest heap goal metric, model.Unknown before one
 
 	goroutines map[int64]*goroutine
-	spare      []*goroutine // destroyed goroutines kept for reuse
-	ps         []proc       // indexed by proc id
-	known      int          // procs whose state the trace declared
+	// recent caches goroutines by id: most events concern a goroutine
+	// seen a moment ago, and the map lookup was the state machine's
+	// largest cost.
+	recent [256]*goroutine
+	spare  []*goroutine // destroyed goroutines kept for reuse
+	ps     []proc       // indexed by proc id
+	known  int          // procs whose state the trace declared
 
 	gc    gcState
 	cpu   cpuState

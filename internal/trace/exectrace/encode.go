@@ -137,16 +137,21 @@ func (d *decoder) byte() byte {
 	return c
 }
 
-func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.b)
+// uvarint decodes a uvarint, most often a single byte.
+func (d *decoder) uvarint() uint64 {
+	if c := d.b[0]; c < 0x80 {
+		d.b = d.b[1:]
+		return uint64(c)
+	}
+	v, n := binary.Uvarint(d.b)
 	d.b = d.b[n:]
 	return v
 }
 
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	d.b = d.b[n:]
-	return v
+// varint decodes a zig-zag varint as binary.AppendVarint writes it.
+func (d *decoder) varint() int64 {
+	u := d.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (d *decoder) fields(r *record, strs []string) {

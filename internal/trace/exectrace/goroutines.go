@@ -16,6 +16,9 @@ const noGoroutine = int64(exptrace.NoGoroutine)
 // growing the table from a damaged trace.
 const maxProcID = 1 << 16
 
+// maxSpare bounds the goroutine records kept for reuse.
+const maxSpare = 1024
+
 // goroutine is what the state machine knows about one live goroutine.
 type goroutine struct {
 	id     int64
@@ -41,7 +44,12 @@ type proc struct {
 }
 
 func (b *builder) goroutine(id int64) *goroutine {
+	slot := &b.recent[uint64(id)%uint64(len(b.recent))]
+	if g := *slot; g != nil && g.id == id {
+		return g
+	}
 	if g, ok := b.goroutines[id]; ok {
+		*slot = g
 		return g
 	}
 	var g *goroutine
@@ -57,6 +65,7 @@ func (b *builder) goroutine(id int64) *goroutine {
 	g.since = b.last
 	g.markAt = b.gc.markClock(b.last)
 	b.goroutines[id] = g
+	*slot = g
 	return g
 }
 
@@ -209,7 +218,12 @@ func (b *builder) destroy(t model.Time, g *goroutine) {
 	}
 	g.regions = g.regions[:0]
 	delete(b.goroutines, g.id)
-	b.spare = append(b.spare, g)
+	if slot := &b.recent[uint64(g.id)%uint64(len(b.recent))]; *slot == g {
+		*slot = nil
+	}
+	if len(b.spare) < maxSpare {
+		b.spare = append(b.spare, g)
+	}
 }
 
 // finishGoroutines closes the regions still open at the end of the window.

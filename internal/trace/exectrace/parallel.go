@@ -44,12 +44,15 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 		defer close(slots)
 		defer close(jobs)
 		for {
-			p, ok := sp.next()
-			if !ok {
-				return
-			}
+			// Take the slot before cutting the generation, so that no
+			// generation waits in memory for one.
 			slot := make(chan *parsed, 1)
 			slots <- slot // blocks while Workers+1 generations are in flight
+			p, ok := sp.next()
+			if !ok {
+				slot <- &parsed{}
+				return
+			}
 			if p.dmg != nil {
 				slot <- &parsed{dmg: p.dmg}
 				continue
@@ -62,6 +65,8 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 	for slot := range slots {
 		p := <-slot
 		switch {
+		case p.gen == nil && p.dmg == nil:
+			// The end of the stream.
 		case p.dmg != nil:
 			dmg = b.damaged(dmg, name, *p.dmg)
 		case p.err != nil:

@@ -78,10 +78,13 @@ type record struct {
 // the analysis at all (most proc transitions, logs, CPU samples and
 // experimental events do not).
 func toRecord(ev *exptrace.Event, rec *record) bool {
-	*rec = record{t: int64(ev.Time()), g: int64(ev.Goroutine()), p: int32(ev.Proc())}
-	switch ev.Kind() {
-	case exptrace.EventStateTransition:
+	kind := ev.Kind()
+	if kind == exptrace.EventStateTransition {
+		// Most events are state transitions: keep this path short.
 		return transitionRecord(ev, rec)
+	}
+	*rec = record{t: int64(ev.Time()), g: int64(ev.Goroutine()), p: int32(ev.Proc())}
+	switch kind {
 	case exptrace.EventSync:
 		rec.kind = recSync
 		if snap := ev.Sync().ClockSnapshot; snap != nil {
@@ -128,9 +131,7 @@ func transitionRecord(ev *exptrace.Event, rec *record) bool {
 	switch st.Resource.Kind {
 	case exptrace.ResourceGoroutine:
 		_, to := st.Goroutine()
-		rec.kind = recGoState
-		rec.g = int64(st.Resource.Goroutine())
-		rec.to = to
+		*rec = record{t: int64(ev.Time()), g: int64(st.Resource.Goroutine()), p: int32(ev.Proc()), kind: recGoState, to: to}
 		return true
 	case exptrace.ResourceProc:
 		// Only the first word about a proc matters (it makes the proc
@@ -140,8 +141,7 @@ func transitionRecord(ev *exptrace.Event, rec *record) bool {
 		if from != exptrace.ProcUndetermined && from != exptrace.ProcNotExist {
 			return false
 		}
-		rec.kind = recProcKnown
-		rec.p = int32(st.Resource.Proc())
+		*rec = record{t: int64(ev.Time()), p: int32(st.Resource.Proc()), kind: recProcKnown}
 		return true
 	}
 	return false

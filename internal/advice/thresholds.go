@@ -1,0 +1,155 @@
+package advice
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Thresholds are every number the verdict rules compare against, in one
+// place. DefaultThresholds documents the defaults and why; a config file
+// (Thresholds.Load) or --threshold NAME=VALUE flags (Set) override them. The
+// JSON names are the names users write.
+type Thresholds struct {
+	// GCShareSmall: below this GC-attributable share of the slowest 1 % of
+	// requests' time, GC is not what makes the tail. 10 %: less than that
+	// and removing the GC entirely would move p99 by less than the noise
+	// between two captures of the same service.
+	GCShareSmall float64 `json:"gc_share_small"`
+	// GCCPUHigh: GC CPU above this is worth acting on even when the tail
+	// does not show it (or there are no requests). 25 % is the GC's own
+	// background target during marking; a service above it all the time
+	// pays for a quarter of its CPU.
+	GCCPUHigh float64 `json:"gc_cpu_high"`
+	// GCCPUTarget: the GC CPU a tuned service should stay under when no SLO
+	// is given and no requests are known. 10 %.
+	GCCPUTarget float64 `json:"gc_cpu_target"`
+	// TailCut: without an SLO, a setting must cut the GC-attributable part
+	// of p99 (or, without requests, the GC CPU) to at most this fraction of
+	// what was observed: 0.5, "at least in half".
+	TailCut float64 `json:"tail_cut"`
+	// MemoryHeadroom: the share of the memory budget a recommended setting
+	// must leave free at its predicted peak: 5 %, the GC guide's advice for
+	// containers (5–10 %).
+	MemoryHeadroom float64 `json:"memory_headroom"`
+	// TimeToStopMin and TimeToStopShare: a GC pause is a stop-the-world
+	// delay when the world took at least TimeToStopMin to stop and that is
+	// at least TimeToStopShare of the pause. 1 ms and 50 %: a healthy stop
+	// takes tens of microseconds.
+	TimeToStopMin   time.Duration `json:"time_to_stop_min"`
+	TimeToStopShare float64       `json:"time_to_stop_share"`
+	// STWDelayShare: the verdict is fix-stw-delay when time spent stopping
+	// the world is at least this share of all GC stop-the-world time. 50 %.
+	STWDelayShare float64 `json:"stw_delay_share"`
+	// LiveHeapBudgetShare: the live heap (with the runtime's other memory)
+	// takes at least this share of the memory budget, so the heap cannot
+	// grow enough for GOGC to space cycles out: the cost is the live heap's.
+	// 50 %: at GOGC=100 the heap needs twice the live heap.
+	LiveHeapBudgetShare float64 `json:"live_heap_budget_share"`
+	// MarkWallHigh: a mark phase at least this long per cycle is a high
+	// mark cost: every cycle has a request-visible footprint whatever its
+	// frequency. 10 ms.
+	MarkWallHigh time.Duration `json:"mark_wall_high"`
+	// MinCycles, MinTailRequests and MinWindow: below these, the verdict's
+	// confidence is low (few cycles, a tail of a handful of requests, a
+	// short capture). 10 cycles, 10 tail requests (1000 requests), 10 s.
+	MinCycles       int           `json:"min_cycles"`
+	MinTailRequests int           `json:"min_tail_requests"`
+	MinWindow       time.Duration `json:"min_window"`
+	// FitErrorMax: the what-if model's error predicting the observed GC
+	// frequency or CPU above which its predictions are a caveat. 20 %.
+	FitErrorMax float64 `json:"fit_error_max"`
+}
+
+// DefaultThresholds returns the defaults documented on Thresholds.
+func DefaultThresholds() Thresholds {
+	return Thresholds{
+		GCShareSmall:        0.10,
+		GCCPUHigh:           0.25,
+		GCCPUTarget:         0.10,
+		TailCut:             0.5,
+		MemoryHeadroom:      0.05,
+		TimeToStopMin:       time.Millisecond,
+		TimeToStopShare:     0.5,
+		STWDelayShare:       0.5,
+		LiveHeapBudgetShare: 0.5,
+		MarkWallHigh:        10 * time.Millisecond,
+		MinCycles:           10,
+		MinTailRequests:     10,
+		MinWindow:           10 * time.Second,
+		FitErrorMax:         0.20,
+	}
+}
+
+// durationType is the type of the duration thresholds, written in files
+// and flags as Go durations ("1ms").
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// Set overrides one threshold by its JSON name: a number, or a Go duration
+// for the durations.
+func (t *Thresholds) Set(name, value string) error {
+	v := reflect.ValueOf(t).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if f.Tag.Get("json") != name {
+			continue
+		}
+		fv := v.Field(i)
+		switch {
+		case f.Type == durationType:
+			d, err := time.ParseDuration(value)
+			if err != nil || d < 0 {
+				return fmt.Errorf("threshold %s: %q is not a duration (example: 1ms)", name, value)
+			}
+			fv.SetInt(int64(d))
+		case f.Type.Kind() == reflect.Int:
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 0 {
+				return fmt.Errorf("threshold %s: %q is not a whole number", name, value)
+			}
+			fv.SetInt(int64(n))
+		case f.Type.Kind() == reflect.Float64:
+			x, err := strconv.ParseFloat(value, 64)
+			if err != nil || x < 0 || x != x {
+				return fmt.Errorf("threshold %s: %q is not a number", name, value)
+			}
+			fv.SetFloat(x)
+		}
+		return nil
+	}
+	return fmt.Errorf("no threshold named %q (known: %s)", name, strings.Join(ThresholdNames(), ", "))
+}
+
+// ThresholdNames lists the names Set accepts.
+func ThresholdNames() []string {
+	var names []string
+	t := reflect.TypeOf(Thresholds{})
+	for i := 0; i < t.NumField(); i++ {
+		names = append(names, t.Field(i).Tag.Get("json"))
+	}
+	return names
+}
+
+// Load reads a config file — a JSON object with a "thresholds"
+// object of NAME: VALUE (numbers, or duration strings) — over t.
+func (t *Thresholds) Load(r io.Reader, name string) error {
+	var cfg struct {
+		Thresholds map[string]json.RawMessage `json:"thresholds"`
+	}
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	for k, raw := range cfg.Thresholds {
+		val := strings.Trim(string(raw), `"`)
+		if err := t.Set(k, val); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}

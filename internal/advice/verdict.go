@@ -1,0 +1,394 @@
+package advice
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// The verdict ids: exactly one per process.
+const (
+	NotTheCause        = "gc-not-the-cause"
+	Tune               = "tune"
+	ReduceAllocation   = "reduce-allocation"
+	FixSTWDelay        = "fix-stw-delay"
+	MigrationCandidate = "migration-candidate"
+)
+
+// ADR figures: what the decision record that motivates gcwatch reported
+// for services moved from Go to Rust (../shared/ADR-rust-over-go.txt).
+const (
+	adrP99Change    = -0.25
+	adrMemoryChange = -0.50
+)
+
+// SLO is a latency objective: the Quantile of request latency at most
+// Target.
+type SLO struct {
+	Quantile float64
+	Target   time.Duration
+}
+
+// Request is what the verdict is asked to decide on.
+type Request struct {
+	Run      *model.Run
+	Analysis *analyze.Result
+	Known    Known
+	SLO      *SLO  // nil: none given
+	Budget   int64 // the memory the process may use; ≤ 0: unknown
+	Rules    Thresholds
+}
+
+// Evidence is one comparison that led to the verdict.
+type Evidence struct {
+	Metric    string  `json:"metric"`
+	Value     float64 `json:"value"`
+	Op        string  `json:"op"`
+	Threshold float64 `json:"threshold"`
+	Unit      string  `json:"unit,omitempty"`
+	// Holds says whether Value Op Threshold is true.
+	Holds bool   `json:"holds"`
+	Note  string `json:"note,omitempty"`
+}
+
+// Recommendation is the exact setting a tune verdict gives, with what the
+// model predicts for it.
+type Recommendation struct {
+	GOGC       string     `json:"GOGC"`
+	GOMEMLIMIT string     `json:"GOMEMLIMIT"`
+	Predicted  WhatIfRow  `json:"predicted"`
+	Current    *WhatIfRow `json:"current,omitempty"`
+	// HeadroomBytes is the budget left at the predicted peak (null without
+	// a budget).
+	HeadroomBytes *int64 `json:"headroom_bytes"`
+}
+
+// MigrationEstimate is what removing the GC would buy, in the decision
+// record's terms.
+type MigrationEstimate struct {
+	P99Ms           float64 `json:"p99_ms"`
+	P99WithoutGCMs  float64 `json:"p99_without_gc_ms"`
+	P99Change       float64 `json:"p99_change"` // fraction, negative is better
+	PeakHeapBytes   int64   `json:"peak_heap_bytes"`
+	LiveHeapBytes   int64   `json:"live_heap_bytes"`
+	MemoryChange    float64 `json:"memory_change"` // fraction
+	ADRP99Change    float64 `json:"adr_p99_change"`
+	ADRMemoryChange float64 `json:"adr_memory_change"`
+	Comparison      string  `json:"comparison"`
+}
+
+// STWDelay is a GC pause that was long because the world took long to
+// stop.
+type STWDelay struct {
+	Cycle        int     `json:"cycle"`
+	Phase        string  `json:"phase"`
+	StartMs      float64 `json:"start_ms"`
+	DurationMs   float64 `json:"duration_ms"`
+	TimeToStopMs float64 `json:"time_to_stop_ms"`
+	LastToStop   uint64  `json:"last_to_stop_goroutine,omitempty"`
+}
+
+// Verdict is gcwatch's answer for one process.
+type Verdict struct {
+	ID      string `json:"id"`
+	Summary string `json:"summary"`
+	// Actions are what to do, most important first.
+	Actions  []string        `json:"actions"`
+	Settings *Recommendation `json:"settings"`
+	// Migration is set for every verdict where GC time was measured: what
+	// removing the GC would buy. It is the headline of migration-candidate.
+	Migration *MigrationEstimate `json:"migration"`
+	STWDelays []STWDelay         `json:"stw_delays,omitempty"`
+	// TailMadeOf splits the slowest 1 % of requests' time by state, for
+	// gc-not-the-cause (fractions of tail time).
+	TailMadeOf map[string]float64 `json:"tail_made_of,omitempty"`
+	AllocSites []model.AllocSite  `json:"alloc_sites,omitempty"`
+	Evidence   []Evidence         `json:"evidence"`
+	// Confidence is "high", "medium" or "low"; SufficientData is false when
+	// the inputs were too thin to model (the verdict then rests on the
+	// rules alone and says so in Caveats).
+	Confidence     string   `json:"confidence"`
+	SufficientData bool     `json:"sufficient_data"`
+	Caveats        []string `json:"caveats"`
+}
+
+// Outcome is the verdict with the model behind it.
+type Outcome struct {
+	Verdict Verdict
+	Fit     *Fit
+	WhatIf  []WhatIfRow
+}
+
+// decider carries what the rules read.
+type decider struct {
+	Request
+	v        *Verdict
+	gcShare  float64 // GC share of the tail; NaN without requests
+	gcCPU    float64
+	attr     *analyze.Attribution
+	fit      *Fit
+	grid     []Prediction
+	lat      *LatencyModel
+	observed Prediction
+}
+
+func (d *decider) evidence(metric string, value float64, op string, threshold float64, unit, note string) bool {
+	var holds bool
+	switch op {
+	case "<":
+		holds = value < threshold
+	case "<=":
+		holds = value <= threshold
+	case ">":
+		holds = value > threshold
+	case ">=":
+		holds = value >= threshold
+	}
+	d.v.Evidence = append(d.v.Evidence, Evidence{Metric: metric, Value: value, Op: op, Threshold: threshold, Unit: unit, Holds: holds, Note: note})
+	return holds
+}
+
+func (d *decider) caveat(format string, args ...any) {
+	d.v.Caveats = append(d.v.Caveats, fmt.Sprintf(format, args...))
+}
+
+// Decide reaches the verdict for one process.
+func Decide(req Request) Outcome {
+	d := &decider{Request: req, v: &Verdict{Actions: []string{}, Evidence: []Evidence{}, Caveats: []string{}, SufficientData: true}}
+	a := req.Analysis
+	d.attr = a.Attribution
+	d.gcCPU = a.GC.CPUFraction
+	d.gcShare = math.NaN()
+	if d.attr != nil && d.attr.Requests > 0 {
+		d.gcShare = d.attr.Tail99.GCShare
+	}
+	d.model()
+	d.confidence()
+	d.migrationEstimate()
+	switch {
+	case d.stwDelay():
+	case d.notTheCause():
+	case d.tune():
+	default:
+		d.beyondTuning()
+	}
+	out := Outcome{Verdict: *d.v, Fit: d.fit}
+	if d.grid != nil {
+		out.WhatIf = Rows(d.grid)
+	}
+	return out
+}
+
+// model fits the what-if model when the cycles allow.
+func (d *decider) model() {
+	fit, err := FitRun(d.Run, d.Known)
+	if err != nil {
+		d.v.SufficientData = false
+		d.caveat("the what-if model could not be fitted (%v): no setting can be predicted; capture longer", err)
+		return
+	}
+	d.fit = &fit
+	if d.attr != nil && len(d.attr.Latencies) > 0 {
+		if lat, err := NewLatencyModel(d.attr.Latencies, d.attr.GCTimes, fit.Observed.MarkActiveFraction); err == nil {
+			d.lat = lat
+		}
+	}
+	d.grid = Grid(fit, d.budgetOrNone(), d.lat)
+	d.observed = Predict(fit, fit.Settings(), d.lat)
+	for _, e := range []float64{fit.Quality.GCPerSecondError, fit.Quality.GCCPUError} {
+		if math.Abs(e) > d.Rules.FitErrorMax {
+			d.caveat("the model misses the observed GC frequency or CPU by %.0f%%: treat its predictions as rough", math.Abs(e)*100)
+			break
+		}
+	}
+	for _, w := range fit.Warnings {
+		d.caveat("%s", w)
+	}
+}
+
+func (d *decider) budgetOrNone() int64 {
+	if d.Budget > 0 {
+		return d.Budget
+	}
+	return NoLimit
+}
+
+func (d *decider) confidence() {
+	score := 2
+	r := d.Rules
+	cycles := d.Analysis.GC.Cycles - d.Analysis.GC.PartialCycles
+	if cycles < r.MinCycles {
+		d.caveat("only %d complete GC cycles observed (fewer than %d)", cycles, r.MinCycles)
+		score--
+	}
+	if w := d.Run.Duration(); w < r.MinWindow {
+		d.caveat("short capture: %s (less than %s)", w.Round(time.Millisecond), r.MinWindow)
+		score--
+	}
+	if d.attr == nil || d.attr.Requests == 0 {
+		d.caveat("no request latency in the inputs: the verdict rests on GC CPU and pauses alone")
+		score--
+	} else {
+		if d.attr.Tail99.Requests < r.MinTailRequests {
+			d.caveat("the slowest 1%% is only %d requests", d.attr.Tail99.Requests)
+			score--
+		}
+		if !d.attr.Accounted {
+			d.caveat("requests come from a log: only their overlap with stop-the-world pauses is known, not assists or scheduling delay")
+		}
+		if d.Analysis.Latency.Source == string(model.RequestInferred) {
+			d.caveat("requests were inferred from goroutine activity, not annotated")
+			score--
+		}
+	}
+	if !d.v.SufficientData {
+		score = min(score, 0)
+	}
+	d.v.Confidence = [...]string{"low", "medium", "high"}[max(0, min(2, score))]
+}
+
+// migrationEstimate says what removing the GC would buy.
+func (d *decider) migrationEstimate() {
+	if d.attr == nil || d.attr.Requests == 0 {
+		return
+	}
+	t := d.attr.Tail99
+	m := &MigrationEstimate{
+		P99Ms: ms(float64(t.Observed)), P99WithoutGCMs: ms(float64(t.WithoutGC)),
+		ADRP99Change: adrP99Change, ADRMemoryChange: adrMemoryChange,
+		PeakHeapBytes: -1, LiveHeapBytes: -1,
+	}
+	if t.Observed > 0 {
+		m.P99Change = float64(t.WithoutGC-t.Observed) / float64(t.Observed)
+	}
+	if d.fit != nil && d.fit.Observed.PeakHeap > 0 && d.fit.LiveHeap > 0 {
+		m.PeakHeapBytes, m.LiveHeapBytes = d.fit.Observed.PeakHeap, d.fit.LiveHeap
+		m.MemoryChange = float64(m.LiveHeapBytes-m.PeakHeapBytes) / float64(m.PeakHeapBytes)
+	}
+	m.Comparison = fmt.Sprintf("without GC time p99 would change by %+.0f%% (the decision record's migrated services: %+.0f%%)",
+		m.P99Change*100, adrP99Change*100)
+	if m.LiveHeapBytes > 0 {
+		m.Comparison += fmt.Sprintf("; a heap without GC headroom would change memory by %+.0f%% (record: %+.0f%%)", m.MemoryChange*100, adrMemoryChange*100)
+	}
+	d.v.Migration = m
+}
+
+// stwDelay: long GC pauses because goroutines took long to stop.
+func (d *decider) stwDelay() bool {
+	r := d.Rules
+	var stw, stopping time.Duration
+	var delays []STWDelay
+	for _, p := range d.Run.Pauses {
+		if !p.IsGC() {
+			continue
+		}
+		stw += p.Duration
+		if p.TimeToStop < 0 {
+			continue
+		}
+		stopping += p.TimeToStop
+		if p.TimeToStop >= r.TimeToStopMin && float64(p.TimeToStop) >= r.TimeToStopShare*float64(p.Duration) {
+			n := 0
+			if p.Cycle >= 0 && p.Cycle < len(d.Run.Cycles) {
+				n = d.Run.Cycles[p.Cycle].N
+			}
+			delays = append(delays, STWDelay{Cycle: n, Phase: string(p.Kind), StartMs: ms(float64(p.Start.Sub(d.Run.Start))),
+				DurationMs: ms(float64(p.Duration)), TimeToStopMs: ms(float64(p.TimeToStop)), LastToStop: p.LastToStop})
+		}
+	}
+	if len(delays) == 0 || stw == 0 {
+		return false
+	}
+	share := float64(stopping) / float64(stw)
+	if !d.evidence("time_to_stop_share_of_gc_stw", share, ">=", r.STWDelayShare, "fraction",
+		fmt.Sprintf("%d GC pauses waited at least %s for the world to stop", len(delays), r.TimeToStopMin)) {
+		return false
+	}
+	// It must matter: to the tail, or to the pauses themselves.
+	if !math.IsNaN(d.gcShare) && !d.evidence("gc_share_of_tail", d.gcShare, ">=", r.GCShareSmall, "fraction", "") {
+		return false
+	}
+	slices.SortFunc(delays, func(a, b STWDelay) int { return cmp.Compare(b.TimeToStopMs, a.TimeToStopMs) })
+	d.v.ID = FixSTWDelay
+	d.v.STWDelays = delays[:min(len(delays), 10)]
+	worst := delays[0]
+	d.v.Summary = fmt.Sprintf("GC pauses are long because goroutines take long to stop: up to %.1f ms to stop the world (gc %d); no GC setting changes that", worst.TimeToStopMs, worst.Cycle)
+	d.v.Actions = append(d.v.Actions,
+		"find the code running when these pauses began: a goroutine that cannot be preempted — a long loop or copy without function calls, a large memmove/clear, a long cgo or assembly call — delays every stop-the-world",
+		"in the execution trace, look at what the last goroutine to stop was running at each listed pause (last_to_stop_goroutine)",
+		"split the work into smaller steps, or add a call (a function call is a preemption point) inside long tight loops")
+	return true
+}
+
+// notTheCause: GC time is a small part of the tail (and GC CPU is modest).
+func (d *decider) notTheCause() bool {
+	r := d.Rules
+	cpuOK := d.evidence("gc_cpu_fraction", d.gcCPU, "<", r.GCCPUHigh, "fraction", "")
+	if math.IsNaN(d.gcShare) {
+		if !cpuOK {
+			return false
+		}
+		d.v.ID = NotTheCause
+		d.v.Summary = fmt.Sprintf("the GC takes %.1f%% of the CPU and no request latency was given to weigh against it", d.gcCPU*100)
+		d.v.Actions = append(d.v.Actions, "capture request latency (runtime/trace tasks, or --latency) to see what the tail is made of")
+		return true
+	}
+	if !d.evidence("gc_share_of_tail", d.gcShare, "<", r.GCShareSmall, "fraction", "GC-attributable share of the slowest 1% of requests' time") || !cpuOK {
+		return false
+	}
+	d.v.ID = NotTheCause
+	d.v.TailMadeOf = d.tailMadeOf()
+	top, share := "", 0.0
+	for k, v := range d.v.TailMadeOf {
+		if v > share || (v == share && k < top) {
+			top, share = k, v
+		}
+	}
+	d.v.Summary = fmt.Sprintf("GC is %.1f%% of the slowest requests' time; the tail is mostly %s (%.0f%%)", d.gcShare*100, top, share*100)
+	switch top {
+	case "blocked":
+		d.v.Actions = append(d.v.Actions, "look at what the slow requests wait on: locks, channels, network or a slow dependency (the trace's blocking profile names them)")
+	case "runnable":
+		d.v.Actions = append(d.v.Actions, "the slow requests wait for a CPU: the process is CPU-bound; look at GOMAXPROCS against the CPU quota and at CPU profiles")
+	case "syscall":
+		d.v.Actions = append(d.v.Actions, "the slow requests are in system calls: look at I/O")
+	case "non-GC stop-the-world":
+		d.v.Actions = append(d.v.Actions, "stop-the-world pauses outside the GC (ReadMemStats, goroutine profiles, trace start) hit the tail: make them rarer")
+	default:
+		d.v.Actions = append(d.v.Actions, "the slow requests are running their own code: a CPU profile of the slow path is the next step")
+	}
+	return true
+}
+
+// tailMadeOf splits the slowest 1 %'s time by state.
+func (d *decider) tailMadeOf() map[string]float64 {
+	t := d.attr.Tail99
+	total := float64(t.Latency)
+	if total <= 0 {
+		return nil
+	}
+	s := t.Sum
+	out := map[string]float64{
+		"gc":                    float64(t.Latency) * t.GCShare / total,
+		"non-GC stop-the-world": float64(s.NonGCSTW) / total,
+	}
+	if s.Accounted || s.Running+s.Runnable+s.Blocked+s.Syscall > 0 {
+		states := float64(s.Running + s.Runnable + s.Blocked + s.Syscall)
+		rest := max(0, 1-out["gc"]-out["non-GC stop-the-world"])
+		// States are summed over goroutines; scale them to the rest.
+		if states > 0 {
+			out["running"] = rest * float64(max(0, s.Running-s.Assist-s.Sweep)) / states
+			out["runnable"] = rest * float64(max(0, s.Runnable-s.RunnableGC)) / states
+			out["blocked"] = rest * float64(s.Blocked) / states
+			out["syscall"] = rest * float64(s.Syscall) / states
+		}
+	} else {
+		out["other"] = max(0, 1-out["gc"]-out["non-GC stop-the-world"])
+	}
+	return out
+}

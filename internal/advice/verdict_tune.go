@@ -1,0 +1,274 @@
+package advice
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/analyze"
+)
+
+// target is what a setting must achieve to count as a fix.
+type target struct {
+	describe string
+	meets    func(p Prediction) bool
+	// score orders settings that miss, nearest first (lower is nearer).
+	score func(p Prediction) float64
+}
+
+// target works out the goal: the SLO; else halving the GC-attributable
+// part of p99; else, without requests, halving GC CPU (or reaching the GC
+// CPU target).
+func (d *decider) target() (target, bool) {
+	r := d.Rules
+	if d.lat != nil {
+		t := d.attr.Tail99
+		if d.SLO != nil {
+			goal := d.SLO.Target
+			note := ""
+			if d.SLO.Quantile != 0.99 {
+				// The model predicts p99; carry the observed ratio between
+				// the SLO's quantile and p99 over to the prediction.
+				q := analyze.NearestRank(sortedCopy(d.attr.Latencies), d.SLO.Quantile)
+				if t.Observed > 0 && q > 0 {
+					goal = time.Duration(float64(goal) * float64(t.Observed) / float64(q))
+				}
+				note = fmt.Sprintf(" (the model predicts p99; the p%g objective is carried over at the observed ratio)", d.SLO.Quantile*100)
+				d.caveat("the what-if model predicts p99; the p%g objective was compared through the observed p%g/p99 ratio", d.SLO.Quantile*100, d.SLO.Quantile*100)
+			}
+			return target{
+				describe: fmt.Sprintf("p%g ≤ %s%s", d.SLO.Quantile*100, d.SLO.Target, note),
+				meets:    func(p Prediction) bool { return p.HasP99 && p.P99 <= goal },
+				score:    func(p Prediction) float64 { return float64(p.P99 - goal) },
+			}, true
+		}
+		gcPart := d.observed.P99 - t.WithoutGC
+		if gcPart <= 0 {
+			return target{}, false
+		}
+		goal := t.WithoutGC + time.Duration(r.TailCut*float64(gcPart))
+		return target{
+			describe: fmt.Sprintf("the GC-attributable part of p99 cut to %.0f%% (p99 ≤ %s)", r.TailCut*100, goal.Round(time.Microsecond)),
+			meets:    func(p Prediction) bool { return p.HasP99 && p.P99 <= goal },
+			score:    func(p Prediction) float64 { return float64(p.P99 - goal) },
+		}, true
+	}
+	goal := math.Max(r.GCCPUTarget, r.TailCut*d.fit.Observed.GCCPUFraction)
+	if d.fit.Observed.GCCPUFraction <= r.GCCPUTarget {
+		goal = r.TailCut * d.fit.Observed.GCCPUFraction
+	}
+	return target{
+		describe: fmt.Sprintf("GC CPU ≤ %.1f%%", goal*100),
+		meets:    func(p Prediction) bool { return p.GCCPUFraction <= goal },
+		score:    func(p Prediction) float64 { return p.GCCPUFraction - goal },
+	}, true
+}
+
+func sortedCopy(ds []time.Duration) []time.Duration {
+	out := slices.Clone(ds)
+	slices.Sort(out)
+	return out
+}
+
+// fits says whether a prediction stays inside the memory budget with the
+// headroom the rules ask for, without the GC taking over the CPU.
+func (d *decider) fits(p Prediction) bool {
+	if p.Unbounded || p.LimiterEngaged || p.OverLimit || p.PeakMemory < 0 {
+		return false
+	}
+	if d.Budget > 0 && float64(p.PeakMemory) > (1-d.Rules.MemoryHeadroom)*float64(d.Budget) {
+		return false
+	}
+	return p.GCCPUFraction < d.Rules.GCCPUHigh || p.GCCPUFraction <= d.observed.GCCPUFraction
+}
+
+// tune: a setting inside the budget meets the target.
+func (d *decider) tune() bool {
+	if d.fit == nil {
+		return false
+	}
+	tg, ok := d.target()
+	if !ok {
+		return false
+	}
+	var good []Prediction
+	for _, p := range d.grid {
+		if d.fits(p) && tg.meets(p) {
+			good = append(good, p)
+		}
+	}
+	if len(good) == 0 {
+		d.evidence("settings_meeting_target", 0, ">=", 1, "count", "no GOGC/GOMEMLIMIT in the grid meets "+tg.describe+" inside the memory budget")
+		return false
+	}
+	// The smallest change that does it: the settings nearest the current
+	// ones, then the least memory, then the least GC CPU.
+	cur0 := d.fit.Settings()
+	slices.SortStableFunc(good, func(a, b Prediction) int {
+		return cmp.Or(cmp.Compare(settingsDistance(cur0, a.Settings), settingsDistance(cur0, b.Settings)),
+			cmp.Compare(a.PeakMemory, b.PeakMemory), cmp.Compare(a.GCCPUFraction, b.GCCPUFraction))
+	})
+	best := good[0]
+	d.v.ID = Tune
+	cur := d.observed.Row()
+	rec := &Recommendation{GOGC: gogcString(best.GOGC), GOMEMLIMIT: limitString(best.MemoryLimit), Predicted: best.Row(), Current: &cur}
+	if d.Budget > 0 {
+		h := d.Budget - best.PeakMemory
+		rec.HeadroomBytes = &h
+	}
+	d.v.Settings = rec
+	d.evidence("settings_meeting_target", float64(len(good)), ">=", 1, "count", tg.describe)
+	if best.HasP99 {
+		d.evidence("predicted_p99_ms", ms(float64(best.P99)), "<=", ms(float64(d.observed.P99)), "ms", "predicted for the recommended setting against the model's p99 for the current one")
+	}
+	if d.Budget > 0 {
+		d.evidence("predicted_peak_memory_bytes", float64(best.PeakMemory), "<=", (1-d.Rules.MemoryHeadroom)*float64(d.Budget), "bytes", "the memory budget less its headroom")
+	}
+	tight := d.fit.LimitBoundCycles > 0 && (d.observed.LimiterEngaged || d.observed.BackToBack)
+	if tight {
+		d.evidence("limit_bound_cycles", float64(d.fit.LimitBoundCycles), ">", 0, "count", "the memory limit set the heap goal, with the GC running back to back or its CPU limiter engaged")
+	}
+	what := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", rec.GOGC, rec.GOMEMLIMIT)
+	switch {
+	case best.Settings == d.fit.Settings():
+		d.v.Summary = fmt.Sprintf("the current settings (%s) already meet %s", what, tg.describe)
+	case tight:
+		d.v.Summary = fmt.Sprintf("the memory limit is too tight: the GC runs back to back; %s meets %s", what, tg.describe)
+	default:
+		d.v.Summary = fmt.Sprintf("set %s: predicted to meet %s", what, tg.describe)
+	}
+	d.v.Actions = append(d.v.Actions, fmt.Sprintf("run with %s (environment variables, or debug.SetGCPercent and debug.SetMemoryLimit at start-up)", what))
+	d.v.Actions = append(d.v.Actions, fmt.Sprintf("predicted: %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", best.GCPerSecond, best.GCCPUFraction*100, sizeString(best.PeakMemory), p99Note(best)))
+	d.v.Actions = append(d.v.Actions, "capture again with the new setting and compare with this prediction (gcwatch analyze)")
+	return true
+}
+
+func p99Note(p Prediction) string {
+	if !p.HasP99 {
+		return ""
+	}
+	return fmt.Sprintf(", p99 %s", p.P99.Round(time.Microsecond))
+}
+
+// beyondTuning: no setting in the budget is enough; is the cost the live
+// heap's (migration candidate) or the allocation rate's?
+func (d *decider) beyondTuning() {
+	r := d.Rules
+	live, scan, markWall := d.liveAndMark()
+	liveShare := math.NaN()
+	if d.Budget > 0 && live > 0 {
+		nonHeap := int64(0)
+		if d.fit != nil {
+			nonHeap = d.fit.NonHeap
+		}
+		liveShare = float64(live+nonHeap) / float64(d.Budget)
+	}
+	markHigh := d.evidence("mark_wall_per_cycle_ms", ms(float64(markWall)), ">=", ms(float64(r.MarkWallHigh)), "ms",
+		fmt.Sprintf("a cycle's sweep termination to mark termination, at %s scanned", sizeString(int64(scan))))
+	heapBound := true
+	if !math.IsNaN(liveShare) {
+		heapBound = d.evidence("live_heap_share_of_budget", liveShare, ">=", r.LiveHeapBudgetShare, "fraction", "live heap and the runtime's other memory against the memory budget")
+	} else {
+		d.caveat("no memory budget given (--mem-budget): whether the heap could grow is not known")
+	}
+	if markHigh && heapBound {
+		d.v.ID = MigrationCandidate
+		d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", sizeString(live), markWall.Round(time.Millisecond))
+		d.v.Actions = append(d.v.Actions,
+			"shrink or restructure the live heap first: fewer pointers (indices instead of pointers, []T instead of []*T, off-heap or arena-like storage) cut the mark cost per byte",
+			"if that cannot be done, this service is in the situation the decision record describes: compare the estimate below with the record's p99 −25% and memory −50%")
+		return
+	}
+	d.v.ID = ReduceAllocation
+	rate := 0.0
+	if d.fit != nil {
+		rate = d.fit.AllocRate
+		d.evidence("alloc_bytes_per_second", rate, ">", 0, "B/s", "the allocation rate sets how often the GC runs")
+	}
+	d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", sizeString(int64(rate)))
+	if al := d.Run.Allocs; al != nil && len(al.Sites) > 0 {
+		d.v.AllocSites = al.Sites[:min(5, len(al.Sites))]
+		top := al.Sites[0]
+		d.v.Actions = append(d.v.Actions, fmt.Sprintf("start with %s (%s:%d): %.0f%% of the bytes allocated", top.Function, top.File, top.Line, top.Share*100))
+	} else {
+		d.v.Actions = append(d.v.Actions, "give a heap or allocs profile of the same process (curl /debug/pprof/allocs) to name the allocation sites to fix first")
+	}
+	d.v.Actions = append(d.v.Actions, "reuse buffers (sync.Pool), avoid per-request garbage such as fmt and string concatenation on hot paths, preallocate slices and maps")
+}
+
+// liveAndMark returns the live heap, the bytes a cycle scans and the mark
+// wall time per cycle, from the fit or, without one, from the last cycles.
+func (d *decider) liveAndMark() (live int64, scan float64, markWall time.Duration) {
+	if d.fit != nil {
+		scan = d.fit.ScanBytes()
+		return d.fit.LiveHeap, scan, time.Duration(d.fit.MarkWall.At(scan))
+	}
+	var n int
+	var wall time.Duration
+	for _, c := range d.Run.Cycles {
+		if c.Partial {
+			continue
+		}
+		if c.HeapLive > 0 {
+			live = c.HeapLive
+		}
+		wall += c.End.Sub(c.Start)
+		n++
+	}
+	if n > 0 {
+		markWall = wall / time.Duration(n)
+	}
+	return live, float64(live), markWall
+}
+
+func gogcString(g int) string {
+	if g < 0 {
+		return "off"
+	}
+	return fmt.Sprint(g)
+}
+
+func limitString(l int64) string {
+	if l < 0 {
+		return "off"
+	}
+	if l%(1<<20) == 0 {
+		return fmt.Sprintf("%dMiB", l>>20)
+	}
+	return fmt.Sprint(l)
+}
+
+func sizeString(b int64) string {
+	switch {
+	case b < 0:
+		return "unbounded"
+	case b >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	default:
+		return fmt.Sprintf("%d KiB", b>>10)
+	}
+}
+
+// settingsDistance measures how far settings b are from a: doublings of
+// GOGC (off counts as 6400) plus doublings of the limit, with adding or
+// removing a limit counting as one.
+func settingsDistance(a, b Settings) float64 {
+	g := func(v int) float64 {
+		if v < 0 {
+			return 6400
+		}
+		return math.Max(float64(v), 1)
+	}
+	d := math.Abs(math.Log2(g(b.GOGC) / g(a.GOGC)))
+	switch {
+	case (a.MemoryLimit < 0) != (b.MemoryLimit < 0):
+		d++
+	case a.MemoryLimit > 0 && b.MemoryLimit > 0:
+		d += math.Abs(math.Log2(float64(b.MemoryLimit) / float64(a.MemoryLimit)))
+	}
+	return d
+}

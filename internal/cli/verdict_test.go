@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestVerdictsOnRecordings runs the advisor on each recorded example with
+// the flags a team would give, and checks it reaches the verdict the
+// example was built to show. The settings each capture ran with come from
+// its meta.json.
+func TestVerdictsOnRecordings(t *testing.T) {
+	const dir = "../../examples/testdata/"
+	for _, tc := range []struct {
+		scenario string
+		flags    []string
+		want     string
+		// check looks at the verdict beyond its id.
+		check func(t *testing.T, v map[string]any)
+	}{
+		// Small live heap, heavy allocation: with room in the budget a
+		// higher GOGC halves the GC part of p99...
+		{"allocheavy-p2-gogc100", []string{"--mem-budget", "1GiB"}, "tune", func(t *testing.T, v map[string]any) {
+			s := v["settings"].(map[string]any)
+			if s["GOGC"] == "100" || s["GOMEMLIMIT"] != "off" {
+				t.Errorf("settings %v: want a higher GOGC and no limit", s)
+			}
+		}},
+		// ...but not in a budget barely above today's peak: then the
+		// allocation rate has to come down.
+		{"allocheavy-p2-gogc100", []string{"--mem-budget", "14MiB"}, "reduce-allocation", nil},
+		// A large pointer-rich live heap in a tight budget.
+		{"bigheap", []string{"--mem-budget", "512MiB"}, "migration-candidate", func(t *testing.T, v map[string]any) {
+			m := v["migration"].(map[string]any)
+			if m["p99_change"].(float64) >= 0 || m["memory_change"].(float64) >= 0 {
+				t.Errorf("migration estimate %v: removing the GC should cut p99 and memory", m)
+			}
+		}},
+		// A memory limit just above the live heap: the limit must go up or
+		// away.
+		{"memlimit", []string{"--mem-budget", "1GiB"}, "tune", func(t *testing.T, v map[string]any) {
+			s := v["settings"].(map[string]any)
+			if s["GOMEMLIMIT"] == "110MiB" {
+				t.Errorf("settings %v keep the tight limit", s)
+			}
+			if !strings.Contains(v["summary"].(string), "limit is too tight") {
+				t.Errorf("summary %q does not say the limit is too tight", v["summary"])
+			}
+		}},
+		// A lock and a slow dependency make the tail.
+		{"lockbound", nil, "gc-not-the-cause", func(t *testing.T, v map[string]any) {
+			m := v["tail_made_of"].(map[string]any)
+			if m["blocked"].(float64) < 0.5 {
+				t.Errorf("tail made of %v: want mostly blocked", m)
+			}
+		}},
+		// A non-preemptible loop delays every stop-the-world.
+		{"stwdelay", nil, "fix-stw-delay", func(t *testing.T, v map[string]any) {
+			ds := v["stw_delays"].([]any)
+			if len(ds) == 0 || ds[0].(map[string]any)["time_to_stop_ms"].(float64) < 5 {
+				t.Errorf("stw delays %v: want pauses that waited ms to stop", ds)
+			}
+		}},
+	} {
+		t.Run(tc.scenario+"/"+tc.want, func(t *testing.T) {
+			code, doc, errs := analyzeJSON(t, append(tc.flags, dir+tc.scenario)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			p := processes(doc)[0]
+			v := p["verdict"].(map[string]any)
+			if v["id"] != tc.want {
+				t.Fatalf("verdict %v (%v), want %s; evidence %v", v["id"], v["summary"], tc.want, v["evidence"])
+			}
+			if len(v["evidence"].([]any)) == 0 {
+				t.Errorf("a verdict without evidence")
+			}
+			if tc.check != nil {
+				tc.check(t, v)
+			}
+			if tc.want != "gc-not-the-cause" {
+				checkWhatIf(t, p["whatif"].([]any), len(tc.flags) > 0)
+			}
+		})
+	}
+}
+
+func TestFailOnExit3(t *testing.T) {
+	code, _, _ := run(t, "analyze", "--format", "json", "--fail-on", "fix-stw-delay", "../../examples/testdata/stwdelay")
+	if code != exitFailOn {
+		t.Errorf("exit %d, want %d", code, exitFailOn)
+	}
+	code, _, _ = run(t, "analyze", "--format", "json", "--fail-on", "migration-candidate", "../../examples/testdata/stwdelay")
+	if code != exitOK {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
+// checkWhatIf checks the grid holds GOGC 50, 100, 200, 400, 800 and off,
+// each without a limit and, with a budget, with limits up to it.
+func checkWhatIf(t *testing.T, rows []any, budget bool) {
+	t.Helper()
+	noLimit := map[string]bool{}
+	limited := map[string]bool{}
+	for _, r := range rows {
+		m := r.(map[string]any)
+		for _, k := range []string{"gogc", "memlimit_bytes", "gc_per_second", "gc_cpu_fraction", "peak_heap_bytes", "p99_ms"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("whatif row lacks %s: %v", k, m)
+			}
+		}
+		g := fmt.Sprint(m["gogc"])
+		if m["memlimit_bytes"] == nil {
+			noLimit[g] = true
+		} else {
+			limited[g] = true
+		}
+	}
+	for _, g := range []string{"50", "100", "200", "400", "800", "off"} {
+		if !noLimit[g] {
+			t.Errorf("whatif lacks GOGC=%s without a limit", g)
+		}
+		if budget && !limited[g] {
+			t.Errorf("whatif lacks GOGC=%s with a limit", g)
+		}
+	}
+}
