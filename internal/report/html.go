@@ -9,18 +9,33 @@ import (
 // input-derived string goes through html/template's contextual escaping.
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms": fmtMs, "bytes": fmtBytes, "pct": fmtPct, "rate": fmtRate, "window": fmtWindow,
-	"inputs": inputsLine, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
+	"inputs": inputsLine, "num": fmtNum, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gcwatch report</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
-th{background:#f3f3f3}.num{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#666}
+th{background:#f3f3f3}.verdict{border-left:4px solid #446;padding:.2em 1em;background:#f7f7fb}.num{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#666}
 </style></head><body>
 <h1>gcwatch report</h1>
 {{range .Processes}}<section>
 <h2>{{inputs .Source}}</h2><p class="dim">{{kinds .Source}}</p>
 {{with .Source.Matching}}<p class="dim">{{.}}</p>{{end}}
+{{with .Verdict}}<div class="verdict"><p><strong>Verdict: <code>{{.ID}}</code></strong> — {{.Summary}} <span class="dim">(confidence {{.Confidence}})</span></p>
+<ul>{{range .Actions}}<li>{{.}}</li>{{end}}</ul>
+{{with .Migration}}<p>Without the GC: {{.Comparison}}.</p>{{end}}
+{{if .Evidence}}<table><tr><th>evidence</th><th>value</th><th>threshold</th><th>holds</th></tr>
+{{range .Evidence}}<tr><td>{{.Metric}}</td><td class="num">{{num .Value}}</td><td>{{.Op}} {{num .Threshold}}</td><td>{{.Holds}}</td></tr>
+{{end}}</table>{{end}}
+{{range .Caveats}}<p class="dim">caveat: {{.}}</p>{{end}}</div>{{end}}
+{{with .Attribution}}<h3>How much of the tail is GC</h3>
+<p>The slowest 1% ({{.TailRequests}} of {{.Requests}} requests): <strong>{{pct .GCShareOfTail}}</strong> of their time is GC-attributable; {{pct .STWOverlapFraction}} of them overlapped a GC pause. p99 {{ms .P99Ms}}, without GC time {{ms .P99WithoutGCMs}}.</p>
+{{if .Worst}}<table><tr><th>latency</th><th>GC</th><th>request</th><th>cycles</th><th>phases</th></tr>
+{{range .Worst}}<tr><td class="num">{{ms .LatencyMs}}</td><td class="num">{{ms .Breakdown.GC}}</td><td>{{.Type}} #{{.ID}}</td><td>{{.Cycles}}</td><td>{{range $i, $p := .Phases}}{{if $i}}, {{end}}{{$p}}{{end}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Spikes}}<h3>Spikes</h3><table><tr><th>window</th><th>requests</th><th>p99</th><th>max</th><th>GC share</th><th>cycles</th></tr>
+{{range .Spikes}}<tr><td>{{ms .StartMs}} – {{ms .EndMs}}</td><td class="num">{{.Requests}}</td><td class="num">{{ms .P99Ms}}</td><td class="num">{{ms .MaxMs}}</td><td class="num">{{pct .GCShare}}</td><td>{{.Cycles}}</td></tr>
+{{end}}</table>{{end}}{{end}}
 <table>
 <tr><th>GC cycles</th><td>{{.GC.Cycles}} ({{.GC.ForcedCycles}} forced), {{printf "%.1f" .GC.PerSecond}} per second</td></tr>
 <tr><th>GC pauses (STW)</th><td>{{.GC.STWCount}}, total {{ms .GC.STWTotalMs}}, p50 {{ms .GC.STWP50Ms}}, p99 {{ms .GC.STWP99Ms}}, max {{ms .GC.STWMaxMs}}</td></tr>

@@ -24,6 +24,24 @@ func renderMarkdown(w io.Writer, doc *Document) error {
 		if p.Source.Matching != "" {
 			fmt.Fprintf(&b, "\n%s\n", md(p.Source.Matching))
 		}
+		if v := p.Verdict; v != nil {
+			fmt.Fprintf(&b, "\n**Verdict: `%s`** — %s (confidence %s)\n\n", v.ID, md(v.Summary), v.Confidence)
+			for _, a := range v.Actions {
+				fmt.Fprintf(&b, "- %s\n", md(a))
+			}
+			if m := v.Migration; m != nil {
+				fmt.Fprintf(&b, "\nWithout the GC: %s.\n", md(m.Comparison))
+			}
+			if len(v.Evidence) > 0 {
+				b.WriteString("\n| evidence | value | threshold | holds |\n|---|---|---|---|\n")
+				for _, e := range v.Evidence {
+					fmt.Fprintf(&b, "| %s | %s | %s %s | %v |\n", md(e.Metric), fmtNum(e.Value), e.Op, fmtNum(e.Threshold), e.Holds)
+				}
+			}
+			for _, c := range v.Caveats {
+				fmt.Fprintf(&b, "\n> caveat: %s\n", md(c))
+			}
+		}
 		g := p.GC
 		b.WriteString("\n| metric | value |\n|---|---|\n")
 		fmt.Fprintf(&b, "| GC cycles | %d (%d forced), %.1f per second |\n", g.Cycles, g.ForcedCycles, g.PerSecond)
@@ -44,6 +62,19 @@ func renderMarkdown(w io.Writer, doc *Document) error {
 		if l.Source != "none" {
 			fmt.Fprintf(&b, "| Requests (%s) | %d, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s |\n",
 				l.Source, l.Requests, fmtMs(l.P50Ms), fmtMs(l.P90Ms), fmtMs(l.P99Ms), fmtMs(l.P999Ms), fmtMs(l.MaxMs))
+		}
+		if a := p.Attribution; a != nil {
+			bd := a.Breakdown
+			fmt.Fprintf(&b, "\n### How much of the tail is GC\n\nThe slowest 1%% (%d of %d requests): **%s** of their time is GC-attributable; %s of them overlapped a GC pause. p99 %s, without GC time %s.\n\n",
+				a.TailRequests, a.Requests, fmtPct(a.GCShareOfTail), fmtPct(a.STWOverlapFraction), fmtMs(a.P99Ms), fmtMs(a.P99WithoutGCMs))
+			fmt.Fprintf(&b, "| STW | assist | waiting for Ps held by GC | sweep | non-GC STW | rest |\n|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s |\n",
+				fmtMs(bd.SweepTermination+bd.MarkTermination), fmtMs(bd.Assist), fmtMs(bd.RunnableGC), fmtMs(bd.Sweep), fmtMs(bd.NonGCSTW), fmtMs(bd.Other))
+			if len(a.Worst) > 0 {
+				b.WriteString("\n| latency | GC | request | cycles | phases |\n|---|---|---|---|---|\n")
+				for _, w := range a.Worst {
+					fmt.Fprintf(&b, "| %s | %s | %s #%d | %v | %s |\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), md(w.Type), w.ID, w.Cycles, strings.Join(w.Phases, ", "))
+				}
+			}
 		}
 		if len(g.MMU) > 0 {
 			b.WriteString("\n### Minimum mutator utilisation\n\n| window | MMU | STW only | assist only | background only | sweep only |\n|---|---|---|---|---|---|\n")
