@@ -34,7 +34,7 @@ func plain(line string, _ time.Duration) string { return line }
 
 func dockerJSON(line string, at time.Duration) string {
 	ts := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC).Add(at).Format(time.RFC3339Nano)
-	return `{"log":"` + line + `\n","stream":"stderr","time":"` + ts + `"}`
+	return `{"log":"` + dockerEscape(line) + `\n","stream":"stderr","time":"` + ts + `"}`
 }
 
 func BenchmarkParse(b *testing.B) {

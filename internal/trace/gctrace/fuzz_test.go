@@ -11,7 +11,7 @@ func FuzzParse(f *testing.F) {
 	for _, line := range []string{
 		lineGo118Forced, lineGo126Note, lineGo118NoSpace, lineGo16, lineGo15, lineGo15Hash,
 		gcLine(1, 10, 2, false) + "\n" + gcLine(2, 20, 2, true) + "\n" + gcLine(1, 5, 2, false),
-		`{"log":"` + lineGo16 + `\n","stream":"stderr","time":"2026-11-26T10:00:00.123456789Z"}`,
+		`{"log":"` + dockerEscape(lineGo16) + `\n","stream":"stderr","time":"2026-11-26T10:00:00.123456789Z"}`,
 		"2026-11-26T10:00:00.112+0100 host app[7]: " + lineGo118Forced + "\r\n",
 		"Nov 26 10:00:00 host app: " + lineGo15,
 		"app text" + lineGo118Forced[:60] + "more app text\n" + lineGo118Forced[60:],

@@ -36,6 +36,10 @@ func gcLineCycle(n int, startMS int64, procs int, forced bool) model.Cycle {
 	}
 }
 
+// dockerEscape escapes a line as Docker's json-file driver does inside
+// the "log" string: '>' as \u003e (nothing else in a record needs it).
+func dockerEscape(line string) string { return strings.ReplaceAll(line, ">", `\u003e`) }
+
 func parseString(t *testing.T, log string) *Result {
 	t.Helper()
 	res, err := Parse(strings.NewReader(log), "test.log")
@@ -63,6 +67,9 @@ func TestPrefixStyles(t *testing.T) {
 		{"crlf", l1 + "\r\n" + l2 + "\r\n", nil, nil},
 		{"no final newline", l1 + "\n" + l2, nil, nil},
 		{"docker json-file",
+			`{"log":"` + dockerEscape(l1) + `\n","stream":"stderr","time":"2026-11-26T10:00:00.112Z"}` + "\n" +
+				`{"log":"` + dockerEscape(l2) + `\n","stream":"stderr","time":"2026-11-26T10:00:01.6Z"}` + "\n", &wall, nil},
+		{"json without escaping",
 			`{"log":"` + l1 + `\n","stream":"stderr","time":"2026-11-26T10:00:00.112Z"}` + "\n" +
 				`{"log":"` + l2 + `\n","stream":"stderr","time":"2026-11-26T10:00:01.6Z"}` + "\n", &wall, nil},
 		{"json epoch seconds",

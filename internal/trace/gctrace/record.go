@@ -181,10 +181,10 @@ func (p *recordParser) durations(out []int64, seps []byte) (int, bool) {
 // and an optional " (forced)".
 func (p *recordParser) heap(rec *record) bool {
 	var ok bool
-	if rec.heapStart, ok = p.mib(); !ok || !p.lit("->") {
+	if rec.heapStart, ok = p.mib(); !ok || !p.arrow() {
 		return false
 	}
-	if rec.heapEnd, ok = p.mib(); !ok || !p.lit("->") {
+	if rec.heapEnd, ok = p.mib(); !ok || !p.arrow() {
 		return false
 	}
 	if rec.heapLive, ok = p.mib(); !ok || !p.lit(" MB, ") {
@@ -222,6 +222,13 @@ func (p *recordParser) heap(rec *record) bool {
 	rec.procs = int(x)
 	rec.forced = p.lit(" (forced)")
 	return true
+}
+
+// arrow reads "->", also as Docker's json-file log driver writes it: it
+// escapes '>' in the "log" string as \u003e, like encoding/json's
+// HTML-safe mode.
+func (p *recordParser) arrow() bool {
+	return p.lit("->") || p.lit(`-\u003e`) || p.lit(`-\u003E`)
 }
 
 // lit consumes s if the input continues with it.

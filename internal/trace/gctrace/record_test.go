@@ -168,6 +168,7 @@ func TestParseRecordRejects(t *testing.T) {
 		{"clock too large", strings.Replace(valid, "+242+", "+9999999999999+", 1), true},
 		{"note not closed", "gc 1 @0.124s 16% (checking: 0.040+242+0.002 ms clock", true},
 		{"exponent", strings.Replace(valid, "+242+", "+2.4e+02+", 1), true},
+		{"other escape", strings.Replace(valid, "1526->1526", `1526-\u003c1526`, 1), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
