@@ -14,6 +14,7 @@ import (
 //	<165>1 2026-11-26T10:00:00.003Z host app - - - … syslog RFC 5424
 //	2026/11/26 10:00:00.123456 ...                   Go's log package, local time
 //	{"log":"gc 1 ...\n","time":"2026-11-26T..."}     docker json-file, fluent-bit (also numeric epoch)
+//	{"__REALTIME_TIMESTAMP":"1795687200112000",...}  journalctl -o json
 //	Nov 26 10:00:00 host app[12]: ...                syslog RFC 3164, journalctl default (no year)
 
 // stampKind says how much of a wall-clock time a line carried.
@@ -28,6 +29,7 @@ const (
 
 var jsonTimeKeys = [][]byte{
 	[]byte(`"time"`), []byte(`"timestamp"`), []byte(`"@timestamp"`), []byte(`"ts"`), []byte(`"date"`),
+	[]byte(`"__REALTIME_TIMESTAMP"`), // journalctl -o json: microseconds, quoted
 }
 
 // lineStamp returns the wall-clock time a line's prefix or JSON wrapper
@@ -66,6 +68,9 @@ func jsonStamp(b []byte) (time.Time, stampKind) {
 		if len(v) > 0 && v[0] == '"' {
 			if t, kind, ok := isoStamp(v[1:]); ok {
 				return t, kind
+			}
+			if t, ok := epochStamp(v[1:]); ok {
+				return t, stampFull
 			}
 			continue
 		}
@@ -157,18 +162,23 @@ func zone(b []byte) (*time.Location, stampKind) {
 	return time.FixedZone("", offset), stampFull
 }
 
-// epochStamp reads a Unix time in seconds (10 digits, optional fraction)
-// or milliseconds (13 digits), as JSON log shippers print them.
+// epochStamp reads a Unix time in seconds (10 digits, optional fraction),
+// milliseconds (13), microseconds (16) or nanoseconds (19), as JSON log
+// shippers print them.
 func epochStamp(b []byte) (time.Time, bool) {
 	j := 0
 	var whole int64
 	for ; j < len(b) && isDigit(b[j]); j++ {
-		whole = whole*10 + int64(b[j]-'0')
-		if j > 13 {
+		if j == 19 {
 			return time.Time{}, false
 		}
+		whole = whole*10 + int64(b[j]-'0')
 	}
 	switch j {
+	case 19:
+		return time.Unix(0, whole).UTC(), true
+	case 16:
+		return time.UnixMicro(whole).UTC(), true
 	case 13:
 		return time.UnixMilli(whole).UTC(), true
 	case 10:
