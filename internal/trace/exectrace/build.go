@@ -1,7 +1,6 @@
 package exectrace
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/mmu"
@@ -38,9 +37,11 @@ type builder struct {
 	mmu   *mmu.Builder
 	heap  heapSampler
 	tasks taskState
-	// types interns task and region type strings so that requests do not
-	// keep x/exp string tables alive.
-	types map[string]string
+	// typeNames interns task and region types and pause reasons, so that
+	// results do not keep x/exp string tables alive.
+	typeNames []string
+	typeIdx   map[string]uint32
+	results   results
 }
 
 func newBuilder(run *model.Run, opts mmu.Options) *builder {
@@ -50,7 +51,7 @@ func newBuilder(run *model.Run, opts mmu.Options) *builder {
 		goalNow:    model.Unknown,
 		goroutines: make(map[int64]*goroutine),
 		mmu:        mmu.NewBuilder(opts),
-		types:      make(map[string]string),
+		typeIdx:    make(map[string]uint32),
 	}
 	b.gc.init()
 	b.tasks.init()
@@ -158,15 +159,6 @@ func (b *builder) setProcs(t model.Time, n int) {
 	b.feedMMU(t)
 }
 
-func (b *builder) intern(s string) string {
-	if v, ok := b.types[s]; ok {
-		return v
-	}
-	v := strings.Clone(s)
-	b.types[v] = v
-	return v
-}
-
 // gap handles a stretch of trace that could not be analysed: a cycle or
 // pause in progress may have ended inside it, so they end, cut, where the
 // analysed trace stops.
@@ -193,8 +185,9 @@ func (b *builder) finish() *model.Run {
 	run.End = end
 	b.advanceCPU(end)
 	b.tasks.finish(b, end)
-	closed := len(run.Regions)
+	closed := b.results.regions.n
 	b.finishGoroutines(end)
+	b.materialise()
 	sortRegions(run.Regions[closed:])
 	b.finishGC(end)
 	run.Heap = b.heap.finish()

@@ -148,7 +148,7 @@ func pauseKind(reason string) model.PauseKind {
 func (b *builder) stwBegin(t model.Time, gid int64, reason string) {
 	kind := pauseKind(reason)
 	p := model.Pause{
-		Start: t, Kind: kind, Reason: b.intern(reason), Cycle: -1, TimeToStop: -1,
+		Start: t, Kind: kind, Reason: b.typeNames[b.typeIndex(reason)], Cycle: -1, TimeToStop: -1,
 	}
 	if gid != noGoroutine {
 		p.Goroutine = uint64(gid)

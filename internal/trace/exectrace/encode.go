@@ -19,6 +19,10 @@ const (
 	maxEncoded = 3 + 6*binary.MaxVarintLen64
 )
 
+// The kind byte of a goroutine-state record also holds the new state.
+var _ [32 - numRecordKinds]struct{}
+var _ [8 - exptrace.GoSyscall - 1]struct{}
+
 var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
 
 // recordBuffer holds one generation's records, encoded.
@@ -52,8 +56,15 @@ func (rb *recordBuffer) put(r *record) {
 		n++
 	}
 	blk := rb.blocks[n-1]
-	b := append(*blk, byte(r.kind))
-	b = binary.AppendVarint(b, r.t-rb.last)
+	b := *blk
+	if r.kind == recGoState {
+		// The commonest record: its new state rides in the kind byte.
+		b = append(b, byte(r.kind)|byte(r.to)<<5)
+	} else {
+		b = append(b, byte(r.kind))
+	}
+	// A reader's times only grow, so the delta is unsigned.
+	b = binary.AppendUvarint(b, uint64(r.t-rb.last))
 	rb.last = r.t
 	switch r.kind {
 	case recSync:
@@ -91,7 +102,6 @@ func (rb *recordBuffer) put(r *record) {
 	case recGoState:
 		b = binary.AppendVarint(b, r.g)
 		b = binary.AppendVarint(b, int64(r.p))
-		b = append(b, byte(r.to))
 	case recProcKnown:
 		b = binary.AppendVarint(b, int64(r.p))
 	}
@@ -115,8 +125,12 @@ func (rb *recordBuffer) each(f func(*record)) {
 	for i, blk := range rb.blocks {
 		d := decoder{b: *blk}
 		for len(d.b) > 0 {
-			r = record{kind: recordKind(d.byte())}
-			t += d.varint()
+			head := d.byte()
+			r = record{kind: recordKind(head & 0x1f)}
+			if r.kind == recGoState {
+				r.to = exptrace.GoState(head >> 5)
+			}
+			t += int64(d.uvarint())
 			r.t = t
 			d.fields(&r, rb.strs)
 			f(&r)
@@ -191,7 +205,6 @@ func (d *decoder) fields(r *record, strs []string) {
 	case recGoState:
 		r.g = d.varint()
 		r.p = int32(d.varint())
-		r.to = exptrace.GoState(d.byte())
 	case recProcKnown:
 		r.p = int32(d.varint())
 	}

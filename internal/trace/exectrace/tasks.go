@@ -16,12 +16,14 @@ const maxListedGoroutines = 32
 
 // task is an open task (a request being served).
 type task struct {
-	req   model.Request
+	rec   requestRec // the request so far
 	ended bool
 	// members are the goroutines working for it right now.
 	members []int64
+	// listed are the first goroutines that worked for it.
+	listed []uint64
 	// seen holds every goroutine that ever worked for it, once there are
-	// more than Request.Goroutines can list.
+	// more than can be listed.
 	seen map[int64]struct{}
 }
 
@@ -36,7 +38,7 @@ type taskRef struct {
 type openRegion struct {
 	task  *task // nil for the background task or an already ended one
 	id    uint64
-	typ   string
+	typ   uint32 // index in builder.typeNames
 	start model.Time
 }
 
@@ -66,23 +68,23 @@ func (b *builder) flush(g *goroutine, t model.Time) {
 }
 
 func (tk *task) account(g *goroutine, d, marking time.Duration) {
-	r := &tk.req
+	r := &tk.rec
 	switch g.state {
 	case exptrace.GoRunning:
-		r.Running += d
+		r.running += d
 		if g.assist {
-			r.Assist += d
+			r.assist += d
 		}
 		if g.sweep {
-			r.Sweep += d
+			r.sweep += d
 		}
 	case exptrace.GoRunnable:
-		r.Runnable += d
-		r.RunnableDuringMark += marking
+		r.runnable += d
+		r.runnableDuringMark += marking
 	case exptrace.GoWaiting:
-		r.Blocked += d
+		r.blocked += d
 	case exptrace.GoSyscall:
-		r.Syscall += d
+		r.syscall += d
 	}
 }
 
@@ -94,10 +96,7 @@ func (b *builder) taskBegin(t model.Time, id, parent uint64, typ string, gid int
 		b.tasks.firstBegun = id
 		b.tasks.anyBegun = true
 	}
-	tk := &task{req: model.Request{
-		ID: id, Parent: parent, Type: b.intern(typ), Kind: model.RequestTask,
-		Start: t, Accounted: true,
-	}}
+	tk := &task{rec: requestRec{id: id, parent: parent, typ: b.typeIndex(typ), start: t}}
 	b.tasks.open[id] = tk
 	if gid != noGoroutine {
 		b.join(b.goroutine(gid), tk, t)
@@ -116,9 +115,7 @@ func (b *builder) openTask(id uint64) *task {
 	if b.tasks.anyBegun && id >= b.tasks.firstBegun {
 		return nil
 	}
-	tk := &task{req: model.Request{
-		ID: id, Kind: model.RequestTask, Start: b.run.Start, Open: true, Accounted: true,
-	}}
+	tk := &task{rec: requestRec{id: id, typ: b.typeIndex(""), start: b.run.Start, open: true}}
 	b.tasks.open[id] = tk
 	return tk
 }
@@ -140,12 +137,17 @@ func (b *builder) closeTask(tk *task, t model.Time) {
 		b.flush(g, t)
 		g.work = slices.DeleteFunc(g.work, func(w taskRef) bool { return w.task == tk })
 	}
-	tk.members = nil
-	tk.seen = nil
+	r := &tk.rec
+	r.end = t
+	r.goroutines = b.results.goroutines.n
+	r.listed = len(tk.listed)
+	for _, g := range tk.listed {
+		b.results.goroutines.add(g)
+	}
+	b.results.requests.add(*r)
+	tk.members, tk.listed, tk.seen = nil, nil, nil
 	tk.ended = true
-	tk.req.End = t
-	b.run.Requests = append(b.run.Requests, tk.req)
-	delete(b.tasks.open, tk.req.ID)
+	delete(b.tasks.open, r.id)
 }
 
 // join makes g work for tk (one more reason).
@@ -185,18 +187,18 @@ func (b *builder) leaveAllTasks(t model.Time, g *goroutine) {
 }
 
 func (tk *task) noteGoroutine(id int64) {
-	r := &tk.req
+	r := &tk.rec
 	if tk.seen == nil {
-		if slices.Contains(r.Goroutines, uint64(id)) {
+		if slices.Contains(tk.listed, uint64(id)) {
 			return
 		}
-		r.GoroutinesTotal++
-		if len(r.Goroutines) < maxListedGoroutines {
-			r.Goroutines = append(r.Goroutines, uint64(id))
+		r.total++
+		if len(tk.listed) < maxListedGoroutines {
+			tk.listed = append(tk.listed, uint64(id))
 			return
 		}
 		tk.seen = make(map[int64]struct{}, 2*maxListedGoroutines)
-		for _, listed := range r.Goroutines {
+		for _, listed := range tk.listed {
 			tk.seen[int64(listed)] = struct{}{}
 		}
 		tk.seen[id] = struct{}{}
@@ -204,7 +206,7 @@ func (tk *task) noteGoroutine(id int64) {
 	}
 	if _, ok := tk.seen[id]; !ok {
 		tk.seen[id] = struct{}{}
-		r.GoroutinesTotal++
+		r.total++
 	}
 }
 
@@ -214,7 +216,7 @@ func (b *builder) regionBegin(t model.Time, gid int64, taskID uint64, typ string
 	}
 	g := b.goroutine(gid)
 	tk := b.openTask(taskID)
-	g.regions = append(g.regions, openRegion{task: tk, id: taskID, typ: b.intern(typ), start: t})
+	g.regions = append(g.regions, openRegion{task: tk, id: taskID, typ: b.typeIndex(typ), start: t})
 	if tk != nil {
 		b.join(g, tk, t)
 	}
@@ -227,14 +229,14 @@ func (b *builder) regionEnd(t model.Time, gid int64, taskID uint64, typ string) 
 	g := b.goroutine(gid)
 	// Regions nest; x/exp checks that an end matches the innermost open
 	// region it knows of. Regions begun before the trace are not open.
+	typIdx := b.typeIndex(typ)
 	i := len(g.regions) - 1
-	for i >= 0 && (g.regions[i].id != taskID || g.regions[i].typ != typ) {
+	for i >= 0 && (g.regions[i].id != taskID || g.regions[i].typ != typIdx) {
 		i--
 	}
 	if i < 0 {
-		b.run.Regions = append(b.run.Regions, model.Region{
-			Task: taskID, Type: b.intern(typ), Goroutine: uint64(gid),
-			Start: b.run.Start, End: t, Open: true,
+		b.results.regions.add(regionRec{
+			task: taskID, typ: typIdx, goroutine: uint64(gid), start: b.run.Start, end: t, open: true,
 		})
 		return
 	}
@@ -250,8 +252,8 @@ func (b *builder) closeRegion(g *goroutine, r openRegion, t model.Time, open boo
 	if r.task != nil && !r.task.ended {
 		b.leave(g, r.task, t)
 	}
-	b.run.Regions = append(b.run.Regions, model.Region{
-		Task: r.id, Type: r.typ, Goroutine: uint64(g.id), Start: r.start, End: t, Open: open,
+	b.results.regions.add(regionRec{
+		task: r.id, typ: r.typ, goroutine: uint64(g.id), start: r.start, end: t, open: open,
 	})
 }
 
@@ -264,7 +266,7 @@ func (ts *taskState) finish(b *builder, end model.Time) {
 	slices.Sort(ids)
 	for _, id := range ids {
 		tk := ts.open[id]
-		tk.req.Open = true
+		tk.rec.open = true
 		b.closeTask(tk, end)
 	}
 }

@@ -1,0 +1,120 @@
+package exectrace
+
+import (
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// A request-heavy trace ends up with millions of requests and regions.
+// Kept as model values while streaming, each carries pointers (type
+// strings, goroutine lists) that the GC would scan on every cycle, and each
+// goroutine list is an allocation. So finished requests and regions wait in
+// pointer-free chunks, and become model values once, at the end.
+
+const storeChunk = 4096
+
+// chunked is an append-only sequence in fixed-size chunks: growing it
+// never copies what is already there.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+func (c *chunked[T]) add(v T) {
+	k := len(c.chunks)
+	if k == 0 || len(c.chunks[k-1]) == cap(c.chunks[k-1]) {
+		c.chunks = append(c.chunks, make([]T, 0, storeChunk))
+		k++
+	}
+	c.chunks[k-1] = append(c.chunks[k-1], v)
+	c.n++
+}
+
+// drain calls f on every element in order, dropping each chunk once done.
+func (c *chunked[T]) drain(f func(*T)) {
+	for i, chunk := range c.chunks {
+		for j := range chunk {
+			f(&chunk[j])
+		}
+		c.chunks[i] = nil
+	}
+	c.chunks, c.n = nil, 0
+}
+
+// requestRec is a finished request without pointers: its type is an index
+// into builder.typeNames and its goroutines a range of results.goroutines.
+type requestRec struct {
+	id, parent         uint64
+	start, end         model.Time
+	running, runnable  time.Duration
+	runnableDuringMark time.Duration
+	blocked, syscall   time.Duration
+	assist, sweep      time.Duration
+	goroutines         int // offset in results.goroutines
+	listed             int // goroutines listed there
+	total              int // goroutines that worked for it
+	typ                uint32
+	open               bool
+}
+
+// regionRec is a finished region without pointers.
+type regionRec struct {
+	task, goroutine uint64
+	start, end      model.Time
+	typ             uint32
+	open            bool
+}
+
+type results struct {
+	requests   chunked[requestRec]
+	regions    chunked[regionRec]
+	goroutines chunked[uint64]
+}
+
+// typeIndex interns a task or region type.
+func (b *builder) typeIndex(s string) uint32 {
+	if i, ok := b.typeIdx[s]; ok {
+		return i
+	}
+	i := uint32(len(b.typeNames))
+	b.typeNames = append(b.typeNames, s)
+	b.typeIdx[b.typeNames[i]] = i
+	return i
+}
+
+// materialise turns the stored requests and regions into the run's.
+func (b *builder) materialise() {
+	res := &b.results
+	gs := make([]uint64, 0, res.goroutines.n)
+	res.goroutines.drain(func(g *uint64) { gs = append(gs, *g) })
+
+	reqs := make([]model.Request, 0, res.requests.n)
+	res.requests.drain(func(r *requestRec) {
+		req := model.Request{
+			ID: r.id, Parent: r.parent, Type: b.typeNames[r.typ], Kind: model.RequestTask,
+			Start: r.start, End: r.end, Open: r.open, GoroutinesTotal: r.total,
+			Running: r.running, Runnable: r.runnable, RunnableDuringMark: r.runnableDuringMark,
+			Blocked: r.blocked, Syscall: r.syscall, Assist: r.assist, Sweep: r.sweep,
+			Accounted: true,
+		}
+		if r.listed > 0 {
+			req.Goroutines = gs[r.goroutines : r.goroutines+r.listed : r.goroutines+r.listed]
+		}
+		reqs = append(reqs, req)
+	})
+	if len(reqs) > 0 {
+		b.run.Requests = reqs
+	}
+
+	regions := make([]model.Region, 0, res.regions.n)
+	res.regions.drain(func(r *regionRec) {
+		regions = append(regions, model.Region{
+			Task: r.task, Type: b.typeNames[r.typ], Goroutine: r.goroutine,
+			Start: r.start, End: r.end, Open: r.open,
+		})
+	})
+	if len(regions) > 0 {
+		b.run.Regions = regions
+	}
+}
