@@ -40,7 +40,7 @@ var scenarios = []scenario{
 	},
 	{
 		name: "bigheap", program: "bigheap",
-		about:     "~340 MB pointer-rich live heap (search tree of accounts with linked event histories), moderate allocation: few cycles, each with a long and costly mark phase",
+		about:     "~350 MB pointer-rich live heap (search tree of accounts with linked event histories), moderate allocation: few cycles, each with a long and costly mark phase",
 		env:       env{GOMAXPROCS: "2", GOGC: "50"},
 		args:      []string{"-duration", "3s", "-rps", "800", "-live-mb", "320", "-render-kb", "256"},
 		minCycles: 3,
