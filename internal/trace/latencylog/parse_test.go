@@ -153,19 +153,19 @@ func TestParseCSV(t *testing.T) {
 func TestBadLines(t *testing.T) {
 	text := strings.Join([]string{
 		`{"start":"2026-11-26T10:00:00Z","duration_ms":1}`,
-		`{"start":"2026-11-26T10:00:00Z","duration_ms":1`,            // 2: cut
-		`{"start":"2026-11-26T10:00:00Z","duration_ms":-1}`,           // 3: negative
-		`{"start":"2026-11-26T10:00:00Z"}`,                            // 4: no duration
-		`{"start":"yesterday","duration_ms":1}`,                       // 5: bad start
-		`{"start":"2026-11-26T10:00:00Z","duration":"soon"}`,          // 6: bad duration
-		`{"start":true,"duration_ms":1}`,                              // 7: not a string
+		`{"start":"2026-11-26T10:00:00Z","duration_ms":1`,               // 2: cut
+		`{"start":"2026-11-26T10:00:00Z","duration_ms":-1}`,             // 3: negative
+		`{"start":"2026-11-26T10:00:00Z"}`,                              // 4: no duration
+		`{"start":"yesterday","duration_ms":1}`,                         // 5: bad start
+		`{"start":"2026-11-26T10:00:00Z","duration":"soon"}`,            // 6: bad duration
+		`{"start":true,"duration_ms":1}`,                                // 7: not a string
 		`{"start":"2026-11-26T10:00:01Z","end":"2026-11-26T10:00:00Z"}`, // 8: end before start
-		`{"level":"info","msg":"listening"}`,                          // 9: not a request: skipped
-		`plain text`,                                                  // 10
-		``,                                                            // 11: blank: skipped
-		`{"start":-5,"duration_ms":1}`,                                // 12: before 1970
-		`{"start":"1e400","duration_ms":1}`,                           // 13
-		`{"start":"2026-11-26T10:00:00Z","duration_ms":1e30}`,         // 14: out of range
+		`{"level":"info","msg":"listening"}`,                            // 9: not a request: skipped
+		`plain text`,                                                    // 10
+		``,                                                              // 11: blank: skipped
+		`{"start":-5,"duration_ms":1}`,                                  // 12: before 1970
+		`{"start":"1e400","duration_ms":1}`,                             // 13
+		`{"start":"2026-11-26T10:00:00Z","duration_ms":1e30}`,           // 14: out of range
 		`{"start":"2026-11-26T10:00:02Z","duration_ms":3}`,
 	}, "\n")
 	log, err := Parse(strings.NewReader(text), "app.log")
