@@ -25,8 +25,9 @@ type Process struct {
 	// first and last record (damaged ones included).
 	FirstLine, LastLine int
 	// WallStart estimates the wall-clock time of runtime init, when line
-	// prefixes carried timestamps: the median over records of the line's
-	// time minus @T. Nil otherwise.
+	// prefixes carried timestamps: the median (the upper one for an even
+	// count) over records of the line's time minus @T, so that lines a
+	// shipper stamped late do not move it. Nil otherwise.
 	WallStart *time.Time
 	// Warnings concern this process: its damaged lines, gaps in its gc
 	// numbers, timestamps that could not be used.
