@@ -42,9 +42,10 @@
 // "+01:00"), also with a space for the "T", a "+0100" zone, or as Go's
 // time.Time.String prints it; or a unix time, as a JSON number or a string
 // of digits, whose unit is read from its magnitude: below 1e11 seconds,
-// below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds (each
-// right for every date from 1973 to 5138); fractions are kept exactly to
-// the nanosecond. A time without a zone is read as UTC, with a warning,
+// below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds (so
+// every date from 1973 on reads right in every unit, up to 2262, the end
+// of nanoseconds in an int64); fractions are kept exactly to the
+// nanosecond. A time without a zone is read as UTC, with a warning,
 // unless Options.Location says otherwise.
 //
 // A duration is a number in the unit its name gives (duration_ms: 12.5 is

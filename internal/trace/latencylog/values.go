@@ -13,14 +13,8 @@ import (
 
 // Unix times given as numbers carry no unit, so it is read from their
 // magnitude. Today's time is about 1.7e9 s, 1.7e12 ms, 1.7e15 µs and
-// 1.7e18 ns; each limit below is 1e11 of its unit, year 5138, so every
-// date from 1973 to 5138 reads right in every unit.
-const (
-	secondsBelow = 1e11
-	millisBelow  = 1e14
-	microsBelow  = 1e17
-)
-
+// 1.7e18 ns; each limit is 1e11 of its unit (year 5138), so every
+// date from 1973 (1e11 of the next smaller unit) on reads right.
 // minTime and maxTime bound the start times we accept: a request log
 // holds no date before the Unix epoch, and time.Time.UnixNano (which the
 // alignment relies on) ends in 2262.
@@ -146,24 +140,35 @@ func slowScale(s string, unit time.Duration) (int64, error) {
 	return q.Int64(), nil
 }
 
+// unixUnit reads the unit of a unix time from its magnitude: from the
+// number of digits before the point, exactly, or from a float for the
+// rare exponent forms.
+func unixUnit(s string) time.Duration {
+	whole := strings.TrimLeft(strings.TrimLeft(s, "+"), "0")
+	if i := strings.IndexByte(whole, '.'); i >= 0 {
+		whole = whole[:i]
+	}
+	digits := len(whole)
+	if strings.ContainsAny(s, "eE") {
+		f, _ := strconv.ParseFloat(s, 64)
+		digits = len(strconv.FormatFloat(math.Floor(math.Abs(f)), 'f', 0, 64))
+	}
+	switch {
+	case digits <= 11: // below 1e11
+		return time.Second
+	case digits <= 14:
+		return time.Millisecond
+	case digits <= 17:
+		return time.Microsecond
+	}
+	return time.Nanosecond
+}
+
 // parseUnix reads a unix time given as a number. unit 0 means: by
 // magnitude (see secondsBelow).
 func parseUnix(s string, unit time.Duration) (time.Time, error) {
 	if unit == 0 {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return time.Time{}, fmt.Errorf("%q is not a number", s)
-		}
-		switch {
-		case f < secondsBelow:
-			unit = time.Second
-		case f < millisBelow:
-			unit = time.Millisecond
-		case f < microsBelow:
-			unit = time.Microsecond
-		default:
-			unit = time.Nanosecond
-		}
+		unit = unixUnit(s)
 	}
 	ns, err := scaleDecimal(s, unit)
 	if err != nil {
