@@ -14,10 +14,12 @@ import (
 type builder struct {
 	run     *model.Run
 	started bool
-	// last is the time of the latest record; later records are clamped to
-	// come strictly after it, as x/exp's reader does within a stream, so
-	// generations read by separate readers stitch into one ordered stream.
-	last model.Time
+	// last is the time of the latest record. A reader's times only grow;
+	// where a new reader's stream begins (catchUp), records are clamped to
+	// come strictly after last, as a single reader over the whole stream
+	// would do, so generations read by separate readers stitch exactly.
+	last    model.Time
+	catchUp bool
 
 	procs   int   // GOMAXPROCS in force, 0 until known
 	heapNow int64 // latest heap-in-use metric, model.Unknown before one
@@ -62,8 +64,12 @@ func newBuilder(run *model.Run, opts mmu.Options) *builder {
 // apply feeds one record. Records must come in trace order.
 func (b *builder) apply(rec *record) {
 	t := model.Time(rec.t)
-	if b.started && t <= b.last {
-		t = b.last + 1
+	if b.catchUp {
+		if t <= b.last {
+			t = b.last + 1
+		} else {
+			b.catchUp = false
+		}
 	}
 	if !b.started {
 		b.started = true
@@ -127,6 +133,7 @@ func (b *builder) sync(t model.Time, rec *record) {
 		// as a single reader would, not against this synthetic one.
 		b.run.End = max(b.run.End, t)
 		b.last = t - 1
+		b.catchUp = true
 	}
 }
 

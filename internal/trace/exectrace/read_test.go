@@ -2,6 +2,9 @@ package exectrace
 
 import (
 	"bytes"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,4 +138,52 @@ func absDur(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// TestReadClocksAndProcs checks the wall clock, the format and GOMAXPROCS
+// changes of a live trace.
+func TestReadClocksAndProcs(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	before := time.Now()
+	var buf bytes.Buffer
+	startTrace(t, &buf)
+	allocate(1 << 20)
+	runtime.GOMAXPROCS(procs + 1)
+	allocate(1 << 20)
+	runtime.GOMAXPROCS(procs)
+	stopTrace()
+	after := time.Now()
+
+	var progress []int64
+	run, err := Read(bytes.NewReader(buf.Bytes()), "clock.trace", Options{Progress: func(n int64) { progress = append(progress, n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.WallStart == nil || run.WallStart.Before(before.Add(-time.Second)) || run.WallStart.After(after) || !run.Fidelity.WallClock {
+		t.Errorf("wall start %v, want between %v and %v", run.WallStart, before, after)
+	}
+	minor := strings.Split(runtime.Version(), ".")[1]
+	if run.Inputs[0].Format != "go 1."+minor+" trace" || !strings.HasPrefix(run.GoVersion, "go1."+minor) {
+		t.Errorf("format %q, version %q for %s", run.Inputs[0].Format, run.GoVersion, runtime.Version())
+	}
+	want := []int{procs, procs + 1, procs}
+	var got []int
+	for _, c := range run.ProcsChanges {
+		got = append(got, c.Procs)
+	}
+	if !slices.Equal(got, want) || run.ProcsChanges[0].At != run.Start || run.GOMAXPROCS != procs {
+		t.Errorf("procs changes %+v (GOMAXPROCS %d), want %v from the start", run.ProcsChanges, run.GOMAXPROCS, want)
+	}
+	gomaxprocsPauses := 0
+	for _, p := range run.Pauses {
+		if p.Reason == "GOMAXPROCS" && p.Kind == model.PauseNonGC {
+			gomaxprocsPauses++
+		}
+	}
+	if gomaxprocsPauses != 2 {
+		t.Errorf("%d GOMAXPROCS pauses, want 2", gomaxprocsPauses)
+	}
+	if len(progress) == 0 || progress[len(progress)-1] > int64(buf.Len()) || !slices.IsSorted(progress) {
+		t.Errorf("progress reports %v for %d bytes", progress, buf.Len())
+	}
 }
