@@ -153,11 +153,16 @@ func (d *decoder) byte() byte {
 
 // uvarint decodes a uvarint, most often a single byte.
 func (d *decoder) uvarint() uint64 {
-	if c := d.b[0]; c < 0x80 {
-		d.b = d.b[1:]
-		return uint64(c)
+	b := d.b
+	if b[0] < 0x80 {
+		d.b = b[1:]
+		return uint64(b[0])
 	}
-	v, n := binary.Uvarint(d.b)
+	if len(b) > 1 && b[1] < 0x80 {
+		d.b = b[2:]
+		return uint64(b[0]&0x7f) | uint64(b[1])<<7
+	}
+	v, n := binary.Uvarint(b)
 	d.b = d.b[n:]
 	return v
 }

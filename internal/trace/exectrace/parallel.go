@@ -62,6 +62,7 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 	}()
 
 	var dmg *DamageError
+	resumed := false // a generation was analysed after damage
 	for slot := range slots {
 		p := <-slot
 		switch {
@@ -73,6 +74,12 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 			dmg = b.damaged(dmg, name, damage{offset: p.gen.offset, lost: p.gen.size,
 				err: fmt.Errorf("generation %d (bytes %d to %d): %w", p.gen.number, p.gen.offset, p.gen.offset+p.gen.size, p.err)})
 		default:
+			if dmg != nil && !resumed {
+				resumed = true
+				b.run.Warnings = append(b.run.Warnings, fmt.Sprintf(
+					"%s: generations after the damage (from byte offset %d) were analysed on their own; "+
+						"what was in progress across the damage is cut there", name, p.gen.offset))
+			}
 			p.records.each(b.apply)
 			b.run.Stats.Events += p.events
 			b.run.Stats.Generations++

@@ -136,9 +136,7 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	b.finish()
 	run.Stats.Bytes = in.n
 	run.Inputs[0].Bytes = in.n
-	if err != nil {
-		run.Warnings = append(run.Warnings, err.Error())
-	}
+	// Damage is already in the warnings, one line per damaged stretch.
 	return run, err
 }
 

@@ -165,6 +165,10 @@ func (s *splitter) lose(at int64, err error) {
 	if s.cur != nil {
 		from = s.cur.offset
 		s.lastGen = max(s.lastGen, s.cur.number)
+	} else {
+		// The damage is where the next generation should begin: that
+		// generation is incomplete whatever follows.
+		s.lastGen++
 	}
 	s.queue = append(s.queue, piece{dmg: &damage{offset: at, lost: s.off - from, err: err}})
 	s.cur = nil
@@ -246,7 +250,7 @@ func (s *splitter) readBatch(g *generation, h batchHeader) error {
 // the damaged one: a well-formed header whose batch is followed by another
 // well-formed header of the same or the next generation (or the end).
 func (s *splitter) resync() {
-	const lookahead = 2*maxBatchHeader + maxBatchSize
+	const lookahead = 3 * (maxBatchHeader + maxBatchSize)
 	skipped := int64(0)
 	defer func() {
 		if n := len(s.queue); n > 0 && s.queue[n-1].dmg != nil {
@@ -287,22 +291,30 @@ func (s *splitter) discard(n int) {
 	s.off += int64(d)
 }
 
-// plausibleBatch reports whether b begins a batch of a generation after
-// s.lastGen that is followed by a sensible next batch or the end.
+// plausibleBatch reports whether b begins a batch of one of the next few
+// generations after s.lastGen, followed by two more well-formed batches of
+// the same or the next generation (or the end of the stream or of the
+// generation): random bytes inside a damaged batch hardly ever pass that.
 func (s *splitter) plausibleBatch(b []byte, atEOF bool) bool {
 	gen, n := s.parseHeader(b)
-	if n == 0 || gen <= s.lastGen || gen > s.lastGen+1<<16 {
+	if n == 0 || gen <= s.lastGen || gen > s.lastGen+3 {
 		return false
 	}
-	switch rest := b[n:]; {
-	case len(rest) == 0:
-		return atEOF
-	case rest[0] == evEndOfGeneration && s.version >= 26:
-		return true
-	default:
+	for range 2 {
+		rest := b[n:]
+		switch {
+		case len(rest) == 0:
+			return atEOF
+		case rest[0] == evEndOfGeneration && s.version >= 26:
+			return true
+		}
 		next, m := s.parseHeader(rest)
-		return m > 0 && (next == gen || next == gen+1)
+		if m == 0 || (next != gen && next != gen+1) {
+			return false
+		}
+		gen, n = next, n+m
 	}
+	return true
 }
 
 // parseHeader parses a batch header at the start of b and returns its

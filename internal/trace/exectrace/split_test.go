@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -172,6 +173,9 @@ func TestCorruptedMiddle(t *testing.T) {
 	// The third generation is self-contained: it is analysed too.
 	if run.Stats.Generations != len(ends)-1 || dmg.GoodGenerations != len(ends)-1 {
 		t.Errorf("generations %d (damage says %d), want %d", run.Stats.Generations, dmg.GoodGenerations, len(ends)-1)
+	}
+	if len(run.Warnings) != 2 || !strings.Contains(run.Warnings[1], "analysed on their own") {
+		t.Errorf("warnings %q, want the damage and the resumption", run.Warnings)
 	}
 	want := "bad.trace: damaged at byte offset"
 	if got := dmg.Error(); !bytes.Contains([]byte(got), []byte(want)) {
