@@ -21,6 +21,7 @@ type csvHeader struct {
 	line    []byte // the header line, to skip repeats of it
 	delim   byte
 	columns []string // names as written
+	keys    [][]byte // the same, for fields.key
 	// column per role, -1 when absent; info is the column name's meaning.
 	column [numRoles]int
 	info   [numRoles]fieldName
@@ -38,8 +39,9 @@ func (p *parser) readHeader(line []byte) (*csvHeader, error) {
 		h.column[r] = -1
 	}
 	for i, c := range cells {
-		h.columns = append(h.columns, c)
-		info, ok := p.fs.names[string(normalise(p.norm, []byte(c)))]
+		h.columns = append(h.columns, string(c))
+		h.keys = append(h.keys, bytes.Clone(c))
+		info, ok := p.fs.names[string(normalise(p.norm, c))]
 		if !ok {
 			continue
 		}
@@ -88,10 +90,10 @@ func (p *parser) csvFields(line []byte, f *fields) error {
 		return err
 	}
 	for r, c := range p.header.column {
-		if c < 0 || c >= len(p.cells) || p.cells[c] == "" {
+		if c < 0 || c >= len(p.cells) || len(p.cells[c]) == 0 {
 			continue
 		}
-		f.offer(p.header.info[r], []byte(p.header.columns[c]), []byte(p.cells[c]), false)
+		f.offer(p.header.info[r], p.header.keys[c], p.cells[c], false)
 	}
 	return nil
 }
@@ -99,8 +101,9 @@ func (p *parser) csvFields(line []byte, f *fields) error {
 var errUnterminated = errors.New("unterminated quoted field")
 
 // splitCSV splits a line into cells, appending them to dst. A cell may be
-// quoted ("a, ""b"""), spaces around a cell are dropped.
-func splitCSV(line []byte, delim byte, dst []string) ([]string, error) {
+// quoted ("a, ""b"""), spaces around a cell are dropped. Cells are slices
+// of line, except quoted ones with doubled quotes.
+func splitCSV(line []byte, delim byte, dst [][]byte) ([][]byte, error) {
 	i := 0
 	for {
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t') && line[i] != delim {
@@ -118,7 +121,7 @@ func splitCSV(line []byte, delim byte, dst []string) ([]string, error) {
 			if j < 0 {
 				j = len(line) - i
 			}
-			dst = append(dst, string(bytes.TrimSpace(line[i:i+j])))
+			dst = append(dst, bytes.TrimSpace(line[i:i+j]))
 			i += j
 		}
 		if i >= len(line) {
@@ -130,28 +133,34 @@ func splitCSV(line []byte, delim byte, dst []string) ([]string, error) {
 
 // quotedCell reads the quoted cell at line[i] and returns it and the index
 // of the delimiter (or end of line) after it.
-func quotedCell(line []byte, i int, delim byte) (string, int, error) {
-	var b strings.Builder
+func quotedCell(line []byte, i int, delim byte) ([]byte, int, error) {
+	var cell []byte
 	j := i + 1
 	for {
 		k := bytes.IndexByte(line[j:], '"')
 		if k < 0 {
-			return "", 0, errUnterminated
+			return nil, 0, errUnterminated
 		}
-		b.Write(line[j : j+k])
-		j += k + 1
-		if j < len(line) && line[j] == '"' {
-			b.WriteByte('"')
-			j++
+		if j+k+1 < len(line) && line[j+k+1] == '"' {
+			// A doubled quote: copy, since the cell is no longer a slice
+			// of the line.
+			cell = append(cell, line[j:j+k+1]...)
+			j += k + 2
 			continue
 		}
+		if cell == nil {
+			cell = line[j : j+k]
+		} else {
+			cell = append(cell, line[j:j+k]...)
+		}
+		j += k + 1
 		break
 	}
 	for j < len(line) && (line[j] == ' ' || line[j] == '\t') && line[j] != delim {
 		j++
 	}
 	if j < len(line) && line[j] != delim {
-		return "", 0, fmt.Errorf("text after the closing quote of a field at byte %d", j+1)
+		return nil, 0, fmt.Errorf("text after the closing quote of a field at byte %d", j+1)
 	}
-	return b.String(), j, nil
+	return cell, j, nil
 }

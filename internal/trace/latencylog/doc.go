@@ -8,8 +8,9 @@
 // A log is JSONL (one JSON object per line) or CSV (a header row, then one
 // request per row, separated by commas, tabs, semicolons or bars),
 // recognised by its first non-blank line: "{" starts JSONL. Blank lines,
-// lines starting with "#", repeated CSV headers and JSON objects with
-// neither a start nor a duration (other log messages) are skipped. A line
+// lines starting with "#", repeated CSV headers and JSON objects with no
+// duration or end and no start but a logger's line time (the other
+// messages of a structured log) are skipped. A line
 // that cannot be read is reported with its number and counted; the rest of
 // the log is still read. A quoted CSV field cannot span lines.
 //

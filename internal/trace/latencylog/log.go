@@ -52,7 +52,8 @@ type Stats struct {
 	// start without a duration, a value we cannot read.
 	Bad int
 	// Skipped lines are not requests: blank lines, "#" comments, CSV
-	// header lines, JSON objects with neither a start nor a duration.
+	// header lines, JSON objects without a duration or end whose only
+	// time (if any) is a logger's line time ("time", "ts", "timestamp").
 	Skipped int
 }
 
@@ -133,7 +134,7 @@ type parser struct {
 	firstBad  string
 	fields    fields
 	norm      []byte
-	cells     []string
+	cells     [][]byte
 	types     map[string]string
 	// numericBare counts durations read as seconds from a bare number.
 	numericBare int
@@ -181,8 +182,11 @@ func (p *parser) line(n int, line []byte, tooLong bool) {
 	} else {
 		err = p.jsonFields(line, f)
 	}
-	if err == nil && !f.has[roleStart] && !f.has[roleDuration] && !f.has[roleEnd] && p.header == nil {
-		st.Skipped++ // another kind of log line
+	if err == nil && p.header == nil && !f.has[roleDuration] && !f.has[roleEnd] &&
+		(!f.has[roleStart] || f.info[roleStart].generic) {
+		// Another kind of log line: nothing but the time every line of a
+		// structured log has.
+		st.Skipped++
 		return
 	}
 	var e Entry

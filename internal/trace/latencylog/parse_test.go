@@ -160,12 +160,12 @@ func TestBadLines(t *testing.T) {
 		`{"start":"2026-11-26T10:00:00Z","duration":"soon"}`,            // 6: bad duration
 		`{"start":true,"duration_ms":1}`,                                // 7: not a string
 		`{"start":"2026-11-26T10:00:01Z","end":"2026-11-26T10:00:00Z"}`, // 8: end before start
-		`{"level":"info","msg":"listening"}`,                            // 9: not a request: skipped
-		`plain text`,                                                    // 10
-		``,                                                              // 11: blank: skipped
-		`{"start":-5,"duration_ms":1}`,                                  // 12: before 1970
-		`{"start":"1e400","duration_ms":1}`,                             // 13
-		`{"start":"2026-11-26T10:00:00Z","duration_ms":1e30}`,           // 14: out of range
+		`{"time":"2026-11-26T10:00:00Z","msg":"listening"}`,             // 9: not a request: skipped
+		`plain text`,                        // 10
+		``,                                  // 11: blank: skipped
+		`{"start":-5,"duration_ms":1}`,      // 12: before 1970
+		`{"start":"1e400","duration_ms":1}`, // 13
+		`{"start":"2026-11-26T10:00:00Z","duration_ms":1e30}`, // 14: out of range
 		`{"start":"2026-11-26T10:00:02Z","duration_ms":3}`,
 	}, "\n")
 	log, err := Parse(strings.NewReader(text), "app.log")
@@ -235,7 +235,8 @@ func TestNotALog(t *testing.T) {
 		{"csv without rows", "start,duration_ms\n", "the CSV header has no rows"},
 		{"json without requests", "{\"msg\":\"hi\"}\n{\"msg\":\"bye\"}\n", "no JSON object has a start and a duration"},
 		{"json all bad", "{\"start\":\"x\",\"duration_ms\":1}\n", `the first: f:1: start "start": "x" is neither`},
-		{"gctrace in docker json", `{"log":"gc 1 @0.012s 1%: 0.1+1+0.1 ms clock","stream":"stderr","time":"2026-11-26T10:00:00Z"}`, "f:1: no duration"},
+		{"gctrace in docker json", `{"log":"gc 1 @0.012s 1%: 0.1+1+0.1 ms clock","stream":"stderr","time":"2026-11-26T10:00:00Z"}`, "no JSON object has a start and a duration"},
+		{"start without duration", `{"start":"2026-11-26T10:00:00Z"}`, "f:1: no duration"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(strings.NewReader(tc.text), "f")
