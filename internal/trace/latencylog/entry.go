@@ -61,10 +61,11 @@ func (p *parser) entry(f *fields) (Entry, error) {
 	if err != nil {
 		return e, fmt.Errorf("start %q: %w", f.key[roleStart], err)
 	}
-	if e.Duration, err = p.duration(f, e.Start); err != nil {
+	var fromEnd bool
+	if e.Duration, fromEnd, err = p.duration(f, e.Start); err != nil {
 		return e, err
 	}
-	if p.opts.StartIsEnd {
+	if p.opts.StartIsEnd && !fromEnd {
 		e.Start = e.Start.Add(-e.Duration)
 	}
 	if e.Start.Before(minTime) {
@@ -82,11 +83,12 @@ func (p *parser) entry(f *fields) (Entry, error) {
 	return e, nil
 }
 
-// duration reads the duration field, or failing that the end field.
-func (p *parser) duration(f *fields, start time.Time) (time.Duration, error) {
+// duration reads the duration field, or failing that the end field
+// (fromEnd).
+func (p *parser) duration(f *fields, start time.Time) (d time.Duration, fromEnd bool, err error) {
 	text, ok, err := f.text(roleDuration)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if ok {
 		unit := p.opts.DurationUnit
@@ -96,27 +98,27 @@ func (p *parser) duration(f *fields, start time.Time) (time.Duration, error) {
 				p.numericBare++
 			}
 		}
-		d, err := parseDuration(text, unit)
+		d, err = parseDuration(text, unit)
 		if err != nil {
-			return 0, fmt.Errorf("duration %q: %w", f.key[roleDuration], err)
+			return 0, false, fmt.Errorf("duration %q: %w", f.key[roleDuration], err)
 		}
-		return d, nil
+		return d, false, nil
 	}
 	text, ok, err = f.text(roleEnd)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if !ok {
-		return 0, errors.New("no duration (fields duration_ms, duration_us, duration_ns, duration, latency_ms, elapsed_ms, ...) and no end")
+		return 0, false, errors.New("no duration (fields duration_ms, duration_us, duration_ns, duration, latency_ms, elapsed_ms, ...) and no end")
 	}
 	end, _, err := parseStart(text, p.opts.StartUnit, p.opts.Location)
 	if err != nil {
-		return 0, fmt.Errorf("end %q: %w", f.key[roleEnd], err)
+		return 0, false, fmt.Errorf("end %q: %w", f.key[roleEnd], err)
 	}
 	if end.Before(start) {
-		return 0, fmt.Errorf("end %q: %v is before the start %v", f.key[roleEnd], end, start)
+		return 0, false, fmt.Errorf("end %q: %v is before the start %v", f.key[roleEnd], end, start)
 	}
-	return end.Sub(start), nil
+	return end.Sub(start), true, nil
 }
 
 // requestType is the type or route field, else "METHOD /path".

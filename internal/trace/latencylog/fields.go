@@ -132,7 +132,7 @@ type fieldSet struct {
 // pathField is a caller's field name that is a path into nested objects.
 type pathField struct {
 	name  string   // as given: "http.duration_ms"
-	steps []string // "http", "duration_ms"
+	steps []string // "http", "duration_ms", normalised
 	info  fieldName
 }
 
@@ -159,7 +159,11 @@ func newFieldSet(opts *Options) *fieldSet {
 		f := fieldName{role: role(r), rank: -1, unit: overrideUnit(name)}
 		fs.names[string(normalise(nil, []byte(name)))] = f
 		if strings.Contains(name, ".") {
-			fs.paths[r] = &pathField{name: name, steps: strings.Split(name, "."), info: f}
+			steps := strings.Split(name, ".")
+			for i, st := range steps {
+				steps[i] = string(normalise(nil, []byte(st)))
+			}
+			fs.paths[r] = &pathField{name: name, steps: steps, info: f}
 		}
 	}
 	return fs

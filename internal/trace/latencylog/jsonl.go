@@ -39,11 +39,10 @@ func (p *parser) jsonFields(line []byte, f *fields) error {
 	return nil
 }
 
-// lookupPath finds the value at a dotted path of nested objects, matching
-// each step by its normalised name.
+// lookupPath finds the value at a path of nested objects, matching each
+// step (normalised) by its normalised name.
 func (p *parser) lookupPath(obj []byte, path []string) ([]byte, bool) {
-	for _, step := range path {
-		want := string(normalise(nil, []byte(step)))
+	for _, want := range path {
 		var found []byte
 		eachMember(obj, func(key, val []byte) {
 			if found == nil && string(normalise(p.norm, unescapedKey(key))) == want {

@@ -74,7 +74,8 @@ type Options struct {
 	StartUnit time.Duration
 	// StartIsEnd says that the start field holds the time the request
 	// ended, as in logs written when a request completes: the start is
-	// then that time minus the duration.
+	// then that time minus the duration. It does not apply to lines that
+	// give an end instead of a duration.
 	StartIsEnd bool
 	// Location is where times without a zone are read; nil means UTC,
 	// with a warning.

@@ -76,6 +76,8 @@ func TestParseOneLine(t *testing.T) {
 			Options{StartField: "when", DurationField: "resp_time_us"}, Entry{Start: at(10, 0, 0, 0), Duration: 4 * time.Microsecond}, nil},
 		{"start is the end", `{"time":"2026-11-26T10:00:01Z","latency_ms":250}`,
 			Options{StartIsEnd: true}, Entry{Start: at(10, 0, 0, 75e7), Duration: 250 * time.Millisecond}, nil},
+		{"start is the end, but not with an end", `{"time":"2026-11-26T10:00:00Z","end":"2026-11-26T10:00:00.25Z"}`,
+			Options{StartIsEnd: true}, Entry{Start: at(10, 0, 0, 0), Duration: 250 * time.Millisecond}, nil},
 		{"rounding to the nanosecond", `{"start":"2026-11-26T10:00:00Z","duration_ms":0.0000005}`,
 			Options{}, Entry{Start: at(10, 0, 0, 0), Duration: 1}, nil},
 		{"escaped names and values", `{"st\u0061rt":"2026-11-26T10:00:00Z","duration_ms":1,"route":"/a\"b"}`,
