@@ -268,6 +268,10 @@ func (d *decider) migrationEstimate() {
 	}
 	if d.fit != nil && d.fit.Observed.PeakHeap > 0 && d.fit.LiveHeap > 0 {
 		m.PeakHeapBytes, m.LiveHeapBytes = d.fit.Observed.PeakHeap, d.fit.LiveHeap
+	} else {
+		m.PeakHeapBytes, m.LiveHeapBytes = observedHeaps(d.Run)
+	}
+	if m.PeakHeapBytes > 0 && m.LiveHeapBytes > 0 {
 		m.MemoryChange = float64(m.LiveHeapBytes-m.PeakHeapBytes) / float64(m.PeakHeapBytes)
 	}
 	m.Comparison = fmt.Sprintf("without GC time p99 would change by %+.0f%% (the decision record's migrated services: %+.0f%%)",
@@ -391,4 +395,32 @@ func (d *decider) tailMadeOf() map[string]float64 {
 		out["other"] = max(0, 1-out["gc"]-out["non-GC stop-the-world"])
 	}
 	return out
+}
+
+// observedHeaps is the mean heap at mark termination (the peak of a cycle)
+// and the mean live heap over the complete cycles that carry them, for
+// when the model could not be fitted; -1 when none does.
+func observedHeaps(run *model.Run) (peak, live int64) {
+	var sumPeak, sumLive, nPeak, nLive int64
+	for _, c := range run.Cycles {
+		if c.Partial {
+			continue
+		}
+		if c.HeapEnd > 0 {
+			sumPeak += c.HeapEnd
+			nPeak++
+		}
+		if c.HeapLive > 0 {
+			sumLive += c.HeapLive
+			nLive++
+		}
+	}
+	peak, live = -1, -1
+	if nPeak > 0 {
+		peak = sumPeak / nPeak
+	}
+	if nLive > 0 {
+		live = sumLive / nLive
+	}
+	return peak, live
 }

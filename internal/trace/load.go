@@ -219,9 +219,6 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 				input.Process = i + 1
 			}
 			run := p.Run(input, r.Stats)
-			if len(run.Cycles) > 0 && run.Cycles[0].N == 1 {
-				run.Start = 0 // the log begins at process start
-			}
 			if i == 0 {
 				run.Warnings = append(run.Warnings, r.Warnings...)
 			}

@@ -159,7 +159,9 @@ func combine(t, gc *model.Run, m match) *model.Run {
 	run.Fidelity.GCTrace = true
 	run.Fidelity.LiveHeap = true
 	if run.WallStart == nil && gc.WallStart != nil {
-		w := gc.WallStart.Add(time.Duration(run.Start) + m.offset)
+		// gc.WallStart is the wall time of gc.Start; run.Start falls at
+		// run.Start+offset on the log's clock.
+		w := gc.WallStart.Add(time.Duration(run.Start) + m.offset - time.Duration(gc.Start))
 		run.WallStart = &w
 		run.Fidelity.WallClock = true
 	}

@@ -61,10 +61,6 @@ func (p *Process) Run(input model.Input, stats model.IngestStats) *model.Run {
 		// The model wants the value in force at the start of the window.
 		run.GOMAXPROCS = p.ProcsChanges[0].Procs
 	}
-	if p.WallStart != nil {
-		t := *p.WallStart
-		run.WallStart = &t
-	}
 	for i, c := range p.Cycles {
 		if i == 0 || c.Start < run.Start {
 			run.Start = c.Start
@@ -81,6 +77,17 @@ func (p *Process) Run(input model.Input, stats model.IngestStats) *model.Run {
 				Kind: model.PauseMarkTermination, Reason: "GC mark termination",
 				Cycle: i, TimeToStop: -1,
 			})
+	}
+	if len(p.Cycles) > 0 && p.Cycles[0].N == 1 {
+		// The log begins with the process's first cycle: the window opens
+		// at process start, the zero of its clock.
+		run.Start = 0
+	}
+	// The model's WallStart is the wall time of Run.Start; the process's
+	// is that of its clock's zero.
+	if p.WallStart != nil {
+		t := p.WallStart.Add(time.Duration(run.Start))
+		run.WallStart = &t
 	}
 	return run
 }

@@ -160,6 +160,23 @@ func TestProcsChanges(t *testing.T) {
 	}
 }
 
+// TestRunMidProcess: a log that begins after the process's first cycles
+// opens its window at its first cycle, and WallStart is that moment's wall
+// time, not process start's.
+func TestRunMidProcess(t *testing.T) {
+	log := "2026-11-26T10:00:00.112Z " + gcLine(5, 12, 8, false) + "\n" +
+		"2026-11-26T10:00:00.150Z " + gcLine(6, 50, 8, false) + "\n"
+	res := parseString(t, log)
+	run := res.Processes[0].Run(model.Input{Path: "svc.log"}, res.Stats)
+	if run.Start != at(12*ms) {
+		t.Errorf("Start = %d, want the first cycle's", run.Start)
+	}
+	want := time.Date(2026, 11, 26, 10, 0, 0, 112e6, time.UTC)
+	if run.WallStart == nil || !run.WallStart.Equal(want) {
+		t.Errorf("WallStart = %v, want %v", run.WallStart, want)
+	}
+}
+
 func TestRun(t *testing.T) {
 	log := "2026-11-26T10:00:00.112Z " + gcLine(1, 12, 8, false) + "\n" +
 		"2026-11-26T10:00:00.150Z " + gcLine(2, 50, 2, true) + "\n"
@@ -173,7 +190,7 @@ func TestRun(t *testing.T) {
 		Inputs:       []model.Input{{Path: "svc.log", Kind: model.KindGCTrace, Bytes: 123, Format: "gctrace go1.18+"}},
 		GOMAXPROCS:   8,
 		ProcsChanges: []model.ProcsChange{{At: at(12 * ms), Procs: 8}, {At: at(50 * ms), Procs: 2}},
-		Start:        at(12 * ms),
+		Start:        0, // the log begins with gc 1: at process start
 		End:          at(50*ms + 1060*us),
 		WallStart:    &wall,
 		Fidelity:     model.Fidelity{GCTrace: true, LiveHeap: true, CPUSplit: true, WallClock: true},

@@ -99,44 +99,44 @@ func Align(log *Log, run *model.Run, processStart *time.Time) ([]model.Request, 
 
 // anchor finds WallZero.
 func (a *Alignment) anchor(run *model.Run, processStart *time.Time) error {
-	// A gctrace log's clock counts from runtime init, and gctrace sets
-	// WallStart to that instant (not to Run.Start): see
-	// gctrace.Process.WallStart. Every other run is on a trace clock whose
-	// WallStart is the wall time of Run.Start.
+	// Run.WallStart is the wall time of Run.Start on every run. A gctrace
+	// log's clock counts from process start, so --process-start anchors it
+	// directly; a trace's clock has no meaning outside the trace.
 	sinceProcessStart := run.Fidelity.GCTrace && !run.Fidelity.Trace
 	switch {
-	case !sinceProcessStart && run.WallStart != nil:
+	case sinceProcessStart && processStart != nil:
+		a.Anchor = AnchorProcessStart
+		a.WallZero = *processStart
+		if run.WallStart != nil {
+			stamped := run.WallStart.Add(-time.Duration(run.Start))
+			if d := stamped.Sub(*processStart); d > time.Second || d < -time.Second {
+				a.Warnings = append(a.Warnings, fmt.Sprintf(
+					"the line timestamps of %s put process start at %s, %v from --process-start %s; using --process-start",
+					a.Run, stamp(stamped), d, stamp(*processStart)))
+			}
+		}
+	case sinceProcessStart && run.WallStart != nil:
+		a.Anchor = AnchorLineStamps
+		a.WallZero = run.WallStart.Add(-time.Duration(run.Start))
+		a.Warnings = append(a.Warnings, fmt.Sprintf(
+			"process start of %s estimated from its line timestamps as %s: good to a few milliseconds (lines are stamped when written, after their cycle); give --process-start for better",
+			a.Run, stamp(a.WallZero)))
+	case sinceProcessStart:
+		return fmt.Errorf("cannot line up %s with %s: %w: a gctrace log counts time from process start, and no --process-start was given nor do its lines carry timestamps",
+			a.Log, a.Run, ErrNoAnchor)
+	case run.WallStart != nil:
 		a.Anchor = AnchorClockSnapshot
 		a.WallZero = run.WallStart.Add(-time.Duration(run.Start))
 		if processStart != nil {
 			a.Warnings = append(a.Warnings, fmt.Sprintf(
 				"%s carries its own wall clock; --process-start is not used", a.Run))
 		}
-	case !sinceProcessStart:
+	default:
 		why := "the trace carries no wall clock (Go 1.25+ traces do) and no --process-start was given"
 		if processStart != nil {
 			why = "the trace carries no wall clock (Go 1.25+ traces do), and --process-start lines up only a gctrace log, whose clock counts from process start"
 		}
 		return fmt.Errorf("cannot line up %s with %s: %w: %s", a.Log, a.Run, ErrNoAnchor, why)
-	case processStart != nil:
-		a.Anchor = AnchorProcessStart
-		a.WallZero = *processStart
-		if run.WallStart != nil {
-			if d := run.WallStart.Sub(*processStart); d > time.Second || d < -time.Second {
-				a.Warnings = append(a.Warnings, fmt.Sprintf(
-					"the line timestamps of %s put process start at %s, %v from --process-start %s; using --process-start",
-					a.Run, stamp(*run.WallStart), d, stamp(*processStart)))
-			}
-		}
-	case run.WallStart != nil:
-		a.Anchor = AnchorLineStamps
-		a.WallZero = *run.WallStart
-		a.Warnings = append(a.Warnings, fmt.Sprintf(
-			"process start of %s estimated from its line timestamps as %s: good to a few milliseconds (lines are stamped when written, after their cycle); give --process-start for better",
-			a.Run, stamp(a.WallZero)))
-	default:
-		return fmt.Errorf("cannot line up %s with %s: %w: a gctrace log counts time from process start, and no --process-start was given nor do its lines carry timestamps",
-			a.Log, a.Run, ErrNoAnchor)
 	}
 	return nil
 }

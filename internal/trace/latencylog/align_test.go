@@ -93,15 +93,20 @@ func TestAlignIDs(t *testing.T) {
 }
 
 // gctraceRun is a gctrace run: its clock is time since process start;
-// cycles from 1 s to 3 s.
-func gctraceRun(wallStart *time.Time) *model.Run {
-	return &model.Run{
-		Inputs:    []model.Input{{Path: "gc.log", Kind: model.KindGCTrace}},
-		Start:     1e9,
-		End:       3e9,
-		WallStart: wallStart,
-		Fidelity:  model.Fidelity{GCTrace: true, WallClock: wallStart != nil},
+// cycles from 1 s to 3 s. processWall is the wall time of process start
+// its line timestamps give, or nil; Run.WallStart is that of Run.Start.
+func gctraceRun(processWall *time.Time) *model.Run {
+	run := &model.Run{
+		Inputs:   []model.Input{{Path: "gc.log", Kind: model.KindGCTrace}},
+		Start:    1e9,
+		End:      3e9,
+		Fidelity: model.Fidelity{GCTrace: true, WallClock: processWall != nil},
 	}
+	if processWall != nil {
+		w := processWall.Add(time.Duration(run.Start))
+		run.WallStart = &w
+	}
+	return run
 }
 
 func TestAlignProcessStart(t *testing.T) {
@@ -215,8 +220,8 @@ func TestAlignSparseWindow(t *testing.T) {
 }
 
 // TestAlignRealGCTrace pins the meaning of WallStart for a gctrace run as
-// package gctrace makes it (the wall time of process start, not of
-// Run.Start), from a log with timestamped lines.
+// package gctrace makes it (the wall time of Run.Start, which is process
+// start for a log that begins with gc 1), from a log with timestamped lines.
 func TestAlignRealGCTrace(t *testing.T) {
 	var text strings.Builder
 	for i, at := range []float64{1, 2, 3} {
@@ -230,7 +235,7 @@ func TestAlignRealGCTrace(t *testing.T) {
 		t.Fatalf("gctrace: %v, %+v", err, res)
 	}
 	run := res.Processes[0].Run(model.Input{Path: "gc.log"}, res.Stats)
-	if run.Start != 1e9 || run.WallStart == nil {
+	if run.Start != 0 || run.WallStart == nil {
 		t.Fatalf("run start %d, wall start %v", run.Start, run.WallStart)
 	}
 	log := entries(Entry{Start: at(10, 0, 2, 20e6), Duration: time.Millisecond})
