@@ -332,12 +332,20 @@ func liveHeap(cycles []model.Cycle) []HeapPoint {
 func latency(reqs []model.Request, taskType string) (Latency, []model.Request) {
 	l := Latency{Source: "none"}
 	ids := make(map[uint64]bool, len(reqs))
+	fromLog := false
 	for _, r := range reqs {
 		ids[r.ID] = true
+		fromLog = fromLog || r.Kind == model.RequestLog
 	}
 	var ds []time.Duration
 	var selected []model.Request
 	for _, r := range reqs {
+		// A latency log given with the inputs is what the service's
+		// clients saw: it is the request latency, the tasks only its
+		// in-process part.
+		if fromLog && r.Kind != model.RequestLog {
+			continue
+		}
 		if taskType != "" && r.Type != taskType {
 			continue
 		}

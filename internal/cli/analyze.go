@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -36,9 +37,12 @@ type analyzeOptions struct {
 	Config     string
 	Thresholds []string
 	FailOn     string
+	Latency    []string
+	ProcStart  string
 
-	format report.Format
-	rules  advice.Thresholds
+	format       report.Format
+	processStart *time.Time
+	rules        advice.Thresholds
 }
 
 func newAnalyzeCmd(s *streams, runF func(*analyzeOptions) error) *cobra.Command {
@@ -88,6 +92,8 @@ cannot be used, 2 for a usage error.`,
 	f.Var(&opts.MemLimit, "memlimit", "the GOMEMLIMIT the process ran with, when the inputs do not show it (`SIZE` or off)")
 	f.StringVar(&opts.Config, "config", "", "read verdict thresholds from `FILE` (JSON: {\"thresholds\": {NAME: VALUE}})")
 	f.StringArrayVar(&opts.Thresholds, "threshold", nil, "override one verdict threshold, `NAME=VALUE` (repeatable; names: "+strings.Join(advice.ThresholdNames(), ", ")+")")
+	f.StringArrayVar(&opts.Latency, "latency", nil, "request-latency log of the same process (`FILE`: JSONL or CSV, one request a line with a wall-clock start and a duration; repeatable)")
+	f.StringVar(&opts.ProcStart, "process-start", "", "wall-clock `TIME` the process started (RFC 3339), to line up a latency log with a gctrace log")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a process's verdict is one of these comma-separated `IDS` (for CI)")
 	return cmd
 }
@@ -119,6 +125,13 @@ func (o *analyzeOptions) validate() error {
 	}
 	if n := strings.Count(strings.Join(o.Inputs, "\x00")+"\x00", "-\x00"); n > 1 {
 		return usagef("standard input (-) can be given only once")
+	}
+	if o.ProcStart != "" {
+		t, err := time.Parse(time.RFC3339Nano, o.ProcStart)
+		if err != nil {
+			return usagef("--process-start %q: want an RFC 3339 time such as 2026-11-26T10:00:00.000Z", o.ProcStart)
+		}
+		o.processStart = &t
 	}
 	o.rules = advice.DefaultThresholds()
 	if o.Config != "" {
@@ -181,7 +194,7 @@ func (o *analyzeOptions) advisorRequest(res *analyze.Result) advice.Request {
 }
 
 func runAnalyze(s *streams, o *analyzeOptions) error {
-	lo := trace.Options{Stdin: s.In}
+	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
 	lo.Trace.Workers = o.Workers
 	progress := o.Progress && isTerminal(s.Err)
 	if progress {

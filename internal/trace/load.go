@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
+	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
 )
 
 // Options tune Load.
@@ -23,6 +25,13 @@ type Options struct {
 	Progress func(name string, done, total int64)
 	// Stdin is read for the input "-".
 	Stdin io.Reader
+	// Latency names request-latency logs to read as such (--latency),
+	// whatever their content looks like; they join the command line's
+	// inputs.
+	Latency []string
+	// ProcessStart is the wall-clock time the process started, for lining
+	// up latency logs with a gctrace log (--process-start).
+	ProcessStart *time.Time
 }
 
 // Result is what Load found.
@@ -62,6 +71,10 @@ type group struct {
 	gctraces []*model.Run
 	allocs   []*model.AllocProfile
 	manifest *manifest
+	// latency logs, and whether each was named with --latency (then
+	// failing to line it up is an error, not a note).
+	latency []*latencylog.Log
+	forced  []bool
 }
 
 // Load reads every input. Files named directly must be usable; files inside
@@ -93,13 +106,25 @@ func Load(paths []string, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	for _, p := range opts.Latency {
+		if err := loadLatency(p, opts, direct); err != nil {
+			return nil, err
+		}
+	}
 	if len(direct.traces)+len(direct.gctraces) > 0 {
 		groups = append([]*group{direct}, groups...)
+	} else if len(direct.latency) > 0 {
+		return nil, &InputError{Name: direct.latency[0].Name, Msg: "is a request-latency log; give it together with a trace or gctrace log of the same process"}
 	}
 	for _, g := range groups {
 		runs, notes := g.merge()
+		n, err := g.attachLatency(runs, opts.ProcessStart)
+		if err != nil {
+			return nil, err
+		}
 		res.Runs = append(res.Runs, runs...)
 		res.Notes = append(res.Notes, notes...)
+		res.Notes = append(res.Notes, n...)
 	}
 	if len(res.Runs) == 0 {
 		if len(res.Profiles) > 0 {
@@ -228,6 +253,14 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 			res.Notes = append(res.Notes, fmt.Sprintf("%s holds %d processes (the gc counter restarts); each is analysed on its own", in.name, len(r.Processes)))
 		}
 		return true, nil
+	case latencyKind:
+		l, err := latencylog.Parse(src, in.name)
+		if err != nil {
+			return false, &InputError{Name: in.name, Msg: "unusable latency log", Err: err}
+		}
+		g.latency = append(g.latency, l)
+		g.forced = append(g.forced, false)
+		return true, nil
 	case profileKind:
 		ap, err := readAllocs(src, in.name)
 		if err != nil {
@@ -337,4 +370,57 @@ next:
 		out = append(out, r)
 	}
 	return out, notes
+}
+
+// loadLatency reads a file named with --latency as a latency log.
+func loadLatency(name string, opts Options, g *group) error {
+	in, err := openInput(name, opts.Stdin)
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	l, err := latencylog.Parse(in.r, in.name)
+	if err != nil {
+		return &InputError{Name: in.name, Msg: "--latency: not a usable latency log", Err: err}
+	}
+	g.latency = append(g.latency, l)
+	g.forced = append(g.forced, true)
+	return nil
+}
+
+// attachLatency lines up the group's latency logs with its one process and
+// makes their entries its requests. A log named with --latency that cannot
+// be lined up is an error: gcwatch does not guess a clock.
+func (g *group) attachLatency(runs []*model.Run, processStart *time.Time) ([]string, error) {
+	var notes []string
+	for i, l := range g.latency {
+		fail := func(err error) error {
+			if g.forced[i] {
+				return &InputError{Name: l.Name, Msg: "cannot be used", Err: err}
+			}
+			notes = append(notes, fmt.Sprintf("%s not used: %v", l.Name, err))
+			return nil
+		}
+		if len(runs) != 1 {
+			if err := fail(fmt.Errorf("%s holds %d processes, so the latency log cannot be tied to one", g.name, len(runs))); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		run := runs[0]
+		reqs, a, err := latencylog.Align(l, run, processStart)
+		if err != nil {
+			if err := fail(err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		run.Requests = append(run.Requests, reqs...)
+		run.Fidelity.Requests = true
+		run.Inputs = append(run.Inputs, model.Input{Path: l.Name, Kind: model.KindLatencyLog, Bytes: l.Stats.Bytes, Format: l.Format})
+		run.Warnings = append(run.Warnings, l.Warnings...)
+		run.Warnings = append(run.Warnings, a.Warnings...)
+		notes = append(notes, a.String())
+	}
+	return notes, nil
 }

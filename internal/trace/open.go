@@ -12,6 +12,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
+	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
 )
 
 // sniffSize is how much of an input is looked at to recognise it.
@@ -25,6 +26,7 @@ const (
 	traceKind
 	gctraceKind
 	profileKind
+	latencyKind // a request-latency log (JSONL or CSV)
 	textKind    // text without gctrace lines among the first bytes
 	ancientKind // a Go 1.4-or-older trace
 	emptyKind
@@ -122,6 +124,9 @@ func recognise(prefix []byte) (kindOf, string) {
 	if looksLikeText(prefix) {
 		if gctrace.LooksLike(prefix) {
 			return gctraceKind, "gctrace"
+		}
+		if latencylog.LooksLike(prefix) {
+			return latencyKind, "latency log"
 		}
 		return textKind, "text"
 	}
