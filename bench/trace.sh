@@ -16,8 +16,9 @@
 #   plainloop       bench/plainloop: for { r.ReadEvent() } and nothing else
 #   ingest          bench/ingest: exectrace.Read, the ingest alone
 #   gcwatch         gcwatch analyze --format json (ingest, analysis, report)
-# and prints wall time, MB/s, events/s, peak RSS (from /usr/bin/time) and
-# CPU time, with speed and memory relative to plainloop.
+# $GCWATCH_BENCH_RUNS times (default 3), interleaved, and prints for each
+# its best wall time with MB/s, events/s, peak RSS (from /usr/bin/time) and
+# CPU time, and speed and memory relative to plainloop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,42 +35,59 @@ annotate=${GCWATCH_BENCH_ANNOTATE:-true}
 mkdir -p "$dir/bin"
 go build -o "$dir/bin/" ./bench/tracegen ./bench/plainloop ./bench/ingest ./cmd/gcwatch
 
-# run LABEL FILE CMD... runs CMD under /usr/bin/time and prints one row.
-run() {
-	local label=$1 file=$2
-	shift 2
-	if ! /usr/bin/time -f '%e %M %U %S' -o "$dir/time.out" "$@" >"$dir/stdout" 2>"$dir/stderr"; then
+# measure LABEL CMD... runs CMD under /usr/bin/time and keeps the best
+# (shortest) wall time per label, with that run's peak RSS and CPU: other
+# load on the machine only ever adds time.
+declare -A best_wall best_rss best_cpu
+measure() {
+	local label=$1
+	shift
+	if ! /usr/bin/time -f '%e %M %U %S' -o "$dir/time.out" "$@" >"$dir/stdout.$label" 2>"$dir/stderr"; then
 		echo "bench/trace.sh: $label failed:" >&2
 		cat "$dir/stderr" >&2
 		exit 1
 	fi
 	local wall rss user sys
 	read -r wall rss user sys <"$dir/time.out"
-	awk -v label="$label" -v bytes="$(stat -c %s "$file")" -v events="$events" \
-		-v wall="$wall" -v rss="$rss" -v cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')" \
-		-v bwall="${base_wall:-$wall}" -v brss="${base_rss:-$rss}" 'BEGIN {
+	if [[ -z ${best_wall[$label]:-} ]] || awk -v a="$wall" -v b="${best_wall[$label]}" 'BEGIN{exit !(a < b)}'; then
+		best_wall[$label]=$wall
+		best_rss[$label]=$rss
+		best_cpu[$label]=$(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')
+	fi
+}
+
+# row LABEL prints one line, relative to plainloop.
+row() {
+	local label=$1
+	awk -v label="$label" -v bytes="$bytes" -v events="$events" \
+		-v wall="${best_wall[$label]}" -v rss="${best_rss[$label]}" -v cpu="${best_cpu[$label]}" \
+		-v bwall="${best_wall[plainloop]}" -v brss="${best_rss[plainloop]}" 'BEGIN {
 			if (wall <= 0) wall = 0.01
-			printf "  %-10s %8.2f s %8.1f MB/s %7.2f Mev/s %8.0f MB RSS %7.2f s CPU   %5.2fx speed %5.2fx RSS\n",
+			printf "  %-10s %7.2f s %7.1f MB/s %6.2f Mev/s %6.0f MB RSS %6.2f s CPU   %5.2fx speed %5.2fx RSS\n",
 				label, wall, bytes / 1048576 / wall, events / 1e6 / wall, rss / 1024, cpu,
 				bwall / wall, rss / brss
 		}'
-	last_wall=$wall last_rss=$rss
 }
 
+runs=${GCWATCH_BENCH_RUNS:-3}
 for size in "${sizes[@]}"; do
 	trace="$dir/trace-$size-annotate=$annotate.out"
 	if [[ ! -s $trace ]]; then
 		echo "making a $size trace (annotate=$annotate) in $trace ..."
 		"$dir/bin/tracegen" -size "$size" -annotate="$annotate" -o "$trace"
 	fi
-	events=0
-	base_wall='' base_rss=''
 	"$dir/bin/plainloop" "$trace" >"$dir/stdout" # warm the page cache, count events
 	events=$(sed -n 's/.*events=\([0-9]*\).*/\1/p' "$dir/stdout")
-	echo "$size trace: $(stat -c %s "$trace") bytes, $events events, GOMAXPROCS $(nproc)"
-	run plainloop "$trace" "$dir/bin/plainloop" "$trace"
-	base_wall=$last_wall base_rss=$last_rss
-	run ingest "$trace" "$dir/bin/ingest" "$trace"
-	sed 's/^/               /' "$dir/stdout"
-	run gcwatch "$trace" "$dir/bin/gcwatch" analyze --format json "$trace"
+	bytes=$(stat -c %s "$trace")
+	best_wall=() best_rss=() best_cpu=()
+	for ((r = 0; r < runs; r++)); do
+		measure plainloop "$dir/bin/plainloop" "$trace"
+		measure ingest "$dir/bin/ingest" "$trace"
+		measure gcwatch "$dir/bin/gcwatch" analyze --format json "$trace"
+	done
+	echo "$size trace: $bytes bytes, $events events, GOMAXPROCS $(nproc), best of $runs runs"
+	row plainloop
+	row ingest
+	sed 's/^/                /' "$dir/stdout.ingest"
+	row gcwatch
 done
