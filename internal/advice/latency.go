@@ -38,6 +38,8 @@ type LatencyModel struct {
 	// sorted by latency; only their weights depend on m'.
 	fewer, more []atom
 	delays      int
+	// mix, when set, replaces the per-request model (NewMixtureLatencyModel).
+	mix *mixture
 }
 
 // atom is one possible latency of one request in the mixture.
@@ -118,6 +120,9 @@ func (m *LatencyModel) MetGC() int    { return m.met }
 // progress the given share of the time.
 func (m *LatencyModel) P99(share float64) time.Duration {
 	share = min(max(share, 0), 1)
+	if m.mix != nil {
+		return m.mix.p99(m.observedActive, share)
+	}
 	var w [atomHit + 1]float64
 	w[atomCertain] = 1
 	atoms := m.fewer

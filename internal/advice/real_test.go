@@ -72,7 +72,11 @@ func loadRecording(t *testing.T, name string) (rec recording, ok bool) {
 // ("0 MB stacks") likewise. On a heap of a few MiB one MiB of doubt in the
 // runway between live heap and goal is a third of it, so small heaps get
 // ±50 %; from 8 MiB up the doubt is under ~10 % and the rest is the
-// pacer's own cycle-to-cycle variation, so ±20 %.
+// pacer's own cycle-to-cycle variation, so ±20 % — except for the GC CPU
+// of a fit on fewer than 8 cycles (bigheap's few long ones): there one
+// cycle's burst of assists moves the mean CPU per cycle by a quarter or
+// more (seen: −31 % and +28 % on two recordings of the same program), so
+// ±35 %.
 func TestRecordedSelfPrediction(t *testing.T) {
 	for _, name := range []string{"allocheavy-p2-gogc100", "allocheavy-p4-gogc50", "bigheap", "stwdelay", "stwmix-p4", "stwmix-p2"} {
 		rec, ok := loadRecording(t, name)
@@ -94,7 +98,11 @@ func TestRecordedSelfPrediction(t *testing.T) {
 			self.GCPerSecond, fit.Observed.GCPerSecond, self.GCCPUFraction, fit.Observed.GCCPUFraction,
 			fit.Quality.IntervalError, fit.Quality.CPUError)
 		within(t, name+" gc/s", self.GCPerSecond, fit.Observed.GCPerSecond, tol)
-		within(t, name+" gc cpu", self.GCCPUFraction, fit.Observed.GCCPUFraction, tol)
+		cpuTol := tol
+		if fit.Cycles < 8 {
+			cpuTol = max(tol, 0.35)
+		}
+		within(t, name+" gc cpu", self.GCCPUFraction, fit.Observed.GCCPUFraction, cpuTol)
 		if self.LimitBinds || self.LimiterEngaged {
 			t.Errorf("%s: no limit was set, yet %+v", name, self)
 		}
@@ -144,14 +152,13 @@ func TestRecordedMemoryLimit(t *testing.T) {
 	}
 }
 
-// TestRecordedOtherGOGC fits the GOGC=100 allocheavy run and predicts the
-// GOGC=50 one. The two also differ in GOMAXPROCS (2 and 4) and length, and
-// their allocation rates differ, so what is compared is what GOGC decides:
-// the bytes allocated per cycle, and the GC CPU per cycle (which depends
-// on the live heap only).
+// TestRecordedOtherGOGC fits tune-before (allocheavy at GOGC=100) and
+// predicts tune-after: the same program, load and GOMAXPROCS at the GOGC
+// gcwatch recommends for it. What GOGC decides is compared: the GC
+// frequency, the bytes allocated per cycle and the GC CPU per cycle.
 func TestRecordedOtherGOGC(t *testing.T) {
-	from, ok1 := loadRecording(t, "allocheavy-p2-gogc100")
-	to, ok2 := loadRecording(t, "allocheavy-p4-gogc50")
+	from, ok1 := loadRecording(t, "tune-before")
+	to, ok2 := loadRecording(t, "tune-after")
 	if !ok1 || !ok2 {
 		return
 	}
@@ -163,15 +170,20 @@ func TestRecordedOtherGOGC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Predict(fit, Settings{GOGC: 50, MemoryLimit: NoLimit}, nil)
+	if fit.Procs != target.Procs || fit.GOGC == target.GOGC {
+		t.Fatalf("the recordings should differ in GOGC only: %d/%d Ps, GOGC %d/%d", fit.Procs, target.Procs, fit.GOGC, target.GOGC)
+	}
+	p := Predict(fit, target.Settings(), nil)
 	predictedPerCycle := fit.AllocRate / p.GCPerSecond
 	observedPerCycle := target.AllocRate / target.Observed.GCPerSecond
 	predictedCPU := p.GCCPUFraction * float64(fit.Procs) / p.GCPerSecond
 	observedCPU := target.Observed.GCCPUFraction * float64(target.Procs) / target.Observed.GCPerSecond
-	t.Logf("GOGC=50: %.2f MiB per cycle predicted, %.2f observed; %.2f ms GC CPU per cycle predicted, %.2f observed",
-		predictedPerCycle/mib, observedPerCycle/mib, predictedCPU*1e3, observedCPU*1e3)
-	// ±25 %: a 5 MiB heap with a runway of under 3 MiB (see the MiB
-	// truncation note above) and the GC CPU per cycle on 2 versus 4 Ps.
-	within(t, "bytes per cycle at GOGC=50", predictedPerCycle, observedPerCycle, 0.25)
-	within(t, "gc cpu per cycle at GOGC=50", predictedCPU, observedCPU, 0.5)
+	t.Logf("GOGC=%d: %.2f GC/s predicted, %.2f observed; %.2f MiB per cycle predicted, %.2f observed; %.2f ms GC CPU per cycle predicted, %.2f observed",
+		target.GOGC, p.GCPerSecond, target.Observed.GCPerSecond, predictedPerCycle/mib, observedPerCycle/mib, predictedCPU*1e3, observedCPU*1e3)
+	// The tolerance for GC frequency, ±20 %; per-cycle sizes and
+	// CPU likewise (the heaps are small: see the MiB note above; the
+	// allocation rates of two runs differ by a few percent).
+	within(t, "gc/s", p.GCPerSecond, target.Observed.GCPerSecond, 0.2)
+	within(t, "bytes per cycle", predictedPerCycle, observedPerCycle, 0.25)
+	within(t, "gc cpu per cycle", predictedCPU, observedCPU, 0.5)
 }

@@ -194,7 +194,7 @@ func (d *decider) model() {
 	}
 	d.fit = &fit
 	if d.attr != nil && len(d.attr.Latencies) > 0 {
-		if lat, err := NewLatencyModel(d.attr.Latencies, d.attr.GCTimes, fit.Observed.MarkActiveFraction); err == nil {
+		if lat, err := NewMixtureLatencyModel(d.attr.Latencies, d.attr.Met, d.attr.GCTimes, fit.Observed.MarkActiveFraction); err == nil {
 			d.lat = lat
 		}
 	}

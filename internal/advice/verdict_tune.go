@@ -191,7 +191,11 @@ func (d *decider) beyondTuning() {
 	if al := d.Run.Allocs; al != nil && len(al.Sites) > 0 {
 		d.v.AllocSites = al.Sites[:min(5, len(al.Sites))]
 		top := al.Sites[0]
-		d.v.Actions = append(d.v.Actions, fmt.Sprintf("start with %s (%s:%d): %.0f%% of the bytes allocated", top.Function, top.File, top.Line, top.Share*100))
+		via := ""
+		if top.Via != "" {
+			via = " through " + top.Via
+		}
+		d.v.Actions = append(d.v.Actions, fmt.Sprintf("start with %s (%s:%d)%s: %.0f%% of the bytes allocated", top.Function, top.File, top.Line, via, top.Share*100))
 	} else {
 		d.v.Actions = append(d.v.Actions, "give a heap or allocs profile of the same process (curl /debug/pprof/allocs) to name the allocation sites to fix first")
 	}

@@ -98,8 +98,10 @@ type Attribution struct {
 	// Accounted says whether the requests carried per-goroutine timings.
 	Accounted bool
 	// Latencies and GCTimes are every request's latency and its
-	// GC-attributable part, slowest first (the what-if model's input).
+	// GC-attributable part, slowest first, and Met whether it overlapped a
+	// GC cycle (a pause or the mark phase): the what-if model's input.
 	Latencies, GCTimes []time.Duration
+	Met                []bool
 }
 
 // gcIntervals indexes a run's pauses and mark phases for overlap queries.
@@ -232,8 +234,10 @@ func Attribute(run *model.Run, reqs []model.Request, worst int) *Attribution {
 	})
 	a.Latencies = make([]time.Duration, len(all))
 	a.GCTimes = make([]time.Duration, len(all))
+	a.Met = make([]bool, len(all))
 	for i, ra := range all {
 		a.Latencies[i], a.GCTimes[i] = ra.Latency, ra.Breakdown.GC(ra.Latency)
+		a.Met[i] = len(ra.Cycles) > 0 || a.GCTimes[i] > 0
 	}
 	a.Tail99 = tail(all, 0.99)
 	a.Tail999 = tail(all, 0.999)

@@ -46,7 +46,11 @@ func TestAnalyzeCaptureFolderIsOneProcess(t *testing.T) {
 		t.Fatalf("%d processes, want 1 (trace and gctrace log of one run)", len(ps))
 	}
 	src := ps[0]["source"].(map[string]any)
-	if len(src["inputs"].([]any)) != 2 || src["matching"] == nil {
+	kinds := map[string]bool{}
+	for _, in := range src["inputs"].([]any) {
+		kinds[in.(map[string]any)["kind"].(string)] = true
+	}
+	if !kinds["trace"] || !kinds["gctrace"] || !kinds["profile"] || src["matching"] == nil {
 		t.Errorf("source = %v", src)
 	}
 	if strings.Contains(errs, "skipped") {

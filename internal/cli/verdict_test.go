@@ -29,7 +29,14 @@ func TestVerdictsOnRecordings(t *testing.T) {
 		}},
 		// ...but not in a budget barely above today's peak: then the
 		// allocation rate has to come down.
-		{"allocheavy-p2-gogc100", []string{"--mem-budget", "14MiB"}, "reduce-allocation", nil},
+		{"allocheavy-p2-gogc100", []string{"--mem-budget", "12MiB"}, "reduce-allocation", func(t *testing.T, v map[string]any) {
+			// The capture holds the program's allocs profile: the sites
+			// named are the program's own code.
+			sites := v["alloc_sites"].([]any)
+			if len(sites) == 0 || !strings.HasPrefix(sites[0].(map[string]any)["function"].(string), "main.") {
+				t.Errorf("alloc sites %v: want the program's own functions first", sites)
+			}
+		}},
 		// A large pointer-rich live heap in a tight budget.
 		{"bigheap", []string{"--mem-budget", "512MiB"}, "migration-candidate", func(t *testing.T, v map[string]any) {
 			m := v["migration"].(map[string]any)

@@ -387,11 +387,13 @@ type AllocProfile struct {
 }
 
 // AllocSite is one place in the program's own code that allocates: the
-// first frame outside the runtime.
+// first frame outside the runtime and the standard library (Via names the
+// standard-library function that allocated for it, when one did).
 type AllocSite struct {
 	Function string `json:"function"`
 	File     string `json:"file"`
 	Line     int64  `json:"line"`
+	Via      string `json:"via,omitempty"`
 	// Callers are the next few frames up, innermost first.
 	Callers []string `json:"callers,omitempty"`
 	Bytes   int64    `json:"bytes"`

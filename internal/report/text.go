@@ -207,7 +207,11 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 		fmt.Fprintf(b, "  gc %d %s at %s: %s, of which %s stopping the world\n", d.Cycle, d.Phase, fmtMs(d.StartMs), fmtMs(d.DurationMs), fmtMs(d.TimeToStopMs))
 	}
 	for _, s := range v.AllocSites {
-		fmt.Fprintf(b, "  %5s  %s (%s:%d)\n", fmtPct(s.Share), s.Function, s.File, s.Line)
+		via := ""
+		if s.Via != "" {
+			via = " via " + s.Via
+		}
+		fmt.Fprintf(b, "  %5s  %s (%s:%d)%s\n", fmtPct(s.Share), s.Function, s.File, s.Line, via)
 	}
 	if len(v.Evidence) > 0 {
 		b.WriteString(style(dim, "  evidence:"))

@@ -66,12 +66,27 @@ func readAllocs(r io.Reader, name string) (*model.AllocProfile, error) {
 		if len(frames) == 0 {
 			frames = []profile.Line{{Function: &profile.Function{Name: "(runtime)"}}}
 		}
-		top := frames[0]
-		key := fmt.Sprintf("%s\x00%s\x00%d", top.Function.Name, top.Function.Filename, top.Line)
+		// The site is the program's own frame; a standard-library frame
+		// below it (encoding/json.Marshal, fmt.Sprintf) is how it allocated.
+		top, via := 0, ""
+		for i, f := range frames {
+			if !isStdFrame(f.Function.Name) {
+				top = i
+				break
+			}
+			if i == 0 {
+				via = f.Function.Name
+			}
+		}
+		if top == 0 {
+			via = ""
+		}
+		site0 := frames[top]
+		key := fmt.Sprintf("%s\x00%s\x00%d\x00%s", site0.Function.Name, site0.Function.Filename, site0.Line, via)
 		site := sites[key]
 		if site == nil {
-			site = &model.AllocSite{Function: top.Function.Name, File: top.Function.Filename, Line: top.Line}
-			for _, f := range frames[1:min(len(frames), 4)] {
+			site = &model.AllocSite{Function: site0.Function.Name, File: site0.Function.Filename, Line: site0.Line, Via: via}
+			for _, f := range frames[top+1 : min(len(frames), top+4)] {
 				site.Callers = append(site.Callers, f.Function.Name)
 			}
 			sites[key] = site
@@ -111,6 +126,19 @@ func userFrames(s *profile.Sample) []profile.Line {
 		}
 	}
 	return out
+}
+
+// isStdFrame reports whether fn is in the standard library: its package
+// path's first element has no dot and it is not package main.
+func isStdFrame(fn string) bool {
+	slash := strings.LastIndexByte(fn, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return false
+	}
+	pkg := fn[:slash+1+dot]
+	first, _, _ := strings.Cut(pkg, "/")
+	return pkg != "main" && !strings.Contains(first, ".")
 }
 
 func isRuntimeFrame(fn string) bool {

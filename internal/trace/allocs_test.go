@@ -71,3 +71,15 @@ func TestReadAllocsRejectsCPUProfile(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestIsStdFrame(t *testing.T) {
+	for fn, want := range map[string]bool{
+		"encoding/json.Marshal": true, "fmt.Sprintf": true, "reflect.growslice": true,
+		"main.(*catalog).price.func2": false, "github.com/x/y.(*T).F": false, "golang.org/x/exp/trace.(*Reader).ReadEvent": false,
+		"internal/poll.(*FD).Read": true, "weird": false,
+	} {
+		if got := isStdFrame(fn); got != want {
+			t.Errorf("isStdFrame(%q) = %v, want %v", fn, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/metrics"
+	"runtime/pprof"
 	"runtime/trace"
 	"slices"
 	"sync"
@@ -24,6 +25,9 @@ type Config struct {
 	// the recording shows the steady state (GC pacing, the GC CPU limiter)
 	// rather than the start-up.
 	Warmup time.Duration
+	// AllocsPath, when set, is where the allocs profile (pprof) is written
+	// when the trace window closes: the allocation sites gcwatch names.
+	AllocsPath string
 }
 
 // Register adds -duration, -trace, -rps and -workers to fs with the given
@@ -35,6 +39,7 @@ func Register(fs *flag.FlagSet, defaults Config) *Config {
 	fs.IntVar(&c.RPS, "rps", c.RPS, "requests per second to offer")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "requests served concurrently")
 	fs.DurationVar(&c.Warmup, "warmup", c.Warmup, "serve load this long before recording")
+	fs.StringVar(&c.AllocsPath, "allocs", c.AllocsPath, "write the allocs profile (pprof) to `FILE` when the trace window closes")
 	return &c
 }
 
@@ -183,7 +188,26 @@ func (c *Config) Serve(issue func(ctx context.Context, id int), during ...func(c
 	if err := win.Close(); err != nil {
 		return nil, err
 	}
+	if c.AllocsPath != "" {
+		if err := writeAllocs(c.AllocsPath); err != nil {
+			return nil, err
+		}
+	}
 	return win, nil
+}
+
+// writeAllocs writes the allocs profile as of the last GC cycle (no cycle
+// is forced, so the gctrace log shows only the program's own).
+func writeAllocs(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create allocs profile: %w", err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("write allocs profile: %w", err)
+	}
+	return f.Close()
 }
 
 // Drive offers load at rps requests per second for d, open loop: a request

@@ -115,6 +115,10 @@ func recordOne(s scenario, exe, dir, goVersion string) error {
 	}
 	args := append([]string{"-trace", filepath.Join(dir, "trace.out")}, s.args...)
 	shown := append([]string{"-trace", "trace.out"}, s.args...)
+	if s.allocs {
+		args = append(args, "-allocs", filepath.Join(dir, "allocs.pb.gz"))
+		shown = append(shown, "-allocs", "allocs.pb.gz")
+	}
 	cmd := exec.Command(exe, args...)
 	cmd.Env = s.environ(os.Environ())
 	started := time.Now()
@@ -131,6 +135,9 @@ func recordOne(s scenario, exe, dir, goVersion string) error {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "gctrace.log"), cap.stderr, 0o644); err != nil {
 		return err
+	}
+	if s.allocs {
+		files["allocs.pb.gz"] = fileMeta{About: "the allocs profile (pprof), written by the program when the trace window closed"}
 	}
 	if s.gzip {
 		if err := writeGzip(filepath.Join(dir, "gctrace.log.gz"), cap.stderr); err != nil {

@@ -11,6 +11,8 @@ type scenario struct {
 	// also keeps gctrace.container.log, both output streams wrapped the way
 	// a container runtime's JSON log driver stores them.
 	gzip, container bool
+	// allocs also keeps allocs.pb.gz, the program's allocs profile.
+	allocs bool
 	// minCycles is the fewest GC cycles the trace window must hold;
 	// limiter says the GC CPU limiter must have engaged inside it. A run
 	// that misses them (the machine is shared and timing varies) is
@@ -27,10 +29,10 @@ type env struct {
 var scenarios = []scenario{
 	{
 		name: "allocheavy-p2-gogc100", program: "allocheavy",
-		about:     "small live heap, heavy per-request garbage, default GOGC: many short cycles and mark assists",
-		env:       env{GOMAXPROCS: "2", GOGC: "100"},
-		args:      []string{"-duration", "700ms", "-rps", "3000", "-products", "10000"},
-		minCycles: 10,
+		about:  "small live heap, heavy per-request garbage, default GOGC: many short cycles and mark assists",
+		env:    env{GOMAXPROCS: "2", GOGC: "100"},
+		args:   []string{"-duration", "700ms", "-rps", "3000", "-products", "10000"},
+		allocs: true, minCycles: 10,
 	},
 	{
 		name: "allocheavy-p4-gogc50", program: "allocheavy",
@@ -39,11 +41,25 @@ var scenarios = []scenario{
 		args:  []string{"-duration", "250ms", "-rps", "3000", "-products", "10000"},
 	},
 	{
+		name: "tune-before", program: "allocheavy",
+		about:  "the tune proof, before: allocheavy at GOGC=100 for longer, to be analysed with --mem-budget 1GiB; gcwatch's recommended setting is recorded as tune-after",
+		env:    env{GOMAXPROCS: "2", GOGC: "100"},
+		args:   []string{"-duration", "1500ms", "-rps", "2500", "-products", "10000"},
+		allocs: true, minCycles: 20,
+	},
+	{
+		name: "tune-after", program: "allocheavy",
+		about:  "the tune proof, after: tune-before's program and load with the setting gcwatch recommends for tune-before (GOGC=200), to compare with the prediction",
+		env:    env{GOMAXPROCS: "2", GOGC: "200"},
+		args:   []string{"-duration", "1500ms", "-rps", "2500", "-products", "10000"},
+		allocs: true, minCycles: 5,
+	},
+	{
 		name: "bigheap", program: "bigheap",
-		about:     "~350 MB pointer-rich live heap (search tree of accounts with linked event histories), moderate allocation: few cycles, each with a long and costly mark phase",
-		env:       env{GOMAXPROCS: "2", GOGC: "50"},
-		args:      []string{"-duration", "3s", "-rps", "800", "-live-mb", "320", "-render-kb", "256"},
-		minCycles: 3,
+		about:  "~350 MB pointer-rich live heap (search tree of accounts with linked event histories), moderate allocation: few cycles, each with a long and costly mark phase",
+		env:    env{GOMAXPROCS: "2", GOGC: "50"},
+		args:   []string{"-duration", "5s", "-rps", "800", "-live-mb", "320", "-render-kb", "256"},
+		allocs: true, minCycles: 5,
 	},
 	{
 		name: "memlimit", program: "memlimit",

@@ -1,0 +1,101 @@
+package advice
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/analyze"
+)
+
+// slowMixtureP99 builds the weighted sample list and walks it: every clean
+// latency weighs (1−q')/n_clean, every met one q'/n_met.
+func slowMixtureP99(clean, met []time.Duration, q float64) time.Duration {
+	type w struct {
+		d time.Duration
+		w float64
+	}
+	var all []w
+	for _, d := range clean {
+		all = append(all, w{d, (1 - q) / float64(len(clean))})
+	}
+	for _, d := range met {
+		all = append(all, w{d, q / float64(len(met))})
+	}
+	slices.SortStableFunc(all, func(a, b w) int { return int(a.d - b.d) })
+	var sum float64
+	for i, x := range all {
+		sum += x.w
+		if sum >= 0.99-1e-9 && (i+1 == len(all) || all[i+1].d != x.d) {
+			return x.d
+		}
+	}
+	return all[len(all)-1].d
+}
+
+func TestMixtureModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := 0; trial < 200; trial++ {
+		n := 150 + r.IntN(2000)
+		d := make([]time.Duration, n)
+		met := make([]bool, n)
+		g := make([]time.Duration, n)
+		var clean, metD []time.Duration
+		for i := range d {
+			d[i] = time.Duration(1+r.IntN(1000)) * time.Microsecond
+			if r.Float64() < 0.2 {
+				met[i] = true
+				d[i] += time.Duration(r.IntN(5000)) * time.Microsecond
+				g[i] = d[i] / 3
+				metD = append(metD, d[i])
+			} else {
+				clean = append(clean, d[i])
+			}
+		}
+		observed := 0.05 + 0.5*r.Float64()
+		m, err := NewMixtureLatencyModel(d, met, g, observed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// At the observed share the model gives back the observed p99.
+		if got, want := m.P99(observed), analyze.NearestRank(sortedCopy(d), 0.99); got != want {
+			t.Fatalf("trial %d: p99 at the observed share %v, observed %v", trial, got, want)
+		}
+		q := float64(len(metD)) / float64(n)
+		prev := time.Duration(0)
+		for _, share := range []float64{0, observed / 4, observed / 2, observed, observed * 1.5, 1} {
+			qq := min(1, q*share/observed)
+			if len(clean) < minClean {
+				continue // the bases stand in; covered below
+			}
+			got, want := m.P99(share), slowMixtureP99(clean, metD, qq)
+			if got != want {
+				t.Fatalf("trial %d share %v: p99 %v, reference %v", trial, share, got, want)
+			}
+			if got < prev {
+				t.Fatalf("trial %d: p99 falls as the GC is active more (%v after %v)", trial, got, prev)
+			}
+			prev = got
+		}
+	}
+}
+
+func TestMixtureModelFewClean(t *testing.T) {
+	// Every request met the GC: without it each would take its base.
+	d := []time.Duration{10, 20, 30, 40}
+	g := []time.Duration{5, 5, 5, 5}
+	m, err := NewMixtureLatencyModel(d, []bool{true, true, true, true}, g, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.P99(0); got != 35 {
+		t.Errorf("p99 without GC %v, want 35", got)
+	}
+	if got := m.P99(0.5); got != 40 {
+		t.Errorf("p99 at the observed share %v, want 40", got)
+	}
+	if _, err := NewMixtureLatencyModel(d, []bool{true}, g, 0.5); err == nil {
+		t.Errorf("mismatched lengths accepted")
+	}
+}
