@@ -21,6 +21,23 @@
 // Go 1.11–1.21 traces (one big generation, read whole by x/exp) take the
 // same records through a single reader.
 //
+// Memory is bounded by the generations in flight (at most Workers+1: cut,
+// parsed, waiting or being applied; a generation is typically a few to
+// tens of MB) plus the distilled run. Records of a parsed generation are
+// varint-encoded into pooled blocks (about 0.9 bytes per trace byte), and
+// finished requests and regions wait in pointer-free chunks until the end,
+// so the GC does not scan them while streaming. The run itself grows with
+// cycles, pauses, requests and regions: a request-heavy trace (one task
+// with a few regions every few hundred bytes of trace) yields a run of a
+// few hundred bytes per request.
+//
+// Damage: a truncated trace keeps every complete generation; corrupted
+// bytes lose the generation they are in, and the splitter resumes at the
+// next generation's chained, well-formed batches, which are analysed on
+// their own. Every damaged stretch is a warning naming its byte offset,
+// and Read returns a *DamageError. x/exp panics on a generation become
+// damage too.
+//
 // Conventions of the result, beyond those of package model:
 //
 //   - Cycle.N counts GC cycles from the start of the trace (1, 2, ...): the

@@ -16,7 +16,10 @@ import (
 )
 
 // sink keeps allocations reachable long enough to make the GC work.
-var sink [][]byte
+var (
+	sinkMu sync.Mutex
+	sink   [][]byte
+)
 
 // workload is an allocating, task-annotated program run under the tracer.
 type workload struct {
@@ -69,7 +72,9 @@ func (w workload) run() {
 			runtime.ReadMemStats(&ms) // a non-GC stop-the-world
 		}
 	}
+	sinkMu.Lock()
 	sink = nil
+	sinkMu.Unlock()
 }
 
 func allocate(n int) {
@@ -79,7 +84,9 @@ func allocate(n int) {
 		local = append(local, b)
 		n -= len(b)
 	}
+	sinkMu.Lock()
 	sink = append(sink[:min(len(sink), 256)], local...)
+	sinkMu.Unlock()
 }
 
 // rawFacts is what an independent pass over x/exp's events finds, used

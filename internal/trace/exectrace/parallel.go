@@ -53,6 +53,9 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 				slot <- &parsed{}
 				return
 			}
+			if opts.Progress != nil {
+				opts.Progress(sp.off)
+			}
 			if p.dmg != nil {
 				slot <- &parsed{dmg: p.dmg}
 				continue
@@ -83,9 +86,6 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 			p.records.each(b.apply)
 			b.run.Stats.Events += p.events
 			b.run.Stats.Generations++
-		}
-		if opts.Progress != nil {
-			opts.Progress(sp.off)
 		}
 	}
 	if b.run.Stats.Generations > 0 {

@@ -107,7 +107,7 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = min(2, runtime.GOMAXPROCS(0))
 	}
-	in := &countingReader{r: r, progress: opts.Progress}
+	in := &countingReader{r: r}
 	br := bufio.NewReaderSize(in, 1<<20)
 	prefix, _ := br.Peek(headerLen)
 	n, ok := formatVersion(prefix)
@@ -121,6 +121,7 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	b := newBuilder(run, opts.MMU)
 	var err error
 	if n <= 21 || opts.whole {
+		in.progress = opts.Progress
 		if err := readWhole(br, b); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
