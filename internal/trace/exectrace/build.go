@@ -205,5 +205,22 @@ func (b *builder) finish() *model.Run {
 	run.Fidelity.Goroutines = true
 	run.Fidelity.CPUSplit = true
 	run.Fidelity.Requests = len(run.Requests) > 0
+	run.Fidelity.LiveHeap = liveHeapKnown(run.Cycles)
 	return run
+}
+
+// liveHeapKnown reports whether every complete cycle's marked heap was
+// seen (the heap metric the runtime emits when it resets the live heap).
+func liveHeapKnown(cycles []model.Cycle) bool {
+	complete := 0
+	for _, c := range cycles {
+		if c.Partial {
+			continue
+		}
+		if c.HeapLive < 0 {
+			return false
+		}
+		complete++
+	}
+	return complete > 0
 }
