@@ -134,6 +134,13 @@ func Analyze(run *model.Run, opts Options) *Result {
 	res.LiveHeap = liveHeap(run.Cycles)
 	var reqs []model.Request
 	res.Latency, reqs = latency(run.Requests, opts.TaskType)
+	if res.Latency.Source == "none" && len(run.Regions) > 0 {
+		// No tasks: user regions are the next best request spans.
+		res.Latency, reqs = latency(regionRequests(run.Regions, opts.TaskType), "")
+		if res.Latency.Requests > 0 {
+			res.Warnings = append(res.Warnings, "no tasks in the trace: requests are user regions (the outermost of each goroutine), and only their overlap with stop-the-world pauses is attributed")
+		}
+	}
 	if res.Latency.Requests > 0 {
 		res.Attribution = Attribute(run, reqs, opts.WorstRequests)
 	}
@@ -368,4 +375,32 @@ func latency(reqs []model.Request, taskType string) (Latency, []model.Request) {
 	l.Distribution = Distribute(ds)
 	l.Requests = l.Count
 	return l, selected
+}
+
+// regionRequests makes requests of user regions when a trace has no tasks:
+// regions of the given type, or by default each goroutine's outermost ones
+// (a region inside another on the same goroutine is part of it).
+func regionRequests(regions []model.Region, typ string) []model.Request {
+	rs := slices.Clone(regions)
+	slices.SortFunc(rs, func(a, b model.Region) int {
+		return cmp.Or(cmp.Compare(a.Goroutine, b.Goroutine), cmp.Compare(a.Start, b.Start), cmp.Compare(b.End, a.End))
+	})
+	var out []model.Request
+	var outer *model.Region
+	for i := range rs {
+		r := &rs[i]
+		if typ != "" {
+			if r.Type != typ {
+				continue
+			}
+		} else if outer != nil && outer.Goroutine == r.Goroutine && r.Start >= outer.Start && r.End <= outer.End {
+			continue
+		}
+		outer = r
+		out = append(out, model.Request{
+			ID: uint64(len(out) + 1), Type: r.Type, Kind: model.RequestRegion,
+			Start: r.Start, End: r.End, Open: r.Open, Goroutines: []uint64{r.Goroutine}, GoroutinesTotal: 1,
+		})
+	}
+	return out
 }
