@@ -132,17 +132,19 @@ func Analyze(run *model.Run, opts Options) *Result {
 	res.NonGCSTW = nonGCSTW(run.Pauses)
 	res.WorstPauses = worstPauses(run, opts.WorstPauses)
 	res.LiveHeap = liveHeap(run.Cycles)
-	var reqs []model.Request
-	res.Latency, reqs = latency(run.Requests, opts.TaskType)
+	reqs := run.Requests
+	var sel []int32
+	res.Latency, sel = latency(reqs, opts.TaskType)
 	if res.Latency.Source == "none" && len(run.Regions) > 0 {
 		// No tasks: user regions are the next best request spans.
-		res.Latency, reqs = latency(regionRequests(run.Regions, opts.TaskType), "")
+		reqs = regionRequests(run.Regions, opts.TaskType)
+		res.Latency, sel = latency(reqs, "")
 		if res.Latency.Requests > 0 {
 			res.Warnings = append(res.Warnings, "no tasks in the trace: requests are user regions (the outermost of each goroutine), and only their overlap with stop-the-world pauses is attributed")
 		}
 	}
 	if res.Latency.Requests > 0 {
-		res.Attribution = Attribute(run, reqs, opts.WorstRequests)
+		res.Attribution = attributeSelected(run, reqs, sel, opts.WorstRequests)
 	}
 	res.MMU = run.MMU
 	if res.MMU == nil && len(run.Cycles) > 0 {
@@ -335,18 +337,29 @@ func liveHeap(cycles []model.Cycle) []HeapPoint {
 }
 
 // latency selects the requests (by default every top-level task) and
-// summarises their latency.
-func latency(reqs []model.Request, taskType string) (Latency, []model.Request) {
+// summarises their latency. It returns the indices in reqs of the selected
+// requests that ended.
+func latency(reqs []model.Request, taskType string) (Latency, []int32) {
 	l := Latency{Source: "none"}
-	ids := make(map[uint64]bool, len(reqs))
-	fromLog := false
-	for _, r := range reqs {
-		ids[r.ID] = true
-		fromLog = fromLog || r.Kind == model.RequestLog
+	fromLog, children := false, false
+	for i := range reqs {
+		fromLog = fromLog || reqs[i].Kind == model.RequestLog
+		children = children || reqs[i].Parent != 0
+	}
+	// ids are the requests' ids, sorted, for finding parents: a sorted
+	// slice is a fraction of a map's size for a million requests.
+	var ids []uint64
+	if children && taskType == "" {
+		ids = make([]uint64, len(reqs))
+		for i := range reqs {
+			ids[i] = reqs[i].ID
+		}
+		slices.Sort(ids)
 	}
 	var ds []time.Duration
-	var selected []model.Request
-	for _, r := range reqs {
+	var selected []int32
+	for i := range reqs {
+		r := &reqs[i]
 		// A latency log given with the inputs is what the service's
 		// clients saw: it is the request latency, the tasks only its
 		// in-process part.
@@ -359,8 +372,10 @@ func latency(reqs []model.Request, taskType string) (Latency, []model.Request) {
 		// By default only top-level tasks are requests: a child whose parent
 		// is in the run is part of its parent's latency. A parent begun
 		// before the trace started is not in the run; its children count.
-		if taskType == "" && r.Kind == model.RequestTask && r.Parent != 0 && ids[r.Parent] {
-			continue
+		if taskType == "" && r.Kind == model.RequestTask && r.Parent != 0 {
+			if _, found := slices.BinarySearch(ids, r.Parent); found {
+				continue
+			}
 		}
 		if l.Source == "none" {
 			l.Source = string(r.Kind)
@@ -369,7 +384,7 @@ func latency(reqs []model.Request, taskType string) (Latency, []model.Request) {
 			l.Open++
 			continue
 		}
-		selected = append(selected, r)
+		selected = append(selected, int32(i))
 		ds = append(ds, r.Duration())
 	}
 	l.Distribution = Distribute(ds)

@@ -141,17 +141,41 @@ func overlap(s1, e1, s2, e2 model.Time) time.Duration {
 	return e.Sub(s)
 }
 
-// attribute computes one request's breakdown.
-func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
-	ra := RequestAttribution{Request: r, Latency: r.Duration()}
-	b := &ra.Breakdown
-	cycles := map[int]bool{}
-	phases := map[string]bool{}
+// GC phases a request can overlap, as bits; phaseNames is their order in
+// RequestAttribution.Phases.
+const (
+	phaseSweepTermination uint8 = 1 << iota
+	phaseMark
+	phaseAssist
+	phaseMarkTermination
+)
+
+var phaseNames = [...]string{"sweep-termination", "mark", "assist", "mark-termination"}
+
+func phaseList(bits uint8) []string {
+	var out []string
+	for i, name := range phaseNames {
+		if bits&(1<<i) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// breakdown computes r's breakdown and the GC phases it overlapped, and
+// appends the runtime numbers of the cycles it overlapped (possibly
+// repeated) to cycles. It allocates nothing when cycles has room, since
+// it runs once per request.
+func (iv *gcIntervals) breakdown(r *model.Request, cycles []int) (Breakdown, uint8, []int) {
+	var b Breakdown
+	var phases uint8
+	latency := r.Duration()
 	// Pauses that can overlap [Start, End] start after Start − maxLen.
-	i := sort.Search(len(iv.pauses), func(i int) bool { return iv.pauses[i].Start >= r.Start.Add(-iv.maxLen) })
+	from := r.Start.Add(-iv.maxLen)
+	i := sort.Search(len(iv.pauses), func(i int) bool { return iv.pauses[i].Start >= from })
 	var stw time.Duration
 	for ; i < len(iv.pauses) && iv.pauses[i].Start < r.End; i++ {
-		p := iv.pauses[i]
+		p := &iv.pauses[i]
 		o := overlap(r.Start, r.End, p.Start, p.End())
 		if o <= 0 {
 			continue
@@ -160,16 +184,15 @@ func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
 		switch p.Kind {
 		case model.PauseSweepTermination:
 			b.SweepTermination += o
+			phases |= phaseSweepTermination
 		case model.PauseMarkTermination:
 			b.MarkTermination += o
+			phases |= phaseMarkTermination
 		default:
 			b.NonGCSTW += o
 		}
-		if p.IsGC() {
-			phases[string(p.Kind)] = true
-			if p.Cycle >= 0 && p.Cycle < len(iv.cycles) {
-				cycles[iv.cycles[p.Cycle].N] = true
-			}
+		if p.IsGC() && p.Cycle >= 0 && p.Cycle < len(iv.cycles) {
+			cycles = append(cycles, iv.cycles[p.Cycle].N)
 		}
 	}
 	var marking time.Duration
@@ -178,8 +201,8 @@ func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
 		m := iv.marks[j]
 		if o := overlap(r.Start, r.End, m.start, m.end); o > 0 {
 			marking += o
-			phases["mark"] = true
-			cycles[iv.cycles[m.cycle].N] = true
+			phases |= phaseMark
+			cycles = append(cycles, iv.cycles[m.cycle].N)
 		}
 	}
 	if r.Accounted {
@@ -189,73 +212,128 @@ func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
 		// Without the GC, the request would still have been runnable
 		// during those mark-phase moments at the rate it was runnable
 		// outside them; only the excess is the GC's.
-		outside := ra.Latency - marking - stw
+		outside := latency - marking - stw
 		var expected time.Duration
 		if outside > 0 {
 			expected = time.Duration(float64(r.Runnable-r.RunnableDuringMark) * float64(marking) / float64(outside))
 		}
 		b.RunnableGC = max(0, r.RunnableDuringMark-expected)
 		if b.Assist > 0 {
-			phases["assist"] = true
+			phases |= phaseAssist
 		}
 	}
-	b.Other = max(0, ra.Latency-b.GC(ra.Latency)-b.NonGCSTW)
-	for n := range cycles {
-		ra.Cycles = append(ra.Cycles, n)
-	}
-	slices.Sort(ra.Cycles)
-	for _, ph := range []string{"sweep-termination", "mark", "assist", "mark-termination"} {
-		if phases[ph] {
-			ra.Phases = append(ra.Phases, ph)
-		}
-	}
-	return ra
+	b.Other = max(0, latency-b.GC(latency)-b.NonGCSTW)
+	return b, phases, cycles
+}
+
+// attribute computes one request's breakdown with the cycles and phases
+// it overlapped.
+func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
+	b, phases, cycles := iv.breakdown(&r, nil)
+	slices.Sort(cycles)
+	return RequestAttribution{Request: r, Latency: r.Duration(), Breakdown: b,
+		Cycles: slices.Compact(cycles), Phases: phaseList(phases)}
+}
+
+// ranked is what the whole-population statistics need of one request,
+// small so that a million of them sort quickly; the full attribution is
+// made again only for the few slowest.
+type ranked struct {
+	latency, gc time.Duration
+	start, end  model.Time
+	index       int32 // in the requests given to attribute
+	met         bool  // it overlapped a GC cycle or lost time to the GC
+}
+
+// slower orders slowest first; ties by start, then by input order, which
+// is the order a stable sort by latency and start would give.
+func slower(x, y ranked) int {
+	return cmp.Or(cmp.Compare(y.latency, x.latency), cmp.Compare(x.start, y.start), cmp.Compare(x.index, y.index))
 }
 
 // Attribute splits every request's latency by cause and summarises the
-// tail. worst is how many of the slowest requests to list.
+// tail. worst is how many of the slowest requests to list. Open requests
+// are left out.
 func Attribute(run *model.Run, reqs []model.Request, worst int) *Attribution {
-	iv := newGCIntervals(run)
-	all := make([]RequestAttribution, 0, len(reqs))
-	for _, r := range reqs {
-		if r.Open {
-			continue
+	sel := make([]int32, 0, len(reqs))
+	for i := range reqs {
+		if !reqs[i].Open {
+			sel = append(sel, int32(i))
 		}
-		all = append(all, iv.attribute(r))
 	}
-	a := &Attribution{Requests: len(all)}
-	if len(all) == 0 {
+	return attributeSelected(run, reqs, sel, worst)
+}
+
+// attributeSelected is Attribute over the requests reqs[i] for i in sel
+// (none of them open).
+func attributeSelected(run *model.Run, reqs []model.Request, sel []int32, worst int) *Attribution {
+	a := &Attribution{Requests: len(sel)}
+	if len(sel) == 0 {
 		return a
 	}
-	a.Accounted = all[0].Breakdown.Accounted
-	// Slowest first; ties by start, so the order is stable.
-	slices.SortStableFunc(all, func(x, y RequestAttribution) int {
-		return cmp.Or(cmp.Compare(y.Latency, x.Latency), cmp.Compare(x.Request.Start, y.Request.Start))
-	})
+	iv := newGCIntervals(run)
+	all := make([]ranked, len(sel))
+	var cycles []int
+	for k, i := range sel {
+		r := &reqs[i]
+		var b Breakdown
+		b, _, cycles = iv.breakdown(r, cycles[:0])
+		lat := r.Duration()
+		gc := b.GC(lat)
+		all[k] = ranked{latency: lat, gc: gc, start: r.Start, end: r.End, index: i,
+			met: len(cycles) > 0 || gc > 0}
+	}
+	a.Accounted = reqs[sel[0]].Accounted
+	slices.SortFunc(all, slower)
 	a.Latencies = make([]time.Duration, len(all))
 	a.GCTimes = make([]time.Duration, len(all))
 	a.Met = make([]bool, len(all))
-	for i, ra := range all {
-		a.Latencies[i], a.GCTimes[i] = ra.Latency, ra.Breakdown.GC(ra.Latency)
-		a.Met[i] = len(ra.Cycles) > 0 || a.GCTimes[i] > 0
+	for i, r := range all {
+		a.Latencies[i], a.GCTimes[i], a.Met[i] = r.latency, r.gc, r.met
 	}
-	a.Tail99 = tail(all, 0.99)
-	a.Tail999 = tail(all, 0.999)
-	a.Worst = all[:min(worst, len(all))]
-	a.Spikes, a.WindowSize = spikes(run, all, a.Tail99.Requests)
+	// Only the tail and the listed requests need their full attribution.
+	k99 := tailSize(len(all), 0.99)
+	slowest := make([]RequestAttribution, max(k99, min(worst, len(all))))
+	for i := range slowest {
+		slowest[i] = iv.attribute(reqs[all[i].index])
+	}
+	observed, without := quantileInputs(all)
+	a.Tail99 = tail(slowest, observed, without, 0.99)
+	a.Tail999 = tail(slowest, observed, without, 0.999)
+	a.Worst = slowest[:min(worst, len(all)):min(worst, len(all))]
+	a.Spikes, a.WindowSize = spikes(run, all, slowest[:a.Tail99.Requests])
 	return a
 }
 
-// tail summarises the slowest ceil((1−q)·N) requests of all (sorted
-// slowest first).
-func tail(all []RequestAttribution, q float64) Tail {
-	n := len(all)
+// tailSize is ceil((1−q)·n), at least 1 and at most n.
+func tailSize(n int, q float64) int {
 	k := int(math.Ceil((1-q)*float64(n) - 1e-9))
-	k = max(1, min(k, n))
+	return max(1, min(k, n))
+}
+
+// quantileInputs returns every latency and every latency without its
+// GC-attributable part, each sorted ascending.
+func quantileInputs(all []ranked) (observed, without []time.Duration) {
+	observed = make([]time.Duration, len(all))
+	without = make([]time.Duration, len(all))
+	for i, r := range all {
+		// all is slowest first: reversed, it is already ascending.
+		observed[len(all)-1-i] = r.latency
+		without[i] = r.latency - r.gc
+	}
+	slices.Sort(without)
+	return observed, without
+}
+
+// tail summarises the slowest ceil((1−q)·N) requests; slowest holds at
+// least that many of them, slowest first, and observed and without are
+// every request's latency and latency without GC, sorted ascending.
+func tail(slowest []RequestAttribution, observed, without []time.Duration, q float64) Tail {
+	k := tailSize(len(observed), q)
 	t := Tail{Quantile: q, Requests: k}
 	overlapped := 0
 	var gc time.Duration
-	for _, ra := range all[:k] {
+	for _, ra := range slowest[:k] {
 		b := ra.Breakdown
 		t.Latency += ra.Latency
 		gc += b.GC(ra.Latency)
@@ -280,14 +358,6 @@ func tail(all []RequestAttribution, q float64) Tail {
 		t.GCShare = float64(gc) / float64(t.Latency)
 	}
 	t.STWOverlapFraction = float64(overlapped) / float64(k)
-	observed := make([]time.Duration, n)
-	without := make([]time.Duration, n)
-	for i, ra := range all {
-		observed[i] = ra.Latency
-		without[i] = ra.Latency - ra.Breakdown.GC(ra.Latency)
-	}
-	slices.Sort(observed)
-	slices.Sort(without)
 	t.Observed = NearestRank(observed, q)
 	t.WithoutGC = NearestRank(without, q)
 	return t

@@ -27,36 +27,39 @@ func spikeWindow(d time.Duration) time.Duration {
 }
 
 // spikes finds the windows, by request end time, that hold requests of the
-// tail (the slowest tailN, the same tail the attribution summarises),
-// merges adjacent ones, and links each to the GC cycles and phases its tail
-// requests overlapped. all is sorted slowest first.
-func spikes(run *model.Run, all []RequestAttribution, tailN int) ([]Spike, time.Duration) {
+// tail (slow: the slowest requests, the same tail the attribution
+// summarises), merges adjacent ones, and links each to the GC cycles and
+// phases its tail requests overlapped. all is every request.
+func spikes(run *model.Run, all []ranked, slow []RequestAttribution) ([]Spike, time.Duration) {
 	if len(all) == 0 {
 		return nil, 0
 	}
 	w := spikeWindow(run.Duration())
+	window := func(end model.Time) int64 { return int64(end.Sub(run.Start) / w) }
+	// Only windows holding a tail request matter; gather the latencies of
+	// those alone.
 	type bucket struct {
 		all  []time.Duration
-		slow []RequestAttribution
+		slow []*RequestAttribution
 	}
 	buckets := map[int64]*bucket{}
-	for i, ra := range all {
-		k := int64(ra.Request.End.Sub(run.Start) / w)
+	for i := range slow {
+		k := window(slow[i].Request.End)
 		b := buckets[k]
 		if b == nil {
 			b = &bucket{}
 			buckets[k] = b
 		}
-		b.all = append(b.all, ra.Latency)
-		if i < tailN {
-			b.slow = append(b.slow, ra)
+		b.slow = append(b.slow, &slow[i])
+	}
+	for _, r := range all {
+		if b := buckets[window(r.end)]; b != nil {
+			b.all = append(b.all, r.latency)
 		}
 	}
-	var keys []int64
-	for k, b := range buckets {
-		if len(b.slow) > 0 {
-			keys = append(keys, k)
-		}
+	keys := make([]int64, 0, len(buckets))
+	for k := range buckets {
+		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	var out []Spike
@@ -67,10 +70,10 @@ func spikes(run *model.Run, all []RequestAttribution, tailN int) ([]Spike, time.
 			j++
 		}
 		var lats []time.Duration
-		var slow []RequestAttribution
+		var tail []*RequestAttribution
 		for _, k := range keys[i : j+1] {
 			lats = append(lats, buckets[k].all...)
-			slow = append(slow, buckets[k].slow...)
+			tail = append(tail, buckets[k].slow...)
 		}
 		d := Distribute(lats)
 		s := Spike{
@@ -78,30 +81,24 @@ func spikes(run *model.Run, all []RequestAttribution, tailN int) ([]Spike, time.
 			End:      run.Start.Add(time.Duration(keys[j]+1) * w),
 			Requests: d.Count, P99: d.P99, Max: d.Max,
 		}
-		cycles, phases := map[int]bool{}, map[string]bool{}
+		var phases uint8
 		var gc, total time.Duration
-		for _, ra := range slow {
+		for _, ra := range tail {
 			gc += ra.Breakdown.GC(ra.Latency)
 			total += ra.Latency
-			for _, c := range ra.Cycles {
-				cycles[c] = true
-			}
-			for _, p := range ra.Phases {
-				phases[p] = true
+			s.Cycles = append(s.Cycles, ra.Cycles...)
+			for p, name := range phaseNames {
+				if slices.Contains(ra.Phases, name) {
+					phases |= 1 << p
+				}
 			}
 		}
 		if total > 0 {
 			s.GCShare = float64(gc) / float64(total)
 		}
-		for c := range cycles {
-			s.Cycles = append(s.Cycles, c)
-		}
 		slices.Sort(s.Cycles)
-		for _, p := range []string{"sweep-termination", "mark", "assist", "mark-termination"} {
-			if phases[p] {
-				s.Phases = append(s.Phases, p)
-			}
-		}
+		s.Cycles = slices.Clip(slices.Compact(s.Cycles))
+		s.Phases = phaseList(phases)
 		out = append(out, s)
 		i = j + 1
 	}
