@@ -8,9 +8,12 @@
 # SIZE defaults to $GCWATCH_BENCH_SIZES, else 300MB. Traces are made by
 # bench/tracegen (an allocating service with a task and regions per request)
 # and kept in $GCWATCH_BENCH_DIR (default ${TMPDIR:-/tmp}/gcwatch-bench) for
-# later runs; they are never committed. GCWATCH_BENCH_ANNOTATE=false makes
-# traces without tasks and regions, to see the ingest without the requests
-# it keeps.
+# later runs; they are never committed. GCWATCH_BENCH_WORKLOAD picks what a
+# request does: realistic (the default: dozens of goroutine round trips and
+# a few system calls, about 3.5 KB of trace per request) or dense (a task
+# every ~280 bytes of trace, the worst case for what ingest keeps per
+# request). GCWATCH_BENCH_ANNOTATE=false makes traces without tasks and
+# regions, to see the ingest without the requests it keeps.
 #
 # For each trace it runs, one after the other:
 #   plainloop       bench/plainloop: for { r.ReadEvent() } and nothing else
@@ -32,6 +35,7 @@ if [[ ${#sizes[@]} -eq 0 ]]; then
 fi
 dir=${GCWATCH_BENCH_DIR:-${TMPDIR:-/tmp}/gcwatch-bench}
 annotate=${GCWATCH_BENCH_ANNOTATE:-true}
+workload=${GCWATCH_BENCH_WORKLOAD:-realistic}
 mkdir -p "$dir/bin"
 go build -o "$dir/bin/" ./bench/tracegen ./bench/plainloop ./bench/ingest ./cmd/gcwatch
 
@@ -71,10 +75,10 @@ row() {
 
 runs=${GCWATCH_BENCH_RUNS:-3}
 for size in "${sizes[@]}"; do
-	trace="$dir/trace-$size-annotate=$annotate.out"
+	trace="$dir/trace-$size-$workload-annotate=$annotate.out"
 	if [[ ! -s $trace ]]; then
-		echo "making a $size trace (annotate=$annotate) in $trace ..."
-		"$dir/bin/tracegen" -size "$size" -annotate="$annotate" -o "$trace"
+		echo "making a $size trace (workload=$workload, annotate=$annotate) in $trace ..."
+		"$dir/bin/tracegen" -size "$size" -workload="$workload" -annotate="$annotate" -o "$trace"
 	fi
 	"$dir/bin/plainloop" "$trace" >"$dir/stdout" # warm the page cache, count events
 	events=$(sed -n 's/.*events=\([0-9]*\).*/\1/p' "$dir/stdout")
@@ -85,7 +89,7 @@ for size in "${sizes[@]}"; do
 		measure ingest "$dir/bin/ingest" "$trace"
 		measure gcwatch "$dir/bin/gcwatch" analyze --format json "$trace"
 	done
-	echo "$size trace: $bytes bytes, $events events, GOMAXPROCS $(nproc), best of $runs runs"
+	echo "$size $workload trace (annotate=$annotate): $bytes bytes, $events events, GOMAXPROCS $(nproc), best of $runs runs"
 	row plainloop
 	row ingest
 	sed 's/^/                /' "$dir/stdout.ingest"

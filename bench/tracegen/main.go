@@ -31,11 +31,16 @@ func run(args []string) error {
 	sizeFlag := fs.String("size", "50MB", "trace size to reach (bytes, or with a KB, MB or GB suffix)")
 	out := fs.String("o", "", "output file (required)")
 	annotate := fs.Bool("annotate", true, "make each request a task with regions")
+	wname := fs.String("workload", "realistic", "what a request does: realistic (a few KB of trace per request) or dense (a request every few hundred bytes)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return errors.New("-o is required")
+	}
+	w, ok := workloads[*wname]
+	if !ok {
+		return fmt.Errorf("-workload: %q is not realistic or dense", *wname)
 	}
 	size, err := parseSize(*sizeFlag)
 	if err != nil {
@@ -46,14 +51,14 @@ func run(args []string) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
-	w := &countingWriter{w: bw}
-	if err := trace.Start(w); err != nil {
+	cw := &countingWriter{w: bw}
+	if err := trace.Start(cw); err != nil {
 		return err
 	}
 	stop := make(chan struct{})
-	done := serve(stop, *annotate)
+	done := serve(stop, *annotate, w)
 	start := time.Now()
-	for w.n.Load() < size {
+	for cw.n.Load() < size {
 		time.Sleep(10 * time.Millisecond)
 	}
 	close(stop)
@@ -65,7 +70,8 @@ func run(args []string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "tracegen: %s: %d bytes, %d requests in %v\n", *out, w.n.Load(), served, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "tracegen: %s: %d bytes, %d requests (%d bytes of trace per request) in %v\n",
+		*out, cw.n.Load(), served, cw.n.Load()/max(served, 1), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -72,7 +72,7 @@ type query struct {
 
 // serve runs handlers fed by a load generator until stop closes; the
 // returned function waits for them and says how many requests were served.
-func serve(stop <-chan struct{}, annotate bool) func() int64 {
+func serve(stop <-chan struct{}, annotate bool, w workload) func() int64 {
 	c := newCache(200_000)
 	requests := make(chan int, 256)
 	queries := make(chan query, 64)
@@ -89,7 +89,7 @@ func serve(stop <-chan struct{}, annotate bool) func() int64 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := &server{queries: queries, log: devnull, annotate: annotate,
+			s := &server{queries: queries, log: devnull, annotate: annotate, workload: w,
 				rand: rand.New(rand.NewPCG(uint64(h), 1)), reply: make(chan int, 1)}
 			for id := range requests {
 				s.handle(id)
@@ -127,7 +127,25 @@ func database(c *cache, queries <-chan query, seed uint64) {
 	}
 }
 
+// workload is how much a request does besides its task and regions; it
+// sets how many bytes of trace a request makes.
+type workload struct {
+	queries int // database round trips, each a few goroutine switches
+	writes  int // log writes (system calls)
+	logEach int // a request logs when its id is a multiple of this
+}
+
+var workloads = map[string]workload{
+	// A service request: dozens of round trips to other goroutines and
+	// a few system calls, a few KB of trace per request.
+	"realistic": {queries: 96, writes: 6, logEach: 1},
+	// As many requests as possible: a task and its regions every few
+	// hundred bytes of trace, the worst case for what ingest keeps.
+	"dense": {queries: 6, writes: 1, logEach: 4},
+}
+
 type server struct {
+	workload
 	queries  chan<- query
 	log      *os.File
 	annotate bool
@@ -161,7 +179,7 @@ func (s *server) handle(id int) {
 	})
 	total := 0
 	s.region(ctx, "query", func() {
-		for range 6 {
+		for range s.workload.queries {
 			s.queries <- query{key: s.rand.IntN(1 << 20), reply: s.reply}
 			total += <-s.reply
 		}
@@ -189,7 +207,9 @@ func (s *server) handle(id int) {
 		}
 		page = strconv.AppendInt(page, int64(total), 10)
 	})
-	if id%4 == 0 {
-		s.log.Write(page) // a real system call, as logging would make
+	if id%s.logEach == 0 {
+		for range s.writes {
+			s.log.Write(page) // a real system call, as logging would make
+		}
 	}
 }
