@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
@@ -45,12 +46,17 @@ type analyzeOptions struct {
 	rules        advice.Thresholds
 }
 
-func newAnalyzeCmd(s *streams, runF func(*analyzeOptions) error) *cobra.Command {
-	opts := &analyzeOptions{
+// newAnalyzeOptions returns the options with every flag unset.
+func newAnalyzeOptions() *analyzeOptions {
+	return &analyzeOptions{
 		MemBudget: sizeValue{bytes: sizeUnset},
 		GOGC:      gogcValue{v: sizeUnset},
 		MemLimit:  sizeValue{bytes: sizeUnset, allowOff: true},
 	}
+}
+
+func newAnalyzeCmd(s *streams, runF func(*analyzeOptions) error) *cobra.Command {
+	opts := newAnalyzeOptions()
 	cmd := &cobra.Command{
 		Use:   "analyze [flags] INPUT...",
 		Short: "Report GC pauses, cycles, GC CPU, MMU and request latency from traces and gctrace logs",
@@ -79,8 +85,16 @@ cannot be used, 2 for a usage error.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json, markdown or html")
 	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	opts.bindFlags(f)
+	return cmd
+}
+
+// bindFlags binds the flags every command that writes a report shares
+// (analyze, capture, run): the format, what counts as a request, and what
+// the advisor is told.
+func (opts *analyzeOptions) bindFlags(f *pflag.FlagSet) {
+	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json, markdown or html")
 	f.StringVar(&opts.TaskType, "task", "", "count only tasks of this `TYPE` as requests (default: every top-level task)")
 	f.IntVar(&opts.Worst, "worst", 10, "how many of the longest pauses to list")
 	f.IntVar(&opts.Workers, "workers", 0, "trace generations parsed in parallel (0: up to 2, by CPU count)")
@@ -95,7 +109,6 @@ cannot be used, 2 for a usage error.`,
 	f.StringArrayVar(&opts.Latency, "latency", nil, "request-latency log of the same process (`FILE`: JSONL or CSV, one request a line with a wall-clock start and a duration; repeatable)")
 	f.StringVar(&opts.ProcStart, "process-start", "", "wall-clock `TIME` the process started (RFC 3339), to line up a latency log with a gctrace log")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a process's verdict is one of these comma-separated `IDS` (for CI)")
-	return cmd
 }
 
 func (o *analyzeOptions) validate() error {

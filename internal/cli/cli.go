@@ -56,6 +56,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	var child childExit
+	if errors.As(err, &child) {
+		return child.code // gcwatch run exits as its child did
+	}
 	fmt.Fprintf(stderr, "gcwatch: %v\n", err)
 	if errors.Is(err, errFailOn) {
 		return exitFailOn
@@ -87,7 +91,7 @@ takes, from execution traces (runtime/trace) and GODEBUG=gctrace=1 logs.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{err}
 	})
-	root.AddCommand(newAnalyzeCmd(s, nil), newVersionCmd(s))
+	root.AddCommand(newAnalyzeCmd(s, nil), newCaptureCmd(s, nil), newRunCmd(s, nil), newVersionCmd(s))
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {
 		wrapArgs(c)

@@ -1,0 +1,125 @@
+package capture
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ManifestName is the file a capture folder's description is kept in;
+// gcwatch analyze reads the settings back from it.
+const ManifestName = "manifest.json"
+
+// Manifest describes a capture folder.
+type Manifest struct {
+	Tool        string    `json:"tool"`
+	Target      string    `json:"target,omitempty"`
+	Command     []string  `json:"command,omitempty"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	Seconds     int       `json:"seconds,omitempty"`
+	Interrupted bool      `json:"interrupted,omitempty"`
+	ExitCode    *int      `json:"exit_code,omitempty"`
+	// Settings the service ran with, as read from its metrics or its
+	// environment ("" when unknown). gcwatch analyze reads gogc and
+	// gomemlimit.
+	GoVersion  string `json:"go_version,omitempty"`
+	GOMAXPROCS string `json:"gomaxprocs,omitempty"`
+	GOGC       string `json:"gogc,omitempty"`
+	GOMEMLIMIT string `json:"gomemlimit,omitempty"`
+	Files      []File `json:"files"`
+}
+
+func (m *Manifest) write(dir string) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ManifestName), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("cannot write the capture manifest: %w", err)
+	}
+	return nil
+}
+
+// readSettings fills the settings from the metrics fetched, if any.
+func (m *Manifest) readSettings(dir string) {
+	f, err := os.Open(filepath.Join(dir, "metrics.txt"))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	s := parseMetrics(bufio.NewScanner(f))
+	m.GoVersion = s.goVersion
+	if s.gomaxprocs > 0 {
+		m.GOMAXPROCS = strconv.Itoa(int(s.gomaxprocs))
+	}
+	if s.hasGOGC {
+		if s.gogc < 0 {
+			m.GOGC = "off"
+		} else {
+			m.GOGC = strconv.Itoa(int(s.gogc))
+		}
+	}
+	if s.hasLimit {
+		if s.limit >= math.MaxInt64/2 {
+			m.GOMEMLIMIT = "off"
+		} else {
+			m.GOMEMLIMIT = strconv.FormatInt(int64(s.limit), 10)
+		}
+	}
+}
+
+// settings are what Prometheus metrics say about the Go runtime.
+type settings struct {
+	goVersion         string
+	gomaxprocs        float64
+	gogc, limit       float64
+	hasGOGC, hasLimit bool
+}
+
+// parseMetrics reads the Prometheus text format for the series the Go
+// client library (and runtime/metrics-based exporters) publish.
+func parseMetrics(sc *bufio.Scanner) settings {
+	var s settings
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, rest, _ := strings.Cut(line, " ")
+		labels := ""
+		if i := strings.IndexByte(name, '{'); i >= 0 {
+			// Labels may hold spaces: cut at the closing brace.
+			end := strings.IndexByte(line, '}')
+			if end < 0 {
+				continue
+			}
+			name, labels, rest = line[:i], line[i+1:end], strings.TrimSpace(line[end+1:])
+		}
+		valStr, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		v, err := strconv.ParseFloat(valStr, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "go_info":
+			if _, after, ok := strings.Cut(labels, `version="`); ok {
+				s.goVersion, _, _ = strings.Cut(after, `"`)
+			}
+		case "go_sched_gomaxprocs_threads", "go_gomaxprocs":
+			s.gomaxprocs = v
+		case "go_gc_gogc_percent":
+			s.gogc, s.hasGOGC = v, true
+		case "go_gc_gomemlimit_bytes":
+			s.limit, s.hasLimit = v, true
+		}
+	}
+	return s
+}

@@ -1,0 +1,214 @@
+package capture
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// RunOptions tune Run.
+type RunOptions struct {
+	// Dir is the capture folder the gctrace log and manifest go to.
+	Dir string
+	// Stdin, Stdout and Stderr are the child's streams' far ends: stdin and
+	// stdout pass through untouched; stderr passes through line by line
+	// (gc lines too unless QuietGCTrace).
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	QuietGCTrace   bool
+	// OnLine, when set, sees every line of the child's stderr (for a live
+	// status line); it runs on the reading goroutine.
+	OnLine func(line string)
+	// Signals are forwarded to the child; nil means SIGINT and SIGTERM.
+	Signals []os.Signal
+	// Env is the child's environment; nil means os.Environ().
+	Env []string
+	Now func() time.Time
+}
+
+// RunResult is how the child ended.
+type RunResult struct {
+	// ExitCode is the child's exit status; for a child killed by a signal,
+	// 128 plus the signal number, as shells report it.
+	ExitCode int
+	Signaled bool
+	Manifest Manifest
+	// GCTracePath is the child's stderr as written, the gctrace log.
+	GCTracePath string
+}
+
+// WithGCTrace returns env with gctrace=1 added to GODEBUG, keeping any
+// other GODEBUG settings (and replacing an earlier gctrace value).
+func WithGCTrace(env []string) []string {
+	out := make([]string, 0, len(env)+1)
+	godebug := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+			godebug = v
+			continue
+		}
+		out = append(out, kv)
+	}
+	var parts []string
+	for _, p := range strings.Split(godebug, ",") {
+		if p != "" && !strings.HasPrefix(p, "gctrace=") {
+			parts = append(parts, p)
+		}
+	}
+	parts = append(parts, "gctrace=1")
+	return append(out, "GODEBUG="+strings.Join(parts, ","))
+}
+
+// Run starts argv with GODEBUG=gctrace=1, passes its streams through,
+// forwards signals to it, and keeps its stderr as the gctrace log in
+// opts.Dir. It returns when the child has exited (an error only when the
+// child could not be started or the log not written).
+func Run(ctx context.Context, argv []string, opts RunOptions) (*RunResult, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("no command to run")
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot make the capture folder: %w", err)
+	}
+	logPath := filepath.Join(opts.Dir, "gctrace.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write the gctrace log: %w", err)
+	}
+	defer logFile.Close()
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	env = WithGCTrace(env)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	cmd.Stdin = opts.Stdin
+	cmd.Stdout = opts.Stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	res := &RunResult{GCTracePath: logPath, Manifest: Manifest{Tool: "gcwatch run", Command: argv}}
+	res.Manifest.GOGC, res.Manifest.GOMEMLIMIT, res.Manifest.GOMAXPROCS = envValue(env, "GOGC"), envValue(env, "GOMEMLIMIT"), envValue(env, "GOMAXPROCS")
+	res.Manifest.Started = now().UTC()
+	// Listen for the signals before the child starts, so that none sent
+	// once it runs is lost (or kills gcwatch instead of reaching it).
+	sigs := opts.Signals
+	if sigs == nil {
+		sigs = []os.Signal{os.Interrupt, syscall.SIGTERM}
+	}
+	sigc := make(chan os.Signal, 4)
+	signal.Notify(sigc, sigs...)
+	defer signal.Stop(sigc)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cannot start %s: %w", argv[0], err)
+	}
+	done := make(chan struct{})
+	var forwarding sync.WaitGroup
+	forwarding.Go(func() {
+		for {
+			select {
+			case s := <-sigc:
+				cmd.Process.Signal(s)
+			case <-ctx.Done():
+				cmd.Process.Signal(os.Interrupt)
+				select {
+				case <-done:
+				case <-time.After(5 * time.Second):
+					cmd.Process.Kill()
+				}
+				return
+			case <-done:
+				return
+			}
+		}
+	})
+	copyErr := copyStderr(stderr, logFile, opts)
+	waitErr := cmd.Wait()
+	close(done)
+	forwarding.Wait()
+	res.Manifest.Finished = now().UTC()
+	res.ExitCode = cmd.ProcessState.ExitCode()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		res.Signaled = true
+		res.ExitCode = 128 + int(ws.Signal())
+	}
+	code := res.ExitCode
+	res.Manifest.ExitCode = &code
+	var exitErr *exec.ExitError
+	if waitErr != nil && !errors.As(waitErr, &exitErr) {
+		return res, fmt.Errorf("waiting for %s: %w", argv[0], waitErr)
+	}
+	if copyErr != nil {
+		return res, fmt.Errorf("reading %s's standard error: %w", argv[0], copyErr)
+	}
+	if err := logFile.Sync(); err != nil {
+		return res, err
+	}
+	res.Manifest.Files = []File{{Name: "gctrace.log", Bytes: fileSize(logPath), Status: "ok"}}
+	return res, res.Manifest.write(opts.Dir)
+}
+
+// copyStderr copies the child's stderr to the log as written, and line by
+// line to the terminal (holding gc lines back when asked).
+func copyStderr(r io.Reader, log io.Writer, opts RunOptions) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := br.ReadString('\n')
+		if len(line) > 0 {
+			if _, werr := io.WriteString(log, line); werr != nil {
+				return werr
+			}
+			gc := isGCLine(line)
+			if opts.Stderr != nil && !(opts.QuietGCTrace && gc) {
+				io.WriteString(opts.Stderr, line)
+			}
+			if opts.OnLine != nil {
+				opts.OnLine(strings.TrimRight(line, "\n"))
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// isGCLine says whether a line is the runtime's gctrace output.
+func isGCLine(line string) bool {
+	return strings.HasPrefix(line, "gc ") && strings.Contains(line, " ms clock, ")
+}
+
+func envValue(env []string, name string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}

@@ -1,0 +1,285 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The test binary doubles as the child gcwatch run starts: with
+// GCWATCH_TEST_CHILD set it behaves as that mode says and exits.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("GCWATCH_TEST_CHILD"); mode != "" {
+		os.Exit(child(mode))
+	}
+	os.Exit(m.Run())
+}
+
+var childSink [][]byte
+
+// child is a small Go program that really allocates (so it has GC cycles)
+// and then ends as mode says.
+func child(mode string) int {
+	allocate := func(n int) {
+		for i := 0; i < n; i++ {
+			childSink = append(childSink, make([]byte, 64<<10))
+			if len(childSink) > 64 {
+				childSink = childSink[:0]
+			}
+		}
+	}
+	allocate(3000)
+	runtime.GC()
+	fmt.Println("child: done allocating")
+	switch mode {
+	case "exit0":
+		return 0
+	case "exit3":
+		return 3
+	case "panic":
+		panic("child: boom")
+	case "wait-signal":
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGTERM)
+		fmt.Println("child: ready")
+		select {
+		case <-c:
+			fmt.Println("child: got SIGTERM")
+			return 42
+		case <-time.After(20 * time.Second):
+			return 1
+		}
+	}
+	return 1
+}
+
+// lockedBuffer is a buffer safe to read while gcwatch writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func runChild(t *testing.T, mode string, extra ...string) (int, string, string, string) {
+	t.Helper()
+	t.Setenv("GCWATCH_TEST_CHILD", mode)
+	dir := filepath.Join(t.TempDir(), "run")
+	args := append([]string{"run", "-o", dir}, extra...)
+	args = append(args, "--", os.Args[0])
+	var out, errb lockedBuffer
+	code := Main(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String(), dir
+}
+
+func TestRunExitCodesAndReport(t *testing.T) {
+	for _, tc := range []struct {
+		mode string
+		want int
+	}{{"exit0", 0}, {"exit3", 3}, {"panic", 2}} {
+		t.Run(tc.mode, func(t *testing.T) {
+			code, out, errs, dir := runChild(t, tc.mode, "--quiet-gctrace", "--format", "json")
+			if code != tc.want {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.want, errs)
+			}
+			// stdout passed through untouched; gc lines held back.
+			if out != "child: done allocating\n" {
+				t.Errorf("stdout %q", out)
+			}
+			if strings.Contains(errs, " ms clock, ") {
+				t.Errorf("gc lines passed through despite --quiet-gctrace:\n%s", errs)
+			}
+			if tc.mode == "panic" && !strings.Contains(errs, "child: boom") {
+				t.Errorf("the child's panic was not passed through:\n%s", errs)
+			}
+			log, err := os.ReadFile(filepath.Join(dir, "gctrace.log"))
+			if err != nil || !bytes.Contains(log, []byte(" ms clock, ")) {
+				t.Fatalf("gctrace.log: %v, %d bytes", err, len(log))
+			}
+			var doc map[string]any
+			b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+			if err != nil || json.Unmarshal(b, &doc) != nil {
+				t.Fatalf("report.json: %v", err)
+			}
+			gc := processes(doc)[0]["gc"].(map[string]any)
+			if gc["cycles"].(float64) < 2 || gc["forced_cycles"].(float64) < 1 {
+				t.Errorf("report gc %v: want the child's cycles, one forced", gc)
+			}
+			var m map[string]any
+			b, _ = os.ReadFile(filepath.Join(dir, "manifest.json"))
+			if json.Unmarshal(b, &m) != nil || m["exit_code"].(float64) != float64(tc.want) {
+				t.Errorf("manifest %s", b)
+			}
+		})
+	}
+}
+
+func TestRunForwardsSignals(t *testing.T) {
+	t.Setenv("GCWATCH_TEST_CHILD", "wait-signal")
+	dir := filepath.Join(t.TempDir(), "run")
+	var out, errb lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main([]string{"run", "--quiet-gctrace", "-o", dir, "--", os.Args[0]}, strings.NewReader(""), &out, &errb)
+	}()
+	deadline := time.After(15 * time.Second)
+	for !strings.Contains(out.String(), "child: ready") {
+		select {
+		case <-deadline:
+			t.Fatalf("the child never got ready; stderr:\n%s", errb.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	// gcwatch listens for SIGTERM from before the child starts: this
+	// reaches gcwatch's handler, which forwards it.
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case code := <-done:
+		if code != 42 || !strings.Contains(out.String(), "child: got SIGTERM") {
+			t.Errorf("exit %d, stdout %q", code, out.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("gcwatch run did not end after the signal")
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	for _, args := range [][]string{{"run"}, {"run", "echo"}, {"run", "--pprof", "::bad::", "--", "true"}} {
+		if code, _, _ := run(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+	code, _, errs := run(t, "run", "-o", filepath.Join(t.TempDir(), "x"), "--", "/nonexistent/program")
+	if code != exitError || !strings.Contains(errs, "cannot start") {
+		t.Errorf("missing program: exit %d, %s", code, errs)
+	}
+}
+
+// pprofServer serves this test process's own net/http/pprof, and metrics
+// in the Prometheus format, while something allocates.
+func pprofServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "# HELP go_info Information about the Go environment.\n# TYPE go_info gauge\ngo_info{version=%q} 1\n", runtime.Version())
+		fmt.Fprintf(w, "go_sched_gomaxprocs_threads %d\ngo_gc_gogc_percent 100\ngo_gc_gomemlimit_bytes 9.223372036854776e+18\n", runtime.GOMAXPROCS(0))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		var sink [][]byte
+		for ctx.Err() == nil {
+			sink = append(sink, make([]byte, 32<<10))
+			if len(sink) > 100 {
+				sink = sink[:0]
+			}
+			time.Sleep(20 * time.Microsecond)
+		}
+	}()
+	return srv
+}
+
+func TestCaptureFromLiveService(t *testing.T) {
+	srv := pprofServer(t)
+	dir := filepath.Join(t.TempDir(), "cap")
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	code, out, errs := run(t, "capture", addr, "--seconds", "1", "-o", dir, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("stdout is not the JSON report: %v\n%s", err, out)
+	}
+	for _, f := range []string{"trace.out", "heap.pb.gz", "allocs.pb.gz", "metrics.txt", "manifest.json"} {
+		if !fileHasData(dir, f) {
+			t.Errorf("capture folder lacks %s", f)
+		}
+	}
+	p := processes(doc)[0]
+	if p["gc"].(map[string]any)["cycles"].(float64) < 1 {
+		t.Errorf("no GC cycles in a second of an allocating process")
+	}
+	if !strings.Contains(errs, "GOGC and GOMEMLIMIT read from") {
+		t.Errorf("settings from /metrics not used: %s", errs)
+	}
+	if p["allocations"] == nil {
+		t.Errorf("the allocs profile was not analysed")
+	}
+}
+
+func TestCaptureErrors(t *testing.T) {
+	// A port nobody listens on.
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	refused := l.Addr().String()
+	l.Close()
+	// A server that is not pprof, one that answers HTML, one that stalls.
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<!DOCTYPE html><html><body>hello</body></html>")
+	}))
+	defer html.Close()
+	release := make(chan struct{})
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer stall.Close()
+	defer close(release)
+	for _, tc := range []struct {
+		name, addr, want string
+		extra            []string
+	}{
+		{"refused", refused, "connection refused", nil},
+		{"not found", strings.TrimPrefix(plain.URL, "http://"), "404 Not Found", nil},
+		{"not pprof", html.URL, "did not return an execution trace: the answer is an HTML page", nil},
+		{"stalls", stall.URL, "no complete answer within 1s", []string{"--timeout", "1s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "cap")
+			start := time.Now()
+			args := append([]string{"capture", tc.addr, "--seconds", "1", "-o", dir}, tc.extra...)
+			code, out, errs := run(t, args...)
+			if code != exitError || out != "" || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %q", code, out, errs, tc.want)
+			}
+			if d := time.Since(start); d > 8*time.Second {
+				t.Errorf("took %s", d)
+			}
+			if _, err := os.Stat(dir); err == nil && tc.name == "refused" {
+				t.Errorf("an empty capture folder was left behind")
+			}
+		})
+	}
+}
