@@ -207,6 +207,12 @@ func (o *analyzeOptions) advisorRequest(res *analyze.Result) advice.Request {
 }
 
 func runAnalyze(s *streams, o *analyzeOptions) error {
+	_, err := analyzeAndWrite(s, o)
+	return err
+}
+
+// analyzeAndWrite runs the pipeline, writes the report and returns it.
+func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
 	lo.Trace.Workers = o.Workers
 	progress := o.Progress && isTerminal(s.Err)
@@ -224,7 +230,7 @@ func runAnalyze(s *streams, o *analyzeOptions) error {
 		fmt.Fprint(s.Err, "\r\x1b[K")
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, n := range loaded.Notes {
 		fmt.Fprintf(s.Err, "gcwatch: note: %s\n", n)
@@ -251,9 +257,9 @@ func runAnalyze(s *streams, o *analyzeOptions) error {
 		return report.Render(w, doc, o.format, report.Options{Color: color})
 	})
 	if err == nil && failed {
-		return errFailOn
+		return doc, errFailOn
 	}
-	return err
+	return doc, err
 }
 
 // errFailOn is returned when a verdict named by --fail-on was reached.

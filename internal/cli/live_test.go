@@ -283,3 +283,113 @@ func TestCaptureErrors(t *testing.T) {
 		})
 	}
 }
+
+// pauseMetrics serves a GC pause histogram whose slow bucket the test can
+// bump, with the process's own pprof beside it.
+type pauseMetrics struct {
+	mu   sync.Mutex
+	slow int
+}
+
+func (p *pauseMetrics) bump() { p.mu.Lock(); p.slow++; p.mu.Unlock() }
+
+func watchServer(t *testing.T) (*httptest.Server, *pauseMetrics) {
+	t.Helper()
+	pm := &pauseMetrics{}
+	base := pprofServer(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		pm.mu.Lock()
+		defer pm.mu.Unlock()
+		fmt.Fprintf(w, "# TYPE go_sched_pauses_total_gc_seconds histogram\n")
+		fmt.Fprintf(w, "go_sched_pauses_total_gc_seconds_bucket{le=\"0.001\"} 100\n")
+		fmt.Fprintf(w, "go_sched_pauses_total_gc_seconds_bucket{le=\"0.004\"} 120\n")
+		fmt.Fprintf(w, "go_sched_pauses_total_gc_seconds_bucket{le=\"0.016\"} %d\n", 120+pm.slow)
+		fmt.Fprintf(w, "go_sched_pauses_total_gc_seconds_bucket{le=\"+Inf\"} %d\n", 120+pm.slow)
+	})
+	// Everything else is the real pprof of this process.
+	mux.Handle("/", http.StripPrefix("", proxyTo(base.URL)))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, pm
+}
+
+func proxyTo(base string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := http.Get(base + r.URL.RequestURI())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := resp.Body.Read(buf)
+			w.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	})
+}
+
+func TestWatchCapturesWhenAPauseIsLong(t *testing.T) {
+	srv, pm := watchServer(t)
+	dir := filepath.Join(t.TempDir(), "w")
+	var out, errb lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main([]string{"watch", srv.URL, "--when", "pause>5ms", "--interval", "100ms", "--seconds", "1",
+			"--max-captures", "1", "--duration", "20s", "-o", dir, "--format", "json"}, strings.NewReader(""), &out, &errb)
+	}()
+	// No capture while pauses stay short.
+	time.Sleep(400 * time.Millisecond)
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("captured before any long pause: %v", entries)
+	}
+	pm.bump() // a 4–16 ms pause
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("watch did not capture")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("%d captures, want 1", len(entries))
+	}
+	capDir := filepath.Join(dir, entries[0].Name())
+	for _, f := range []string{"trace.out", "report.json", "trigger.txt", "manifest.json"} {
+		if !fileHasData(capDir, f) {
+			t.Errorf("capture lacks %s", f)
+		}
+	}
+	if !strings.Contains(out.String(), capDir) || !strings.Contains(errb.String(), "pause>5ms: 1 GC pause(s) above 5ms") {
+		t.Errorf("stdout %q\nstderr %q", out.String(), errb.String())
+	}
+}
+
+func TestWatchEveryKeepsTheLast(t *testing.T) {
+	srv := pprofServer(t)
+	dir := filepath.Join(t.TempDir(), "w")
+	code, out, errs := run(t, "watch", srv.URL, "--every", "100ms", "--interval", "100ms", "--seconds", "1",
+		"--cooldown", "1ms", "--max-captures", "2", "--keep", "1", "--duration", "30s", "-o", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || strings.Count(out, "capture-") != 2 {
+		t.Errorf("%d folders kept (want 1), stdout %q", len(entries), out)
+	}
+}
+
+func TestWatchUsage(t *testing.T) {
+	for _, args := range [][]string{{"watch", "h:1"}, {"watch", "h:1", "--when", "pause<5ms"}, {"watch", "h:1", "--when", "p42>1ms"}} {
+		if code, _, _ := run(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+}

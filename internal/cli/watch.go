@@ -1,0 +1,212 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gcwatch/gcwatch/internal/capture"
+)
+
+// watchOptions are the options of gcwatch watch.
+type watchOptions struct {
+	analyzeOptions
+	Target        string
+	When          []string
+	Every         time.Duration
+	Interval      time.Duration
+	Seconds       int
+	Keep          int
+	Dir           string
+	MaxCaptures   int
+	Duration      time.Duration
+	Cooldown      time.Duration
+	LatencyMetric string
+
+	target     capture.Target
+	conditions []capture.Condition
+}
+
+func newWatchCmd(s *streams) *cobra.Command {
+	opts := &watchOptions{analyzeOptions: *newAnalyzeOptions()}
+	cmd := &cobra.Command{
+		Use:   "watch [flags] ADDR",
+		Short: "Watch a live service and capture a trace when a condition holds, keeping the last few",
+		Long: `Poll a service's Prometheus /metrics every --interval and capture an execution
+trace and profiles (as gcwatch capture does) when a --when condition holds —
+pause>DURATION (a GC pause longer than that since the last look) or
+p50/p90/p99/p999>DURATION (request latency since the last look, from the
+--latency-metric histogram) — or every --every. Each capture is analysed, its
+report saved beside it (report.<format>) and its verdict printed on one line.
+Only the last --keep captures are kept. Stops on Ctrl-C, after --max-captures
+or after --duration.`,
+		Example: `  gcwatch watch localhost:6060 --when 'pause>5ms' --when 'p99>50ms'
+  gcwatch watch localhost:6060 --every 10m --keep 6 --mem-budget 2GiB`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Target = args[0]
+			if err := opts.validateWatch(); err != nil {
+				return err
+			}
+			return runWatch(cmd.Context(), s, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.When, "when", nil, "capture when `COND` holds: pause>5ms, p99>50ms (repeatable: any)")
+	f.DurationVar(&opts.Every, "every", 0, "also capture every `DURATION`")
+	f.DurationVar(&opts.Interval, "interval", 5*time.Second, "how often to read the metrics")
+	f.IntVar(&opts.Seconds, "seconds", 5, "how long each trace records")
+	f.IntVar(&opts.Keep, "keep", 5, "how many captures to keep")
+	f.StringVarP(&opts.Dir, "output", "o", "gcwatch-watch", "folder the captures go into")
+	f.IntVar(&opts.MaxCaptures, "max-captures", 0, "stop after this many captures (0: no limit)")
+	f.DurationVar(&opts.Duration, "duration", 0, "stop after this long (0: until interrupted)")
+	f.DurationVar(&opts.Cooldown, "cooldown", 0, "least time between two captures (default twice --seconds)")
+	f.StringVar(&opts.LatencyMetric, "latency-metric", "http_request_duration_seconds", "Prometheus histogram of request latency, for p99 conditions")
+	opts.bindFlags(f)
+	return cmd
+}
+
+func (o *watchOptions) validateWatch() error {
+	t, err := capture.ParseTarget(o.Target)
+	if err != nil {
+		return usageError{err}
+	}
+	o.target = t
+	for _, w := range o.When {
+		c, err := capture.ParseCondition(w)
+		if err != nil {
+			return usagef("--when %v", err)
+		}
+		o.conditions = append(o.conditions, c)
+	}
+	if len(o.conditions) == 0 && o.Every <= 0 {
+		return usagef("say when to capture: --when COND and/or --every DURATION")
+	}
+	if o.Interval <= 0 || o.Seconds <= 0 || o.Keep <= 0 {
+		return usagef("--interval, --seconds and --keep must be positive")
+	}
+	if o.Cooldown == 0 {
+		o.Cooldown = 2 * time.Duration(o.Seconds) * time.Second
+	}
+	o.Inputs = []string{o.Dir}
+	return o.validate()
+}
+
+func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
+	ctx, stop := interruptible(ctx)
+	defer stop()
+	if o.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Duration)
+		defer cancel()
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return fmt.Errorf("cannot make %s: %w", o.Dir, err)
+	}
+	w := &capture.Watcher{Target: o.target, LatencyMetric: o.LatencyMetric}
+	var lastCapture, lastEvery time.Time
+	lastEvery = time.Now()
+	captures := 0
+	tick := time.NewTicker(o.Interval)
+	defer tick.Stop()
+	for {
+		reason := ""
+		if len(o.conditions) > 0 {
+			r, err := w.Poll(ctx)
+			switch {
+			case ctx.Err() != nil:
+				return nil
+			case err != nil:
+				fmt.Fprintf(s.Err, "gcwatch: warning: %v\n", err)
+			case r != nil:
+				for _, c := range o.conditions {
+					holds, why, err := c.Holds(r)
+					if err != nil {
+						return err
+					}
+					if holds {
+						reason = why
+						break
+					}
+				}
+			}
+		}
+		if reason == "" && o.Every > 0 && time.Since(lastEvery) >= o.Every {
+			reason = fmt.Sprintf("every %s", o.Every)
+		}
+		if reason != "" && time.Since(lastCapture) >= o.Cooldown {
+			lastCapture, lastEvery = time.Now(), time.Now()
+			if err := o.captureOnce(ctx, s, reason); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				fmt.Fprintf(s.Err, "gcwatch: warning: capture failed: %v\n", err)
+			} else {
+				captures++
+			}
+			o.prune(s)
+			if o.MaxCaptures > 0 && captures >= o.MaxCaptures {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// captureOnce captures into a new timestamped folder, analyses it and
+// prints the verdict in one line.
+func (o *watchOptions) captureOnce(ctx context.Context, s *streams, reason string) error {
+	name := "capture-" + time.Now().UTC().Format("20060102T150405.000Z")
+	dir := filepath.Join(o.Dir, name)
+	fmt.Fprintf(s.Err, "gcwatch: %s; capturing %ds into %s\n", reason, o.Seconds, dir)
+	if _, err := capture.Fetch(ctx, o.target, dir, capture.Options{Seconds: o.Seconds}); err != nil {
+		return err
+	}
+	os.WriteFile(filepath.Join(dir, "trigger.txt"), []byte(reason+"\n"), 0o644)
+	ao := o.analyzeOptions
+	ao.Inputs = []string{dir}
+	ao.Output = filepath.Join(dir, "report."+reportExt(ao.format))
+	ao.Progress = false
+	doc, err := analyzeAndWrite(&streams{In: s.In, Out: io.Discard, Err: s.Err}, &ao)
+	if err != nil && doc == nil {
+		return err
+	}
+	line := dir
+	for _, p := range doc.Processes {
+		if p.Verdict != nil {
+			line += fmt.Sprintf(": %s — %s", p.Verdict.ID, p.Verdict.Summary)
+		}
+	}
+	fmt.Fprintf(s.Out, "%s %s (%s)\n", time.Now().UTC().Format(time.RFC3339), line, reason)
+	return nil
+}
+
+// prune keeps the last o.Keep capture folders.
+func (o *watchOptions) prune(s *streams) {
+	entries, err := os.ReadDir(o.Dir)
+	if err != nil {
+		return
+	}
+	var caps []string
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "capture-") {
+			caps = append(caps, e.Name())
+		}
+	}
+	slices.Sort(caps)
+	for len(caps) > o.Keep {
+		os.RemoveAll(filepath.Join(o.Dir, caps[0]))
+		caps = caps[1:]
+	}
+}
