@@ -2,8 +2,10 @@ package capture
 
 import (
 	"bufio"
+	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseTarget(t *testing.T) {
@@ -66,5 +68,56 @@ func TestLooksLike(t *testing.T) {
 	}
 	if checkTrace([]byte("go 1.26 trace\x00\x00\x00")) != nil || checkTrace([]byte("<html>")) == nil {
 		t.Errorf("checkTrace")
+	}
+}
+
+func TestHistograms(t *testing.T) {
+	text := `# TYPE http_request_duration_seconds histogram
+http_request_duration_seconds_bucket{path="/a",le="0.01"} 90
+http_request_duration_seconds_bucket{path="/a",le="0.1"} 99
+http_request_duration_seconds_bucket{path="/a",le="+Inf"} 100
+http_request_duration_seconds_bucket{path="/b",le="0.01"} 0
+http_request_duration_seconds_bucket{path="/b",le="0.1"} 0
+http_request_duration_seconds_bucket{path="/b",le="+Inf"} 100
+go_gc_duration_seconds{quantile="1"} 0.002
+go_gc_duration_seconds_count 7
+`
+	hs, gs := ReadMetrics(strings.NewReader(text))
+	h := hs["http_request_duration_seconds"]
+	if h == nil || h.Total() != 200 || len(h.Bounds) != 3 {
+		t.Fatalf("histogram %+v", h)
+	}
+	// Summed over paths: 90 ≤ 10ms, 99 ≤ 100ms, 200 in all.
+	if q := h.Quantile(0.4); q != 0.01 {
+		t.Errorf("p40 bound %v", q)
+	}
+	if q := h.Quantile(0.99); !math.IsInf(q, 1) {
+		t.Errorf("p99 bound %v, want +Inf", q)
+	}
+	if n := h.Above(0.05); n != 110 {
+		t.Errorf("above 50ms: %v, want 110 (the straddling bucket counts)", n)
+	}
+	if gs[`go_gc_duration_seconds{quantile="1"}`] != 0.002 || gs["go_gc_duration_seconds_count"] != 7 {
+		t.Errorf("gauges %v", gs)
+	}
+	prev := &Histogram{Bounds: h.Bounds, Counts: []float64{80, 90, 150}}
+	d := h.Since(prev)
+	if d == nil || d.Total() != 50 || d.Counts[0] != 10 {
+		t.Errorf("since %+v", d)
+	}
+	if h.Since(&Histogram{Bounds: h.Bounds, Counts: []float64{1000, 1000, 1000}}) != nil {
+		t.Errorf("a reset counter should give nil")
+	}
+}
+
+func TestParseCondition(t *testing.T) {
+	c, err := ParseCondition("p99 > 50ms")
+	if err != nil || c.Metric != "p99" || c.Threshold != 50*time.Millisecond {
+		t.Errorf("%+v %v", c, err)
+	}
+	for _, bad := range []string{"pause", "pause<5ms", "cpu>5ms", "p99>-1ms", "p99>fast"} {
+		if _, err := ParseCondition(bad); err == nil {
+			t.Errorf("ParseCondition(%q) succeeded", bad)
+		}
 	}
 }
