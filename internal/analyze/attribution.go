@@ -240,15 +240,19 @@ func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
 // made again only for the few slowest.
 type ranked struct {
 	latency, gc time.Duration
-	start, end  model.Time
 	index       int32 // in the requests given to attribute
 	met         bool  // it overlapped a GC cycle or lost time to the GC
 }
 
-// slower orders slowest first; ties by start, then by input order, which
-// is the order a stable sort by latency and start would give.
-func slower(x, y ranked) int {
-	return cmp.Or(cmp.Compare(y.latency, x.latency), cmp.Compare(x.start, y.start), cmp.Compare(x.index, y.index))
+// slower returns the order slowest first; ties by start, then by input
+// order, which is the order a stable sort by latency and start would give.
+func slower(reqs []model.Request) func(x, y ranked) int {
+	return func(x, y ranked) int {
+		if c := cmp.Compare(y.latency, x.latency); c != 0 {
+			return c
+		}
+		return cmp.Or(cmp.Compare(reqs[x.index].Start, reqs[y.index].Start), cmp.Compare(x.index, y.index))
+	}
 }
 
 // Attribute splits every request's latency by cause and summarises the
@@ -280,11 +284,10 @@ func attributeSelected(run *model.Run, reqs []model.Request, sel []int32, worst 
 		b, _, cycles = iv.breakdown(r, cycles[:0])
 		lat := r.Duration()
 		gc := b.GC(lat)
-		all[k] = ranked{latency: lat, gc: gc, start: r.Start, end: r.End, index: i,
-			met: len(cycles) > 0 || gc > 0}
+		all[k] = ranked{latency: lat, gc: gc, index: i, met: len(cycles) > 0 || gc > 0}
 	}
 	a.Accounted = reqs[sel[0]].Accounted
-	slices.SortFunc(all, slower)
+	slices.SortFunc(all, slower(reqs))
 	a.Latencies = make([]time.Duration, len(all))
 	a.GCTimes = make([]time.Duration, len(all))
 	a.Met = make([]bool, len(all))
@@ -301,7 +304,7 @@ func attributeSelected(run *model.Run, reqs []model.Request, sel []int32, worst 
 	a.Tail99 = tail(slowest, observed, without, 0.99)
 	a.Tail999 = tail(slowest, observed, without, 0.999)
 	a.Worst = slowest[:min(worst, len(all)):min(worst, len(all))]
-	a.Spikes, a.WindowSize = spikes(run, all, slowest[:a.Tail99.Requests])
+	a.Spikes, a.WindowSize = spikes(run, reqs, all, slowest[:a.Tail99.Requests])
 	return a
 }
 

@@ -29,8 +29,9 @@ func spikeWindow(d time.Duration) time.Duration {
 // spikes finds the windows, by request end time, that hold requests of the
 // tail (slow: the slowest requests, the same tail the attribution
 // summarises), merges adjacent ones, and links each to the GC cycles and
-// phases its tail requests overlapped. all is every request.
-func spikes(run *model.Run, all []ranked, slow []RequestAttribution) ([]Spike, time.Duration) {
+// phases its tail requests overlapped. all is every request, ranked, of
+// reqs.
+func spikes(run *model.Run, reqs []model.Request, all []ranked, slow []RequestAttribution) ([]Spike, time.Duration) {
 	if len(all) == 0 {
 		return nil, 0
 	}
@@ -53,7 +54,7 @@ func spikes(run *model.Run, all []ranked, slow []RequestAttribution) ([]Spike, t
 		b.slow = append(b.slow, &slow[i])
 	}
 	for _, r := range all {
-		if b := buckets[window(r.end)]; b != nil {
+		if b := buckets[window(reqs[r.index].End)]; b != nil {
 			b.all = append(b.all, r.latency)
 		}
 	}
