@@ -213,6 +213,24 @@ func runAnalyze(s *streams, o *analyzeOptions) error {
 
 // analyzeAndWrite runs the pipeline, writes the report and returns it.
 func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
+	doc, failed, err := buildDocument(s, o)
+	if err != nil {
+		return nil, err
+	}
+	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
+	err = writeOutput(s.Out, o.Output, func(w io.Writer) error {
+		return report.Render(w, doc, o.format, report.Options{Color: color})
+	})
+	if err == nil && failed {
+		return doc, errFailOn
+	}
+	return doc, err
+}
+
+// buildDocument runs the pipeline — load, analyse, advise — and returns
+// the report document, and whether a --fail-on verdict was reached.
+// Diagnostics go to s.Err.
+func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error) {
 	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
 	lo.Trace.Workers = o.Workers
 	progress := o.Progress && isTerminal(s.Err)
@@ -230,7 +248,7 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 		fmt.Fprint(s.Err, "\r\x1b[K")
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, n := range loaded.Notes {
 		fmt.Fprintf(s.Err, "gcwatch: note: %s\n", n)
@@ -251,15 +269,7 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 		}
 		procs = append(procs, report.Input{Result: res, Outcome: &out})
 	}
-	doc := report.Build(procs, versionString(), slices.Clone(loaded.Notes))
-	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
-	err = writeOutput(s.Out, o.Output, func(w io.Writer) error {
-		return report.Render(w, doc, o.format, report.Options{Color: color})
-	})
-	if err == nil && failed {
-		return doc, errFailOn
-	}
-	return doc, err
+	return report.Build(procs, versionString(), slices.Clone(loaded.Notes)), failed, nil
 }
 
 // errFailOn is returned when a verdict named by --fail-on was reached.

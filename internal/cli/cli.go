@@ -91,7 +91,7 @@ takes, from execution traces (runtime/trace) and GODEBUG=gctrace=1 logs.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{err}
 	})
-	root.AddCommand(newAnalyzeCmd(s, nil), newCaptureCmd(s, nil), newRunCmd(s, nil), newWatchCmd(s), newVersionCmd(s))
+	root.AddCommand(newAnalyzeCmd(s, nil), newCaptureCmd(s, nil), newRunCmd(s, nil), newWatchCmd(s), newReportCmd(s), newVersionCmd(s))
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {
 		wrapArgs(c)

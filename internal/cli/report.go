@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/gcwatch/gcwatch/internal/fleet"
+	"github.com/gcwatch/gcwatch/internal/report"
+)
+
+// fleetOptions are the options of gcwatch report.
+type fleetOptions struct {
+	analyzeOptions
+	Manifest string
+	Dirs     []string
+}
+
+// serviceSpec is one service in a fleet manifest.
+type serviceSpec struct {
+	Name      string          `json:"name"`
+	Captures  string          `json:"captures"`
+	MemBudget json.RawMessage `json:"mem_budget"`
+	SLO       string          `json:"slo"`
+	GOGC      json.RawMessage `json:"gogc"`
+	MemLimit  json.RawMessage `json:"memlimit"`
+}
+
+type fleetManifest struct {
+	Services []serviceSpec `json:"services"`
+}
+
+func newReportCmd(s *streams) *cobra.Command {
+	opts := &fleetOptions{analyzeOptions: *newAnalyzeOptions()}
+	cmd := &cobra.Command{
+		Use:   "report [flags] (--manifest FILE | CAPTURE-DIR...)",
+		Short: "Rank many services by what removing the GC would gain them: the migration-candidate report",
+		Long: `Analyse each service's captures and rank the services: migration candidates first,
+then by the GC-attributable share of their tail latency, GC CPU and memory
+overhead; services where GC is not the cause last. Services with too little
+data are listed as such and not ranked.
+
+Services come from capture folders (each folder one service, named after it) or
+from a manifest (YAML or JSON):
+
+  services:
+    - name: checkout
+      captures: captures/checkout     # a capture folder
+      mem_budget: 2GiB                # the container limit
+      slo: p99=50ms                   # optional
+      gogc: 100                       # optional: the settings it runs with
+      memlimit: off                   # optional
+
+Flags such as --mem-budget and --slo apply to services that do not say.`,
+		Example: `  gcwatch report --manifest fleet.yaml --format html -o fleet.html
+  gcwatch report --mem-budget 1GiB captures/*`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dirs = args
+			if (opts.Manifest == "") == (len(args) == 0) {
+				return usagef("give either --manifest FILE or capture folders")
+			}
+			opts.Inputs = []string{"."} // validated per service
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			return runFleet(s, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Manifest, "manifest", "", "the services, their captures and budgets (`FILE`, YAML or JSON)")
+	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	opts.bindFlags(f)
+	return cmd
+}
+
+// readFleetManifest reads and checks a manifest; every problem names the
+// file and the service.
+func readFleetManifest(path string) ([]serviceSpec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the manifest: %w", err)
+	}
+	var m fleetManifest
+	if err := yaml.UnmarshalStrict(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: not a fleet manifest: %w", path, err)
+	}
+	if len(m.Services) == 0 {
+		return nil, fmt.Errorf("%s: no services (want a list under \"services\")", path)
+	}
+	seen := map[string]bool{}
+	base := filepath.Dir(path)
+	for i := range m.Services {
+		sp := &m.Services[i]
+		where := fmt.Sprintf("%s: service %d", path, i+1)
+		if sp.Name == "" {
+			return nil, fmt.Errorf("%s has no name", where)
+		}
+		where += " (" + sp.Name + ")"
+		if seen[sp.Name] {
+			return nil, fmt.Errorf("%s: the name is used twice", where)
+		}
+		seen[sp.Name] = true
+		if sp.Captures == "" {
+			return nil, fmt.Errorf("%s has no captures folder", where)
+		}
+		if !filepath.IsAbs(sp.Captures) {
+			sp.Captures = filepath.Join(base, sp.Captures)
+		}
+		if st, err := os.Stat(sp.Captures); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("%s: captures %s is not a folder", where, sp.Captures)
+		}
+	}
+	return m.Services, nil
+}
+
+func rawString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return strings.TrimSpace(string(bytes.Trim(raw, `"`)))
+}
+
+// serviceOptions are the analysis options for one service: the command's
+// flags, overridden by what the manifest says of it.
+func (o *fleetOptions) serviceOptions(sp serviceSpec) (analyzeOptions, error) {
+	so := o.analyzeOptions
+	so.Inputs = []string{sp.Captures}
+	so.Output = ""
+	so.Progress = false
+	where := fmt.Sprintf("service %s", sp.Name)
+	if len(sp.MemBudget) > 0 {
+		if err := so.MemBudget.Set(rawString(sp.MemBudget)); err != nil {
+			return so, fmt.Errorf("%s: mem_budget: %w", where, err)
+		}
+	}
+	if sp.SLO != "" {
+		if err := so.SLO.Set(sp.SLO); err != nil {
+			return so, fmt.Errorf("%s: slo: %w", where, err)
+		}
+	}
+	if len(sp.GOGC) > 0 {
+		if err := so.GOGC.Set(rawString(sp.GOGC)); err != nil {
+			return so, fmt.Errorf("%s: gogc: %w", where, err)
+		}
+	}
+	if len(sp.MemLimit) > 0 {
+		if err := so.MemLimit.Set(rawString(sp.MemLimit)); err != nil {
+			return so, fmt.Errorf("%s: memlimit: %w", where, err)
+		}
+	}
+	return so, nil
+}
+
+func runFleet(s *streams, o *fleetOptions) error {
+	var specs []serviceSpec
+	if o.Manifest != "" {
+		var err error
+		if specs, err = readFleetManifest(o.Manifest); err != nil {
+			return err
+		}
+	} else {
+		for _, d := range o.Dirs {
+			if st, err := os.Stat(d); err != nil || !st.IsDir() {
+				return fmt.Errorf("%s is not a capture folder", d)
+			}
+			specs = append(specs, serviceSpec{Name: filepath.Base(filepath.Clean(d)), Captures: d})
+		}
+	}
+	// Check every service's options before analysing any, so that a bad
+	// manifest fails at once and nothing is half-written.
+	opts := make([]analyzeOptions, len(specs))
+	for i, sp := range specs {
+		so, err := o.serviceOptions(sp)
+		if err != nil {
+			return usageError{err}
+		}
+		opts[i] = so
+	}
+	var services []fleet.Service
+	var notes []string
+	for i, sp := range specs {
+		doc, _, err := buildDocument(&streams{In: s.In, Out: io.Discard, Err: io.Discard}, &opts[i])
+		if err != nil {
+			return fmt.Errorf("service %s: %w", sp.Name, err)
+		}
+		p := bestProcess(doc)
+		if len(doc.Processes) > 1 {
+			notes = append(notes, fmt.Sprintf("%s: %d processes in %s; the one with the most data is used", sp.Name, len(doc.Processes), sp.Captures))
+		}
+		services = append(services, fleet.FromProcess(sp.Name, sp.Captures, p, opts[i].MemBudget.bytes))
+	}
+	fd := &fleet.Document{Schema: report.Schema, Kind: "fleet", Generator: versionString(), Services: fleet.Rank(services), Notes: notes}
+	if fd.Notes == nil {
+		fd.Notes = []string{}
+	}
+	return writeOutput(s.Out, o.Output, func(w io.Writer) error {
+		return fleet.Render(w, fd, string(o.format))
+	})
+}
+
+// bestProcess is the process with the most to go on: requests, then
+// complete cycles.
+func bestProcess(doc *report.Document) *report.Process {
+	best := &doc.Processes[0]
+	score := func(p *report.Process) (int, int) { return p.Latency.Requests, p.GC.Cycles - p.GC.PartialCycles }
+	for i := range doc.Processes {
+		p := &doc.Processes[i]
+		br, bc := score(best)
+		pr, pc := score(p)
+		if pr > br || (pr == br && pc > bc) {
+			best = p
+		}
+	}
+	return best
+}

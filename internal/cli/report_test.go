@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeManifest writes a fleet manifest over the recorded examples.
+func writeManifest(t *testing.T, body string) string {
+	t.Helper()
+	abs, err := filepath.Abs("../../examples/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "fleet.yaml")
+	if err := os.WriteFile(p, []byte(strings.ReplaceAll(body, "TESTDATA", abs)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestFleetReportRanks(t *testing.T) {
+	dir := t.TempDir()
+	// A service with a single GC cycle: listed, not ranked.
+	thin := filepath.Join(dir, "thin")
+	os.Mkdir(thin, 0o755)
+	os.WriteFile(filepath.Join(thin, "gctrace.log"), []byte("gc 1 @0.010s 1%: 0.010+0.20+0.003 ms clock, 0.021+0.1/0.2/0.3+0.007 ms cpu, 4->4->0 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n"), 0o644)
+	m := writeManifest(t, `services:
+  - name: lockbound
+    captures: TESTDATA/lockbound
+  - name: thin
+    captures: `+thin+`
+  - name: checkout
+    captures: TESTDATA/allocheavy-p2-gogc100
+    mem_budget: 1GiB
+  - name: ledger
+    captures: TESTDATA/bigheap
+    mem_budget: 512MiB
+    slo: p99=50ms
+  - name: jobs
+    captures: TESTDATA/stwdelay
+`)
+	code, out, errs := run(t, "report", "--manifest", m, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Schema   string `json:"schema"`
+		Services []struct {
+			Name          string   `json:"name"`
+			Rank          int      `json:"rank"`
+			Data          string   `json:"data"`
+			Verdict       string   `json:"verdict"`
+			GCShareOfTail *float64 `json:"gc_share_of_tail"`
+			WithoutGC     *struct {
+				P99Change    float64 `json:"p99_change"`
+				MemoryChange float64 `json:"memory_change"`
+			} `json:"without_gc"`
+		} `json:"services"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	var names []string
+	for _, s := range doc.Services {
+		names = append(names, s.Name)
+	}
+	// The migration candidate first, gc-not-the-cause last among the
+	// ranked, the thin service after them, unranked.
+	if strings.Join(names, ",") != "ledger,jobs,checkout,lockbound,thin" {
+		t.Errorf("order %v", names)
+	}
+	first, last := doc.Services[0], doc.Services[len(doc.Services)-1]
+	if first.Verdict != "migration-candidate" || first.Rank != 1 || first.WithoutGC == nil || first.WithoutGC.P99Change >= 0 {
+		t.Errorf("first %+v", first)
+	}
+	if last.Data != "insufficient" || last.Rank != 0 {
+		t.Errorf("thin service %+v", last)
+	}
+	if doc.Services[3].Verdict != "gc-not-the-cause" || doc.Services[3].Rank != 4 {
+		t.Errorf("lockbound %+v", doc.Services[3])
+	}
+	for _, f := range []string{"text", "markdown", "html"} {
+		code, out, errs := run(t, "report", "--manifest", m, "--format", f)
+		if code != exitOK || !strings.Contains(out, "ledger") || !strings.Contains(out, "−25%") {
+			t.Errorf("%s: exit %d, %s", f, code, errs)
+		}
+	}
+}
+
+func TestFleetReportBadManifests(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "fleet.json")
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"unknown field", "services:\n  - name: a\n    captures: TESTDATA/lockbound\n    budget: 1GiB\n", "unknown field"},
+		{"no name", "services:\n  - captures: TESTDATA/lockbound\n", "service 1 has no name"},
+		{"twice", "services:\n  - name: a\n    captures: TESTDATA/lockbound\n  - name: a\n    captures: TESTDATA/stwdelay\n", "service 2 (a): the name is used twice"},
+		{"missing captures", "services:\n  - name: a\n    captures: TESTDATA/nope\n", "is not a folder"},
+		{"bad budget", "services:\n  - name: a\n    captures: TESTDATA/lockbound\n    mem_budget: lots\n", "service a: mem_budget"},
+		{"empty", "services: []\n", "no services"},
+		{"not yaml", "{{{", "not a fleet manifest"},
+	} {
+		m := writeManifest(t, tc.body)
+		code, stdout, errs := run(t, "report", "--manifest", m, "-o", out)
+		if code == exitOK || !strings.Contains(errs, tc.want) || stdout != "" {
+			t.Errorf("%s: exit %d, stderr %q; want %q", tc.name, code, errs, tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Fatalf("%s: a report was written", tc.name)
+		}
+	}
+	if code, _, _ := run(t, "report"); code != exitUsage {
+		t.Errorf("no services: exit %d", code)
+	}
+}

@@ -1,0 +1,221 @@
+package fleet
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/report"
+)
+
+// Service is one service's line in the fleet report.
+type Service struct {
+	Name     string `json:"name"`
+	Captures string `json:"captures"`
+	// Rank is the place in the ranking, from 1; 0 for services with too
+	// little data, which are listed but not ranked.
+	Rank    int    `json:"rank"`
+	Data    string `json:"data"` // "sufficient" or "insufficient"
+	Verdict string `json:"verdict"`
+	Summary string `json:"summary"`
+	// GCShareOfTail is the GC-attributable share of the slowest 1 % of
+	// requests' time (null without requests).
+	GCShareOfTail *float64 `json:"gc_share_of_tail"`
+	GCCPUFraction float64  `json:"gc_cpu_fraction"`
+	// MemoryOverhead is the share of the peak heap above the live heap:
+	// (peak − live) / peak (null when unknown).
+	MemoryOverhead *float64    `json:"memory_overhead"`
+	P99Ms          *float64    `json:"p99_ms"`
+	BestTuning     *BestTuning `json:"best_tuning"`
+	WithoutGC      *WithoutGC  `json:"without_gc"`
+	Confidence     string      `json:"confidence"`
+	// Reasons say why the service is where it is in the ranking.
+	Reasons []string `json:"reasons"`
+	// Process is the full per-service report (text/HTML renderers use it).
+	Process *report.Process `json:"-"`
+}
+
+// BestTuning is what the best setting inside the budget would buy.
+type BestTuning struct {
+	GOGC       string   `json:"GOGC"`
+	GOMEMLIMIT string   `json:"GOMEMLIMIT"`
+	P99Ms      *float64 `json:"p99_ms"`
+	P99Change  *float64 `json:"p99_change"`
+	GCCPU      float64  `json:"gc_cpu_fraction"`
+	PeakHeap   *int64   `json:"peak_heap_bytes"`
+}
+
+// WithoutGC is what removing the GC would buy, in the decision record's
+// terms (../shared/ADR-rust-over-go.txt: p99 −25 %, memory −50 %).
+type WithoutGC struct {
+	P99Ms           float64 `json:"p99_ms"`
+	P99Change       float64 `json:"p99_change"`
+	MemoryChange    float64 `json:"memory_change"`
+	ADRP99Change    float64 `json:"adr_p99_change"`
+	ADRMemoryChange float64 `json:"adr_memory_change"`
+}
+
+// minCycles is the fewest complete GC cycles a service needs to be ranked.
+const minCycles = 2
+
+// FromProcess builds a service's line from its report; budget is its
+// memory budget in bytes (≤ 0: unknown).
+func FromProcess(name, captures string, p *report.Process, budget int64) Service {
+	s := Service{Name: name, Captures: captures, Process: p, Data: "sufficient", Reasons: []string{}}
+	s.GCCPUFraction = p.GC.CPUFraction
+	if v := p.Verdict; v != nil {
+		s.Verdict, s.Summary, s.Confidence = v.ID, v.Summary, v.Confidence
+		// Ranking needs the GC's share of the tail or, without requests,
+		// a fitted model; a couple of cycles at least either way.
+		complete := p.GC.Cycles - p.GC.PartialCycles
+		noRequests := p.Attribution == nil || p.Attribution.Requests == 0
+		if complete < minCycles || (noRequests && !v.SufficientData) {
+			s.Data = "insufficient"
+			s.Reasons = append(s.Reasons, fmt.Sprintf("too little data to rank: %d complete GC cycles; %s", complete, firstCaveat(v)))
+		}
+		if m := v.Migration; m != nil {
+			s.WithoutGC = &WithoutGC{P99Ms: m.P99WithoutGCMs, P99Change: m.P99Change, MemoryChange: m.MemoryChange,
+				ADRP99Change: m.ADRP99Change, ADRMemoryChange: m.ADRMemoryChange}
+			if m.PeakHeapBytes > 0 && m.LiveHeapBytes > 0 {
+				o := float64(m.PeakHeapBytes-m.LiveHeapBytes) / float64(m.PeakHeapBytes)
+				s.MemoryOverhead = &o
+			}
+		}
+	}
+	if a := p.Attribution; a != nil && a.Requests > 0 {
+		share, p99 := a.GCShareOfTail, a.P99Ms
+		s.GCShareOfTail, s.P99Ms = &share, &p99
+	} else {
+		s.Reasons = append(s.Reasons, "no request latency: ranked on GC CPU and memory alone")
+	}
+	s.BestTuning = bestTuning(p, s.P99Ms, budget)
+	return s
+}
+
+func firstCaveat(v *advice.Verdict) string {
+	if len(v.Caveats) > 0 {
+		return v.Caveats[0]
+	}
+	return "no caveat given"
+}
+
+// bestTuning is the tune verdict's setting, or else the whatif row with
+// the lowest predicted p99 (then GC CPU) that fits the budget.
+func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuning {
+	var row *advice.WhatIfRow
+	if v := p.Verdict; v != nil && v.Settings != nil {
+		r := v.Settings.Predicted
+		row = &r
+	} else {
+		for i := range p.WhatIf {
+			r := &p.WhatIf[i]
+			if r.PeakMemory == nil || r.LimiterEngaged || r.OverLimit || (budget > 0 && *r.PeakMemory > budget) {
+				continue
+			}
+			if row == nil || better(r, row) {
+				row = r
+			}
+		}
+	}
+	if row == nil {
+		return nil
+	}
+	b := &BestTuning{GOGC: gogcString(int(row.GOGC)), GOMEMLIMIT: "off", P99Ms: row.P99, GCCPU: row.GCCPUFraction, PeakHeap: row.PeakHeap}
+	if row.MemoryLimit != nil {
+		b.GOMEMLIMIT = limitString(*row.MemoryLimit)
+	}
+	if row.P99 != nil && observedP99 != nil && *observedP99 > 0 {
+		c := (*row.P99 - *observedP99) / *observedP99
+		b.P99Change = &c
+	}
+	return b
+}
+
+func better(a, b *advice.WhatIfRow) bool {
+	switch {
+	case a.P99 != nil && b.P99 != nil && *a.P99 != *b.P99:
+		return *a.P99 < *b.P99
+	}
+	return a.GCCPUFraction < b.GCCPUFraction
+}
+
+func limitString(l int64) string {
+	if l%(1<<20) == 0 {
+		return fmt.Sprintf("%dMiB", l>>20)
+	}
+	return fmt.Sprint(l)
+}
+
+func gogcString(g int) string {
+	if g < 0 {
+		return "off"
+	}
+	return fmt.Sprint(g)
+}
+
+// verdictGroup orders verdicts: migration candidates first, services where
+// GC is not the cause last.
+func verdictGroup(id string) int {
+	switch id {
+	case advice.MigrationCandidate:
+		return 0
+	case advice.NotTheCause:
+		return 2
+	}
+	return 1
+}
+
+func orZero(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// Rank orders the services by what removing the GC would gain them:
+// migration candidates first, then by the GC-attributable share of the
+// tail, then GC CPU, then memory overhead; services where GC is not the
+// cause last; services with too little data after all, unranked.
+func Rank(services []Service) []Service {
+	out := slices.Clone(services)
+	slices.SortStableFunc(out, func(a, b Service) int {
+		if (a.Data == "insufficient") != (b.Data == "insufficient") {
+			if a.Data == "insufficient" {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(
+			cmp.Compare(verdictGroup(a.Verdict), verdictGroup(b.Verdict)),
+			cmp.Compare(orZero(b.GCShareOfTail), orZero(a.GCShareOfTail)),
+			cmp.Compare(b.GCCPUFraction, a.GCCPUFraction),
+			cmp.Compare(orZero(b.MemoryOverhead), orZero(a.MemoryOverhead)),
+			cmp.Compare(a.Name, b.Name),
+		)
+	})
+	rank := 0
+	for i := range out {
+		s := &out[i]
+		if s.Data == "insufficient" {
+			s.Rank = 0
+			continue
+		}
+		rank++
+		s.Rank = rank
+		s.Reasons = append(s.Reasons, reason(s))
+	}
+	return out
+}
+
+func reason(s *Service) string {
+	share := "unknown"
+	if s.GCShareOfTail != nil {
+		share = fmt.Sprintf("%.0f%%", *s.GCShareOfTail*100)
+	}
+	mem := "unknown"
+	if s.MemoryOverhead != nil {
+		mem = fmt.Sprintf("%.0f%%", *s.MemoryOverhead*100)
+	}
+	return fmt.Sprintf("%s: GC is %s of the slowest requests' time, %.1f%% of CPU, and %s of the peak heap is above the live heap", s.Verdict, share, s.GCCPUFraction*100, mem)
+}
