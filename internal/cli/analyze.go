@@ -67,9 +67,14 @@ standard input. A trace and a gctrace log of the same process are lined up and
 analysed together.
 
 Results go to standard output (or -o FILE); diagnostics go to standard error.
+Each process gets a verdict (gc-not-the-cause, tune, reduce-allocation,
+fix-stw-delay or migration-candidate) with its evidence; --mem-budget, --slo,
+--gogc and --memlimit tell the advisor what the service may use and must meet.
+
 Exit status: 0 when something was analysed (warnings included), 1 when an input
-cannot be used, 2 for a usage error.`,
-		Example: `  gcwatch analyze examples/testdata/allocheavy
+cannot be used, 2 for a usage error, 3 when --fail-on names a verdict reached.`,
+		Example: `  gcwatch analyze examples/testdata/allocheavy-p2-gogc100
+  gcwatch analyze --mem-budget 2GiB --slo p99=50ms capture/
   gcwatch analyze --format json -o report.json trace.out gctrace.log
   kubectl logs pod | gcwatch analyze -`,
 		Args: cobra.MinimumNArgs(1),

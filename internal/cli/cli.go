@@ -77,7 +77,12 @@ func newRootCmd(s *streams) *cobra.Command {
 		Use:   "gcwatch",
 		Short: "Go GC pause profiler and advisor",
 		Long: `gcwatch tells how much of a Go service's latency and CPU the garbage collector
-takes, from execution traces (runtime/trace) and GODEBUG=gctrace=1 logs.`,
+takes, from execution traces (runtime/trace) and GODEBUG=gctrace=1 logs, whether
+a GOGC/GOMEMLIMIT setting would fix it, and whether the service is a candidate for
+a language without a GC.
+
+Start with 'gcwatch analyze' on captured files, 'gcwatch capture' or 'gcwatch run'
+for a live service, and 'gcwatch report' across a fleet.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
