@@ -39,6 +39,7 @@ type builder struct {
 	mmu   *mmu.Builder
 	heap  heapSampler
 	tasks taskState
+	infer inferState
 	// typeNames interns task and region types and pause reasons, so that
 	// results do not keep x/exp string tables alive.
 	typeNames []string
@@ -117,6 +118,8 @@ func (b *builder) apply(rec *record) {
 		b.goState(t, rec.g, rec.p, rec.to)
 	case recProcKnown:
 		b.procKnown(rec.p)
+	case recServe:
+		b.serve(t, rec)
 	}
 }
 
@@ -192,6 +195,7 @@ func (b *builder) finish() *model.Run {
 	run.End = end
 	b.advanceCPU(end)
 	b.tasks.finish(b, end)
+	b.finishInferred(end)
 	closed := b.results.regions.n
 	b.finishGoroutines(end)
 	b.materialise()

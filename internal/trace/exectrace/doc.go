@@ -47,6 +47,9 @@
 //     a concurrent mark phase (between the two GC stop-the-world pauses).
 //   - Requests and Regions come in the order they ended; those still open
 //     at the end of the window come last.
+//   - Requests inferred from net/http and gRPC server goroutines (infer.go,
+//     Kind model.RequestInferred; by default only when the trace has no
+//     tasks) come after the tasks, in the same order.
 //   - Run.Heap keeps, per 10 ms of trace time, the lowest and highest heap
 //     sample, plus the samples at each cycle's start, mark termination and
 //     live-heap reset; its size grows with time and cycles, not with events.

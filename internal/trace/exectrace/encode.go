@@ -104,6 +104,10 @@ func (rb *recordBuffer) put(r *record) {
 		b = binary.AppendVarint(b, int64(r.p))
 	case recProcKnown:
 		b = binary.AppendVarint(b, int64(r.p))
+	case recServe:
+		b = binary.AppendVarint(b, r.g)
+		b = append(b, r.flag)
+		b = binary.AppendUvarint(b, rb.str(r.str))
 	}
 	*blk = b
 }
@@ -212,5 +216,9 @@ func (d *decoder) fields(r *record, strs []string) {
 		r.p = int32(d.varint())
 	case recProcKnown:
 		r.p = int32(d.varint())
+	case recServe:
+		r.g = d.varint()
+		r.flag = d.byte()
+		r.str = strs[d.uvarint()]
 	}
 }

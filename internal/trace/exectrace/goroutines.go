@@ -33,6 +33,7 @@ type goroutine struct {
 	markAt  time.Duration
 	work    []taskRef    // tasks it works for right now
 	regions []openRegion // its open regions, innermost last
+	srv     *server      // a recognised server goroutine (infer.go), else nil
 }
 
 // proc is what the state machine knows about one P.
@@ -96,6 +97,9 @@ func (b *builder) goState(t model.Time, id int64, p int32, to exptrace.GoState) 
 		return
 	}
 	b.flush(g, t)
+	if g.srv != nil {
+		b.serverMoved(t, g, to)
+	}
 	if g.state == exptrace.GoRunning {
 		b.leaveRunning(t, g)
 	}

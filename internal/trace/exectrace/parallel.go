@@ -60,7 +60,8 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 				slot <- &parsed{dmg: p.dmg}
 				continue
 			}
-			jobs <- func() { slot <- parseGeneration(header, p.gen) }
+			infer := opts.InferRequests != InferNever
+			jobs <- func() { slot <- parseGeneration(header, p.gen, infer) }
 		}
 	}()
 
@@ -121,7 +122,7 @@ func (b *builder) damaged(e *DamageError, name string, d damage) *DamageError {
 
 // parseGeneration reads one generation with its own x/exp reader and
 // distils its events into records.
-func parseGeneration(header []byte, g *generation) (p *parsed) {
+func parseGeneration(header []byte, g *generation, infer bool) (p *parsed) {
 	p = &parsed{gen: g}
 	defer func() {
 		if r := recover(); r != nil {
@@ -139,7 +140,11 @@ func parseGeneration(header []byte, g *generation) (p *parsed) {
 	}
 	g.chunks = nil // the reader holds them now and lets go as it copies
 	syncs := 0
-	var rec record
+	var rec, srv record
+	var cls *stackClassifier
+	if infer {
+		cls = newStackClassifier()
+	}
 	for {
 		ev, err := tr.ReadEvent()
 		if errors.Is(err, io.EOF) {
@@ -162,6 +167,9 @@ func parseGeneration(header []byte, g *generation) (p *parsed) {
 			}
 		}
 		p.records.put(&rec)
+		if cls != nil && rec.kind == recGoState && cls.classify(&ev, &rec, &srv) {
+			p.records.put(&srv)
+		}
 	}
 }
 

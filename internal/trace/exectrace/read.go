@@ -25,6 +25,10 @@ type Options struct {
 	Progress func(bytesDone int64)
 	// MMU configures the MMU curve.
 	MMU mmu.Options
+	// InferRequests says when to infer requests from net/http and gRPC
+	// server goroutines (infer.go); by default when the trace has no
+	// tasks.
+	InferRequests InferMode
 
 	// whole makes Read use one x/exp reader over the whole stream, as it
 	// does for Go ≤1.21 traces; tests compare the two paths.
@@ -119,10 +123,11 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 		GoVersion: goVersionOf(n),
 	}
 	b := newBuilder(run, opts.MMU)
+	b.infer.mode = opts.InferRequests
 	var err error
 	if n <= 21 || opts.whole {
 		in.progress = opts.Progress
-		if err := readWhole(br, b); err != nil {
+		if err := readWhole(br, b, opts.InferRequests != InferNever); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if _, err := io.Copy(io.Discard, br); err != nil {
@@ -142,7 +147,7 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 }
 
 // readWhole reads the stream with one x/exp reader.
-func readWhole(r io.Reader, b *builder) (err error) {
+func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("trace reader failed: %v", p)
@@ -152,7 +157,11 @@ func readWhole(r io.Reader, b *builder) (err error) {
 	if err != nil {
 		return err
 	}
-	var rec record
+	var rec, srv record
+	var cls *stackClassifier
+	if infer {
+		cls = newStackClassifier()
+	}
 	syncs := 0
 	for {
 		ev, err := tr.ReadEvent()
@@ -168,6 +177,9 @@ func readWhole(r io.Reader, b *builder) (err error) {
 		}
 		if toRecord(&ev, &rec) {
 			b.apply(&rec)
+			if cls != nil && rec.kind == recGoState && cls.classify(&ev, &rec, &srv) {
+				b.apply(&srv)
+			}
 		}
 	}
 	// A reader emits a sync before each generation and one at the end.

@@ -39,6 +39,9 @@ const (
 	recRegionEnd // arg: task id; str: type; g
 	recGoState   // g; p: the proc it runs on when to is running; to
 	recProcKnown // p: a proc whose state the trace declared
+	// recServe follows a recGoState of a server goroutine (infer.go):
+	// g; flag: phase, role, status; str: request type or gRPC method.
+	recServe
 	numRecordKinds
 )
 

@@ -83,26 +83,31 @@ func (b *builder) typeIndex(s string) uint32 {
 	return i
 }
 
+// request turns a stored request into the run's; gs are the stored
+// goroutine lists.
+func (b *builder) request(r *requestRec, kind model.RequestKind, gs []uint64) model.Request {
+	req := model.Request{
+		ID: r.id, Parent: r.parent, Type: b.typeNames[r.typ], Kind: kind,
+		Start: r.start, End: r.end, Open: r.open, GoroutinesTotal: r.total,
+		Running: r.running, Runnable: r.runnable, RunnableDuringMark: r.runnableDuringMark,
+		Blocked: r.blocked, Syscall: r.syscall, Assist: r.assist, Sweep: r.sweep,
+		Accounted: true,
+	}
+	if r.listed > 0 {
+		req.Goroutines = gs[r.goroutines : r.goroutines+r.listed : r.goroutines+r.listed]
+	}
+	return req
+}
+
 // materialise turns the stored requests and regions into the run's.
 func (b *builder) materialise() {
 	res := &b.results
 	gs := make([]uint64, 0, res.goroutines.n)
 	res.goroutines.drain(func(g *uint64) { gs = append(gs, *g) })
 
-	reqs := make([]model.Request, 0, res.requests.n)
-	res.requests.drain(func(r *requestRec) {
-		req := model.Request{
-			ID: r.id, Parent: r.parent, Type: b.typeNames[r.typ], Kind: model.RequestTask,
-			Start: r.start, End: r.end, Open: r.open, GoroutinesTotal: r.total,
-			Running: r.running, Runnable: r.runnable, RunnableDuringMark: r.runnableDuringMark,
-			Blocked: r.blocked, Syscall: r.syscall, Assist: r.assist, Sweep: r.sweep,
-			Accounted: true,
-		}
-		if r.listed > 0 {
-			req.Goroutines = gs[r.goroutines : r.goroutines+r.listed : r.goroutines+r.listed]
-		}
-		reqs = append(reqs, req)
-	})
+	reqs := make([]model.Request, 0, res.requests.n+b.infer.spans.n)
+	res.requests.drain(func(r *requestRec) { reqs = append(reqs, b.request(r, model.RequestTask, gs)) })
+	reqs = b.appendInferred(reqs, gs)
 	if len(reqs) > 0 {
 		b.run.Requests = reqs
 	}

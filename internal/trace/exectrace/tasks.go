@@ -16,8 +16,9 @@ const maxListedGoroutines = 32
 
 // task is an open task (a request being served).
 type task struct {
-	rec   requestRec // the request so far
-	ended bool
+	rec      requestRec // the request so far
+	ended    bool
+	inferred bool // an inferred request (infer.go), not a task
 	// members are the goroutines working for it right now.
 	members []int64
 	// listed are the first goroutines that worked for it.
@@ -144,9 +145,13 @@ func (b *builder) closeTask(tk *task, t model.Time) {
 	for _, g := range tk.listed {
 		b.results.goroutines.add(g)
 	}
-	b.results.requests.add(*r)
 	tk.members, tk.listed, tk.seen = nil, nil, nil
 	tk.ended = true
+	if tk.inferred {
+		b.infer.spans.add(*r)
+		return
+	}
+	b.results.requests.add(*r)
 	delete(b.tasks.open, r.id)
 }
 

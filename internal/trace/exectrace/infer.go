@@ -1,0 +1,285 @@
+package exectrace
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	exptrace "golang.org/x/exp/trace"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// Inferred requests: services without runtime/trace tasks still show
+// their requests in the scheduling of their server goroutines
+// (infer_stacks.go recognises them). What a span measures:
+//
+//   - HTTP/1 (net/http's (*conn).serve): from the moment the netpoller
+//     makes the connection's goroutine runnable after it waited for the
+//     next request (in readRequest, or the Peek before it on a kept-alive
+//     connection) until its first read for the next request after writing
+//     the response (the read syscall that then finds nothing and waits, a
+//     few µs before the wait itself). The first request of a new
+//     connection starts when the accept loop starts the goroutine, unless
+//     it then waits for the request's bytes, in which case it starts at
+//     their arrival; a connection already waiting when the trace began
+//     (its status carries no stack) starts its first request at its first
+//     read instead of its wake. When the next request's bytes are already
+//     there (pipelining, or a client faster than the server's return to
+//     Peek), that read is the boundary; requests already in the read
+//     buffer merge into one span. A span counts only if the handler or
+//     the response writing was seen on its goroutine's stack (a block,
+//     syscall or preemption there, which writing a response always
+//     makes): a woken connection that then closes, an error reply to an
+//     unreadable request, or a request that never got that far are not
+//     requests.
+//   - HTTP/2 (net/http's bundled server or x/net/http2) and gRPC: a
+//     per-stream handler goroutine, from its creation to its end. With
+//     gRPC's NumStreamWorkers, a worker from waking for a stream to
+//     waiting for the next one.
+//
+// Not measured: time in the kernel's socket queue before the wake, the
+// network and the client; the response bytes still in flight when the
+// goroutine waits again; for HTTP/2 and gRPC, the reading and decoding of
+// the request before the handler goroutine starts and the writing done by
+// the connection's own goroutines after it ends. Only the server goroutine
+// is accounted: work the handler hands to other goroutines shows only as
+// the server goroutine's blocked time. Requests in progress when the trace
+// began are not reported; those still open when it ended are, as open.
+// gRPC is recognised by function names only: it is not tested against a
+// real gRPC server.
+
+// InferMode says when Read infers requests from server goroutines.
+type InferMode uint8
+
+const (
+	// InferAuto infers requests when the trace has no tasks.
+	InferAuto InferMode = iota
+	// InferAlways infers them even when there are tasks; the inferred
+	// requests come after the tasks.
+	InferAlways
+	// InferNever does not infer requests.
+	InferNever
+)
+
+var inferModeNames = [...]string{InferAuto: "auto", InferAlways: "always", InferNever: "never"}
+
+func (m InferMode) String() string {
+	if int(m) < len(inferModeNames) {
+		return inferModeNames[m]
+	}
+	return fmt.Sprintf("InferMode(%d)", m)
+}
+
+// ParseInferMode parses "auto", "always" or "never".
+func ParseInferMode(s string) (InferMode, error) {
+	for m, name := range inferModeNames {
+		if s == name {
+			return InferMode(m), nil
+		}
+	}
+	return InferAuto, fmt.Errorf("infer mode %q: want auto, always or never", s)
+}
+
+// InferredLimits is the warning a run with inferred requests carries.
+const InferredLimits = "requests are inferred from net/http and gRPC server goroutines (no runtime/trace tasks): " +
+	"each spans its goroutine's work from the request's arrival to the wait for the next one; not seen: " +
+	"kernel and network time, response bytes in flight, work handed to other goroutines (only as waiting), " +
+	"requests pipelined into one read"
+
+// server is what the state machine knows about one server goroutine.
+type server struct {
+	role serverRole
+	typ  string // request type: "http", "http2", "grpc" or "grpc Service.Method"
+	span *task  // the open span, nil between requests
+	// served: the span reached the handler or the response.
+	served bool
+	// woken: the span began with a wake from a wait for a request, so the
+	// request's bytes were arriving; a wait in readRequest is then for
+	// the rest of them.
+	woken bool
+	// waiting: blocked waiting for the next request.
+	waiting bool
+	// lost: first seen mid-request (the trace began there); ignored until
+	// it waits for a request.
+	lost bool
+}
+
+var defaultType = [...]string{roleConn: "http", roleStream: "", roleWorker: "grpc"}
+
+type inferState struct {
+	mode  InferMode
+	last  uint64 // id of the last inferred request: ids count them as they end
+	spans chunked[requestRec]
+}
+
+// serve applies a recServe record: rec.g's latest transition put it at a
+// known place on a server's request cycle.
+func (b *builder) serve(t model.Time, rec *record) {
+	if b.infer.mode == InferNever {
+		return
+	}
+	g := b.goroutine(rec.g)
+	phase := servePhase(rec.flag & servePhaseMask)
+	role := serverRole(rec.flag>>serveRoleShift) & 3
+	s := g.srv
+	if s == nil {
+		typ := rec.str // a creation's record names the type, others a method
+		if phase != phaseBorn || role == roleConn {
+			typ = defaultType[role]
+		}
+		// First seen reading: it was waiting for a request when the trace
+		// began (a status event has no stack to tell), and its read is
+		// the first we know of the request. First seen serving: the
+		// request's start is before the trace.
+		s = &server{role: role, typ: typ, lost: phase == phaseServe}
+		g.srv = s
+		if phase == phaseRead && role == roleConn {
+			b.openSpan(t, g, s, false)
+			return
+		}
+	} else if rec.flag&serveStatus != 0 {
+		return // a generation's status only confirms what is known
+	}
+	if s.lost && phase != phaseWait {
+		return
+	}
+	switch phase {
+	case phaseBorn:
+		if role != roleWorker {
+			b.openSpan(t, g, s, role == roleStream)
+		}
+	case phaseWait:
+		s.lost = false
+		b.serverWaits(t, g, s)
+	case phaseRead:
+		if s.span != nil && s.served && s.role == roleConn {
+			// The first read after the response: the request is over. The
+			// next one may already be there; if the read finds nothing,
+			// the goroutine waits and this pending span is dropped.
+			b.closeSpan(t, g, s)
+			b.openSpan(t, g, s, false)
+		}
+	case phaseServe:
+		b.serverServes(t, g, s, rec.str)
+	}
+}
+
+func (b *builder) serverWaits(t model.Time, g *goroutine, s *server) {
+	s.waiting = true
+	switch {
+	case s.span == nil:
+	case s.served || s.role == roleWorker:
+		b.closeSpan(t, g, s)
+	case s.woken && s.role == roleConn:
+		// The rest of the request is still to arrive.
+		s.waiting = false
+	default:
+		// Woken but no request came (the connection closed), or a new
+		// connection waits for its first request: the span begins when
+		// it arrives.
+		b.dropSpan(t, g, s)
+	}
+}
+
+func (b *builder) serverServes(t model.Time, g *goroutine, s *server, method string) {
+	if s.span == nil {
+		b.openSpan(t, g, s, true)
+	}
+	s.served = true
+	if method != "" && s.role != roleConn {
+		s.typ = "grpc " + method
+		s.span.rec.typ = b.typeIndex(s.typ)
+	}
+}
+
+// serverMoved hooks goroutine transitions of a known server goroutine: a
+// wake after a wait for a request opens a span, the end closes it.
+func (b *builder) serverMoved(t model.Time, g *goroutine, to exptrace.GoState) {
+	s := g.srv
+	switch {
+	case to == exptrace.GoNotExist:
+		if s.span != nil && (s.served || s.role == roleStream) {
+			b.closeSpan(t, g, s)
+		} else if s.span != nil {
+			b.dropSpan(t, g, s)
+		}
+		g.srv = nil
+	case g.state == exptrace.GoWaiting && to == exptrace.GoRunnable && s.waiting:
+		s.waiting = false
+		if s.span == nil && !s.lost {
+			b.openSpan(t, g, s, s.role == roleWorker)
+			s.woken = true
+		}
+	}
+}
+
+func (b *builder) openSpan(t model.Time, g *goroutine, s *server, served bool) {
+	tk := &task{inferred: true, rec: requestRec{typ: b.typeIndex(s.typ), start: t}}
+	s.span, s.served, s.woken = tk, served, false
+	b.join(g, tk, t)
+}
+
+func (b *builder) closeSpan(t model.Time, g *goroutine, s *server) {
+	tk := s.span
+	s.span = nil
+	b.infer.last++
+	tk.rec.id = b.infer.last
+	b.closeTask(tk, t)
+}
+
+// dropSpan forgets a span that turned out not to be a request.
+func (b *builder) dropSpan(t model.Time, g *goroutine, s *server) {
+	tk := s.span
+	s.span = nil
+	b.leaveAllOf(t, g, tk)
+}
+
+// leaveAllOf makes g stop working for tk whatever its reasons.
+func (b *builder) leaveAllOf(t model.Time, g *goroutine, tk *task) {
+	for i := range g.work {
+		if g.work[i].task == tk {
+			g.work[i].reasons = 1
+			b.leave(g, tk, t)
+			return
+		}
+	}
+}
+
+// finishInferred closes the spans still open at the end of the window and
+// decides whether inferred requests are kept.
+func (b *builder) finishInferred(end model.Time) {
+	var open []*goroutine
+	for _, g := range b.goroutines {
+		if g.srv != nil && g.srv.span != nil {
+			open = append(open, g)
+		}
+	}
+	slices.SortFunc(open, func(x, y *goroutine) int { return cmp.Compare(x.id, y.id) })
+	for _, g := range open {
+		s := g.srv
+		if s.served || s.role == roleStream {
+			s.span.rec.open = true
+			b.closeSpan(end, g, s)
+		} else {
+			b.dropSpan(end, g, s)
+		}
+	}
+	if b.infer.mode == InferAuto && b.results.requests.n > 0 {
+		b.infer.spans = chunked[requestRec]{}
+	}
+}
+
+// appendInferred adds the inferred requests to reqs, in the order they
+// ended (those open at the end of the window by goroutine id).
+func (b *builder) appendInferred(reqs []model.Request, gs []uint64) []model.Request {
+	n := 0
+	b.infer.spans.drain(func(r *requestRec) {
+		reqs = append(reqs, b.request(r, model.RequestInferred, gs))
+		n++
+	})
+	if n > 0 {
+		b.run.Warnings = append(b.run.Warnings, InferredLimits)
+	}
+	return reqs
+}

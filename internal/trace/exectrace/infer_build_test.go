@@ -1,0 +1,180 @@
+package exectrace
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	exptrace "golang.org/x/exp/trace"
+
+	"github.com/gcwatch/gcwatch/internal/mmu"
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+func serveRec(t, g int64, role serverRole, phase servePhase, str string) record {
+	return record{kind: recServe, t: µs(t), g: g, str: str, flag: uint8(phase) | uint8(role)<<serveRoleShift}
+}
+
+// span is an inferred request's times in µs and its state totals.
+type span struct {
+	typ                                 string
+	start, end                          int64
+	open                                bool
+	running, runnable, blocked, syscall time.Duration
+}
+
+func inferredSpans(t *testing.T, recs []record, mode InferMode) []span {
+	t.Helper()
+	run := &model.Run{}
+	b := newBuilder(run, mmu.Options{})
+	b.infer.mode = mode
+	for i := range recs {
+		b.apply(&recs[i])
+	}
+	b.finish()
+	var out []span
+	for _, r := range run.Requests {
+		if r.Kind == model.RequestInferred {
+			out = append(out, span{r.Type, int64(r.Start) / 1000, int64(r.End) / 1000, r.Open,
+				r.Running, r.Runnable, r.Blocked, r.Syscall})
+		}
+	}
+	return out
+}
+
+const us = time.Microsecond
+
+// TestInferConnCycle: a connection goroutine through the cases of
+// infer.go. Times in µs; G5 is the connection, created at 10.
+//
+//	10 born (accept)  20 read waits (no bytes yet: dropped)
+//	30 wake           40 run, read   50 handler blocks  60 wakes 70 runs
+//	80 write (serve)  90 read after the response (span 1 ends)
+//	95 waits (pending dropped)     100 wake: closes the connection, ends 110
+func TestInferConnCycle(t *testing.T) {
+	recs := []record{
+		rec(recSync, 0, nil),
+		goState(10, 5, -1, exptrace.GoRunnable),
+		serveRec(10, 5, roleConn, phaseBorn, "http"),
+		goState(15, 5, 0, exptrace.GoRunning),
+		goState(20, 5, -1, exptrace.GoWaiting),
+		serveRec(20, 5, roleConn, phaseWait, ""),
+		goState(30, 5, -1, exptrace.GoRunnable),
+		goState(40, 5, 0, exptrace.GoRunning),
+		goState(40, 5, -1, exptrace.GoSyscall),
+		serveRec(40, 5, roleConn, phaseRead, ""),
+		goState(45, 5, 0, exptrace.GoRunning),
+		goState(50, 5, -1, exptrace.GoWaiting),
+		serveRec(50, 5, roleConn, phaseServe, ""),
+		goState(60, 5, -1, exptrace.GoRunnable),
+		goState(70, 5, 0, exptrace.GoRunning),
+		goState(80, 5, -1, exptrace.GoSyscall),
+		serveRec(80, 5, roleConn, phaseServe, ""),
+		goState(85, 5, 0, exptrace.GoRunning),
+		goState(90, 5, -1, exptrace.GoSyscall),
+		serveRec(90, 5, roleConn, phaseRead, ""),
+		goState(92, 5, 0, exptrace.GoRunning),
+		goState(95, 5, -1, exptrace.GoWaiting),
+		serveRec(95, 5, roleConn, phaseWait, ""),
+		goState(100, 5, -1, exptrace.GoRunnable),
+		goState(105, 5, 0, exptrace.GoRunning),
+		goState(110, 5, -1, exptrace.GoNotExist),
+		goState(120, 1, 0, exptrace.GoRunning),
+	}
+	got := inferredSpans(t, recs, InferAuto)
+	want := []span{{typ: "http", start: 30, end: 90, running: 20 * us, runnable: 20 * us, blocked: 10 * us, syscall: 10 * us}}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(span{})); d != "" {
+		t.Errorf("spans (-want +got):\n%s", d)
+	}
+	if got := inferredSpans(t, recs, InferNever); len(got) != 0 {
+		t.Errorf("never: %v", got)
+	}
+}
+
+// TestInferBackToBack: the next request's bytes are there when the
+// server reads after a response: the read at 30 ends one request and
+// begins the next, served at 40 without a wait; the trace ends with it
+// open. A goroutine first seen serving (G6, mid-request at the trace's
+// start) is not reported until it waits for a request.
+func TestInferBackToBack(t *testing.T) {
+	recs := []record{
+		rec(recSync, 0, nil),
+		goState(0, 5, -1, exptrace.GoWaiting),
+		goState(0, 6, 1, exptrace.GoRunning),
+		goState(5, 6, -1, exptrace.GoSyscall),
+		serveRec(5, 6, roleConn, phaseServe, ""),
+		goState(8, 6, 1, exptrace.GoRunning),
+		goState(10, 5, -1, exptrace.GoRunnable),
+		goState(12, 5, 0, exptrace.GoRunning),
+		goState(20, 5, -1, exptrace.GoSyscall), // the first read we see: it opens a span
+		serveRec(20, 5, roleConn, phaseRead, ""),
+		goState(22, 5, 0, exptrace.GoRunning),
+		goState(25, 5, -1, exptrace.GoSyscall),
+		serveRec(25, 5, roleConn, phaseServe, ""),
+		goState(27, 5, 0, exptrace.GoRunning),
+		goState(30, 5, -1, exptrace.GoSyscall),
+		serveRec(30, 5, roleConn, phaseRead, ""),
+		goState(32, 5, 0, exptrace.GoRunning),
+		goState(40, 5, -1, exptrace.GoSyscall),
+		serveRec(40, 5, roleConn, phaseServe, ""),
+		goState(42, 5, 0, exptrace.GoRunning),
+		goState(50, 6, -1, exptrace.GoWaiting),
+		serveRec(50, 6, roleConn, phaseWait, ""),
+		goState(60, 1, 1, exptrace.GoRunning),
+	}
+	got := inferredSpans(t, recs, InferAuto)
+	want := []span{
+		{typ: "http", start: 20, end: 30, running: 6 * us, syscall: 4 * us},
+		{typ: "http", start: 30, end: 60, open: true, running: 26 * us, syscall: 4 * us},
+	}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(span{})); d != "" {
+		t.Errorf("spans (-want +got):\n%s", d)
+	}
+}
+
+// TestInferStreams: a gRPC stream goroutine is a request from creation to
+// end and takes the method its stack shows; an HTTP/2 handler likewise;
+// a worker from its wake to its next wait. Auto drops them all when a
+// task appears, even at the end.
+func TestInferStreams(t *testing.T) {
+	recs := []record{
+		rec(recSync, 0, nil),
+		goState(10, 7, -1, exptrace.GoRunnable),
+		serveRec(10, 7, roleStream, phaseBorn, "grpc"),
+		goState(12, 7, 0, exptrace.GoRunning),
+		goState(15, 8, -1, exptrace.GoRunnable),
+		serveRec(15, 8, roleStream, phaseBorn, "http2"),
+		goState(20, 7, -1, exptrace.GoWaiting),
+		serveRec(20, 7, roleStream, phaseServe, "Greeter.SayHello"),
+		goState(30, 7, -1, exptrace.GoRunnable),
+		goState(32, 7, 0, exptrace.GoRunning),
+		goState(40, 7, -1, exptrace.GoNotExist),
+		goState(41, 8, 0, exptrace.GoRunning),
+		goState(45, 8, -1, exptrace.GoNotExist),
+		goState(45, 9, -1, exptrace.GoRunnable),
+		serveRec(45, 9, roleWorker, phaseBorn, "grpc"),
+		goState(46, 9, 1, exptrace.GoRunning),
+		goState(47, 9, -1, exptrace.GoWaiting),
+		serveRec(47, 9, roleWorker, phaseWait, ""),
+		goState(50, 9, -1, exptrace.GoRunnable),
+		goState(52, 9, 1, exptrace.GoRunning),
+		goState(58, 9, -1, exptrace.GoWaiting),
+		serveRec(58, 9, roleWorker, phaseWait, ""),
+	}
+	got := inferredSpans(t, recs, InferAuto)
+	want := []span{
+		{typ: "grpc Greeter.SayHello", start: 10, end: 40, running: 16 * us, runnable: 4 * us, blocked: 10 * us},
+		{typ: "http2", start: 15, end: 45, running: 4 * us, runnable: 26 * us},
+		{typ: "grpc", start: 50, end: 58, running: 6 * us, runnable: 2 * us},
+	}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(span{})); d != "" {
+		t.Errorf("spans (-want +got):\n%s", d)
+	}
+	withTask := append(recs, rec(recTaskBegin, 60, func(r *record) { r.arg, r.str, r.g = 1, "req", 1 }))
+	if got := inferredSpans(t, withTask, InferAuto); len(got) != 0 {
+		t.Errorf("auto with a task: %v", got)
+	}
+	if got := inferredSpans(t, withTask, InferAlways); len(got) != 3 {
+		t.Errorf("always with a task: %d spans, want 3", len(got))
+	}
+}

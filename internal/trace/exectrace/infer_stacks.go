@@ -1,0 +1,247 @@
+package exectrace
+
+import (
+	"strings"
+
+	exptrace "golang.org/x/exp/trace"
+)
+
+// This file is the reader side of request inference (infer.go has the
+// state machine): it recognises server goroutines by the functions on
+// their stacks and emits a recServe record after each goroutine transition
+// that says something about a request. Only transitions that carry a
+// stack can: creation, blocking, syscalls, preemption and the status of a
+// goroutine blocked at a generation's start.
+
+// serverRole says how a server goroutine maps onto requests.
+type serverRole uint8
+
+const (
+	roleNone serverRole = iota
+	// roleConn is net/http's HTTP/1 connection goroutine, (*conn).serve:
+	// it reads a request, runs the handler and writes the response, then
+	// waits on the network for the next request on the connection.
+	roleConn
+	// roleStream is a goroutine started for one request and ending with
+	// it: net/http's HTTP/2 runHandler, gRPC's per-stream goroutine.
+	roleStream
+	// roleWorker is a reused gRPC stream worker ((*Server).serverWorker):
+	// it waits for a stream, serves it, and waits again.
+	roleWorker
+)
+
+// servePhase says where on its request cycle a server goroutine is.
+type servePhase uint8
+
+const (
+	phaseNone servePhase = iota
+	phaseBorn            // created (the creation record)
+	// phaseWait: blocked waiting for the next request (HTTP/1: on the
+	// network in readRequest or the Peek before it; worker: for a stream).
+	phaseWait
+	phaseRead  // in readRequest or Peek, not blocked on the network
+	phaseServe // in the handler or writing the response
+)
+
+// A recServe record's flag packs the phase (low 3 bits), the role (next 2)
+// and whether it came from a goroutine's status at a generation start.
+const (
+	servePhaseMask = 7
+	serveRoleShift = 3
+	serveStatus    = 1 << 5
+)
+
+// Functions that place a stack on a server's request cycle.
+const (
+	fnConnServe     = "net/http.(*conn).serve"
+	fnServerServe   = "net/http.(*Server).Serve"
+	fnReadRequest   = "net/http.(*conn).readRequest"
+	fnPeek          = "bufio.(*Reader).Peek"
+	fnServeHTTP     = "net/http.serverHandler.ServeHTTP"
+	fnFinishRequest = "net/http.(*response).finishRequest"
+	fnGRPCHandle    = "google.golang.org/grpc.(*Server).handleStream"
+	fnGRPCWorker    = "google.golang.org/grpc.(*Server).serverWorker"
+	fnGRPCStreams   = "google.golang.org/grpc.(*Server).serveStreams.func"
+)
+
+// h2Spawners are the functions of net/http's bundled HTTP/2 server (and
+// golang.org/x/net/http2's) whose go statements start runHandler.
+var h2Spawners = []string{"scheduleHandler", "handlerDone", "upgradeRequest", "processHeaders"}
+
+func isH2ServerConn(fn string) (method string, ok bool) {
+	for _, recv := range []string{"net/http.(*http2serverConn).", "golang.org/x/net/http2.(*serverConn)."} {
+		if m, found := strings.CutPrefix(fn, recv); found {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// stackInfo is what a stack says about a server goroutine.
+type stackInfo struct {
+	role   serverRole
+	phase  servePhase // phaseRead also stands for "waiting" when blocked on the network
+	method string     // gRPC method, "Service.Method", when a generated handler is on the stack
+}
+
+// classifyStack reads frames, innermost first.
+func classifyStack(frames []string) stackInfo {
+	var si stackInfo
+	grpcStream, grpcWorker := false, false
+	for i, fn := range frames {
+		switch fn {
+		case fnConnServe:
+			si.role = roleConn
+			si.method = ""
+			if i > 0 {
+				switch frames[i-1] {
+				case fnReadRequest, fnPeek:
+					si.phase = phaseRead
+				case fnServeHTTP, fnFinishRequest:
+					si.phase = phaseServe
+				}
+			}
+			return si
+		case fnGRPCHandle:
+			grpcStream = true
+			continue
+		case fnGRPCWorker:
+			grpcWorker = true
+			continue
+		}
+		if m, ok := isH2ServerConn(fn); ok && m == "runHandler" {
+			return stackInfo{role: roleStream, phase: phaseServe}
+		}
+		if si.method == "" {
+			si.method = grpcMethod(fn)
+		}
+	}
+	switch {
+	case grpcStream:
+		si.role, si.phase = roleStream, phaseServe
+		if grpcWorker {
+			si.role = roleWorker
+		}
+	case grpcWorker:
+		// A worker outside handleStream is between streams.
+		si.role, si.phase = roleWorker, phaseRead
+		si.method = ""
+	default:
+		si.method = ""
+	}
+	return si
+}
+
+// grpcMethod recognises protoc-gen-go-grpc's generated handlers,
+// "pkg._Service_Method_Handler", and returns "Service.Method". A service
+// or method name with an underscore is split at the first one.
+func grpcMethod(fn string) string {
+	name := fn[strings.LastIndexByte(fn, '.')+1:]
+	name, ok := strings.CutSuffix(name, "_Handler")
+	if !ok || !strings.HasPrefix(name, "_") {
+		return ""
+	}
+	svc, method, ok := strings.Cut(name[1:], "_")
+	if !ok || svc == "" || method == "" {
+		return ""
+	}
+	return svc + "." + method
+}
+
+// classifyCreation recognises a server goroutine from the function it
+// starts in and the function that ran the go statement.
+func classifyCreation(start, creator string) (serverRole, string) {
+	switch {
+	case start == fnConnServe || creator == fnServerServe:
+		return roleConn, "http"
+	case start == fnGRPCWorker:
+		return roleWorker, "grpc"
+	case strings.HasPrefix(start, fnGRPCStreams) || strings.HasPrefix(creator, fnGRPCStreams):
+		return roleStream, "grpc"
+	}
+	if m, ok := isH2ServerConn(start); ok && m == "runHandler" {
+		return roleStream, "http2"
+	}
+	if m, ok := isH2ServerConn(creator); ok {
+		for _, s := range h2Spawners {
+			if m == s {
+				return roleStream, "http2"
+			}
+		}
+	}
+	return roleNone, ""
+}
+
+// stackClassifier classifies the stacks of one reader's events. Stacks
+// repeat: their classification is cached by x/exp's Stack value, which is
+// comparable and stands for one stack of this reader's tables.
+type stackClassifier struct {
+	cache  map[exptrace.Stack]stackInfo
+	frames []string
+}
+
+func newStackClassifier() *stackClassifier {
+	return &stackClassifier{cache: make(map[exptrace.Stack]stackInfo)}
+}
+
+func (c *stackClassifier) info(stk exptrace.Stack) stackInfo {
+	if si, ok := c.cache[stk]; ok {
+		return si
+	}
+	c.frames = c.frames[:0]
+	for f := range stk.Frames() {
+		c.frames = append(c.frames, f.Func)
+	}
+	si := classifyStack(c.frames)
+	c.cache[stk] = si
+	return si
+}
+
+func topFrame(stk exptrace.Stack) string {
+	for f := range stk.Frames() {
+		return f.Func
+	}
+	return ""
+}
+
+// classify turns the goroutine transition ev (already distilled into
+// state) into a recServe record in out when it says something about a
+// server goroutine.
+func (c *stackClassifier) classify(ev *exptrace.Event, state *record, out *record) bool {
+	st := ev.StateTransition()
+	from, to := st.Goroutine()
+	var role serverRole
+	var phase servePhase
+	var str string
+	var flag uint8
+	switch {
+	case from == exptrace.GoNotExist:
+		role, str = classifyCreation(topFrame(st.Stack), topFrame(ev.Stack()))
+		phase = phaseBorn
+	case from == exptrace.GoRunning || from == exptrace.GoUndetermined:
+		if st.Stack == (exptrace.Stack{}) {
+			return false
+		}
+		si := c.info(st.Stack)
+		role, phase, str = si.role, si.phase, si.method
+		if from == exptrace.GoUndetermined {
+			flag |= serveStatus
+		}
+		if phase == phaseRead && to == exptrace.GoWaiting {
+			// A connection waits for the next request on the network; a
+			// worker for a stream on a channel. A status event carries no
+			// reason; its stack alone says where the goroutine waits.
+			if role == roleWorker || st.Reason == "network" || from == exptrace.GoUndetermined {
+				phase = phaseWait
+			}
+		}
+	default:
+		return false
+	}
+	if role == roleNone || phase == phaseNone {
+		return false
+	}
+	*out = record{t: state.t, g: state.g, kind: recServe, str: str,
+		flag: uint8(phase) | uint8(role)<<serveRoleShift | flag}
+	return true
+}
