@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gcwatch/gcwatch/flightrec"
 )
 
 // The test binary doubles as the child gcwatch run starts: with
@@ -391,5 +393,52 @@ func TestWatchUsage(t *testing.T) {
 		if code, _, _ := run(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d", args, code)
 		}
+	}
+}
+
+// TestWatchPullsFlightRecorderSnapshots serves package flightrec's handler
+// from this process, takes a snapshot while the process allocates, and
+// checks that gcwatch watch pulls it, analyses it and stops.
+func TestWatchPullsFlightRecorderSnapshots(t *testing.T) {
+	pprofServer(t) // keeps this process allocating
+	rec, err := flightrec.New(flightrec.Config{MinAge: 500 * time.Millisecond, Keep: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Start(); err != nil {
+		t.Skipf("the flight recorder cannot start here: %v", err)
+	}
+	defer rec.Stop()
+	mux := http.NewServeMux()
+	mux.Handle("/debug/gcwatch/snapshots/", http.StripPrefix("/debug/gcwatch/snapshots", rec.Handler()))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	time.Sleep(300 * time.Millisecond)
+	if _, err := rec.Snapshot("test"); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "w")
+	code, out, errs := run(t, "watch", srv.URL, "--flightrec", "/debug/gcwatch/snapshots", "--interval", "100ms",
+		"--max-captures", "1", "--duration", "20s", "-o", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || !strings.Contains(entries[0].Name(), "flightrec-1") {
+		t.Fatalf("captures %v", entries)
+	}
+	capDir := filepath.Join(dir, entries[0].Name())
+	for _, f := range []string{"trace.out", "report.txt", "trigger.txt", "manifest.json"} {
+		if !fileHasData(capDir, f) {
+			t.Errorf("snapshot folder lacks %s", f)
+		}
+	}
+	if !strings.Contains(out, "flight recorder: test") {
+		t.Errorf("stdout %q", out)
+	}
+	// Not a flight-recorder handler: a clear warning, not a crash.
+	code, _, errs = run(t, "watch", srv.URL, "--flightrec", "/nope", "--interval", "50ms", "--duration", "300ms", "-o", dir)
+	if code != 0 || !strings.Contains(errs, "404") {
+		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }

@@ -29,6 +29,7 @@ type watchOptions struct {
 	Duration      time.Duration
 	Cooldown      time.Duration
 	LatencyMetric string
+	FlightRec     string
 
 	target     capture.Target
 	conditions []capture.Condition
@@ -68,6 +69,7 @@ or after --duration.`,
 	f.IntVar(&opts.MaxCaptures, "max-captures", 0, "stop after this many captures (0: no limit)")
 	f.DurationVar(&opts.Duration, "duration", 0, "stop after this long (0: until interrupted)")
 	f.DurationVar(&opts.Cooldown, "cooldown", 0, "least time between two captures (default twice --seconds)")
+	f.StringVar(&opts.FlightRec, "flightrec", "", "also pull the snapshots a gcwatch/flightrec handler at `URL` takes of slow requests (a path on ADDR, or a full URL)")
 	f.StringVar(&opts.LatencyMetric, "latency-metric", "http_request_duration_seconds", "Prometheus histogram of request latency, for p99 conditions")
 	opts.bindFlags(f)
 	return cmd
@@ -86,8 +88,11 @@ func (o *watchOptions) validateWatch() error {
 		}
 		o.conditions = append(o.conditions, c)
 	}
-	if len(o.conditions) == 0 && o.Every <= 0 {
-		return usagef("say when to capture: --when COND and/or --every DURATION")
+	if len(o.conditions) == 0 && o.Every <= 0 && o.FlightRec == "" {
+		return usagef("say when to capture: --when COND, --every DURATION and/or --flightrec URL")
+	}
+	if o.FlightRec != "" && !strings.Contains(o.FlightRec, "://") {
+		o.FlightRec = o.target.Base + "/" + strings.TrimPrefix(o.FlightRec, "/")
 	}
 	if o.Interval <= 0 || o.Seconds <= 0 || o.Keep <= 0 {
 		return usagef("--interval, --seconds and --keep must be positive")
@@ -116,7 +121,21 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 	captures := 0
 	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
+	snaps := &capture.Snapshots{URL: o.FlightRec}
 	for {
+		if o.FlightRec != "" {
+			n, err := o.pullSnapshots(ctx, s, snaps)
+			captures += n
+			if err != nil && ctx.Err() == nil {
+				fmt.Fprintf(s.Err, "gcwatch: warning: %v\n", err)
+			}
+			if n > 0 {
+				o.prune(s)
+			}
+			if o.MaxCaptures > 0 && captures >= o.MaxCaptures {
+				return nil
+			}
+		}
 		reason := ""
 		if len(o.conditions) > 0 {
 			r, err := w.Poll(ctx)
@@ -164,6 +183,33 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 	}
 }
 
+// pullSnapshots saves and analyses the flight recorder's new snapshots.
+func (o *watchOptions) pullSnapshots(ctx context.Context, s *streams, snaps *capture.Snapshots) (int, error) {
+	infos, err := snaps.New(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, in := range infos {
+		dir := filepath.Join(o.Dir, fmt.Sprintf("capture-%s-flightrec-%d", in.Time.UTC().Format("20060102T150405.000Z"), in.ID))
+		reason := "flight recorder: " + in.Trigger.Reason
+		if in.Trigger.Path != "" {
+			reason = fmt.Sprintf("flight recorder: %s %s took %s", in.Trigger.Method, in.Trigger.Path, in.Trigger.Duration.Round(time.Microsecond))
+		}
+		if err := snaps.Save(ctx, in, dir); err != nil {
+			return n, err
+		}
+		if err := o.report(s, dir, reason); err != nil {
+			return n, err
+		}
+		n++
+		if o.MaxCaptures > 0 && n >= o.MaxCaptures {
+			break
+		}
+	}
+	return n, nil
+}
+
 // captureOnce captures into a new timestamped folder, analyses it and
 // prints the verdict in one line.
 func (o *watchOptions) captureOnce(ctx context.Context, s *streams, reason string) error {
@@ -173,6 +219,12 @@ func (o *watchOptions) captureOnce(ctx context.Context, s *streams, reason strin
 	if _, err := capture.Fetch(ctx, o.target, dir, capture.Options{Seconds: o.Seconds}); err != nil {
 		return err
 	}
+	return o.report(s, dir, reason)
+}
+
+// report analyses one capture folder, saves its report beside it and
+// prints the verdict in one line.
+func (o *watchOptions) report(s *streams, dir, reason string) error {
 	os.WriteFile(filepath.Join(dir, "trigger.txt"), []byte(reason+"\n"), 0o644)
 	ao := o.analyzeOptions
 	ao.Inputs = []string{dir}
