@@ -341,18 +341,21 @@ func liveHeap(cycles []model.Cycle) []HeapPoint {
 // requests that ended.
 func latency(reqs []model.Request, taskType string) (Latency, []int32) {
 	l := Latency{Source: "none"}
-	fromLog, children := false, false
+	fromLog, fromTasks, children := false, false, false
 	for i := range reqs {
 		fromLog = fromLog || reqs[i].Kind == model.RequestLog
+		fromTasks = fromTasks || reqs[i].Kind == model.RequestTask
 		children = children || reqs[i].Parent != 0
 	}
 	// ids are the requests' ids, sorted, for finding parents: a sorted
 	// slice is a fraction of a map's size for a million requests.
 	var ids []uint64
 	if children && taskType == "" {
-		ids = make([]uint64, len(reqs))
+		ids = make([]uint64, 0, len(reqs))
 		for i := range reqs {
-			ids[i] = reqs[i].ID
+			if reqs[i].Kind == model.RequestTask { // parents are tasks; other kinds number their own
+				ids = append(ids, reqs[i].ID)
+			}
 		}
 		slices.Sort(ids)
 	}
@@ -364,6 +367,11 @@ func latency(reqs []model.Request, taskType string) (Latency, []int32) {
 		// clients saw: it is the request latency, the tasks only its
 		// in-process part.
 		if fromLog && r.Kind != model.RequestLog {
+			continue
+		}
+		// Tasks say where requests begin and end; spans inferred from
+		// server goroutines (asked for alongside them) only approximate it.
+		if fromTasks && r.Kind == model.RequestInferred {
 			continue
 		}
 		if taskType != "" && r.Type != taskType {

@@ -142,6 +142,26 @@ func TestLatencyTopLevelTasks(t *testing.T) {
 	}
 }
 
+// TestLatencyInferred: inferred spans are the requests only when there
+// are no tasks; their ids are their own, not parents of tasks.
+func TestLatencyInferred(t *testing.T) {
+	inferred := []model.Request{
+		{ID: 1, Type: "http", Kind: model.RequestInferred, Start: 0, End: 40},
+		{ID: 2, Type: "http", Kind: model.RequestInferred, Start: 0, End: 50, Open: true},
+	}
+	l, sel := latency(inferred, "")
+	if l.Source != "inferred" || l.Requests != 1 || l.Open != 1 || l.Max != 40 || len(sel) != 1 {
+		t.Errorf("inferred only: %+v", l)
+	}
+	mixed := append([]model.Request{
+		{ID: 7, Parent: 1, Type: "req", Kind: model.RequestTask, Start: 0, End: 10}, // parent 1 began before the trace
+	}, inferred...)
+	l, sel = latency(mixed, "")
+	if l.Source != "task" || l.Requests != 1 || l.Max != 10 || len(sel) != 1 || sel[0] != 0 {
+		t.Errorf("tasks and inferred: %+v, selected %v", l, sel)
+	}
+}
+
 func TestNonGCSTWGroupsByReason(t *testing.T) {
 	pauses := []model.Pause{
 		{Duration: 3, Kind: model.PauseNonGC, Reason: "read mem stats"},

@@ -17,6 +17,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/trace"
+	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 )
 
 // analyzeOptions are the options of gcwatch analyze.
@@ -25,6 +26,7 @@ type analyzeOptions struct {
 	Format   string
 	Output   string
 	TaskType string
+	Infer    string // auto, always, never
 	Worst    int
 	Workers  int
 	Color    string // auto, always, never
@@ -42,6 +44,7 @@ type analyzeOptions struct {
 	ProcStart  string
 
 	format       report.Format
+	infer        exectrace.InferMode
 	processStart *time.Time
 	rules        advice.Thresholds
 }
@@ -101,6 +104,7 @@ cannot be used, 2 for a usage error, 3 when --fail-on names a verdict reached.`,
 func (opts *analyzeOptions) bindFlags(f *pflag.FlagSet) {
 	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json, markdown or html")
 	f.StringVar(&opts.TaskType, "task", "", "count only tasks of this `TYPE` as requests (default: every top-level task)")
+	f.StringVar(&opts.Infer, "infer", "auto", "infer requests from net/http and gRPC server goroutines: auto (when a trace has no tasks), always or never")
 	f.IntVar(&opts.Worst, "worst", 10, "how many of the longest pauses to list")
 	f.IntVar(&opts.Workers, "workers", 0, "trace generations parsed in parallel (0: up to 2, by CPU count)")
 	f.StringVar(&opts.Color, "color", "auto", "colour in the text report: auto, always or never")
@@ -124,6 +128,9 @@ func (o *analyzeOptions) validate() error {
 	o.format = f
 	if o.Worst < 0 {
 		return usagef("--worst must be 0 or more, not %d", o.Worst)
+	}
+	if o.infer, err = exectrace.ParseInferMode(o.Infer); err != nil {
+		return usagef("--infer must be auto, always or never, not %q", o.Infer)
 	}
 	if o.Workers < 0 {
 		return usagef("--workers must be 0 or more, not %d", o.Workers)
@@ -238,6 +245,7 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error) {
 	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
 	lo.Trace.Workers = o.Workers
+	lo.Trace.InferRequests = o.infer
 	progress := o.Progress && isTerminal(s.Err)
 	if progress {
 		lo.Progress = func(name string, done, total int64) {

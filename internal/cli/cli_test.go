@@ -29,6 +29,9 @@ func TestAnalyzeFlagsToOptions(t *testing.T) {
 		if o.MemLimit == (sizeValue{}) {
 			o.MemLimit = sizeValue{bytes: sizeUnset, allowOff: true}
 		}
+		if o.Infer == "" {
+			o.Infer = "auto"
+		}
 		return o
 	}
 	for _, tc := range []struct {
@@ -40,6 +43,8 @@ func TestAnalyzeFlagsToOptions(t *testing.T) {
 			analyzeOptions{Inputs: []string{"x", "y"}, Format: "json", Output: "r.json", TaskType: "http", Worst: 3, Color: "auto", Progress: true}},
 		{[]string{"--format=markdown", "--color", "never", "--progress=false", "--workers", "1", "-"},
 			analyzeOptions{Inputs: []string{"-"}, Format: "markdown", Worst: 10, Workers: 1, Color: "never"}},
+		{[]string{"--infer", "always", "x"},
+			analyzeOptions{Inputs: []string{"x"}, Format: "text", Infer: "always", Worst: 10, Color: "auto", Progress: true}},
 		{[]string{"--slo", "p99=50ms", "--mem-budget", "2GiB", "--gogc", "off", "--memlimit", "1GiB", "--threshold", "gc_share_small=0.2", "--fail-on", "tune,migration-candidate", "x"},
 			analyzeOptions{Inputs: []string{"x"}, Format: "text", Worst: 10, Color: "auto", Progress: true,
 				SLO: sloValue{quantile: 0.99, target: 50 * time.Millisecond}, MemBudget: sizeValue{bytes: 2 << 30},
@@ -70,6 +75,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"analyze", "--bogus", "x"},          // unknown flag
 		{"frobnicate"},                       // unknown command
 		{"analyze", "--worst", "-1", "x"},
+		{"analyze", "--infer", "sometimes", "x"},
 		{"analyze", "-o", "x", "x"}, // would overwrite an input
 		{"analyze", "-", "-"},
 		{"version", "extra"},
