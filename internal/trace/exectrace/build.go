@@ -157,8 +157,13 @@ func (b *builder) setProcs(t model.Time, n int) {
 	b.advanceCPU(t)
 	if b.procs == 0 {
 		b.run.GOMAXPROCS = n
-		// The first value is in force from the start of the window.
+		// The first value is in force from the start of the window: the
+		// CPU capacity integrated so far, with GOMAXPROCS still unknown,
+		// counted none.
 		b.run.ProcsChanges = append(b.run.ProcsChanges, model.ProcsChange{At: b.run.Start, Procs: n})
+		if t > b.run.Start {
+			b.run.GCCPU.Capacity += time.Duration(n) * t.Sub(b.run.Start)
+		}
 	} else {
 		b.run.ProcsChanges = append(b.run.ProcsChanges, model.ProcsChange{At: t, Procs: n})
 	}
