@@ -264,7 +264,7 @@ type capWriter struct {
 
 func (w *capWriter) Write(p []byte) (int, error) {
 	if int64(w.buf.Len())+int64(len(p)) > w.max {
-		return 0, fmt.Errorf("%w (%d bytes)", errTooBig, w.max)
+		return 0, fmt.Errorf("%w (%d bytes): the runtime keeps whole generations of about a second; raise MaxBytes or Keep", errTooBig, w.max)
 	}
 	return w.buf.Write(p)
 }

@@ -81,11 +81,12 @@ dispatch:
 			break dispatch
 		case <-timer.C:
 		}
-		res.Due++
-		select {
-		case <-ctx.Done():
+		if ctx.Err() != nil { // the end and the due time came together
 			break dispatch
-		case slots <- struct{}{}:
+		}
+		res.Due++
+		if !acquire(ctx, slots) {
+			break dispatch
 		}
 		res.Sent++
 		wg.Go(func() {
@@ -115,6 +116,22 @@ dispatch:
 	res.Elapsed = time.Since(begin)
 	slices.Sort(res.Latencies)
 	return res, nil
+}
+
+// acquire takes a slot, waiting for one unless ctx ends first; a free
+// slot is taken even if ctx has just ended (select would pick at random).
+func acquire(ctx context.Context, slots chan struct{}) bool {
+	select {
+	case slots <- struct{}{}:
+		return true
+	default:
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case slots <- struct{}{}:
+		return true
+	}
 }
 
 // send makes and sends request i, reading the whole answer. The request is
