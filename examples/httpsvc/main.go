@@ -1,6 +1,6 @@
 // Command httpsvc is a small catalogue service to profile live: a JSON API
 // (product search, product pages, shopping carts) that allocates on every
-// request and keeps a moderate live heap (the catalogue, ~30 MB with the
+// request and keeps a moderate live heap (the catalogue, ~40 MB live with the
 // default -items, plus the carts), with the usual debug endpoints:
 //
 //	/debug/pprof/...          net/http/pprof (gcwatch capture reads trace, heap, allocs)
