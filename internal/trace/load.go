@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -194,7 +195,10 @@ func loadFolder(dir string, opts Options, res *Result) ([]*group, error) {
 // are skipped without a note.
 func isManifest(name string) bool {
 	switch strings.ToLower(name) {
-	case "meta.json", "manifest.json", "capture.json", "readme", "readme.md", "readme.txt":
+	case "meta.json", "manifest.json", "capture.json", "readme", "readme.md", "readme.txt",
+		// gcwatch capture's other artefacts: the service's metrics and
+		// expvar, and why a watch captured.
+		"metrics.txt", "vars.json", "trigger.txt":
 		return true
 	}
 	return false
@@ -327,10 +331,16 @@ func (g *group) merge() ([]*model.Run, []string) {
 	// A profile given with the inputs of one process describes that
 	// process; with several processes it is not known which.
 	if len(g.allocs) > 0 {
+		// An allocs profile says the same as a heap profile (both carry
+		// alloc_space) and is what gcwatch capture names allocs.pb.gz:
+		// prefer it.
+		slices.SortStableFunc(g.allocs, func(a, b *model.AllocProfile) int {
+			return cmp.Compare(allocsRank(a.Path), allocsRank(b.Path))
+		})
 		if len(runs) == 1 {
 			runs[0].Allocs = g.allocs[0]
 			runs[0].Inputs = append(runs[0].Inputs, model.Input{Path: g.allocs[0].Path, Kind: model.KindProfile, Format: "pprof " + g.allocs[0].SampleType})
-			if len(g.allocs) > 1 {
+			if len(g.allocs) > 1 && allocsRank(g.allocs[1].Path) == allocsRank(g.allocs[0].Path) {
 				notes = append(notes, fmt.Sprintf("in %s, only the first of %d profiles is used: %s", g.name, len(g.allocs), g.allocs[0].Path))
 			}
 		} else {
@@ -423,4 +433,17 @@ func (g *group) attachLatency(runs []*model.Run, processStart *time.Time) ([]str
 		notes = append(notes, a.String())
 	}
 	return notes, nil
+}
+
+// allocsRank orders profiles: allocs profiles first, then heap profiles,
+// then others.
+func allocsRank(path string) int {
+	base := strings.ToLower(filepath.Base(path))
+	switch {
+	case strings.Contains(base, "alloc"):
+		return 0
+	case strings.Contains(base, "heap"):
+		return 1
+	}
+	return 2
 }
