@@ -123,3 +123,35 @@ func parseMetrics(sc *bufio.Scanner) settings {
 	}
 	return s
 }
+
+// mergeFrom folds in a manifest already in dir (a capture made while a
+// child ran): its files, and the settings it read from the service's
+// metrics where this one has none.
+func (m *Manifest) mergeFrom(dir string) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if err != nil {
+		return
+	}
+	var old Manifest
+	if json.Unmarshal(b, &old) != nil {
+		return
+	}
+	for _, f := range old.Files {
+		if f.Name != "gctrace.log" {
+			m.Files = append(m.Files, f)
+		}
+	}
+	if m.Target == "" {
+		m.Target, m.Seconds = old.Target, old.Seconds
+	}
+	for _, kv := range []struct {
+		dst *string
+		src string
+	}{
+		{&m.GoVersion, old.GoVersion}, {&m.GOMAXPROCS, old.GOMAXPROCS}, {&m.GOGC, old.GOGC}, {&m.GOMEMLIMIT, old.GOMEMLIMIT},
+	} {
+		if *kv.dst == "" {
+			*kv.dst = kv.src
+		}
+	}
+}

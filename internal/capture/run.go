@@ -161,6 +161,7 @@ func Run(ctx context.Context, argv []string, opts RunOptions) (*RunResult, error
 		return res, err
 	}
 	res.Manifest.Files = []File{{Name: "gctrace.log", Bytes: fileSize(logPath), Status: "ok"}}
+	res.Manifest.mergeFrom(opts.Dir)
 	return res, res.Manifest.write(opts.Dir)
 }
 
