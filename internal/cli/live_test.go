@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -440,5 +443,86 @@ func TestWatchPullsFlightRecorderSnapshots(t *testing.T) {
 	code, _, errs = run(t, "watch", srv.URL, "--flightrec", "/nope", "--interval", "50ms", "--duration", "300ms", "-o", dir)
 	if code != 0 || !strings.Contains(errs, "404") {
 		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestCaptureExampleService builds and starts the example service
+// (examples/httpsvc) on loopback with its own load, and captures from it
+// as a user would.
+func TestCaptureExampleService(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the example service")
+	}
+	bin := filepath.Join(t.TempDir(), "httpsvc")
+	build := exec.Command("go", "build", "-o", bin, "../../examples/httpsvc")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	svc := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-load", "300", "-duration", "20s")
+	stdout, _ := svc.StdoutPipe()
+	if err := svc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Process.Kill(); svc.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if err != nil || !ok {
+		t.Fatalf("the service said %q (%v)", line, err)
+	}
+	go io.Copy(io.Discard, stdout)
+	dir := filepath.Join(t.TempDir(), "cap")
+	code, out, errs := run(t, "capture", addr, "--seconds", "2", "-o", dir, "--format", "json", "--mem-budget", "512MiB")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := processes(doc)[0]
+	if p["latency"].(map[string]any)["requests"].(float64) < 100 || p["verdict"] == nil {
+		t.Errorf("latency %v, verdict %v", p["latency"], p["verdict"])
+	}
+	var m map[string]any
+	b, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if json.Unmarshal(b, &m) != nil || m["gogc"] == nil || m["go_version"] == nil {
+		t.Errorf("manifest %s: want the settings read from /metrics", b)
+	}
+}
+
+// TestCaptureInterrupted stops a capture with SIGINT half-way: what was
+// fetched is kept, and gcwatch says so.
+func TestCaptureInterrupted(t *testing.T) {
+	srv := pprofServer(t)
+	dir := filepath.Join(t.TempDir(), "cap")
+	var out, errb lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main([]string{"capture", srv.URL, "--seconds", "6", "-o", dir}, strings.NewReader(""), &out, &errb)
+	}()
+	// Wait until the trace is streaming, then interrupt.
+	deadline := time.Now().Add(10 * time.Second)
+	for !fileHasData(dir, "trace.out") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case code := <-done:
+		if !fileHasData(dir, "trace.out") {
+			t.Fatalf("the part of the trace fetched was not kept (exit %d): %s", code, errb.String())
+		}
+		var m map[string]any
+		b, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
+		if json.Unmarshal(b, &m) != nil || m["interrupted"] != true {
+			t.Errorf("manifest %s: want interrupted", b)
+		}
+		if code == exitOK && !strings.Contains(errb.String(), "interrupted") {
+			t.Errorf("stderr does not say it was interrupted: %s", errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("capture did not stop on SIGINT")
 	}
 }
