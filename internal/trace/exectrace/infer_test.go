@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/gcwatch/gcwatch/internal/model"
 )
 
@@ -111,8 +113,14 @@ func TestInferHTTPServer(t *testing.T) {
 func TestInferWithTasks(t *testing.T) {
 	const n = 8
 	data := serveTraced(t, n, true)
-	if auto := readInfer(t, data, InferAuto); len(auto.Requests) != n || slices.Contains(auto.Warnings, InferredLimits) {
+	auto := readInfer(t, data, InferAuto)
+	if len(auto.Requests) != n || slices.Contains(auto.Warnings, InferredLimits) {
 		t.Fatalf("auto with tasks: %d requests (want the %d tasks), warnings %q", len(auto.Requests), n, auto.Warnings)
+	}
+	// Auto stops classifying stacks once it has seen a task's request:
+	// what it reads must be exactly what reading without inference gives.
+	if d := cmp.Diff(readInfer(t, data, InferNever), auto); d != "" {
+		t.Errorf("auto with tasks differs from never (-never +auto):\n%s", d)
 	}
 	tasks, spans := splitRequests(readInfer(t, data, InferAlways))
 	if len(tasks) != n || len(spans) != n {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	exptrace "golang.org/x/exp/trace"
 )
@@ -31,6 +32,9 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 	version, _ := formatVersion(header)
 	sp := &splitter{r: br, version: version, off: headerLen}
 
+	// moot tells the parse workers that inferred requests will be dropped
+	// (the trace has tasks), so classifying server stacks is wasted work.
+	var moot atomic.Bool
 	slots := make(chan chan *parsed, opts.Workers+1) // in stream order
 	jobs := make(chan func(), opts.Workers)
 	for range opts.Workers {
@@ -61,7 +65,7 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 				continue
 			}
 			infer := opts.InferRequests != InferNever
-			jobs <- func() { slot <- parseGeneration(header, p.gen, infer) }
+			jobs <- func() { slot <- parseGeneration(header, p.gen, infer, &moot) }
 		}
 	}()
 
@@ -87,6 +91,9 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 			p.records.each(b.apply)
 			b.run.Stats.Events += p.events
 			b.run.Stats.Generations++
+			if b.inferenceMoot() {
+				moot.Store(true)
+			}
 		}
 	}
 	if b.run.Stats.Generations > 0 {
@@ -121,8 +128,9 @@ func (b *builder) damaged(e *DamageError, name string, d damage) *DamageError {
 }
 
 // parseGeneration reads one generation with its own x/exp reader and
-// distils its events into records.
-func parseGeneration(header []byte, g *generation, infer bool) (p *parsed) {
+// distils its events into records. It classifies server goroutines'
+// stacks when infer is set, until moot says the result will be dropped.
+func parseGeneration(header []byte, g *generation, infer bool, moot *atomic.Bool) (p *parsed) {
 	p = &parsed{gen: g}
 	defer func() {
 		if r := recover(); r != nil {
@@ -167,7 +175,7 @@ func parseGeneration(header []byte, g *generation, infer bool) (p *parsed) {
 			}
 		}
 		p.records.put(&rec)
-		if cls != nil && rec.kind == recGoState && cls.classify(&ev, &rec, &srv) {
+		if cls != nil && classifiable(&rec) && !moot.Load() && cls.classify(&ev, &rec, &srv) {
 			p.records.put(&srv)
 		}
 	}

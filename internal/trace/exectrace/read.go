@@ -177,7 +177,7 @@ func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 		}
 		if toRecord(&ev, &rec) {
 			b.apply(&rec)
-			if cls != nil && rec.kind == recGoState && cls.classify(&ev, &rec, &srv) {
+			if cls != nil && classifiable(&rec) && !b.inferenceMoot() && cls.classify(&ev, &rec, &srv) {
 				b.apply(&srv)
 			}
 		}
@@ -185,6 +185,13 @@ func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 	// A reader emits a sync before each generation and one at the end.
 	b.run.Stats.Generations = max(syncs-1, 0)
 	return nil
+}
+
+// inferenceMoot reports whether requests inferred from here on would be
+// dropped: in auto mode, once the trace has shown a task's request
+// (finishInferred drops inferred requests then).
+func (b *builder) inferenceMoot() bool {
+	return b.infer.mode == InferAuto && b.results.requests.n > 0
 }
 
 // countingReader counts bytes read and reports progress every few MB.

@@ -75,6 +75,10 @@ type record struct {
 	kind recordKind
 	to   exptrace.GoState
 	flag uint8
+	// from is a goroutine's state before a recGoState. Only the parse step
+	// uses it (to skip transitions no server classification needs); it is
+	// not encoded.
+	from exptrace.GoState
 }
 
 // toRecord distils ev into rec and reports whether the event matters to
@@ -133,8 +137,8 @@ func transitionRecord(ev *exptrace.Event, rec *record) bool {
 	st := ev.StateTransition()
 	switch st.Resource.Kind {
 	case exptrace.ResourceGoroutine:
-		_, to := st.Goroutine()
-		*rec = record{t: int64(ev.Time()), g: int64(st.Resource.Goroutine()), p: int32(ev.Proc()), kind: recGoState, to: to}
+		from, to := st.Goroutine()
+		*rec = record{t: int64(ev.Time()), g: int64(st.Resource.Goroutine()), p: int32(ev.Proc()), kind: recGoState, to: to, from: from}
 		return true
 	case exptrace.ResourceProc:
 		// Only the first word about a proc matters (it makes the proc
@@ -146,6 +150,17 @@ func transitionRecord(ev *exptrace.Event, rec *record) bool {
 		}
 		*rec = record{t: int64(ev.Time()), p: int32(st.Resource.Proc()), kind: recProcKnown}
 		return true
+	}
+	return false
+}
+
+// classifiable reports whether the classifier (infer_stacks.go) can say
+// anything about goroutine transition rec: only creations and transitions
+// away from running or an undetermined state carry a stack it looks at.
+func classifiable(rec *record) bool {
+	switch rec.from {
+	case exptrace.GoNotExist, exptrace.GoRunning, exptrace.GoUndetermined:
+		return rec.kind == recGoState
 	}
 	return false
 }
