@@ -63,3 +63,39 @@ func BenchmarkPlainLoop(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkToRecord measures distilling events into records alone, on the
+// trace's every 97th event up to 20k of them (read ahead of the timer, so
+// they stay in cache; spread out, so the mix is the trace's).
+func BenchmarkToRecord(b *testing.B) {
+	data := benchTrace(b)
+	r, err := exptrace.NewReader(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var evs []exptrace.Event
+	for n := 0; len(evs) < 20_000; n++ {
+		ev, err := r.ReadEvent()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n%97 == 0 {
+			evs = append(evs, ev)
+		}
+	}
+	b.ReportAllocs()
+	var rec record
+	kept := 0
+	for b.Loop() {
+		for i := range evs {
+			if toRecord(&evs[i], &rec) {
+				kept++
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+	b.ReportMetric(float64(kept)/float64(b.N*len(evs)), "kept/event")
+}

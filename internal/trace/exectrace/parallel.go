@@ -22,8 +22,10 @@ type parsed struct {
 
 // readGenerations cuts the stream into generations, parses up to
 // opts.Workers of them at once and applies their records in order. At
-// most Workers+1 generations are in flight (being cut, parsed or waiting
-// to be applied), which bounds memory whatever the trace's length.
+// most Workers+1 generations are in flight (Workers being cut, parsed or
+// waiting, one being applied), which bounds memory whatever the trace's
+// length. One more would not help the speed: the apply step is several
+// times quicker than a parse, so Workers parses ahead keep it busy.
 func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) error {
 	header := make([]byte, headerLen)
 	if _, err := io.ReadFull(br, header); err != nil {
@@ -35,7 +37,7 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 	// moot tells the parse workers that inferred requests will be dropped
 	// (the trace has tasks), so classifying server stacks is wasted work.
 	var moot atomic.Bool
-	slots := make(chan chan *parsed, opts.Workers+1) // in stream order
+	slots := make(chan chan *parsed, opts.Workers) // in stream order
 	jobs := make(chan func(), opts.Workers)
 	for range opts.Workers {
 		go func() {
@@ -51,7 +53,7 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 			// Take the slot before cutting the generation, so that no
 			// generation waits in memory for one.
 			slot := make(chan *parsed, 1)
-			slots <- slot // blocks while Workers+1 generations are in flight
+			slots <- slot // blocks while Workers generations wait for their turn
 			p, ok := sp.next()
 			if !ok {
 				slot <- &parsed{}

@@ -133,12 +133,24 @@ func toRecord(ev *exptrace.Event, rec *record) bool {
 	return false
 }
 
+// setGoState makes rec a recGoState. It sets the fields one by one: a
+// whole-struct assignment zeroes the string too, with a write barrier
+// check, and this is the commonest record by far.
+func (rec *record) setGoState(t, g int64, p int32, from, to exptrace.GoState) {
+	rec.t, rec.g, rec.p = t, g, p
+	rec.arg, rec.arg2, rec.flag = 0, 0, 0
+	rec.kind, rec.from, rec.to = recGoState, from, to
+	if rec.str != "" {
+		rec.str = ""
+	}
+}
+
 func transitionRecord(ev *exptrace.Event, rec *record) bool {
 	st := ev.StateTransition()
 	switch st.Resource.Kind {
 	case exptrace.ResourceGoroutine:
 		from, to := st.Goroutine()
-		*rec = record{t: int64(ev.Time()), g: int64(st.Resource.Goroutine()), p: int32(ev.Proc()), kind: recGoState, to: to, from: from}
+		rec.setGoState(int64(ev.Time()), int64(st.Resource.Goroutine()), int32(ev.Proc()), from, to)
 		return true
 	case exptrace.ResourceProc:
 		// Only the first word about a proc matters (it makes the proc
