@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -21,6 +22,12 @@ type fleetOptions struct {
 	analyzeOptions
 	Manifest string
 	Dirs     []string
+
+	// Reading the fleet from monitoring instead (report_prom.go).
+	Prometheus string
+	Range      time.Duration
+	Step       time.Duration
+	Job        string
 }
 
 // serviceSpec is one service in a fleet manifest.
@@ -58,11 +65,29 @@ from a manifest (YAML or JSON):
       gogc: 100                       # optional: the settings it runs with
       memlimit: off                   # optional
 
-Flags such as --mem-budget and --slo apply to services that do not say.`,
+Flags such as --mem-budget and --slo apply to services that do not say.
+
+With --prometheus URL the fleet comes from monitoring instead: every job
+(matching --job) that exports Go's GC metrics, read over --range through the
+Prometheus HTTP API (Thanos, Mimir and VictoriaMetrics answer the same standard
+PromQL). Metrics cannot attribute the tail, so each job is flagged worth a trace
+capture or not, with what its metrics can and cannot tell. --prometheus is a
+report of its own: it does not mix with --manifest or capture folders.`,
 		Example: `  gcwatch report --manifest fleet.yaml --format html -o fleet.html
-  gcwatch report --mem-budget 1GiB captures/*`,
+  gcwatch report --mem-budget 1GiB captures/*
+  gcwatch report --prometheus http://prometheus:9090 --range 6h --job 'checkout|search'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dirs = args
+			if opts.Prometheus != "" {
+				if opts.Manifest != "" || len(args) > 0 {
+					return usagef("--prometheus reads the fleet from monitoring: give it alone, without --manifest or capture folders")
+				}
+				opts.Inputs = []string{"."}
+				if err := opts.validate(); err != nil {
+					return err
+				}
+				return runPromFleet(s, opts)
+			}
 			if (opts.Manifest == "") == (len(args) == 0) {
 				return usagef("give either --manifest FILE or capture folders")
 			}
@@ -76,6 +101,10 @@ Flags such as --mem-budget and --slo apply to services that do not say.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Manifest, "manifest", "", "the services, their captures and budgets (`FILE`, YAML or JSON)")
 	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	f.StringVar(&opts.Prometheus, "prometheus", "", "read the fleet from the Prometheus HTTP API at `URL` instead of captures")
+	f.DurationVar(&opts.Range, "range", time.Hour, "with --prometheus: how far back from now to read")
+	f.DurationVar(&opts.Step, "step", 0, "with --prometheus: the window for the worst GC CPU (0: a tenth of --range, at least 15s)")
+	f.StringVar(&opts.Job, "job", ".+", "with --prometheus: the jobs to read, a `REGEX` matched against the whole job label")
 	opts.bindFlags(f)
 	return cmd
 }

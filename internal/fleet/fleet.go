@@ -34,6 +34,16 @@ type Service struct {
 	Reasons []string `json:"reasons"`
 	// Process is the full per-service report (text/HTML renderers use it).
 	Process *report.Process `json:"-"`
+
+	// Source is SourcePrometheus for a line read from monitoring (empty
+	// for captures, whose JSON stays as it was).
+	Source string `json:"source,omitempty"`
+	// WorthCapture: the metrics show enough GC cost that a trace capture
+	// would be worth taking to attribute the tail (monitoring lines only).
+	WorthCapture bool `json:"worth_capture,omitempty"`
+	// Knowable says what the job's metrics can and cannot tell.
+	Knowable []string `json:"knowable,omitempty"`
+	Metrics  *Metrics `json:"metrics,omitempty"`
 }
 
 // BestTuning is what the best setting inside the budget would buy.

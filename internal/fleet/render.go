@@ -16,10 +16,17 @@ type Document struct {
 	Generator string    `json:"generator"`
 	Services  []Service `json:"services"`
 	Notes     []string  `json:"notes"`
+	// Source and Window are set for a report read from monitoring
+	// (SourcePrometheus); a capture report leaves them out.
+	Source string  `json:"source,omitempty"`
+	Window *Window `json:"window,omitempty"`
 }
 
 // Render writes the fleet report in format (text, json, markdown, html).
 func Render(w io.Writer, doc *Document, format string) error {
+	if doc.Source == SourcePrometheus && format != "json" {
+		return renderMonitoring(w, doc, format)
+	}
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/fleet"
+	"github.com/gcwatch/gcwatch/internal/promfleet"
+	"github.com/gcwatch/gcwatch/internal/promfleet/promtest"
+)
+
+// TestFleetReportPrometheus runs a real Prometheus scraping two example
+// services on loopback, one GC-heavy and one quiet, and reads the fleet
+// from it as a user would.
+func TestFleetReportPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus and two services for ~20s")
+	}
+	bin := promtest.BuildService(t)
+	heavy := promtest.StartService(t, bin, "-behaviour", "gc-heavy")
+	quiet := promtest.StartService(t, bin, "-behaviour", "quiet")
+	base := promtest.Start(t, map[string]string{"heavy": heavy, "quiet": quiet})
+	promtest.WaitScraped(t, base, []string{"heavy", "quiet"}, 12, 40*time.Second)
+
+	var out, errOut bytes.Buffer
+	code := Main([]string{"report", "--prometheus", base, "--range", "30s", "--step", "10s", "--format", "json"}, nil, &out, &errOut)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var doc fleet.Document
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	if doc.Source != fleet.SourcePrometheus || doc.Window == nil || doc.Window.Range != "30s" {
+		t.Errorf("source %q, window %+v: want prometheus over 30s", doc.Source, doc.Window)
+	}
+	if len(doc.Services) != 2 {
+		t.Fatalf("%d jobs, want 2:\n%s", len(doc.Services), out.String())
+	}
+	first, second := doc.Services[0], doc.Services[1]
+	if first.Name != "heavy" || first.Rank != 1 || !first.WorthCapture || first.Verdict != promfleet.WorthCapture {
+		t.Errorf("first: %s rank %d worth %v verdict %s; want heavy, 1, flagged:\n%s", first.Name, first.Rank, first.WorthCapture, first.Verdict, out.String())
+	}
+	if second.Name != "quiet" || second.WorthCapture {
+		t.Errorf("second: %s worth %v; want quiet, not flagged:\n%s", second.Name, second.WorthCapture, out.String())
+	}
+	// The settings each service set for itself come back exactly.
+	for _, c := range []struct {
+		s    fleet.Service
+		gogc string
+	}{{first, "5"}, {second, "100"}} {
+		m := c.s.Metrics
+		if m == nil || m.GOGC != c.gogc || m.GOMAXPROCS == nil || *m.GOMAXPROCS != 1 || m.GOMEMLIMIT != "off" || m.Instances != 1 {
+			t.Errorf("%s metrics %+v: want GOGC=%s GOMAXPROCS=1 GOMEMLIMIT=off, one instance", c.s.Name, m, c.gogc)
+			continue
+		}
+		if m.LatencyMetric != "promsvc_request_duration_seconds" || m.LatencyMs == nil || m.RequestsPerSecond == nil {
+			t.Errorf("%s: latency from %q = %v: want promsvc_request_duration_seconds", c.s.Name, m.LatencyMetric, m.LatencyMs)
+		}
+		if m.PauseP99Ms == nil || m.GCCPUFraction == nil || m.HeapLiveMaxBytes == nil {
+			t.Errorf("%s: pause p99, GC CPU or live heap missing though the service exports them", c.s.Name)
+		}
+		if !strings.Contains(strings.Join(c.s.Knowable, "\n"), "last 256 pauses") {
+			t.Errorf("%s: the notes do not say the summary covers only the last 256 pauses: %q", c.s.Name, c.s.Knowable)
+		}
+	}
+	if first.Metrics != nil && second.Metrics != nil && first.Metrics.GCPerSecond <= second.Metrics.GCPerSecond {
+		t.Errorf("heavy runs %.2f GC/s, quiet %.2f: want heavy more often", first.Metrics.GCPerSecond, second.Metrics.GCPerSecond)
+	}
+	if testing.Verbose() {
+		var text bytes.Buffer
+		fleet.Render(&text, &doc, "text")
+		t.Logf("\n%s", text.String())
+	}
+}
+
+// TestFleetReportPrometheusUnreachable: a closed port is one clear line,
+// exit 1, and no report file.
+func TestFleetReportPrometheusUnreachable(t *testing.T) {
+	url := promtest.ClosedURL(t)
+	outFile := filepath.Join(t.TempDir(), "fleet.json")
+	var out, errOut bytes.Buffer
+	code := Main([]string{"report", "--prometheus", url, "--range", "5m", "-o", outFile}, nil, &out, &errOut)
+	if code != exitError {
+		t.Errorf("exit %d, want %d", code, exitError)
+	}
+	msg := errOut.String()
+	if strings.Count(strings.TrimSpace(msg), "\n") != 0 || !strings.Contains(msg, "cannot reach Prometheus at "+url) {
+		t.Errorf("want one line naming the server, got %q", msg)
+	}
+	if _, err := os.Stat(outFile); !os.IsNotExist(err) {
+		t.Errorf("%s was written", outFile)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(outFile))
+	if len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
+
+func TestFleetReportPrometheusUsage(t *testing.T) {
+	m := writeManifest(t, "services: []\n")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"with a manifest", []string{"--prometheus", "localhost:9090", "--manifest", m}, "give it alone"},
+		{"with folders", []string{"--prometheus", "localhost:9090", "."}, "give it alone"},
+		{"bad url", []string{"--prometheus", "ftp://x"}, "http or https"},
+		{"bad job", []string{"--prometheus", "localhost:9090", "--job", "("}, "--job"},
+		{"short range", []string{"--prometheus", "localhost:9090", "--range", "10ms"}, "--range"},
+		{"step over range", []string{"--prometheus", "localhost:9090", "--range", "1m", "--step", "2m"}, "--step"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := Main(append([]string{"report"}, c.args...), nil, &out, &errOut)
+			if code != exitUsage || !strings.Contains(errOut.String(), c.want) || out.Len() != 0 {
+				t.Errorf("exit %d, stderr %q, stdout %d bytes: want exit %d naming %q", code, errOut.String(), out.Len(), exitUsage, c.want)
+			}
+		})
+	}
+}
