@@ -1,0 +1,38 @@
+package fleet
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestRenderMonitoring(t *testing.T) {
+	cpu, p99 := 0.3, 1.5
+	doc := &Document{Kind: "fleet", Source: SourcePrometheus, Window: &Window{URL: "http://p:9090", Job: ".+", Range: "1h", Step: "6m"},
+		Services: []Service{{Name: "a<b>", Rank: 1, Verdict: "worth-trace-capture", WorthCapture: true, Data: "sufficient",
+			Reasons: []string{"GC takes 30.0% of the CPU"}, Knowable: []string{"cannot tell: the p99 of GC pauses"},
+			Metrics: &Metrics{GCCPUFraction: &cpu, PauseP99Ms: &p99, GOGC: "50", LatencyQuantile: 0.99}}},
+		Notes: []string{"query x: the server warned: partial"}}
+	for _, format := range []string{"text", "markdown", "html"} {
+		var b bytes.Buffer
+		if err := Render(&b, doc, format); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		out := b.String()
+		for _, want := range []string{"30.0%", "1.50 ms", "cannot tell: the p99 of GC pauses", "partial"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: %q missing:\n%s", format, want, out)
+			}
+		}
+		if format == "html" && strings.Contains(out, "a<b>") {
+			t.Errorf("html: the job name is not escaped")
+		}
+	}
+	var b bytes.Buffer
+	Render(&b, doc, "json")
+	var back Document
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil || !back.Services[0].WorthCapture || back.Source != SourcePrometheus {
+		t.Errorf("json round trip: %v %+v", err, back)
+	}
+}
