@@ -40,6 +40,11 @@ type Result struct {
 	// Attribution splits request latency by cause; nil without requests.
 	Attribution *Attribution
 	Warnings    []string
+
+	// LatencyOverTime is the counted requests' latency per window of
+	// LatencyWindow (by end time; empty windows left out).
+	LatencyOverTime []LatencyWindow
+	LatencyWindow   time.Duration
 }
 
 // GC summarises the collector's cost over the window.
@@ -146,6 +151,7 @@ func Analyze(run *model.Run, opts Options) *Result {
 	if res.Latency.Requests > 0 {
 		res.Attribution = attributeSelected(run, reqs, sel, opts.WorstRequests)
 	}
+	res.LatencyOverTime, res.LatencyWindow = latencyOverTime(run, reqs, sel)
 	res.MMU = run.MMU
 	if res.MMU == nil && len(run.Cycles) > 0 {
 		res.MMU = synthesizeMMU(run)

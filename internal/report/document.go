@@ -39,6 +39,18 @@ type Process struct {
 	WorstPauses []Pause             `json:"worst_pauses"`
 	Cycles      []Cycle             `json:"cycles"`
 	Warnings    []string            `json:"warnings"`
+	// Pauses is every stop-the-world pause in time order, for plots; when
+	// a run has more than maxPauses, only the longest are kept and
+	// PausesOmitted counts the rest.
+	Pauses        []Pause `json:"pauses"`
+	PausesOmitted int     `json:"pauses_omitted"`
+	// LatencyOverTime is the counted requests' latency per window of
+	// LatencyWindowMs, by end time (empty windows left out).
+	LatencyOverTime []LatencyWindow `json:"latency_over_time"`
+	LatencyWindowMs float64         `json:"latency_window_ms"`
+	// MemBudgetBytes is the memory budget the advisor was given (null
+	// without one).
+	MemBudgetBytes *int64 `json:"mem_budget_bytes"`
 }
 
 // Source says what the process's numbers come from.
@@ -181,6 +193,8 @@ func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 type Input struct {
 	Result  *analyze.Result
 	Outcome *advice.Outcome
+	// Budget is the memory budget the advisor was given; ≤ 0: none.
+	Budget int64
 }
 
 // Build makes the document from analysis results.
@@ -191,6 +205,7 @@ func Build(procs []Input, generator string, notes []string) *Document {
 	}
 	for _, in := range procs {
 		p := buildProcess(in.Result)
+		addSeries(&p, in)
 		p.WhatIf = []advice.WhatIfRow{}
 		if o := in.Outcome; o != nil {
 			v := o.Verdict

@@ -1,0 +1,172 @@
+package plot
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/gcwatch/gcwatch/internal/report"
+)
+
+// Figure size: wide enough for a time axis, readable in a report column.
+const (
+	width  = 8 * vg.Inch
+	height = 3.6 * vg.Inch
+)
+
+// Colours, one per meaning, the same in every figure.
+var (
+	colorGC      = color.RGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0xff} // GC stop-the-world
+	colorNonGC   = color.RGBA{R: 0x2c, G: 0x6f, B: 0xbb, A: 0xff}
+	colorAssist  = color.RGBA{R: 0xe6, G: 0x7e, B: 0x22, A: 0xff}
+	colorWaitGC  = color.RGBA{R: 0xf1, G: 0xc4, B: 0x0f, A: 0xff}
+	colorSweep   = color.RGBA{R: 0x8e, G: 0x44, B: 0xad, A: 0xff}
+	colorRest    = color.RGBA{R: 0xbd, G: 0xc3, B: 0xc7, A: 0xff}
+	colorMain    = color.RGBA{R: 0x22, G: 0x22, B: 0x22, A: 0xff}
+	colorLive    = color.RGBA{R: 0x27, G: 0xae, B: 0x60, A: 0xff}
+	colorGoal    = color.RGBA{R: 0x7f, G: 0x8c, B: 0x8d, A: 0xff}
+	colorCycle   = color.NRGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0x28} // shading behind latency
+	colorCycleLn = color.NRGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0x50}
+	colorSpike   = color.RGBA{R: 0x8e, G: 0x44, B: 0xad, A: 0xff}
+)
+
+// Figures draws every figure the process has data for; it is the
+// report.Plotter the HTML and Markdown reports use.
+func Figures(p *report.Process) ([]report.Figure, error) {
+	builders := []struct {
+		name, title string
+		build       func(*report.Process) (*plot.Plot, error)
+	}{
+		{"pauses", "Stop-the-world pauses over time", pauseTimelinePlot},
+		{"pause-histogram", "Stop-the-world pause durations", pauseHistogramPlot},
+		{"heap", "Heap over time", heapPlot},
+		{"latency", "Request latency over time, against the GC", latencyPlot},
+		{"attribution", "What the slowest requests waited for", attributionPlot},
+		{"mmu", "Minimum mutator utilisation", mmuPlot},
+		{"whatif-cpu", "What if: GC CPU against GOGC", whatIfCPUPlot},
+		{"whatif-heap", "What if: peak heap against GOGC", whatIfHeapPlot},
+	}
+	var out []report.Figure
+	for _, b := range builders {
+		pl, err := b.build(p)
+		if err != nil {
+			return nil, fmt.Errorf("drawing the %s plot: %w", b.name, err)
+		}
+		if pl == nil {
+			continue // no data for it
+		}
+		pl.Title.Text = b.title + pl.Title.Text // builders add a qualifier
+		out = append(out, report.Figure{Name: b.name, Title: b.title, Render: renderer(pl)})
+	}
+	return out, nil
+}
+
+// renderer writes a plot as SVG or PNG. Fonts are not embedded in SVG: a
+// viewer falls back to its own sans-serif, and the file stays small.
+func renderer(pl *plot.Plot) func(io.Writer, string) error {
+	return func(w io.Writer, format string) error {
+		if format != "svg" && format != "png" {
+			return fmt.Errorf("unknown image format %q (want svg or png)", format)
+		}
+		wt, err := pl.WriterTo(width, height, format)
+		if err != nil {
+			return err
+		}
+		_, err = wt.WriteTo(w)
+		return err
+	}
+}
+
+func newPlot(x, y string) *plot.Plot {
+	pl := plot.New()
+	pl.X.Label.Text = x
+	pl.Y.Label.Text = y
+	pl.Legend.Top = true
+	pl.Add(plotter.NewGrid())
+	return pl
+}
+
+func line(pl *plot.Plot, name string, xys plotter.XYs, c color.Color, dashed bool) error {
+	if len(xys) == 0 {
+		return nil
+	}
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return err
+	}
+	l.Color = c
+	l.Width = vg.Points(1.2)
+	if dashed {
+		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	}
+	pl.Add(l)
+	pl.Legend.Add(name, l)
+	return nil
+}
+
+func points(pl *plot.Plot, name string, xys plotter.XYs, c color.Color, shape draw.GlyphDrawer, radius vg.Length) error {
+	if len(xys) == 0 {
+		return nil
+	}
+	s, err := plotter.NewScatter(xys)
+	if err != nil {
+		return err
+	}
+	s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: radius, Shape: shape}
+	pl.Add(s)
+	if name != "" {
+		pl.Legend.Add(name, s)
+	}
+	return nil
+}
+
+// bands shades spans of the x axis from 0 to top.
+func bands(pl *plot.Plot, spans []span, top float64, fill color.Color) error {
+	for _, s := range spans {
+		to := s.to
+		if to <= s.from {
+			continue
+		}
+		poly, err := plotter.NewPolygon(plotter.XYs{{X: s.from, Y: 0}, {X: to, Y: 0}, {X: to, Y: top}, {X: s.from, Y: top}})
+		if err != nil {
+			return err
+		}
+		poly.Color = fill
+		// An empty line style strokes black hairlines; a transparent one none.
+		poly.LineStyle = draw.LineStyle{Color: color.Transparent}
+		pl.Add(poly)
+	}
+	return nil
+}
+
+// vlines draws a thin vertical line at each x from 0 to top.
+func vlines(pl *plot.Plot, xs []float64, top float64, c color.Color) error {
+	for _, x := range xs {
+		l, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: top}})
+		if err != nil {
+			return err
+		}
+		l.Color = c
+		l.Width = vg.Points(0.5)
+		pl.Add(l)
+	}
+	return nil
+}
+
+func maxY(series ...plotter.XYs) float64 {
+	m := 0.0
+	for _, s := range series {
+		for _, p := range s {
+			if !math.IsNaN(p.Y) {
+				m = max(m, p.Y)
+			}
+		}
+	}
+	return m
+}
