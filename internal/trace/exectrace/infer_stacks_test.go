@@ -7,7 +7,9 @@ import (
 )
 
 // The stacks below are written after net/http's and grpc-go's sources
-// (innermost first); gRPC is not tested against a real server.
+// (innermost first); the grpc-go frames of "grpc unary" and "grpc worker
+// serving" are those of v1.85.0 in infer_grpc_test.go's traces of a real
+// server.
 func TestClassifyStack(t *testing.T) {
 	pollRead := []string{"internal/poll.(*FD).Read", "net.(*netFD).Read", "net.(*conn).Read", "net/http.(*connReader).Read", "bufio.(*Reader).fill"}
 	cases := []struct {
@@ -29,9 +31,14 @@ func TestClassifyStack(t *testing.T) {
 		{"h2 handler", []string{"time.Sleep", "main.handler", "net/http.(*http2serverConn).runHandler"}, stackInfo{role: roleStream, phase: phaseServe}},
 		{"x/net h2 handler", []string{"runtime.chanrecv1", "golang.org/x/net/http2.(*serverConn).runHandler"}, stackInfo{role: roleStream, phase: phaseServe}},
 		{"grpc unary", []string{"time.Sleep", "main.(*server).SayHello", "example.com/helloworld._Greeter_SayHello_Handler",
-			"google.golang.org/grpc.(*Server).processUnaryRPC", "google.golang.org/grpc.(*Server).handleStream", "google.golang.org/grpc.(*Server).serveStreams.func2.1"},
+			"google.golang.org/grpc.(*Server).register.(*Server).wrapUnaryHandler.func1", "google.golang.org/grpc.(*Server).processRPC",
+			"google.golang.org/grpc.(*Server).handleStream", "google.golang.org/grpc.(*Server).serveStreams.func2.1"},
 			stackInfo{role: roleStream, phase: phaseServe, method: "Greeter.SayHello"}},
-		{"grpc worker serving", []string{"syscall.write", "google.golang.org/grpc.(*Server).handleStream", "google.golang.org/grpc.(*Server).serverWorker"},
+		{"grpc worker serving", []string{"time.Sleep", "main.interceptor", "google.golang.org/grpc/health/grpc_health_v1._Health_Check_Handler",
+			"google.golang.org/grpc.(*Server).register.(*Server).wrapUnaryHandler.func1", "google.golang.org/grpc.(*Server).processRPC",
+			"google.golang.org/grpc.(*Server).handleStream", "google.golang.org/grpc.(*Server).serveStreams.func2.1", "google.golang.org/grpc.(*Server).serverWorker"},
+			stackInfo{role: roleWorker, phase: phaseServe, method: "Health.Check"}},
+		{"grpc worker writing", []string{"syscall.write", "google.golang.org/grpc.(*Server).handleStream", "google.golang.org/grpc.(*Server).serverWorker"},
 			stackInfo{role: roleWorker, phase: phaseServe}},
 		{"grpc worker idle", []string{"runtime.chanrecv2", "google.golang.org/grpc.(*Server).serverWorker"}, stackInfo{role: roleWorker, phase: phaseRead}},
 		{"not a server", []string{"time.Sleep", "main._Foo_Bar_Handler", "main.main"}, stackInfo{}},
