@@ -101,7 +101,11 @@ func (rb *recordBuffer) put(r *record) {
 		b = binary.AppendVarint(b, r.g)
 	case recGoState:
 		b = binary.AppendVarint(b, r.g)
-		b = binary.AppendVarint(b, int64(r.p))
+		if r.to == exptrace.GoRunning {
+			// The builder needs the proc only for a goroutine that starts
+			// running on it.
+			b = binary.AppendVarint(b, int64(r.p))
+		}
 	case recProcKnown:
 		b = binary.AppendVarint(b, int64(r.p))
 	case recServe:
@@ -213,7 +217,9 @@ func (d *decoder) fields(r *record, strs []string) {
 		r.g = d.varint()
 	case recGoState:
 		r.g = d.varint()
-		r.p = int32(d.varint())
+		if r.to == exptrace.GoRunning {
+			r.p = int32(d.varint())
+		}
 	case recProcKnown:
 		r.p = int32(d.varint())
 	case recServe:

@@ -39,7 +39,10 @@ func randomRecord(r *rand.Rand, k recordKind, t int64) record {
 	case recRegionBegin, recRegionEnd:
 		rec.arg, rec.str, rec.g = r.Uint64(), strs[r.IntN(len(strs))], g
 	case recGoState:
-		rec.g, rec.p, rec.to = g, int32(r.IntN(64))-1, exptrace.GoState(r.IntN(6))
+		rec.g, rec.to = g, exptrace.GoState(r.IntN(6))
+		if rec.to == exptrace.GoRunning {
+			rec.p = int32(r.IntN(64)) - 1
+		}
 	case recProcKnown:
 		rec.p = int32(r.IntN(1 << 16))
 	}

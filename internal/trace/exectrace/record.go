@@ -37,7 +37,7 @@ const (
 	recTaskEnd   // arg: task id; g
 	recRegionBegin
 	recRegionEnd // arg: task id; str: type; g
-	recGoState   // g; p: the proc it runs on when to is running; to
+	recGoState   // g; to; p: the proc it runs on when to is running, else 0
 	recProcKnown // p: a proc whose state the trace declared
 	// recServe follows a recGoState of a server goroutine (infer.go):
 	// g; flag: phase, role, status; str: request type or gRPC method.
