@@ -24,7 +24,7 @@
 // Memory is bounded by the generations in flight (at most Workers+1: cut,
 // parsed, waiting or being applied; a generation is typically a few to
 // tens of MB) plus the distilled run. Records of a parsed generation are
-// varint-encoded into pooled blocks (about 0.9 bytes per trace byte), and
+// varint-encoded into pooled blocks (about 0.8 bytes per trace byte), and
 // finished requests and regions wait in pointer-free chunks until the end,
 // so the GC does not scan them while streaming. The run itself grows with
 // cycles, pauses, requests and regions: a request-heavy trace (one task
@@ -49,7 +49,9 @@
 //     at the end of the window come last.
 //   - Requests inferred from net/http and gRPC server goroutines (infer.go,
 //     Kind model.RequestInferred; by default only when the trace has no
-//     tasks) come after the tasks, in the same order.
+//     tasks) come after the tasks, in the same order. By default the parse
+//     workers stop classifying server stacks once a task's request has
+//     been applied, as the inferred ones would be dropped.
 //   - Run.Heap keeps, per 10 ms of trace time, the lowest and highest heap
 //     sample, plus the samples at each cycle's start, mark termination and
 //     live-heap reset; its size grows with time and cycles, not with events.
