@@ -1,8 +1,11 @@
 package report
 
 import (
+	"bytes"
+	"fmt"
 	"html/template"
 	"io"
+	"strings"
 )
 
 // The HTML report is one self-contained file: no scripts, no network. Every
@@ -15,10 +18,10 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
-th{background:#f3f3f3}.verdict{border-left:4px solid #446;padding:.2em 1em;background:#f7f7fb}.num{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#666}
+th{background:#f3f3f3}figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}.verdict{border-left:4px solid #446;padding:.2em 1em;background:#f7f7fb}.num{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#666}
 </style></head><body>
 <h1>gcwatch report</h1>
-{{range .Processes}}<section>
+{{range .Procs}}<section>
 <h2>{{inputs .Source}}</h2><p class="dim">{{kinds .Source}}</p>
 {{with .Source.Matching}}<p class="dim">{{.}}</p>{{end}}
 {{with .Verdict}}<div class="verdict"><p><strong>Verdict: <code>{{.ID}}</code></strong> — {{.Summary}} <span class="dim">(confidence {{.Confidence}})</span></p>
@@ -45,6 +48,9 @@ th{background:#f3f3f3}.verdict{border-left:4px solid #446;padding:.2em 1em;backg
 <tr><th>Non-GC STW</th><td>{{stw .NonGCSTW}}</td></tr>
 {{if ne .Latency.Source "none"}}<tr><th>Requests ({{.Latency.Source}})</th><td>{{.Latency.Requests}}, p50 {{ms .Latency.P50Ms}}, p90 {{ms .Latency.P90Ms}}, p99 {{ms .Latency.P99Ms}}, p99.9 {{ms .Latency.P999Ms}}, max {{ms .Latency.MaxMs}}</td></tr>{{end}}
 </table>
+{{if .Figures}}<h3>Plots</h3>
+{{range .Figures}}<figure aria-label="{{.Title}}">{{.SVG}}</figure>
+{{end}}{{end}}
 {{if .GC.MMU}}<h3>Minimum mutator utilisation</h3>
 <table><tr><th>window</th><th>MMU</th><th>STW only</th><th>assist only</th><th>background only</th><th>sweep only</th></tr>
 {{range picks .GC.MMU}}<tr><td>{{window .WindowMs}}</td><td class="num">{{printf "%.3f" .MMU}}</td><td class="num">{{printf "%.3f" .BySource.STW}}</td><td class="num">{{printf "%.3f" .BySource.Assist}}</td><td class="num">{{printf "%.3f" .BySource.Background}}</td><td class="num">{{printf "%.3f" .BySource.Sweep}}</td></tr>
@@ -59,10 +65,63 @@ th{background:#f3f3f3}.verdict{border-left:4px solid #446;padding:.2em 1em;backg
 {{end}}</table>{{end}}
 {{if .Warnings}}<h3>Warnings</h3><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </section>{{end}}
-{{if .Notes}}<h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Doc.Notes}}<h2>Notes</h2><ul>{{range .Doc.Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </body></html>
 `))
 
-func renderHTML(w io.Writer, doc *Document) error {
-	return htmlPage.Execute(w, doc)
+// htmlView is what the page template reads: the document, and each
+// process with its figures drawn.
+type htmlView struct {
+	Doc   *Document
+	Procs []htmlProcess
+}
+
+type htmlProcess struct {
+	*Process
+	Figures []htmlFigure
+}
+
+type htmlFigure struct {
+	Title string
+	SVG   template.HTML
+}
+
+func renderHTML(w io.Writer, doc *Document, opts Options) error {
+	view := htmlView{Doc: doc}
+	for i := range doc.Processes {
+		hp := htmlProcess{Process: &doc.Processes[i]}
+		if opts.Plots != nil {
+			figs, err := opts.Plots(hp.Process)
+			if err != nil {
+				return err
+			}
+			for _, f := range figs {
+				svg, err := inlineSVG(f)
+				if err != nil {
+					return err
+				}
+				hp.Figures = append(hp.Figures, htmlFigure{Title: f.Title, SVG: svg})
+			}
+		}
+		view.Procs = append(view.Procs, hp)
+	}
+	return htmlPage.Execute(w, view)
+}
+
+// inlineSVG renders a figure as an <svg> element to put in the page. The
+// SVG is trusted markup: drawn by internal/report/plot from numbers and
+// its own labels (text in it is XML-escaped by the SVG writer), so it is
+// not escaped again; only the XML prologue is dropped, which an HTML page
+// cannot hold.
+func inlineSVG(f Figure) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := f.Render(&b, "svg"); err != nil {
+		return "", fmt.Errorf("drawing the %s plot: %w", f.Name, err)
+	}
+	s := b.String()
+	i := strings.Index(s, "<svg")
+	if i < 0 {
+		return "", fmt.Errorf("drawing the %s plot: no <svg> element in the output", f.Name)
+	}
+	return template.HTML(s[i:]), nil
 }

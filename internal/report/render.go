@@ -38,6 +38,9 @@ func ParseFormat(s string) (Format, error) {
 type Options struct {
 	// Color enables ANSI colour in the text format (set only for terminals).
 	Color bool
+	// Plots draws each process's figures for the HTML and Markdown
+	// reports (internal/report/plot.Figures); nil leaves them out.
+	Plots Plotter
 }
 
 // Render writes doc in format f.
@@ -52,7 +55,7 @@ func Render(w io.Writer, doc *Document, f Format, opts Options) error {
 	case Markdown:
 		return renderMarkdown(w, doc)
 	case HTML:
-		return renderHTML(w, doc)
+		return renderHTML(w, doc, opts)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }
