@@ -4,8 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	rtrace "runtime/trace"
 	"runtime"
+	rtrace "runtime/trace"
 	"testing"
 	"time"
 
