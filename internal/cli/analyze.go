@@ -16,6 +16,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/report/plot"
 	"github.com/gcwatch/gcwatch/internal/trace"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 )
@@ -93,7 +94,7 @@ cannot be used, 2 for a usage error, 3 when --fail-on names a verdict reached.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output; with --format markdown, -o FILE.md puts the plots (PNG) in FILE_files/ and -o DIR writes DIR/report.md and the plots beside it")
 	opts.bindFlags(f)
 	return cmd
 }
@@ -230,8 +231,15 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 		return nil, err
 	}
 	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
-	err = writeOutput(s.Out, o.Output, func(w io.Writer) error {
-		return report.Render(w, doc, o.format, report.Options{Color: color})
+	ropts := report.Options{Color: color, Plots: plot.Figures}
+	out := o.Output
+	if o.format == report.Markdown && out != "" && out != "-" {
+		if out, ropts.Files, err = markdownTarget(out); err != nil {
+			return nil, err
+		}
+	}
+	err = writeOutput(s.Out, out, func(w io.Writer) error {
+		return report.Render(w, doc, o.format, ropts)
 	})
 	if err == nil && failed {
 		return doc, errFailOn
@@ -276,11 +284,12 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 		for _, w := range res.Warnings {
 			fmt.Fprintf(s.Err, "gcwatch: warning: %s\n", w)
 		}
-		out := advice.Decide(o.advisorRequest(res))
+		req := o.advisorRequest(res)
+		out := advice.Decide(req)
 		if slices.Contains(splitList(o.FailOn), out.Verdict.ID) {
 			failed = true
 		}
-		procs = append(procs, report.Input{Result: res, Outcome: &out})
+		procs = append(procs, report.Input{Result: res, Outcome: &out, Budget: req.Budget})
 	}
 	return report.Build(procs, versionString(), slices.Clone(loaded.Notes)), failed, nil
 }

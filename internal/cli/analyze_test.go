@@ -75,10 +75,14 @@ func TestAnalyzeFormatsAndOutputFile(t *testing.T) {
 			t.Fatalf("%s: report file: %v (%d bytes)", f, err, len(b))
 		}
 	}
-	// No temporary files are left beside the report.
+	// No temporary files are left beside the report: the four reports,
+	// and the Markdown report's plots in report_files/.
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 4 {
-		t.Errorf("%d files in the output folder, want 4", len(entries))
+	if len(entries) != 5 {
+		t.Errorf("%d files in the output folder, want 5", len(entries))
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "report_files")); err != nil || !fi.IsDir() {
+		t.Errorf("no report_files folder beside report.markdown: %v", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"path"
 	"strings"
 )
 
@@ -16,10 +17,11 @@ var mdEscape = strings.NewReplacer(
 func md(s string) string { return mdEscape.Replace(s) }
 
 // renderMarkdown writes the report for a pull request or a ticket.
-func renderMarkdown(w io.Writer, doc *Document) error {
+func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 	var b strings.Builder
 	b.WriteString("# gcwatch report\n")
-	for _, p := range doc.Processes {
+	for i := range doc.Processes {
+		p := &doc.Processes[i]
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n", md(inputsLine(p.Source)), md(kindsLine(p.Source)))
 		if p.Source.Matching != "" {
 			fmt.Fprintf(&b, "\n%s\n", md(p.Source.Matching))
@@ -75,6 +77,15 @@ func renderMarkdown(w io.Writer, doc *Document) error {
 					fmt.Fprintf(&b, "| %s | %s | %s #%d | %v | %s |\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), md(w.Type), w.ID, w.Cycles, strings.Join(w.Phases, ", "))
 				}
 			}
+			if len(a.Spikes) > 0 {
+				b.WriteString("\n### Spikes\n\n| window | requests | p99 | max | GC share | cycles |\n|---|---|---|---|---|---|\n")
+				for _, sp := range a.Spikes {
+					fmt.Fprintf(&b, "| %s – %s | %d | %s | %s | %s | %v |\n", fmtMs(sp.StartMs), fmtMs(sp.EndMs), sp.Requests, fmtMs(sp.P99Ms), fmtMs(sp.MaxMs), fmtPct(sp.GCShare), sp.Cycles)
+				}
+			}
+		}
+		if err := writeMarkdownFigures(&b, p, i, len(doc.Processes), opts); err != nil {
+			return err
 		}
 		if len(g.MMU) > 0 {
 			b.WriteString("\n### Minimum mutator utilisation\n\n| window | MMU | STW only | assist only | background only | sweep only |\n|---|---|---|---|---|---|\n")
@@ -93,6 +104,7 @@ func renderMarkdown(w io.Writer, doc *Document) error {
 				fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", fmtMs(wp.DurationMs), fmtMs(wp.StartMs), wp.Cycle, tts, md(pauseLabel(wp)))
 			}
 		}
+		writeMarkdownCycles(&b, p.Cycles)
 		if len(p.Warnings) > 0 {
 			b.WriteString("\n### Warnings\n\n")
 			for _, warn := range p.Warnings {
@@ -108,4 +120,68 @@ func renderMarkdown(w io.Writer, doc *Document) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeMarkdownFigures writes the process's figures as PNG files through
+// opts.Files and links them; without Files it says how to get them.
+func writeMarkdownFigures(b *strings.Builder, p *Process, i, n int, opts Options) error {
+	if opts.Plots == nil {
+		return nil
+	}
+	if opts.Files == nil {
+		b.WriteString("\n_Plots are written beside the report when it goes to a folder or file (`-o DIR`)._\n")
+		return nil
+	}
+	figs, err := opts.Plots(p)
+	if err != nil || len(figs) == 0 {
+		return err
+	}
+	b.WriteString("\n### Plots\n\n")
+	for _, f := range figs {
+		name := f.Name + ".png"
+		if n > 1 {
+			name = fmt.Sprintf("p%d-%s", i+1, name)
+		}
+		link := path.Join(opts.Files.Dir, name)
+		if err := writeFile(opts.Files, link, func(w io.Writer) error { return f.Render(w, "png") }); err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "![%s](%s)\n\n", md(f.Title), link)
+	}
+	return nil
+}
+
+func writeFile(files *Files, name string, write func(io.Writer) error) error {
+	w, err := files.Open(name)
+	if err != nil {
+		return err
+	}
+	if err := write(w); err != nil {
+		w.Close()
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return nil
+}
+
+// writeMarkdownCycles writes the per-cycle table, folded: a long run has
+// thousands of cycles, too many to scroll past in a pull request.
+func writeMarkdownCycles(b *strings.Builder, cycles []Cycle) {
+	if len(cycles) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n<details><summary>Cycles (%d)</summary>\n\n", len(cycles))
+	b.WriteString("| gc | at | sweep term. | mark | mark term. | assist | heap start → end → live | goal | forced |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, c := range cycles {
+		forced := ""
+		if c.Forced {
+			forced = "yes"
+		}
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s → %s → %s | %s | %s |\n", c.N, fmtMs(c.StartMs),
+			fmtMs(c.SweepTerminationMs), fmtMs(c.MarkMs), fmtMs(c.MarkTerminationMs), fmtMs(c.AssistMs),
+			fmtBytes(c.HeapStart), fmtBytes(c.HeapEnd), fmtBytes(c.HeapLive), fmtBytes(c.HeapGoal), forced)
+	}
+	b.WriteString("\n</details>\n")
 }

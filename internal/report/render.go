@@ -41,6 +41,21 @@ type Options struct {
 	// Plots draws each process's figures for the HTML and Markdown
 	// reports (internal/report/plot.Figures); nil leaves them out.
 	Plots Plotter
+	// Files receives the Markdown report's figures as PNG files; nil
+	// leaves them out (a report on standard output has nowhere to put
+	// them).
+	Files *Files
+}
+
+// Files is where a multi-file report puts the files beside it. Open is
+// injected so that the report can be written to memory in tests.
+type Files struct {
+	// Open creates a file; name is its path relative to the report's
+	// folder, with forward slashes — the link the report uses.
+	Open func(name string) (io.WriteCloser, error)
+	// Dir is the folder, relative to the report's, the files go in; ""
+	// puts them beside the report.
+	Dir string
 }
 
 // Render writes doc in format f.
@@ -53,7 +68,7 @@ func Render(w io.Writer, doc *Document, f Format, opts Options) error {
 	case Text:
 		return renderText(w, doc, opts)
 	case Markdown:
-		return renderMarkdown(w, doc)
+		return renderMarkdown(w, doc, opts)
 	case HTML:
 		return renderHTML(w, doc, opts)
 	}
