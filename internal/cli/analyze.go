@@ -231,7 +231,7 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 		return nil, err
 	}
 	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
-	ropts := report.Options{Color: color, Plots: plot.Figures}
+	ropts := report.Options{Color: color, Plots: plot.Figures, HTMLCommand: htmlCommand(o)}
 	out := o.Output
 	if o.format == report.Markdown && out != "" && out != "-" {
 		if out, ropts.Files, err = markdownTarget(out); err != nil {

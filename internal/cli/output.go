@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gcwatch/gcwatch/internal/report"
@@ -42,4 +43,30 @@ func markdownTarget(out string) (string, *report.Files, error) {
 		return f, nil
 	}
 	return reportPath, &report.Files{Open: open, Dir: filesDir}, nil
+}
+
+// htmlCommand is the command that writes the same report as HTML, for the
+// text report's last line; "" when there is none to suggest (another
+// format, or standard input, which cannot be read twice).
+func htmlCommand(o *analyzeOptions) string {
+	if o.format != report.Text || slices.Contains(o.Inputs, "-") {
+		return ""
+	}
+	parts := []string{"gcwatch analyze --format html -o report.html"}
+	for _, in := range o.Inputs {
+		parts = append(parts, shellQuote(in))
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// characters safe unquoted.
+func shellQuote(s string) string {
+	safe := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	}) < 0
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,5 +58,33 @@ func TestAnalyzeHTMLHasPlots(t *testing.T) {
 	}
 	if n := strings.Count(out, "<svg"); n < 5 {
 		t.Errorf("%d inline plots", n)
+	}
+}
+
+// TestAnalyzeTextHeadlineAndHint checks the terminal report opens with
+// the verdict in one line and ends with the command for the HTML report,
+// and carries no colour when standard output is not a terminal.
+func TestAnalyzeTextHeadlineAndHint(t *testing.T) {
+	code, out, errs := run(t, "analyze", example)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	verdicts := []string{"gc-not-the-cause", "tune", "reduce-allocation", "fix-stw-delay", "migration-candidate"}
+	first := strings.SplitN(lines[0], " — ", 2)
+	if len(first) != 2 || !slices.Contains(verdicts, first[0]) {
+		t.Errorf("first line %q is not a verdict", lines[0])
+	}
+	if want := "Plots and the full report: gcwatch analyze --format html -o report.html " + example; lines[len(lines)-1] != want {
+		t.Errorf("last line %q, want %q", lines[len(lines)-1], want)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("colour codes in a report to a file or pipe")
+	}
+	if code, out, _ = run(t, "analyze", "--color", "always", example); code != exitOK || !strings.Contains(out, "\x1b[1m") {
+		t.Errorf("--color always gives no colour")
+	}
+	if got := shellQuote("it's a dir"); got != `'it'\''s a dir'` {
+		t.Errorf("shellQuote = %s", got)
 	}
 }

@@ -38,6 +38,9 @@ func ParseFormat(s string) (Format, error) {
 type Options struct {
 	// Color enables ANSI colour in the text format (set only for terminals).
 	Color bool
+	// HTMLCommand, when set, is the command that writes the same report as
+	// HTML; the text report ends with it as a hint.
+	HTMLCommand string
 	// Plots draws each process's figures for the HTML and Markdown
 	// reports (internal/report/plot.Figures); nil leaves them out.
 	Plots Plotter

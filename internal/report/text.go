@@ -13,6 +13,7 @@ const (
 	bold  = "\x1b[1m"
 	dim   = "\x1b[2m"
 	red   = "\x1b[31m"
+	green = "\x1b[32m"
 	reset = "\x1b[0m"
 )
 
@@ -26,6 +27,7 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		return code + s + reset
 	}
 	var b strings.Builder
+	writeTextHeadline(&b, doc, style)
 	for i, p := range doc.Processes {
 		if i > 0 {
 			b.WriteString("\n")
@@ -126,8 +128,48 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 			fmt.Fprintf(&b, "  - %s\n", n)
 		}
 	}
+	if opts.HTMLCommand != "" {
+		fmt.Fprintf(&b, "\n%s\n", style(dim, "Plots and the full report: "+opts.HTMLCommand))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTextHeadline puts each process's verdict in one line above
+// everything else, so the answer is the first thing read.
+func writeTextHeadline(b *strings.Builder, doc *Document, style func(code, s string) string) {
+	n := 0
+	for _, p := range doc.Processes {
+		v := p.Verdict
+		if v == nil {
+			continue
+		}
+		id := style(bold, v.ID)
+		if c := verdictColor(v.ID); c != "" {
+			id = style(c, id)
+		}
+		line := id + " — " + v.Summary
+		if len(doc.Processes) > 1 {
+			line += style(dim, " ("+inputsLine(p.Source)+")")
+		}
+		b.WriteString(line + "\n")
+		n++
+	}
+	if n > 0 {
+		b.WriteString("\n")
+	}
+}
+
+// verdictColor is green when GC is not the problem and red when the
+// advice is to move off it; the rest stay plain.
+func verdictColor(id string) string {
+	switch id {
+	case advice.NotTheCause:
+		return green
+	case advice.MigrationCandidate:
+		return red
+	}
+	return ""
 }
 
 func maxColor(v float64) string {
