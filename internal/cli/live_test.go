@@ -49,6 +49,10 @@ func child(mode string) int {
 	}
 	allocate(3000)
 	runtime.GC()
+	// The runtime wakes runtime.GC's caller before it writes the forced
+	// cycle's gctrace line, so a child that exits at once cuts that line
+	// short about every other run (seen with Go 1.26). Give it time.
+	time.Sleep(100 * time.Millisecond)
 	fmt.Println("child: done allocating")
 	switch mode {
 	case "exit0":
