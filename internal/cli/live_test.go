@@ -298,9 +298,15 @@ func TestCaptureErrors(t *testing.T) {
 type pauseMetrics struct {
 	mu   sync.Mutex
 	slow int
+	// fast and slowReqs count requests under 10 ms and between 80 and
+	// 160 ms in the latency histogram; every scrape adds 100 fast ones.
+	fast, slowReqs int
 }
 
 func (p *pauseMetrics) bump() { p.mu.Lock(); p.slow++; p.mu.Unlock() }
+
+// slowRequests makes n of the next requests slow.
+func (p *pauseMetrics) slowRequests(n int) { p.mu.Lock(); p.slowReqs += n; p.mu.Unlock() }
 
 func watchServer(t *testing.T) (*httptest.Server, *pauseMetrics) {
 	t.Helper()
@@ -315,6 +321,14 @@ func watchServer(t *testing.T) (*httptest.Server, *pauseMetrics) {
 		fmt.Fprintf(w, "go_sched_pauses_total_gc_seconds_bucket{le=\"0.004\"} 120\n")
 		fmt.Fprintf(w, "go_sched_pauses_total_gc_seconds_bucket{le=\"0.016\"} %d\n", 120+pm.slow)
 		fmt.Fprintf(w, "go_sched_pauses_total_gc_seconds_bucket{le=\"+Inf\"} %d\n", 120+pm.slow)
+		pm.fast += 100
+		fmt.Fprintf(w, "# TYPE http_request_duration_seconds histogram\n")
+		for _, b := range []struct {
+			le string
+			n  int
+		}{{"0.01", pm.fast}, {"0.08", pm.fast}, {"0.16", pm.fast + pm.slowReqs}, {"+Inf", pm.fast + pm.slowReqs}} {
+			fmt.Fprintf(w, "http_request_duration_seconds_bucket{handler=\"/work\",le=%q} %d\n", b.le, b.n)
+		}
 	})
 	// Everything else is the real pprof of this process.
 	mux.Handle("/", http.StripPrefix("", proxyTo(base.URL)))
@@ -378,6 +392,41 @@ func TestWatchCapturesWhenAPauseIsLong(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), capDir) || !strings.Contains(errb.String(), "pause>5ms: 1 GC pause(s) above 5ms") {
 		t.Errorf("stdout %q\nstderr %q", out.String(), errb.String())
+	}
+}
+
+// TestWatchCapturesWhenP99IsHigh: 100 requests under 10 ms between two
+// looks keep p99 under 50 ms; 5 slow ones among the next 100 (p99 in the
+// 80-160 ms bucket) trigger the capture.
+func TestWatchCapturesWhenP99IsHigh(t *testing.T) {
+	srv, pm := watchServer(t)
+	dir := filepath.Join(t.TempDir(), "w")
+	var out, errb lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main([]string{"watch", srv.URL, "--when", "p99>50ms", "--interval", "100ms", "--seconds", "1",
+			"--max-captures", "1", "--duration", "20s", "-o", dir, "--format", "json"}, strings.NewReader(""), &out, &errb)
+	}()
+	time.Sleep(400 * time.Millisecond)
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("captured while p99 stayed under 10 ms: %v", entries)
+	}
+	pm.slowRequests(5)
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("watch did not capture")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("%d captures, want 1", len(entries))
+	}
+	trigger, _ := os.ReadFile(filepath.Join(dir, entries[0].Name(), "trigger.txt"))
+	if !strings.Contains(string(trigger), "p99") {
+		t.Errorf("trigger.txt %q does not name the p99 condition; stderr %s", trigger, errb.String())
 	}
 }
 
