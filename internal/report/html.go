@@ -14,7 +14,7 @@ const PageCSS = `
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
 th{background:#f3f3f3}figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}.verdict{border-left:4px solid #446;padding:.2em 1em;background:#f7f7fb}.num{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#666}
-:target{outline:2px solid #446}
+section.verdict{margin:1em 0}:target{outline:2px solid #446}
 `
 
 // The HTML report is one self-contained file: no scripts, no network. Every

@@ -115,9 +115,10 @@ func FleetFigure(doc *fleet.Document) (*report.Figure, error) {
 			return nil, err
 		}
 	}
-	// Shares run from 0 to 100 %; the y axis stops a little above the
+	// Shares run from 0 to 100 % (a little more, so that the last tick's
+	// label is not cut at the edge); the y axis stops a little above the
 	// highest point so that a fleet of small shares is not squashed flat.
-	pl.X.Min, pl.X.Max = 0, 100
+	pl.X.Min, pl.X.Max = 0, 104
 	pl.Y.Min, pl.Y.Max = 0, min(100, max(10, top*1.2))
 	pl.Legend.Left = true
 	pl.Title.Text = sc.Title + placedNote(len(sc.Points), len(sc.LeftOut))
@@ -134,7 +135,8 @@ func placedNote(placed, left int) string {
 	if left == 0 {
 		return fmt.Sprintf(" (%s)", service(placed))
 	}
-	return fmt.Sprintf(" (%s placed; %d left out: too little data or missing numbers)", service(placed), left)
+	// Short: a browser draws the SVG's text in its own, wider font.
+	return fmt.Sprintf(" (%s placed, %d left out)", service(placed), left)
 }
 
 // referenceLines marks the decision record's outcome: a cross where its
