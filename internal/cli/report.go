@@ -15,6 +15,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
 
 // fleetOptions are the options of gcwatch report.
@@ -230,8 +231,22 @@ func runFleet(s *streams, o *fleetOptions) error {
 	if fd.Notes == nil {
 		fd.Notes = []string{}
 	}
-	return writeOutput(s.Out, o.Output, func(w io.Writer) error {
-		return fleet.Render(w, fd, string(o.format))
+	return writeFleet(s, o.Output, o.format, fd)
+}
+
+// writeFleet writes a fleet report. HTML and Markdown carry the fleet
+// plot; Markdown to a folder or FILE.md gets it as a PNG beside the
+// report, as analyze's Markdown gets its plots (markdownTarget).
+func writeFleet(s *streams, out string, format report.Format, doc *fleet.Document) error {
+	opts := fleet.Options{Plot: plot.FleetFigure}
+	if format == report.Markdown && out != "" && out != "-" {
+		var err error
+		if out, opts.Files, err = markdownTarget(out); err != nil {
+			return err
+		}
+	}
+	return writeOutput(s.Out, out, func(w io.Writer) error {
+		return fleet.Render(w, doc, string(format), opts)
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"regexp"
@@ -14,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
-	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/promfleet"
 	"github.com/gcwatch/gcwatch/internal/report"
 )
@@ -79,7 +77,5 @@ func runPromFleet(s *streams, o *fleetOptions) error {
 		return fmt.Errorf("prometheus at %s: %w", base, err)
 	}
 	doc := promfleet.Document(res, base, report.Schema, versionString())
-	return writeOutput(s.Out, o.Output, func(w io.Writer) error {
-		return fleet.Render(w, doc, string(o.format))
-	})
+	return writeFleet(s, o.Output, o.format, doc)
 }

@@ -74,7 +74,7 @@ func TestFleetReportPrometheus(t *testing.T) {
 	}
 	if testing.Verbose() {
 		var text bytes.Buffer
-		fleet.Render(&text, &doc, "text")
+		fleet.Render(&text, &doc, "text", fleet.Options{})
 		t.Logf("\n%s", text.String())
 	}
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"image"
+	_ "image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,5 +117,45 @@ func TestFleetReportBadManifests(t *testing.T) {
 	}
 	if code, _, _ := run(t, "report"); code != exitUsage {
 		t.Errorf("no services: exit %d", code)
+	}
+}
+
+// TestFleetReportPlot checks what the command writes around the fleet
+// plot: HTML carries it inline, Markdown to a folder gets report.md with
+// the plot as fleet.png beside it, and text has nothing graphical.
+func TestFleetReportPlot(t *testing.T) {
+	dir := t.TempDir()
+	thin := filepath.Join(dir, "thin")
+	os.Mkdir(thin, 0o755)
+	os.WriteFile(filepath.Join(thin, "gctrace.log"), []byte("gc 1 @0.010s 1%: 0.010+0.20+0.003 ms clock, 0.021+0.1/0.2/0.3+0.007 ms cpu, 4->4->0 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n"), 0o644)
+	m := writeManifest(t, `services:
+  - name: ledger
+    captures: TESTDATA/bigheap
+    mem_budget: 512MiB
+  - name: thin
+    captures: `+thin+`
+`)
+	code, out, errs := run(t, "report", "--manifest", m, "--format", "html")
+	if code != exitOK || strings.Count(out, "<svg") != 1 || !strings.Contains(out, `Not on the plot: <a href="#svc-2-thin">thin</a> (too little data)`) {
+		t.Errorf("html: exit %d, %d plots: %s", code, strings.Count(out, "<svg"), errs)
+	}
+	md := filepath.Join(dir, "md")
+	if code, _, errs := run(t, "report", "--manifest", m, "--format", "markdown", "-o", md); code != exitOK {
+		t.Fatalf("markdown: exit %d: %s", code, errs)
+	}
+	text, err := os.ReadFile(filepath.Join(md, "report.md"))
+	if err != nil || !strings.Contains(string(text), "![Fleet: GC share of tail against memory overhead](fleet.png)") {
+		t.Errorf("report.md does not link fleet.png: %v\n%s", err, text)
+	}
+	f, err := os.Open(filepath.Join(md, "fleet.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, format, err := image.Decode(f); err != nil || format != "png" {
+		t.Errorf("fleet.png: %v (%s)", err, format)
+	}
+	if code, out, _ := run(t, "report", "--manifest", m); code != exitOK || strings.Contains(out, "<svg") || strings.Contains(out, "fleet.png") {
+		t.Errorf("text: exit %d:\n%s", code, out)
 	}
 }

@@ -3,10 +3,11 @@ package fleet
 import (
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gcwatch/gcwatch/internal/report"
 )
 
 // Document is the fleet report.
@@ -22,20 +23,33 @@ type Document struct {
 	Window *Window `json:"window,omitempty"`
 }
 
+// Options tune the human formats; JSON never changes with them.
+type Options struct {
+	// Plot draws the fleet plot for the HTML and Markdown reports
+	// (internal/report/plot.FleetFigure, which imports this package and
+	// so is injected); nil leaves it out, and a nil figure means no
+	// service could be placed.
+	Plot func(*Document) (*report.Figure, error)
+	// Files receives the Markdown report's plot as a PNG file; nil leaves
+	// it out (a report on standard output has nowhere to put it).
+	Files *report.Files
+}
+
 // Render writes the fleet report in format (text, json, markdown, html).
-func Render(w io.Writer, doc *Document, format string) error {
-	if doc.Source == SourcePrometheus && format != "json" {
-		return renderMonitoring(w, doc, format)
-	}
+// Text is the ranked table and the reasons, nothing graphical.
+func Render(w io.Writer, doc *Document, format string, opts Options) error {
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	case "markdown":
-		return renderMarkdown(w, doc)
+		return renderMarkdown(w, doc, opts)
 	case "html":
-		return fleetPage.Execute(w, doc)
+		return renderHTML(w, doc, opts)
+	}
+	if doc.Source == SourcePrometheus {
+		return renderMonitoringText(w, doc)
 	}
 	return renderText(w, doc)
 }
@@ -111,40 +125,3 @@ func renderText(w io.Writer, doc *Document) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-var mdEscape = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "\n", " ", "*", `\*`, "_", `\_`)
-
-func renderMarkdown(w io.Writer, doc *Document) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# gcwatch fleet report\n\n%d services, ranked by what removing the GC would gain. The decision record's migrated services saw p99 −25%% and memory −50%%.\n\n", len(doc.Services))
-	b.WriteString("| rank | service | verdict | GC share of tail | GC CPU | memory overhead | p99 | best tuning | without GC | confidence |\n|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, s := range doc.Services {
-		fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %.1f%% | %s | %s | %s | %s | %s |\n", rankString(s), mdEscape.Replace(s.Name), s.Verdict,
-			pct(s.GCShareOfTail), s.GCCPUFraction*100, pct(s.MemoryOverhead), ms(s.P99Ms), mdEscape.Replace(tuning(s)), withoutGC(s), s.Confidence)
-	}
-	b.WriteString("\n## Why\n\n")
-	for _, s := range doc.Services {
-		fmt.Fprintf(&b, "- **%s**: %s\n", mdEscape.Replace(s.Name), mdEscape.Replace(s.Summary))
-		for _, r := range s.Reasons {
-			fmt.Fprintf(&b, "  - %s\n", mdEscape.Replace(r))
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-var fleetPage = template.Must(template.New("fleet").Funcs(template.FuncMap{
-	"pct": pct, "signed": signed, "ms": ms, "rank": rankString, "tuning": tuning, "withoutgc": withoutGC,
-	"cpu": func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
-}).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>gcwatch fleet report</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}</style>
-</head><body><h1>gcwatch fleet report</h1>
-<p>{{len .Services}} services, ranked by what removing the GC would gain. The decision record's migrated services saw p99 −25% and memory −50%.</p>
-<table><tr><th>rank</th><th>service</th><th>verdict</th><th>GC share of tail</th><th>GC CPU</th><th>memory overhead</th><th>p99</th><th>best tuning</th><th>without GC</th><th>confidence</th></tr>
-{{range .Services}}<tr><td>{{rank .}}</td><td>{{.Name}}</td><td><code>{{.Verdict}}</code>{{if eq .Data "insufficient"}} (too little data){{end}}</td><td>{{pct .GCShareOfTail}}</td><td>{{cpu .GCCPUFraction}}</td><td>{{pct .MemoryOverhead}}</td><td>{{ms .P99Ms}}</td><td>{{tuning .}}</td><td>{{withoutgc .}}</td><td>{{.Confidence}}</td></tr>
-{{end}}</table>
-<h2>Why</h2><ul>{{range .Services}}<li><strong>{{.Name}}</strong>: {{.Summary}}<ul>{{range .Reasons}}<li>{{.}}</li>{{end}}</ul></li>{{end}}</ul>
-{{if .Notes}}<h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
-</body></html>
-`))

@@ -2,9 +2,7 @@ package fleet
 
 import (
 	"fmt"
-	"html/template"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -60,13 +58,7 @@ func windowLine(doc *Document) string {
 
 const monitoringIntro = "Metrics show what GC costs, not which requests it slowed: jobs worth a trace capture come first."
 
-func renderMonitoring(w io.Writer, doc *Document, format string) error {
-	switch format {
-	case "markdown":
-		return renderMonitoringMarkdown(w, doc)
-	case "html":
-		return monitoringPage.Execute(w, doc)
-	}
+func renderMonitoringText(w io.Writer, doc *Document) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Fleet: %s\n%s\n\n", windowLine(doc), monitoringIntro)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
@@ -91,46 +83,3 @@ func renderMonitoring(w io.Writer, doc *Document, format string) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-func renderMonitoringMarkdown(w io.Writer, doc *Document) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# gcwatch fleet report (monitoring)\n\n%s. %s\n\n", mdEscape.Replace(windowLine(doc)), monitoringIntro)
-	fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(monitoringColumns, " | "), strings.Repeat("---|", len(monitoringColumns)))
-	for _, s := range doc.Services {
-		row := monitoringRow(s)
-		for i := range row {
-			row[i] = mdEscape.Replace(row[i])
-		}
-		fmt.Fprintf(&b, "| %s |\n", strings.Join(row, " | "))
-	}
-	b.WriteString("\n## Why, and what the metrics can and cannot tell\n\n")
-	for _, s := range doc.Services {
-		fmt.Fprintf(&b, "- **%s**: %s\n", mdEscape.Replace(s.Name), mdEscape.Replace(s.Summary))
-		for _, r := range slices.Concat(s.Reasons, s.Knowable) {
-			fmt.Fprintf(&b, "  - %s\n", mdEscape.Replace(r))
-		}
-	}
-	if len(doc.Notes) > 0 {
-		b.WriteString("\n## Notes\n\n")
-		for _, n := range doc.Notes {
-			fmt.Fprintf(&b, "- %s\n", mdEscape.Replace(n))
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-var monitoringPage = template.Must(template.New("monitoring").Funcs(template.FuncMap{
-	"row": monitoringRow, "columns": func() []string { return monitoringColumns }, "window": windowLine, "intro": func() string { return monitoringIntro },
-}).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>gcwatch fleet report (monitoring)</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}</style>
-</head><body><h1>gcwatch fleet report (monitoring)</h1>
-<p>{{window .}}. {{intro}}</p>
-<table><tr>{{range columns}}<th>{{.}}</th>{{end}}</tr>
-{{range .Services}}<tr>{{range row .}}<td>{{.}}</td>{{end}}</tr>
-{{end}}</table>
-<h2>Why, and what the metrics can and cannot tell</h2><ul>{{range .Services}}<li><strong>{{.Name}}</strong>: {{.Summary}}<ul>{{range .Reasons}}<li>{{.}}</li>{{end}}{{range .Knowable}}<li>{{.}}</li>{{end}}</ul></li>{{end}}</ul>
-{{if .Notes}}<h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
-</body></html>
-`))

@@ -16,7 +16,7 @@ func TestRenderMonitoring(t *testing.T) {
 		Notes: []string{"query x: the server warned: partial"}}
 	for _, format := range []string{"text", "markdown", "html"} {
 		var b bytes.Buffer
-		if err := Render(&b, doc, format); err != nil {
+		if err := Render(&b, doc, format, Options{}); err != nil {
 			t.Fatalf("%s: %v", format, err)
 		}
 		out := b.String()
@@ -30,7 +30,7 @@ func TestRenderMonitoring(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	Render(&b, doc, "json")
+	Render(&b, doc, "json", Options{})
 	var back Document
 	if err := json.Unmarshal(b.Bytes(), &back); err != nil || !back.Services[0].WorthCapture || back.Source != SourcePrometheus {
 		t.Errorf("json round trip: %v %+v", err, back)

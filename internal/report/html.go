@@ -8,6 +8,15 @@ import (
 	"strings"
 )
 
+// PageCSS is the style of gcwatch's HTML pages. The fleet report
+// (internal/fleet) uses it too, so that both reports look alike.
+const PageCSS = `
+body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
+th{background:#f3f3f3}figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}.verdict{border-left:4px solid #446;padding:.2em 1em;background:#f7f7fb}.num{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#666}
+section.verdict{margin:1em 0}:target{outline:2px solid #446}
+`
+
 // The HTML report is one self-contained file: no scripts, no network. Every
 // input-derived string goes through html/template's contextual escaping.
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
@@ -15,11 +24,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"inputs": inputsLine, "num": fmtNum, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gcwatch report</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
-th{background:#f3f3f3}figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}.verdict{border-left:4px solid #446;padding:.2em 1em;background:#f7f7fb}.num{text-align:right;font-variant-numeric:tabular-nums}.dim{color:#666}
-</style></head><body>
+<style>` + PageCSS + `</style></head><body>
 <h1>gcwatch report</h1>
 {{range .Procs}}<section>
 <h2>{{inputs .Source}}</h2><p class="dim">{{kinds .Source}}</p>
@@ -96,7 +101,7 @@ func renderHTML(w io.Writer, doc *Document, opts Options) error {
 				return err
 			}
 			for _, f := range figs {
-				svg, err := inlineSVG(f)
+				svg, err := InlineSVG(f)
 				if err != nil {
 					return err
 				}
@@ -108,12 +113,12 @@ func renderHTML(w io.Writer, doc *Document, opts Options) error {
 	return htmlPage.Execute(w, view)
 }
 
-// inlineSVG renders a figure as an <svg> element to put in the page. The
+// InlineSVG renders a figure as an <svg> element to put in a page. The
 // SVG is trusted markup: drawn by internal/report/plot from numbers and
 // its own labels (text in it is XML-escaped by the SVG writer), so it is
 // not escaped again; only the XML prologue is dropped, which an HTML page
 // cannot hold.
-func inlineSVG(f Figure) (template.HTML, error) {
+func InlineSVG(f Figure) (template.HTML, error) {
 	var b bytes.Buffer
 	if err := f.Render(&b, "svg"); err != nil {
 		return "", fmt.Errorf("drawing the %s plot: %w", f.Name, err)

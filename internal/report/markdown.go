@@ -16,6 +16,10 @@ var mdEscape = strings.NewReplacer(
 
 func md(s string) string { return mdEscape.Replace(s) }
 
+// MarkdownText escapes input-derived text for a Markdown report, as this
+// package's own report does; the fleet report uses it too.
+func MarkdownText(s string) string { return md(s) }
+
 // renderMarkdown writes the report for a pull request or a ticket.
 func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 	var b strings.Builder
@@ -143,7 +147,7 @@ func writeMarkdownFigures(b *strings.Builder, p *Process, i, n int, opts Options
 			name = fmt.Sprintf("p%d-%s", i+1, name)
 		}
 		link := path.Join(opts.Files.Dir, name)
-		if err := writeFile(opts.Files, link, func(w io.Writer) error { return f.Render(w, "png") }); err != nil {
+		if err := WriteFile(opts.Files, link, func(w io.Writer) error { return f.Render(w, "png") }); err != nil {
 			return err
 		}
 		fmt.Fprintf(b, "![%s](%s)\n\n", md(f.Title), link)
@@ -151,7 +155,9 @@ func writeMarkdownFigures(b *strings.Builder, p *Process, i, n int, opts Options
 	return nil
 }
 
-func writeFile(files *Files, name string, write func(io.Writer) error) error {
+// WriteFile writes one file beside a report through files: name is its
+// link, relative to the report's folder.
+func WriteFile(files *Files, name string, write func(io.Writer) error) error {
 	w, err := files.Open(name)
 	if err != nil {
 		return err

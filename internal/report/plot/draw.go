@@ -70,15 +70,20 @@ func Figures(p *report.Process) ([]report.Figure, error) {
 // renderer writes a plot as SVG or PNG. Fonts are not embedded in SVG: a
 // viewer falls back to its own sans-serif, and the file stays small.
 func renderer(pl *plot.Plot) func(io.Writer, string) error {
-	return func(w io.Writer, format string) error {
+	return sizedRenderer(pl, width, height)
+}
+
+// sizedRenderer is renderer for a figure of another size.
+func sizedRenderer(pl *plot.Plot, w, h vg.Length) func(io.Writer, string) error {
+	return func(out io.Writer, format string) error {
 		if format != "svg" && format != "png" {
 			return fmt.Errorf("unknown image format %q (want svg or png)", format)
 		}
-		wt, err := pl.WriterTo(width, height, format)
+		wt, err := pl.WriterTo(w, h, format)
 		if err != nil {
 			return err
 		}
-		_, err = wt.WriteTo(w)
+		_, err = wt.WriteTo(out)
 		return err
 	}
 }
