@@ -263,7 +263,10 @@ func TestLoadStopsByItself(t *testing.T) {
 	}
 	due, _ := sum.Load["due"].(float64)
 	ok, _ := sum.Load["ok"].(float64)
-	if due < 150 || due > 201 || ok != due || sum.Requests != uint64(due) || sum.WallS > 5 {
+	// wall_s covers building the items and shutting down too: 1.2-1.5 s
+	// on a quiet machine, 6 s seen with the machine's two cores busy with
+	// other builds. Far more means the load did not stop at -duration.
+	if due < 150 || due > 201 || ok != due || sum.Requests != uint64(due) || sum.WallS > 20 {
 		t.Errorf("summary %+v", sum)
 	}
 }
