@@ -89,8 +89,11 @@ const InferredLimits = "requests are inferred from net/http and gRPC server goro
 
 // server is what the state machine knows about one server goroutine.
 type server struct {
+	// role is roleNone for a goroutine woken from an unknown wait at a
+	// generation's start (phaseUnseen) until its next stack says what it
+	// is: its span from the wake is kept only if it is a stream worker.
 	role serverRole
-	typ  string // request type: "http", "http2", "grpc" or "grpc Service.Method"
+	typ  string // request type before a method is seen: "http", "http2" or "grpc"
 	span *task  // the open span, nil between requests
 	// served: the span reached the handler or the response.
 	served bool
@@ -123,22 +126,22 @@ func (b *builder) serve(t model.Time, rec *record) {
 	phase := servePhase(rec.flag & servePhaseMask)
 	role := serverRole(rec.flag>>serveRoleShift) & 3
 	s := g.srv
-	if s == nil {
-		typ := rec.str // a creation's record names the type, others a method
-		if phase != phaseBorn || role == roleConn {
-			typ = defaultType[role]
+	switch {
+	case phase == phaseUnseen || phase == phaseOther:
+		b.unseen(t, g, phase)
+		return
+	case s == nil || s.role == roleNone:
+		if s != nil {
+			s = b.settle(t, g, role)
 		}
-		// First seen reading: it was waiting for a request when the trace
-		// began (a status event has no stack to tell), and its read is
-		// the first we know of the request. First seen serving: the
-		// request's start is before the trace.
-		s = &server{role: role, typ: typ, lost: phase == phaseServe}
-		g.srv = s
-		if phase == phaseRead && role == roleConn {
-			b.openSpan(t, g, s, false)
-			return
+		if s == nil {
+			s = b.newServer(g, phase, role, rec.str)
+			if phase == phaseRead && role == roleConn {
+				b.openSpan(t, g, s, false)
+				return
+			}
 		}
-	} else if rec.flag&serveStatus != 0 {
+	case rec.flag&serveStatus != 0:
 		return // a generation's status only confirms what is known
 	}
 	if s.lost && phase != phaseWait {
@@ -165,6 +168,56 @@ func (b *builder) serve(t model.Time, rec *record) {
 	}
 }
 
+// newServer starts following a server goroutine at its first record.
+// First seen reading, an HTTP/1 connection was waiting for a request when
+// the trace began (a status event has no stack to tell), and its read is
+// the first we know of the request. First seen serving, a goroutine's
+// request began before the trace.
+func (b *builder) newServer(g *goroutine, phase servePhase, role serverRole, str string) *server {
+	typ := str // a creation's record names the type, others a method
+	if phase != phaseBorn || role == roleConn {
+		typ = defaultType[role]
+	}
+	g.srv = &server{role: role, typ: typ, lost: phase == phaseServe}
+	return g.srv
+}
+
+// unseen applies phaseUnseen, a goroutine waiting at a generation's start
+// in an unknown place, and phaseOther, its next stack on no server's
+// request cycle. An unknown goroutine is followed from the wake that
+// follows: it may be a stream worker woken for a stream.
+func (b *builder) unseen(t model.Time, g *goroutine, phase servePhase) {
+	s := g.srv
+	switch {
+	case phase == phaseUnseen && s == nil:
+		// Typed as the only server that keeps this span.
+		g.srv = &server{role: roleNone, typ: defaultType[roleWorker], waiting: true}
+	case phase == phaseOther && s != nil && s.role == roleNone:
+		b.settle(t, g, roleNone)
+	}
+}
+
+// settle decides what a goroutine followed since an unknown wait is, now
+// that a stack shows role. A stream worker keeps the span begun at its
+// wake: a worker waits only for its next stream, outside the handlers,
+// unless it was blocked inside one when the trace began (then the span
+// holds the rest of that request). Anything else is forgotten, its span
+// dropped, and followed afresh (nil): an HTTP/1 connection starts at its
+// first read, as when its status has no stack; a per-stream goroutine
+// only waits mid-request.
+func (b *builder) settle(t model.Time, g *goroutine, role serverRole) *server {
+	s := g.srv
+	if role == roleWorker {
+		s.role = roleWorker
+		return s
+	}
+	if s.span != nil {
+		b.dropSpan(t, g, s)
+	}
+	g.srv = nil
+	return nil
+}
+
 func (b *builder) serverWaits(t model.Time, g *goroutine, s *server) {
 	s.waiting = true
 	switch {
@@ -188,8 +241,9 @@ func (b *builder) serverServes(t model.Time, g *goroutine, s *server, method str
 	}
 	s.served = true
 	if method != "" && s.role != roleConn {
-		s.typ = "grpc " + method
-		s.span.rec.typ = b.typeIndex(s.typ)
+		// The span's type only: a worker's next stream may be another
+		// method, or show none.
+		s.span.rec.typ = b.typeIndex("grpc " + method)
 	}
 }
 
@@ -208,7 +262,10 @@ func (b *builder) serverMoved(t model.Time, g *goroutine, to exptrace.GoState) {
 	case g.state == exptrace.GoWaiting && to == exptrace.GoRunnable && s.waiting:
 		s.waiting = false
 		if s.span == nil && !s.lost {
-			b.openSpan(t, g, s, s.role == roleWorker)
+			// A worker is woken for a stream or by the server's stop (its
+			// channel closed, it then ends): its span counts once it
+			// reaches a handler or waits for the next stream.
+			b.openSpan(t, g, s, false)
 			s.woken = true
 		}
 	}
