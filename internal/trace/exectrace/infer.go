@@ -35,19 +35,47 @@ import (
 //     requests.
 //   - HTTP/2 (net/http's bundled server or x/net/http2) and gRPC: a
 //     per-stream handler goroutine, from its creation to its end. With
-//     gRPC's NumStreamWorkers, a worker from waking for a stream to
-//     waiting for the next one.
+//     gRPC's NumStreamWorkers, a worker from its wake for a stream to its
+//     wait for the next one; a wake counts once the worker reaches the
+//     stream's handling or waits again, so the wake by the server's stop
+//     (the workers' channel closed), after which it ends, is none. The
+//     type is "grpc Service.Method" once a protoc-gen-go-grpc handler
+//     (_Service_Method_Handler) is on a stack of the span, else "grpc".
+//
+// Goroutines waiting when a generation begins get a status without a
+// stack if they are woken before the generation's end writes it (most
+// are): the wake is followed, and the first stack settles what they are.
+// A stream worker's span then runs from that wake; HTTP/1 connections and
+// per-stream goroutines are handled as when their status has a stack.
+//
+// Measured (infer_test.go, infer_real_test.go, infer_grpc_test.go): HTTP/1
+// spans against handler sleeps and the tasks a frontend began inside its
+// handlers (offsets median under 100 µs); gRPC against a real grpc-go
+// v1.85.0 server and client over loopback, on a goroutine per stream and
+// on stream workers (created in the trace, idle at its start, ending in
+// it): each unary call's span holds its interceptor's sleep, all of it
+// blocked, and starts inside the client's call; beside its time runnable
+// it exceeds the sleep by a median 50-75 µs per setup, at most 0.9 ms in
+// 400 calls (the test allows 20 ms). A server-streaming Watch's span
+// holds the time the client held the stream open, plus 0.2-0.3 ms (at
+// most 0.45 ms in 50 runs): the stream's setup and the cancellation's
+// trip over loopback.
 //
 // Not measured: time in the kernel's socket queue before the wake, the
 // network and the client; the response bytes still in flight when the
-// goroutine waits again; for HTTP/2 and gRPC, the reading and decoding of
-// the request before the handler goroutine starts and the writing done by
-// the connection's own goroutines after it ends. Only the server goroutine
-// is accounted: work the handler hands to other goroutines shows only as
-// the server goroutine's blocked time. Requests in progress when the trace
-// began are not reported; those still open when it ended are, as open.
-// gRPC is recognised by function names only: it is not tested against a
-// real gRPC server.
+// goroutine waits again; for HTTP/2 and gRPC, the reading of the
+// request's headers before the handler goroutine starts or the worker
+// wakes and the writing done by the connection's own goroutines after it
+// ends. Only the server goroutine is accounted: work the handler hands to
+// other goroutines shows only as the server goroutine's blocked time.
+// Requests in progress when the trace began are not reported, but for one
+// case: a stream worker woken from a wait that began before the trace is
+// taken as woken for a stream; if it was blocked inside a handler, its
+// span holds only the rest of that request. Requests still open when the
+// trace ended are reported as open, but for a worker's stream that has
+// not blocked in the handler yet. gRPC is recognised by grpc-go's
+// function names ((*Server).handleStream, serverWorker, serveStreams):
+// another version that renames them is not.
 
 // InferMode says when Read infers requests from server goroutines.
 type InferMode uint8
@@ -83,9 +111,12 @@ func ParseInferMode(s string) (InferMode, error) {
 
 // InferredLimits is the warning a run with inferred requests carries.
 const InferredLimits = "requests are inferred from net/http and gRPC server goroutines (no runtime/trace tasks): " +
-	"each spans its goroutine's work from the request's arrival to the wait for the next one; not seen: " +
-	"kernel and network time, response bytes in flight, work handed to other goroutines (only as waiting), " +
-	"requests pipelined into one read"
+	"each spans its goroutine's work from the request's arrival (HTTP/1: the wake by its bytes; HTTP/2 and gRPC: " +
+	"the handler goroutine's start or the stream worker's wake, after the request's headers were read) " +
+	"to the wait for the next one or the goroutine's end; not seen: kernel and network time, " +
+	"response bytes in flight or written by the connection's goroutines, work handed to other goroutines " +
+	"(only as waiting), requests pipelined into one read; a stream worker blocked in a handler when the trace " +
+	"began may report the rest of that request as one"
 
 // server is what the state machine knows about one server goroutine.
 type server struct {

@@ -11,7 +11,9 @@ import (
 // their stacks and emits a recServe record after each goroutine transition
 // that says something about a request. Only transitions that carry a
 // stack can: creation, blocking, syscalls, preemption and the status of a
-// goroutine blocked at a generation's start.
+// goroutine blocked at a generation's start; and a blocked goroutine's
+// status without a stack, which the next stack of that goroutine settles
+// (phaseUnseen, phaseOther).
 
 // serverRole says how a server goroutine maps onto requests.
 type serverRole uint8
