@@ -141,6 +141,13 @@ type server struct {
 
 var defaultType = [...]string{roleConn: "http", roleStream: "", roleWorker: "grpc"}
 
+// notServer marks a goroutine whose first stack after a status without
+// one showed no server: its later such statuses (one a generation) are
+// not followed. Any server record about it treats it as unknown (a stack
+// cut short at its depth limit can lack the frames that place it). It is
+// shared and never written.
+var notServer = &server{}
+
 type inferState struct {
 	mode  InferMode
 	last  uint64 // id of the last inferred request: ids count them as they end
@@ -157,6 +164,9 @@ func (b *builder) serve(t model.Time, rec *record) {
 	phase := servePhase(rec.flag & servePhaseMask)
 	role := serverRole(rec.flag>>serveRoleShift) & 3
 	s := g.srv
+	if s == notServer {
+		s = nil
+	}
 	switch {
 	case phase == phaseUnseen || phase == phaseOther:
 		b.unseen(t, g, phase)
@@ -223,7 +233,7 @@ func (b *builder) unseen(t model.Time, g *goroutine, phase servePhase) {
 	case phase == phaseUnseen && s == nil:
 		// Typed as the only server that keeps this span.
 		g.srv = &server{role: roleNone, typ: defaultType[roleWorker], waiting: true}
-	case phase == phaseOther && s != nil && s.role == roleNone:
+	case phase == phaseOther && s != nil && s != notServer && s.role == roleNone:
 		b.settle(t, g, roleNone)
 	}
 }
@@ -232,10 +242,10 @@ func (b *builder) unseen(t model.Time, g *goroutine, phase servePhase) {
 // that a stack shows role. A stream worker keeps the span begun at its
 // wake: a worker waits only for its next stream, outside the handlers,
 // unless it was blocked inside one when the trace began (then the span
-// holds the rest of that request). Anything else is forgotten, its span
-// dropped, and followed afresh (nil): an HTTP/1 connection starts at its
-// first read, as when its status has no stack; a per-stream goroutine
-// only waits mid-request.
+// holds the rest of that request). Anything else has its span dropped:
+// a goroutine of no server becomes notServer; a server is followed afresh
+// (nil): an HTTP/1 connection starts at its first read, as when its status
+// has a stack; a per-stream goroutine only waits mid-request.
 func (b *builder) settle(t model.Time, g *goroutine, role serverRole) *server {
 	s := g.srv
 	if role == roleWorker {
@@ -246,6 +256,9 @@ func (b *builder) settle(t model.Time, g *goroutine, role serverRole) *server {
 		b.dropSpan(t, g, s)
 	}
 	g.srv = nil
+	if role == roleNone {
+		g.srv = notServer
+	}
 	return nil
 }
 

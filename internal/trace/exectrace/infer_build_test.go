@@ -194,7 +194,11 @@ func statusRec(t, g int64, role serverRole, phase servePhase) record {
 //	    for its next stream at 40 (span 10-40, typed by the handler);
 //	    woken at 50 for a stream whose stacks show no method (span 50-65,
 //	    plain "grpc"); woken at 70 by the server's stop, ends at 75 (none).
-//	G10 blocks outside any server at 8: not a server, its wakes no spans.
+//	G10 blocks outside any server at 8: not a server, its wakes no spans,
+//	    its next stackless status (26) not followed (the wake at 27 is no
+//	    span, though it ends in a worker's wait); but a server's stack
+//	    is believed (a stack cut at its depth limit may lack the frames
+//	    that place it): a worker waiting at 29, span 31-38.
 //	G11, an HTTP/1 connection: first read at 7, as when its status has a
 //	    stack (span 7-12); its next read finds nothing, it waits at 14.
 //	G12, a per-stream goroutine: first seen in the handler, mid-request.
@@ -239,6 +243,19 @@ func TestInferUnseen(t *testing.T) {
 		goState(20, 10, -1, exptrace.GoRunnable),
 		goState(21, 10, 1, exptrace.GoRunning),
 		goState(25, 10, -1, exptrace.GoWaiting),
+		statusRec(26, 10, roleNone, phaseUnseen),
+		goState(27, 10, -1, exptrace.GoRunnable),
+		goState(28, 10, 1, exptrace.GoRunning),
+		goState(29, 10, -1, exptrace.GoWaiting),
+		serveRec(29, 10, roleWorker, phaseWait, ""),
+		goState(31, 10, -1, exptrace.GoRunnable),
+		goState(32, 10, 1, exptrace.GoRunning),
+		goState(34, 10, -1, exptrace.GoWaiting),
+		serveRec(34, 10, roleWorker, phaseServe, "Health.Check"),
+		goState(36, 10, -1, exptrace.GoRunnable),
+		goState(37, 10, 1, exptrace.GoRunning),
+		goState(38, 10, -1, exptrace.GoWaiting),
+		serveRec(38, 10, roleWorker, phaseWait, ""),
 		goState(30, 9, -1, exptrace.GoRunnable),
 		goState(32, 9, 0, exptrace.GoRunning),
 		goState(40, 9, -1, exptrace.GoWaiting),
@@ -259,6 +276,7 @@ func TestInferUnseen(t *testing.T) {
 	got := inferredSpans(t, append([]record{rec(recSync, 0, nil)}, recs...), InferAuto)
 	want := []span{
 		{typ: "http", start: 7, end: 12, running: 3 * us, syscall: 2 * us},
+		{typ: "grpc Health.Check", start: 31, end: 38, running: 3 * us, runnable: 2 * us, blocked: 2 * us},
 		{typ: "grpc Health.Check", start: 10, end: 40, running: 16 * us, runnable: 4 * us, blocked: 10 * us},
 		{typ: "grpc", start: 50, end: 65, running: 7 * us, runnable: 3 * us, blocked: 5 * us},
 	}
