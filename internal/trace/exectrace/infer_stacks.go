@@ -247,12 +247,25 @@ func (c *stackClassifier) classify(ev *exptrace.Event, state *record, out *recor
 
 // place says where goroutine g is on a server's request cycle after st,
 // a transition from running or a generation's status.
+//
+// A goroutine's first event in a generation is its status, which resets
+// what the classifier knows of it: unseen then depends on this generation
+// alone, as with a reader per generation. Every status without a stack
+// marks it unseen (the runtime gives none to a running goroutine either),
+// but only a waiting one is followed (phaseUnseen): the others are so
+// marked so that a goroutine followed since an earlier generation gets its
+// phaseOther from either reader.
 func (c *stackClassifier) place(g int64, st exptrace.StateTransition, from, to exptrace.GoState) stackInfo {
+	if from == exptrace.GoUndetermined {
+		delete(c.unseen, g)
+	}
 	if st.Stack == (exptrace.Stack{}) {
 		switch {
-		case from == exptrace.GoUndetermined && to == exptrace.GoWaiting:
+		case from == exptrace.GoUndetermined:
 			c.unseen[g] = struct{}{}
-			return stackInfo{phase: phaseUnseen}
+			if to == exptrace.GoWaiting {
+				return stackInfo{phase: phaseUnseen}
+			}
 		case to == exptrace.GoNotExist:
 			delete(c.unseen, g)
 		}

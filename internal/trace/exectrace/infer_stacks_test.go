@@ -117,10 +117,12 @@ func goEvent(t *testing.T, at int64, g int64, from, to exptrace.GoState, reason 
 	return ev
 }
 
-// TestClassifyUnseen: a status without a stack marks a waiting goroutine
-// unseen; its next stack settles it, as a server's place or phaseOther
-// when on no request cycle (an HTTP/1 connection outside its reads and
-// its handler included); later stacks of no server say nothing.
+// TestClassifyUnseen: a status without a stack marks a goroutine unseen
+// (phaseUnseen when waiting); its next stack settles it, as a server's
+// place or phaseOther when on no request cycle (an HTTP/1 connection
+// outside its reads and its handler included); later stacks of no server
+// say nothing. The next generation's status resets it (G15), as a reader
+// of that generation alone knows nothing before it.
 func TestClassifyUnseen(t *testing.T) {
 	worker := []string{"time.Sleep", "google.golang.org/grpc/health/grpc_health_v1._Health_Check_Handler",
 		"google.golang.org/grpc.(*Server).handleStream", "google.golang.org/grpc.(*Server).serverWorker"}
@@ -138,6 +140,11 @@ func TestClassifyUnseen(t *testing.T) {
 		goEvent(t, 4, 10, r, w, "sleep", other...),
 		goEvent(t, 5, 11, r, n, ""),
 		goEvent(t, 6, 12, r, w, "sync", tls...),
+		goEvent(t, 7, 14, u, r, ""), // running at a generation's start
+		goEvent(t, 7, 15, u, w, ""),
+		goEvent(t, 8, 14, r, w, "sleep", other...),
+		goEvent(t, 9, 15, u, w, "", other...), // the next generation's status
+		goEvent(t, 10, 15, r, w, "sleep", other...),
 	}
 	cls := newStackClassifier()
 	var got []record
@@ -157,6 +164,8 @@ func TestClassifyUnseen(t *testing.T) {
 		serveRec(5, 9, roleWorker, phaseServe, "Health.Check"),
 		serveRec(6, 10, roleNone, phaseOther, ""),
 		serveRec(9, 12, roleNone, phaseOther, ""),
+		statusRec(11, 15, roleNone, phaseUnseen),
+		serveRec(12, 14, roleNone, phaseOther, ""),
 	}
 	if d := cmp.Diff(want, got, cmp.AllowUnexported(record{})); d != "" {
 		t.Errorf("records (-want +got):\n%s", d)
