@@ -242,7 +242,9 @@ func (d *decider) confidence() {
 			d.caveat("requests come from a log: only their overlap with stop-the-world pauses is known, not assists or scheduling delay")
 		}
 		if d.Analysis.Latency.Source == string(model.RequestInferred) {
-			d.caveat("requests were inferred from goroutine activity, not annotated")
+			// The run's warning (exectrace.InferredLimits) details the limits.
+			d.caveat("requests were inferred from net/http and gRPC server goroutines, not annotated: " +
+				"kernel, network and client time are not in them")
 			score--
 		}
 	}

@@ -178,3 +178,109 @@ func TestInferStreams(t *testing.T) {
 		t.Errorf("always with a task: %d spans, want 3", len(got))
 	}
 }
+
+// statusRec is serveRec for a generation's status event.
+func statusRec(t, g int64, role serverRole, phase servePhase) record {
+	r := serveRec(t, g, role, phase, "")
+	r.flag |= serveStatus
+	return r
+}
+
+// TestInferUnseen: goroutines waiting at the trace's start whose statuses
+// have no stack (phaseUnseen), each woken at 5 or later; their first
+// stack settles what they were. Times in µs.
+//
+//	G9, a stream worker: woken at 10, blocks in a handler at 20, waits
+//	    for its next stream at 40 (span 10-40, typed by the handler);
+//	    woken at 50 for a stream whose stacks show no method (span 50-65,
+//	    plain "grpc"); woken at 70 by the server's stop, ends at 75 (none).
+//	G10 blocks outside any server at 8: not a server, its wakes no spans,
+//	    its next stackless status (26) not followed (the wake at 27 is no
+//	    span, though it ends in a worker's wait); but a server's stack
+//	    is believed (a stack cut at its depth limit may lack the frames
+//	    that place it): a worker waiting at 29, span 31-38.
+//	G11, an HTTP/1 connection: first read at 7, as when its status has a
+//	    stack (span 7-12); its next read finds nothing, it waits at 14.
+//	G12, a per-stream goroutine: first seen in the handler, mid-request.
+//	G13 ends without a stack.
+func TestInferUnseen(t *testing.T) {
+	var recs []record
+	for g := int64(9); g <= 13; g++ {
+		recs = append(recs, goState(0, g, -1, exptrace.GoWaiting), statusRec(0, g, roleNone, phaseUnseen))
+	}
+	recs = append(recs,
+		goState(5, 10, -1, exptrace.GoRunnable),
+		goState(5, 11, -1, exptrace.GoRunnable),
+		goState(5, 12, -1, exptrace.GoRunnable),
+		goState(6, 10, 1, exptrace.GoRunning),
+		goState(6, 11, 2, exptrace.GoRunning),
+		goState(6, 12, 3, exptrace.GoRunning),
+		goState(7, 11, -1, exptrace.GoSyscall),
+		serveRec(7, 11, roleConn, phaseRead, ""),
+		goState(8, 10, -1, exptrace.GoWaiting),
+		serveRec(8, 10, roleNone, phaseOther, ""),
+		goState(8, 11, 2, exptrace.GoRunning),
+		goState(8, 12, -1, exptrace.GoWaiting),
+		serveRec(8, 12, roleStream, phaseServe, "Health.Watch"),
+		goState(9, 11, -1, exptrace.GoSyscall),
+		serveRec(9, 11, roleConn, phaseServe, ""),
+		goState(10, 9, -1, exptrace.GoRunnable),
+		goState(10, 11, 2, exptrace.GoRunning),
+		goState(10, 12, -1, exptrace.GoRunnable),
+		goState(11, 12, 3, exptrace.GoRunning),
+		goState(12, 9, 0, exptrace.GoRunning),
+		goState(12, 11, -1, exptrace.GoSyscall),
+		serveRec(12, 11, roleConn, phaseRead, ""),
+		goState(13, 11, 2, exptrace.GoRunning),
+		goState(14, 11, -1, exptrace.GoWaiting),
+		serveRec(14, 11, roleConn, phaseWait, ""),
+		goState(15, 12, -1, exptrace.GoNotExist),
+		goState(16, 13, -1, exptrace.GoRunnable),
+		goState(17, 13, 3, exptrace.GoRunning),
+		goState(18, 13, -1, exptrace.GoNotExist),
+		goState(20, 9, -1, exptrace.GoWaiting),
+		serveRec(20, 9, roleWorker, phaseServe, "Health.Check"),
+		goState(20, 10, -1, exptrace.GoRunnable),
+		goState(21, 10, 1, exptrace.GoRunning),
+		goState(25, 10, -1, exptrace.GoWaiting),
+		statusRec(26, 10, roleNone, phaseUnseen),
+		goState(27, 10, -1, exptrace.GoRunnable),
+		goState(28, 10, 1, exptrace.GoRunning),
+		goState(29, 10, -1, exptrace.GoWaiting),
+		serveRec(29, 10, roleWorker, phaseWait, ""),
+		goState(31, 10, -1, exptrace.GoRunnable),
+		goState(32, 10, 1, exptrace.GoRunning),
+		goState(34, 10, -1, exptrace.GoWaiting),
+		serveRec(34, 10, roleWorker, phaseServe, "Health.Check"),
+		goState(36, 10, -1, exptrace.GoRunnable),
+		goState(37, 10, 1, exptrace.GoRunning),
+		goState(38, 10, -1, exptrace.GoWaiting),
+		serveRec(38, 10, roleWorker, phaseWait, ""),
+		goState(30, 9, -1, exptrace.GoRunnable),
+		goState(32, 9, 0, exptrace.GoRunning),
+		goState(40, 9, -1, exptrace.GoWaiting),
+		serveRec(40, 9, roleWorker, phaseWait, ""),
+		goState(50, 9, -1, exptrace.GoRunnable),
+		goState(52, 9, 0, exptrace.GoRunning),
+		goState(55, 9, -1, exptrace.GoWaiting),
+		serveRec(55, 9, roleWorker, phaseServe, ""),
+		goState(60, 9, -1, exptrace.GoRunnable),
+		goState(61, 9, 0, exptrace.GoRunning),
+		goState(65, 9, -1, exptrace.GoWaiting),
+		serveRec(65, 9, roleWorker, phaseWait, ""),
+		goState(70, 9, -1, exptrace.GoRunnable),
+		goState(72, 9, 0, exptrace.GoRunning),
+		goState(75, 9, -1, exptrace.GoNotExist),
+		goState(100, 1, 0, exptrace.GoRunning),
+	)
+	got := inferredSpans(t, append([]record{rec(recSync, 0, nil)}, recs...), InferAuto)
+	want := []span{
+		{typ: "http", start: 7, end: 12, running: 3 * us, syscall: 2 * us},
+		{typ: "grpc Health.Check", start: 31, end: 38, running: 3 * us, runnable: 2 * us, blocked: 2 * us},
+		{typ: "grpc Health.Check", start: 10, end: 40, running: 16 * us, runnable: 4 * us, blocked: 10 * us},
+		{typ: "grpc", start: 50, end: 65, running: 7 * us, runnable: 3 * us, blocked: 5 * us},
+	}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(span{})); d != "" {
+		t.Errorf("spans (-want +got):\n%s", d)
+	}
+}

@@ -208,24 +208,19 @@ func TestInferGRPCServer(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		setup grpcSetup
-		// gap, when set, is why inference still gets this run wrong: the
-		// case is skipped (its checks are what it should give).
-		gap string
 	}{
-		{"goroutine per stream", grpcSetup{}, ""},
-		{"goroutine per stream, server inside the trace", grpcSetup{traceServer: true, stopInside: true}, ""},
-		{"stream workers created in the trace", grpcSetup{opts: workers, traceServer: true}, ""},
-		{"stream workers idle when the trace starts", grpcSetup{opts: workers},
-			"a worker's status at the trace's start has no stack when it is woken before the generation's " +
-				"status sweep (runtime emitUnblockStatus), so its first stream is first seen mid-request and dropped"},
-		{"stream workers ending in the trace", grpcSetup{opts: workers, traceServer: true, stopInside: true},
-			"a worker woken by the server's stop (its channel closed) opens a span that its end closes: " +
-				"one spurious request per worker, typed with the last method it served"},
+		{"goroutine per stream", grpcSetup{}},
+		{"goroutine per stream, server inside the trace", grpcSetup{traceServer: true, stopInside: true}},
+		{"stream workers created in the trace", grpcSetup{opts: workers, traceServer: true}},
+		// The workers' statuses at the trace's start often have no stack
+		// (they are woken before the runtime's status sweep reaches them),
+		// so a worker is first seen in its handler, mid-stream.
+		{"stream workers idle when the trace starts", grpcSetup{opts: workers}},
+		// The server's stop wakes each worker (its channel closed) and it
+		// ends: no request.
+		{"stream workers ending in the trace", grpcSetup{opts: workers, traceServer: true, stopInside: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if c.gap != "" {
-				t.Skip("known gap: " + c.gap)
-			}
 			const n = 8
 			got := grpcTraced(t, n, c.setup)
 			run := readInfer(t, got.data, InferAlways)
@@ -304,7 +299,8 @@ func checkGRPCOthers(t *testing.T, others []model.Request, firstCheckTraced bool
 // less its time runnable: the handler goroutine's own µs of work (reading
 // and decoding the request, encoding the response and queueing it for the
 // connection's writer) and its waits for the connection's reader to hand
-// it the request message. Typically 0.2-0.7 ms here; 20 ms allows for a
+// it the request message. Median 50-75 µs here, at most 0.9 ms in 400
+// calls (the Watch: 0.2-0.3 ms, at most 0.45 ms); 20 ms allows for a
 // machine shared with other tests. Time runnable is the machine's load,
 // not the request's: it is bounded only by maxRunnable.
 const (

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/gcwatch/gcwatch/internal/model"
 )
 
@@ -148,5 +150,32 @@ func BenchmarkReadInfer(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestInferSplitMatchesWhole: with inference always on, reading each
+// generation with its own reader gives the run one reader over the whole
+// stream gives (the classifier keeps state across a generation's events,
+// not across generations).
+func TestInferSplitMatchesWhole(t *testing.T) {
+	multi, inferred := 0, 0
+	for name, data := range exampleTraces(t) {
+		opts := Options{InferRequests: InferAlways}
+		whole := mustRead(t, data, Options{InferRequests: InferAlways, whole: true})
+		for _, workers := range []int{1, 2} {
+			opts.Workers = workers
+			if d := cmp.Diff(whole, mustRead(t, data, opts)); d != "" {
+				t.Errorf("%s: whole stream vs %d workers (-+):\n%s", name, workers, d)
+			}
+		}
+		if whole.Stats.Generations > 1 {
+			multi++
+		}
+		_, spans := splitRequests(whole)
+		inferred += len(spans)
+	}
+	t.Logf("%d traces of several generations, %d inferred requests", multi, inferred)
+	if multi == 0 || inferred == 0 {
+		t.Errorf("no trace had more than one generation or an inferred request")
 	}
 }

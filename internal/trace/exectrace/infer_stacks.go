@@ -11,7 +11,9 @@ import (
 // their stacks and emits a recServe record after each goroutine transition
 // that says something about a request. Only transitions that carry a
 // stack can: creation, blocking, syscalls, preemption and the status of a
-// goroutine blocked at a generation's start.
+// goroutine blocked at a generation's start; and a blocked goroutine's
+// status without a stack, which the next stack of that goroutine settles
+// (phaseUnseen, phaseOther).
 
 // serverRole says how a server goroutine maps onto requests.
 type serverRole uint8
@@ -41,6 +43,14 @@ const (
 	phaseWait
 	phaseRead  // in readRequest or Peek, not blocked on the network
 	phaseServe // in the handler or writing the response
+	// phaseUnseen: waiting at a generation's start, where unknown. The
+	// runtime gives no stack with the status of a goroutine it wakes
+	// before its status sweep reaches it (emitUnblockStatus), so an idle
+	// stream worker woken then is first seen in its handler, mid-request.
+	phaseUnseen
+	// phaseOther: the first stack after phaseUnseen is on no server's
+	// request cycle: the goroutine is not, or not yet, known as a server.
+	phaseOther
 )
 
 // A recServe record's flag packs the phase (low 3 bits), the role (next 2)
@@ -178,10 +188,13 @@ func classifyCreation(start, creator string) (serverRole, string) {
 type stackClassifier struct {
 	cache  map[exptrace.Stack]stackInfo
 	frames []string
+	// unseen holds the goroutines given phaseUnseen whose next stack is
+	// still to come: that stack settles what they are, server or not.
+	unseen map[int64]struct{}
 }
 
 func newStackClassifier() *stackClassifier {
-	return &stackClassifier{cache: make(map[exptrace.Stack]stackInfo)}
+	return &stackClassifier{cache: make(map[exptrace.Stack]stackInfo), unseen: make(map[int64]struct{})}
 }
 
 func (c *stackClassifier) info(stk exptrace.Stack) stackInfo {
@@ -210,38 +223,68 @@ func topFrame(stk exptrace.Stack) string {
 func (c *stackClassifier) classify(ev *exptrace.Event, state *record, out *record) bool {
 	st := ev.StateTransition()
 	from, to := st.Goroutine()
-	var role serverRole
-	var phase servePhase
-	var str string
+	var si stackInfo
 	var flag uint8
 	switch {
 	case from == exptrace.GoNotExist:
-		role, str = classifyCreation(topFrame(st.Stack), topFrame(ev.Stack()))
-		phase = phaseBorn
+		si.role, si.method = classifyCreation(topFrame(st.Stack), topFrame(ev.Stack()))
+		si.phase = phaseBorn
 	case from == exptrace.GoRunning || from == exptrace.GoUndetermined:
-		if st.Stack == (exptrace.Stack{}) {
-			return false
-		}
-		si := c.info(st.Stack)
-		role, phase, str = si.role, si.phase, si.method
 		if from == exptrace.GoUndetermined {
 			flag |= serveStatus
 		}
-		if phase == phaseRead && to == exptrace.GoWaiting {
-			// A connection waits for the next request on the network; a
-			// worker for a stream on a channel. A status event carries no
-			// reason; its stack alone says where the goroutine waits.
-			if role == roleWorker || st.Reason == "network" || from == exptrace.GoUndetermined {
-				phase = phaseWait
-			}
-		}
+		si = c.place(state.g, st, from, to)
 	default:
 		return false
 	}
-	if role == roleNone || phase == phaseNone {
+	if si.phase == phaseNone || si.role == roleNone && si.phase < phaseUnseen {
 		return false
 	}
-	*out = record{t: state.t, g: state.g, kind: recServe, str: str,
-		flag: uint8(phase) | uint8(role)<<serveRoleShift | flag}
+	*out = record{t: state.t, g: state.g, kind: recServe, str: si.method,
+		flag: uint8(si.phase) | uint8(si.role)<<serveRoleShift | flag}
 	return true
+}
+
+// place says where goroutine g is on a server's request cycle after st,
+// a transition from running or a generation's status.
+//
+// A goroutine's first event in a generation is its status, which resets
+// what the classifier knows of it: unseen then depends on this generation
+// alone, as with a reader per generation. Every status without a stack
+// marks it unseen (the runtime gives none to a running goroutine either),
+// but only a waiting one is followed (phaseUnseen): the others are so
+// marked so that a goroutine followed since an earlier generation gets its
+// phaseOther from either reader.
+func (c *stackClassifier) place(g int64, st exptrace.StateTransition, from, to exptrace.GoState) stackInfo {
+	if from == exptrace.GoUndetermined {
+		delete(c.unseen, g)
+	}
+	if st.Stack == (exptrace.Stack{}) {
+		switch {
+		case from == exptrace.GoUndetermined:
+			c.unseen[g] = struct{}{}
+			if to == exptrace.GoWaiting {
+				return stackInfo{phase: phaseUnseen}
+			}
+		case to == exptrace.GoNotExist:
+			delete(c.unseen, g)
+		}
+		return stackInfo{}
+	}
+	si := c.info(st.Stack)
+	if _, ok := c.unseen[g]; ok {
+		delete(c.unseen, g)
+		if si.role == roleNone || si.phase == phaseNone {
+			return stackInfo{phase: phaseOther}
+		}
+	}
+	if si.phase == phaseRead && to == exptrace.GoWaiting {
+		// A connection waits for the next request on the network; a
+		// worker for a stream on a channel. A status event carries no
+		// reason; its stack alone says where the goroutine waits.
+		if si.role == roleWorker || st.Reason == "network" || from == exptrace.GoUndetermined {
+			si.phase = phaseWait
+		}
+	}
+	return si
 }
