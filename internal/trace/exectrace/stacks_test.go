@@ -1,0 +1,267 @@
+package exectrace
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	exptrace "golang.org/x/exp/trace"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// stackTraces are the recorded examples and the old formats GOROOT ships.
+func stackTraces(t *testing.T) []string {
+	files, _ := filepath.Glob("../../../examples/testdata/*/trace.out")
+	old, _ := filepath.Glob(filepath.Join(goroot(t), "src/internal/trace/internal/tracev1/testdata/*_good"))
+	files = append(files, old...)
+	if len(files) == 0 {
+		t.Skip("no traces in examples/testdata or GOROOT")
+	}
+	return files
+}
+
+func readStacks(t *testing.T, data []byte, name string, opts Options) *model.Run {
+	t.Helper()
+	run, err := Read(bytes.NewReader(data), name, opts)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return run
+}
+
+// TestStacksKeepRun checks that asking for stacks changes nothing else,
+// and that the assist split sums to the assist total.
+func TestStacksKeepRun(t *testing.T) {
+	for _, f := range stackTraces(t) {
+		t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain := readStacks(t, data, f, Options{})
+			with := readStacks(t, data, f, Options{Stacks: true})
+			// x/exp's conversion of some Go 1.11 traces is not
+			// deterministic (a few ns move between runs): compare the
+			// run only where reading twice gives the same.
+			compare := cmp.Equal(plain, readStacks(t, data, f, Options{}))
+			if !compare {
+				t.Logf("%s: two plain reads differ; not comparing the runs", f)
+			}
+			if !with.Fidelity.Stacks || plain.Fidelity.Stacks {
+				t.Errorf("Fidelity.Stacks = %v with, %v without", with.Fidelity.Stacks, plain.Fidelity.Stacks)
+			}
+			var sum time.Duration
+			for _, a := range with.AssistStacks {
+				sum += a.Time
+				if a.Stack < model.NoStack || a.Stack >= len(with.Stacks) {
+					t.Errorf("assist stack index %d out of range", a.Stack)
+				}
+			}
+			if sum != with.GCCPU.Assist {
+				t.Errorf("assist by stack sums to %v, GCCPU.Assist is %v", sum, with.GCCPU.Assist)
+			}
+			stripped := *with
+			stripped.Stacks, stripped.AssistStacks, stripped.Fidelity.Stacks = nil, nil, false
+			stripped.Requests = nil
+			for _, r := range with.Requests {
+				r.PauseStacks = nil
+				stripped.Requests = append(stripped.Requests, r)
+			}
+			if d := cmp.Diff(plain, &stripped); compare && d != "" {
+				t.Errorf("stacks changed the run (-without +with):\n%s", d)
+			}
+		})
+	}
+}
+
+// stackKey names a stack by its frames.
+func stackKey(frames func(func(exptrace.StackFrame) bool)) string {
+	var sb strings.Builder
+	for f := range frames {
+		fmt.Fprintf(&sb, "%s %s:%d\n", f.Func, f.File, f.Line)
+	}
+	return sb.String()
+}
+
+func modelStackKey(run *model.Run, i int) string {
+	if i == model.NoStack {
+		return ""
+	}
+	var sb strings.Builder
+	for _, f := range run.Stacks[i].Frames {
+		fmt.Fprintf(&sb, "%s %s:%d\n", f.Function, f.File, f.Line)
+	}
+	return sb.String()
+}
+
+// rawAssistByStack sums, from raw events, the time each goroutine runs
+// inside a mark assist, by the stack of the assist's begin event.
+func rawAssistByStack(t *testing.T, data []byte) map[string]time.Duration {
+	r, err := exptrace.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type goInfo struct {
+		running, assist bool
+		since           exptrace.Time
+		stack           string
+	}
+	gs := map[exptrace.GoID]*goInfo{}
+	out := map[string]time.Duration{}
+	info := func(g exptrace.GoID) *goInfo {
+		if gs[g] == nil {
+			gs[g] = &goInfo{}
+		}
+		return gs[g]
+	}
+	settle := func(gi *goInfo, now exptrace.Time) {
+		if gi.running && gi.assist {
+			out[gi.stack] += now.Sub(gi.since)
+		}
+		gi.since = now
+	}
+	var last exptrace.Time
+	for {
+		ev, err := r.ReadEvent()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = ev.Time()
+		switch ev.Kind() {
+		case exptrace.EventStateTransition:
+			st := ev.StateTransition()
+			if st.Resource.Kind != exptrace.ResourceGoroutine {
+				continue
+			}
+			gi := info(st.Resource.Goroutine())
+			_, to := st.Goroutine()
+			settle(gi, ev.Time())
+			gi.running = to == exptrace.GoRunning
+		case exptrace.EventRangeBegin, exptrace.EventRangeActive, exptrace.EventRangeEnd:
+			rg := ev.Range()
+			if rg.Name != "GC mark assist" {
+				continue
+			}
+			gi := info(rg.Scope.Goroutine())
+			on := ev.Kind() != exptrace.EventRangeEnd
+			if on == gi.assist {
+				continue
+			}
+			settle(gi, ev.Time())
+			gi.assist = on
+			gi.stack = ""
+			if ev.Kind() == exptrace.EventRangeBegin {
+				gi.stack = stackKey(ev.Stack().Frames())
+			}
+		}
+	}
+	for _, gi := range gs {
+		settle(gi, last)
+	}
+	return out
+}
+
+// TestAssistStacksRaw checks the assist split against raw events, on a
+// single reader and on per-generation readers.
+func TestAssistStacksRaw(t *testing.T) {
+	for _, f := range stackTraces(t) {
+		t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := rawAssistByStack(t, data)
+			for _, whole := range []bool{false, true} {
+				run := readStacks(t, data, f, Options{Stacks: true, whole: whole})
+				got := map[string]time.Duration{}
+				for _, a := range run.AssistStacks {
+					got[modelStackKey(run, a.Stack)] += a.Time
+				}
+				for k, v := range want {
+					if v == 0 {
+						delete(want, k)
+					}
+				}
+				// x/exp's conversion of Go ≤1.21 traces moves a few
+				// events by a nanosecond from one read to the next.
+				slack := time.Duration(0)
+				if n, _ := formatVersion(data); n <= 21 {
+					slack = 10
+				}
+				near := cmp.Comparer(func(x, y time.Duration) bool { return (x - y).Abs() <= slack })
+				if d := cmp.Diff(want, got, near); d != "" {
+					t.Errorf("whole=%v: assist time by stack (-raw +gcwatch):\n%s", whole, d)
+				}
+			}
+		})
+	}
+}
+
+// TestPauseStacksCover checks that every task open when a GC pause began
+// notes a goroutine and a known stack for that pause, and nothing else.
+func TestPauseStacksCover(t *testing.T) {
+	files, _ := filepath.Glob("../../../examples/testdata/*/trace.out")
+	if len(files) == 0 {
+		t.Skip("no traces in examples/testdata")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := readStacks(t, data, f, Options{Stacks: true})
+			checked := 0
+			for _, r := range run.Requests {
+				if r.Open {
+					continue
+				}
+				want := map[model.Time]bool{}
+				for _, p := range run.Pauses {
+					if p.IsGC() && p.Start > r.Start && p.Start < r.End {
+						want[p.Start] = true
+					}
+				}
+				got := map[model.Time]bool{}
+				for _, ps := range r.PauseStacks {
+					got[ps.PauseStart] = true
+					if ps.Stack == model.NoStack {
+						t.Errorf("request %d: no stack at the pause at %d", r.ID, ps.PauseStart)
+					}
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("request %d [%d, %d]: pauses noted (-want +got):\n%s", r.ID, r.Start, r.End, d)
+				}
+				checked += len(want)
+			}
+			t.Logf("%d request-pause pairs", checked)
+		})
+	}
+}
+
+// BenchmarkReadStacks measures what keeping GC stacks costs the ingest.
+func BenchmarkReadStacks(b *testing.B) {
+	data := benchTrace(b)
+	for _, stacks := range []bool{false, true} {
+		b.Run(fmt.Sprintf("stacks=%v", stacks), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Read(bytes.NewReader(data), "bench", Options{Workers: 2, Stacks: stacks}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
