@@ -22,7 +22,9 @@ import (
 //     that stops it carries its stack: that stack replaces its previous
 //     one (real traces show a "preempted" stop, with a stack, for every
 //     goroutine running when the world stops). Others are where their
-//     latest stack put them: blocked or preempted there.
+//     latest stack put them: blocked or preempted there. A request begun
+//     inside a pause (the pause's range begins before every proc has
+//     stopped) notes the goroutine that began it, by the same rule.
 
 // stackState is what the builder keeps for GC stacks.
 type stackState struct {
@@ -143,6 +145,28 @@ func (b *builder) pauseBegan(t model.Time, pause int, stopper int64) {
 		tk.pauseStacks = append(tk.pauseStacks, pauseStackRec{pauseStart: t, goroutine: g.id, stack: g.stack})
 		if g.state == exptrace.GoRunning && g.id != stopper {
 			b.stk.pending = append(b.stk.pending, pendingStack{g: g.id, tk: tk, i: len(tk.pauseStacks) - 1, pause: pause})
+		}
+	}
+}
+
+// joinedDuringPause notes g's stack for the GC pauses in progress when g
+// joins tk, if tk has none for them yet: a request can begin inside a
+// pause, on a goroutine the pause has not stopped yet.
+func (b *builder) joinedDuringPause(g *goroutine, tk *task) {
+	if !b.stk.on || b.gc.gcSTW == 0 {
+		return
+	}
+	for _, stw := range b.gc.stws {
+		if !stw.gc {
+			continue
+		}
+		start := b.run.Pauses[stw.pause].Start
+		if slices.ContainsFunc(tk.pauseStacks, func(p pauseStackRec) bool { return p.pauseStart == start }) {
+			continue
+		}
+		tk.pauseStacks = append(tk.pauseStacks, pauseStackRec{pauseStart: start, goroutine: g.id, stack: g.stack})
+		if g.state == exptrace.GoRunning && g.id != stw.g {
+			b.stk.pending = append(b.stk.pending, pendingStack{g: g.id, tk: tk, i: len(tk.pauseStacks) - 1, pause: stw.pause})
 		}
 	}
 }
