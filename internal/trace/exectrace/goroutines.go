@@ -154,6 +154,7 @@ func (b *builder) leaveRunning(t model.Time, g *goroutine) {
 	}
 	g.p = -1
 	b.stoppedRunning(t, g.id)
+	b.stoppedWithStack(g)
 }
 
 // label records a background mark worker's mode for its current run.

@@ -17,22 +17,24 @@ import (
 //     works for, by the same rule as GCCPU.Assist and Request.Assist
 //     (hooks where those counts change), so the split sums to the total.
 //   - GC pauses: when a GC stop-the-world pause begins, every open request
-//     notes one of its goroutines and where it was. A goroutine running at
-//     that moment is about to be stopped by the pause, and the transition
-//     that stops it carries its stack: that stack replaces its previous
-//     one (real traces show a "preempted" stop, with a stack, for every
-//     goroutine running when the world stops). Others are where their
-//     latest stack put them: blocked or preempted there. A request begun
-//     inside a pause (the pause's range begins before every proc has
-//     stopped) notes the goroutine that began it, by the same rule.
+//     notes one of its goroutines and where it was. The pause's range
+//     begins before every proc has stopped: a goroutine running then (or
+//     scheduled before the world is stopped) is stopped by the pause, and
+//     the transition that stops it carries its stack, which replaces the
+//     one noted (real traces show a "preempted" stop, with a stack, for
+//     every goroutine running when the world stops). A goroutine that does
+//     not run during the pause is where its latest stack put it: blocked
+//     or preempted there. A request begun inside a pause notes the
+//     goroutine that began it, by the same rule.
 
 // stackState is what the builder keeps for GC stacks.
 type stackState struct {
 	on     bool
 	table  stackTable
 	assist map[assistKey]time.Duration
-	// pending are pause stacks of goroutines that were running when the
-	// pause began: the stack they stop with replaces the one noted.
+	// pending are the pause stacks of the pauses in progress: the stack
+	// their goroutine stops with before the pause ends replaces the one
+	// noted.
 	pending []pendingStack
 	picks   map[*task]*goroutine
 	// all holds every finished request's pause stacks; requestRec.pauses
@@ -82,15 +84,24 @@ func (b *builder) stackSeen(rec *record) {
 		return
 	}
 	g.stack, g.stackAt = id, model.Time(rec.t)
-	if len(b.stk.pending) > 0 {
-		b.stk.pending = slices.DeleteFunc(b.stk.pending, func(p pendingStack) bool {
-			if p.g == g.id {
-				p.tk.pauseStacks[p.i].stack = id
-				return true
-			}
-			return false
-		})
+}
+
+// stoppedWithStack resolves the pause stacks waiting for g to stop: the
+// stack of the transition that stopped it came just before (or, when the
+// same as its previous one, was not repeated).
+func (b *builder) stoppedWithStack(g *goroutine) {
+	if len(b.stk.pending) == 0 {
+		return
 	}
+	b.stk.pending = slices.DeleteFunc(b.stk.pending, func(p pendingStack) bool {
+		if p.g == g.id {
+			if g.stack != 0 {
+				p.tk.pauseStacks[p.i].stack = g.stack
+			}
+			return true
+		}
+		return false
+	})
 }
 
 // assistSwitched follows g's assist flag, just changed.
@@ -143,7 +154,7 @@ func (b *builder) pauseBegan(t model.Time, pause int, stopper int64) {
 	}
 	for tk, g := range picks {
 		tk.pauseStacks = append(tk.pauseStacks, pauseStackRec{pauseStart: t, goroutine: g.id, stack: g.stack})
-		if g.state == exptrace.GoRunning && g.id != stopper {
+		if g.id != stopper {
 			b.stk.pending = append(b.stk.pending, pendingStack{g: g.id, tk: tk, i: len(tk.pauseStacks) - 1, pause: pause})
 		}
 	}
@@ -165,7 +176,7 @@ func (b *builder) joinedDuringPause(g *goroutine, tk *task) {
 			continue
 		}
 		tk.pauseStacks = append(tk.pauseStacks, pauseStackRec{pauseStart: start, goroutine: g.id, stack: g.stack})
-		if g.state == exptrace.GoRunning && g.id != stw.g {
+		if g.id != stw.g {
 			b.stk.pending = append(b.stk.pending, pendingStack{g: g.id, tk: tk, i: len(tk.pauseStacks) - 1, pause: stw.pause})
 		}
 	}

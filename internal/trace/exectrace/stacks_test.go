@@ -266,3 +266,147 @@ func BenchmarkReadStacks(b *testing.B) {
 		})
 	}
 }
+
+// pauseQuery asks where goroutine g was when the GC pause beginning at at
+// stopped the world, for a request open from start to end.
+type pauseQuery struct {
+	g          exptrace.GoID
+	at         exptrace.Time
+	start, end exptrace.Time
+}
+
+// stackAt is a goroutine's stack from a time on; stop marks a transition
+// of the goroutine away from running.
+type stackAt struct {
+	t     exptrace.Time
+	stack string
+	stop  bool
+}
+
+// rawPauseStacks answers queries from raw events, with one reader. From
+// the later of the pause's start and the request's, a goroutine is where
+// the first transition that stops it before the pause or the request
+// ends leaves it, else where its latest stack put it; the goroutine that
+// stopped the world is where it did so. A goroutine's latest stack is its
+// own at any event it executes with a stack, at its blocking, stopping or
+// syscall, its start at its creation, and its status at a generation
+// start.
+func rawPauseStacks(t *testing.T, data []byte, queries []pauseQuery) map[pauseQuery]string {
+	r, err := exptrace.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeline := map[exptrace.GoID][]stackAt{}
+	current := map[exptrace.GoID]string{}
+	seen := func(g exptrace.GoID, stk exptrace.Stack, at exptrace.Time) {
+		if g != exptrace.NoGoroutine && stk != exptrace.NoStack {
+			current[g] = stackKey(stk.Frames())
+			timeline[g] = append(timeline[g], stackAt{t: at, stack: current[g]})
+		}
+	}
+	type pause struct {
+		end     exptrace.Time
+		stopper exptrace.GoID
+	}
+	pauses := map[exptrace.Time]*pause{}
+	open := map[string]*pause{}
+	for {
+		ev, err := r.ReadEvent()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := ev.Time()
+		switch ev.Kind() {
+		case exptrace.EventSync:
+		case exptrace.EventStateTransition:
+			st := ev.StateTransition()
+			if st.Resource.Kind != exptrace.ResourceGoroutine {
+				continue
+			}
+			g := st.Resource.Goroutine()
+			from, to := st.Goroutine()
+			seen(g, st.Stack, at)
+			if from != exptrace.GoUndetermined && ev.Goroutine() != g {
+				seen(ev.Goroutine(), ev.Stack(), at)
+			}
+			if from == exptrace.GoRunning && to != exptrace.GoRunning {
+				timeline[g] = append(timeline[g], stackAt{t: at, stack: current[g], stop: true})
+			}
+		case exptrace.EventRangeBegin, exptrace.EventRangeEnd:
+			rg := ev.Range()
+			g := ev.Goroutine()
+			if rg.Name == "GC mark assist" {
+				g = rg.Scope.Goroutine()
+			}
+			seen(g, ev.Stack(), at)
+			if !strings.HasPrefix(rg.Name, "stop-the-world (GC") {
+				continue
+			}
+			if ev.Kind() == exptrace.EventRangeBegin {
+				p := &pause{stopper: rg.Scope.Goroutine()}
+				pauses[at], open[rg.Name] = p, p
+			} else if p := open[rg.Name]; p != nil {
+				p.end = at
+			}
+		default:
+			seen(ev.Goroutine(), ev.Stack(), at)
+		}
+	}
+	answers := map[pauseQuery]string{}
+	for _, q := range queries {
+		p := pauses[q.at]
+		if p == nil {
+			t.Fatalf("no GC pause begins at %d", q.at)
+		}
+		from, until := max(q.at, q.start), min(p.end, q.end)
+		answer := ""
+		for _, s := range timeline[q.g] {
+			if s.t > from {
+				if s.stop && s.t < until && q.g != p.stopper {
+					answer = s.stack
+				}
+				if s.stop || s.t >= until {
+					break
+				}
+				continue
+			}
+			answer = s.stack
+		}
+		answers[q] = answer
+	}
+	return answers
+}
+
+// TestPauseStacksRaw checks each noted pause stack against raw events.
+func TestPauseStacksRaw(t *testing.T) {
+	files, _ := filepath.Glob("../../../examples/testdata/*/trace.out")
+	if len(files) == 0 {
+		t.Skip("no traces in examples/testdata")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := readStacks(t, data, f, Options{Stacks: true})
+			got := map[pauseQuery]string{}
+			var queries []pauseQuery
+			for _, r := range run.Requests {
+				for _, ps := range r.PauseStacks {
+					q := pauseQuery{exptrace.GoID(ps.Goroutine), exptrace.Time(ps.PauseStart), exptrace.Time(r.Start), exptrace.Time(r.End)}
+					queries = append(queries, q)
+					got[q] = modelStackKey(run, ps.Stack)
+				}
+			}
+			want := rawPauseStacks(t, data, queries)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("pause stacks (-raw +gcwatch):\n%s", d)
+			}
+			t.Logf("%d pause stacks", len(got))
+		})
+	}
+}
