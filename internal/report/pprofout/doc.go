@@ -16,9 +16,10 @@
 //   - stw_overlap: for every request the report counts (ended, selected
 //     as for its latency figures), the wall time of the request that fell
 //     inside GC stop-the-world pauses (sweep and mark termination), at the
-//     stack of the request's goroutine when the world stopped: the
-//     goroutine running for it when the pause began, which stops at that
-//     stack, else the one whose latest stack is the most recent. Its total
+//     stack of the request's goroutine when the world stopped: of its
+//     goroutines, the one running when the pause began, else the one seen
+//     most recently; where that goroutine stopped during the pause, else
+//     where its latest stack put it (exectrace's stacks_gc.go). Its total
 //     equals the report's attribution.stw_overlap_total_ms. A request whose
 //     goroutine's stack is not known (a request begun inside a pause, one
 //     from a latency log or a user region) is at "[stack unknown]".
