@@ -410,3 +410,27 @@ func TestPauseStacksRaw(t *testing.T) {
 		})
 	}
 }
+
+// checkStacks checks what must hold of a run's stacks whatever the input:
+// the assist split sums to the total and every index is in the table.
+func checkStacks(t *testing.T, run *model.Run) {
+	t.Helper()
+	var sum time.Duration
+	inTable := func(i int) bool { return i >= model.NoStack && i < len(run.Stacks) }
+	for _, a := range run.AssistStacks {
+		sum += a.Time
+		if !inTable(a.Stack) || a.Time <= 0 {
+			t.Fatalf("assist stack %+v of %d stacks", a, len(run.Stacks))
+		}
+	}
+	if run.Fidelity.Stacks && sum != run.GCCPU.Assist {
+		t.Fatalf("assist by stack sums to %v, GCCPU.Assist is %v", sum, run.GCCPU.Assist)
+	}
+	for _, r := range run.Requests {
+		for _, ps := range r.PauseStacks {
+			if !inTable(ps.Stack) {
+				t.Fatalf("request %d: pause stack %+v of %d stacks", r.ID, ps, len(run.Stacks))
+			}
+		}
+	}
+}
