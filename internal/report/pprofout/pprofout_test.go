@@ -345,3 +345,29 @@ func TestOldTraceWithoutAssists(t *testing.T) {
 		t.Errorf("Build: %v, want %v", err, ErrEmpty)
 	}
 }
+
+// BenchmarkBuild measures making and writing the profile of a recording
+// with many requests (memlimit: about 10,000 pause stacks).
+func BenchmarkBuild(b *testing.B) {
+	path := "../../../examples/testdata/memlimit"
+	if _, err := os.Stat(path); err != nil {
+		b.Skipf("no recording: %v", err)
+	}
+	opts := trace.Options{}
+	opts.Trace.Stacks = true
+	loaded, err := trace.Load([]string{path}, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := analyze.Analyze(loaded.Runs[0], analyze.DefaultOptions())
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := Build(res)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := Write(io.Discard, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
