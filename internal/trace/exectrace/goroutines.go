@@ -154,7 +154,9 @@ func (b *builder) leaveRunning(t model.Time, g *goroutine) {
 	}
 	g.p = -1
 	b.stoppedRunning(t, g.id)
-	b.stoppedWithStack(g)
+	if len(b.stk.pending) > 0 {
+		b.stoppedWithStack(g)
+	}
 }
 
 // label records a background mark worker's mode for its current run.
@@ -181,7 +183,9 @@ func (b *builder) assist(t model.Time, id int64, on bool) {
 	}
 	b.flush(g, t)
 	g.assist = on
-	b.assistSwitched(t, g)
+	if b.stk.on {
+		b.assistSwitched(t, g)
+	}
 	if g.state == exptrace.GoRunning {
 		b.advanceCPU(t)
 		if on {

@@ -157,9 +157,9 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 	if infer {
 		cls = newStackClassifier()
 	}
-	put := p.records.put
+	var put func(*record)
 	if stacks {
-		p.stacks = newGenStacks()
+		p.stacks, put = newGenStacks(), p.records.put
 	}
 	for {
 		ev, err := tr.ReadEvent()

@@ -90,9 +90,6 @@ func (b *builder) stackSeen(rec *record) {
 // stack of the transition that stopped it came just before (or, when the
 // same as its previous one, was not repeated).
 func (b *builder) stoppedWithStack(g *goroutine) {
-	if len(b.stk.pending) == 0 {
-		return
-	}
 	b.stk.pending = slices.DeleteFunc(b.stk.pending, func(p pendingStack) bool {
 		if p.g == g.id {
 			if g.stack != 0 {
@@ -104,11 +101,8 @@ func (b *builder) stoppedWithStack(g *goroutine) {
 	})
 }
 
-// assistSwitched follows g's assist flag, just changed.
+// assistSwitched follows g's assist flag, just changed (stacks on).
 func (b *builder) assistSwitched(t model.Time, g *goroutine) {
-	if !b.stk.on {
-		return
-	}
 	if g.state == exptrace.GoRunning {
 		if g.assist {
 			g.assistFrom = t
@@ -162,9 +156,9 @@ func (b *builder) pauseBegan(t model.Time, pause int, stopper int64) {
 
 // joinedDuringPause notes g's stack for the GC pauses in progress when g
 // joins tk, if tk has none for them yet: a request can begin inside a
-// pause, on a goroutine the pause has not stopped yet.
+// pause, on a goroutine the pause has not stopped yet. Stacks are on.
 func (b *builder) joinedDuringPause(g *goroutine, tk *task) {
-	if !b.stk.on || b.gc.gcSTW == 0 {
+	if b.gc.gcSTW == 0 {
 		return
 	}
 	for _, stw := range b.gc.stws {

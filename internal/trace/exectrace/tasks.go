@@ -170,7 +170,9 @@ func (b *builder) join(g *goroutine, tk *task, t model.Time) {
 	g.work = append(g.work, taskRef{task: tk, reasons: 1})
 	tk.members = append(tk.members, g.id)
 	tk.noteGoroutine(g.id)
-	b.joinedDuringPause(g, tk)
+	if b.stk.on {
+		b.joinedDuringPause(g, tk)
+	}
 }
 
 // leave drops one reason for g to work for tk.
