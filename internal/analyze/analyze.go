@@ -39,7 +39,12 @@ type Result struct {
 	MMU      *model.MMU
 	// Attribution splits request latency by cause; nil without requests.
 	Attribution *Attribution
-	Warnings    []string
+	// Requests are what Latency and Attribution were computed over (the
+	// run's requests, or its user regions made requests), and Counted the
+	// indices in Requests of the ones they count (selected and ended).
+	Requests []model.Request
+	Counted  []int32
+	Warnings []string
 
 	// LatencyOverTime is the counted requests' latency per window of
 	// LatencyWindow (by end time; empty windows left out).
@@ -151,6 +156,7 @@ func Analyze(run *model.Run, opts Options) *Result {
 	if res.Latency.Requests > 0 {
 		res.Attribution = attributeSelected(run, reqs, sel, opts.WorstRequests)
 	}
+	res.Requests, res.Counted = reqs, sel
 	res.LatencyOverTime, res.LatencyWindow = latencyOverTime(run, reqs, sel)
 	res.MMU = run.MMU
 	if res.MMU == nil && len(run.Cycles) > 0 {

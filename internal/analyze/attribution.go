@@ -97,6 +97,9 @@ type Attribution struct {
 	WindowSize time.Duration
 	// Accounted says whether the requests carried per-goroutine timings.
 	Accounted bool
+	// STWOverlap is the summed overlap of every attributed request with
+	// GC stop-the-world pauses (sweep and mark termination).
+	STWOverlap time.Duration
 	// Latencies and GCTimes are every request's latency and its
 	// GC-attributable part, slowest first, and Met whether it overlapped a
 	// GC cycle (a pause or the mark phase): the what-if model's input.
@@ -284,6 +287,7 @@ func attributeSelected(run *model.Run, reqs []model.Request, sel []int32, worst 
 		b, _, cycles = iv.breakdown(r, cycles[:0])
 		lat := r.Duration()
 		gc := b.GC(lat)
+		a.STWOverlap += b.SweepTermination + b.MarkTermination
 		all[k] = ranked{latency: lat, gc: gc, index: i, met: len(cycles) > 0 || gc > 0}
 	}
 	a.Accounted = reqs[sel[0]].Accounted

@@ -29,6 +29,17 @@ func referenceAttribute(run *model.Run, reqs []model.Request, worst int) *Attrib
 		return a
 	}
 	a.Accounted = all[0].Breakdown.Accounted
+	// The GC pause overlap total, by scanning every pause per request.
+	for _, ra := range all {
+		for _, p := range run.Pauses {
+			if !p.IsGC() {
+				continue
+			}
+			if s, e := max(ra.Request.Start, p.Start), min(ra.Request.End, p.End()); e > s {
+				a.STWOverlap += e.Sub(s)
+			}
+		}
+	}
 	slices.SortStableFunc(all, func(x, y RequestAttribution) int {
 		return cmp.Or(cmp.Compare(y.Latency, x.Latency), cmp.Compare(x.Request.Start, y.Request.Start))
 	})
@@ -214,6 +225,9 @@ func TestAttributeMatchesReference(t *testing.T) {
 		want := referenceAttribute(run, run.Requests, 10)
 		if diff := gocmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%d requests: -reference +fast:\n%s", n, diff)
+		}
+		if n > 100 && got.STWOverlap == 0 {
+			t.Errorf("%d requests: none overlapped a GC pause", n)
 		}
 		if n > 1000 && (len(got.Spikes) == 0 || got.Tail99.Requests < 2) {
 			t.Errorf("%d requests: the test run has no tail to speak of: %d spikes, tail %d", n, len(got.Spikes), got.Tail99.Requests)

@@ -43,11 +43,15 @@ type analyzeOptions struct {
 	FailOn     string
 	Latency    []string
 	ProcStart  string
+	PprofOut   string
 
 	format       report.Format
 	infer        exectrace.InferMode
 	processStart *time.Time
 	rules        advice.Thresholds
+	// results are the analyses of the last buildDocument, kept for
+	// --pprof-out.
+	results []*analyze.Result
 }
 
 // newAnalyzeOptions returns the options with every flag unset.
@@ -96,6 +100,7 @@ cannot be used, 2 for a usage error, 3 when --fail-on names a verdict reached.`,
 	f := cmd.Flags()
 	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output; with --format markdown, -o FILE.md puts the plots (PNG) in FILE_files/ and -o DIR writes DIR/report.md and the plots beside it")
 	opts.bindFlags(f)
+	opts.bindPprofFlag(f)
 	return cmd
 }
 
@@ -148,6 +153,9 @@ func (o *analyzeOptions) validate() error {
 				return usagef("-o %s would overwrite an input", o.Output)
 			}
 		}
+	}
+	if err := o.validatePprofOut(); err != nil {
+		return err
 	}
 	if n := strings.Count(strings.Join(o.Inputs, "\x00")+"\x00", "-\x00"); n > 1 {
 		return usagef("standard input (-) can be given only once")
@@ -241,6 +249,9 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 	err = writeOutput(s.Out, out, func(w io.Writer) error {
 		return report.Render(w, doc, o.format, ropts)
 	})
+	if err == nil && o.PprofOut != "" {
+		err = writeProfiles(s.Err, o, o.results)
+	}
 	if err == nil && failed {
 		return doc, errFailOn
 	}
@@ -254,6 +265,8 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
 	lo.Trace.Workers = o.Workers
 	lo.Trace.InferRequests = o.infer
+	lo.Trace.Stacks = o.PprofOut != ""
+	o.results = nil
 	progress := o.Progress && isTerminal(s.Err)
 	if progress {
 		lo.Progress = func(name string, done, total int64) {
@@ -281,6 +294,9 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 	failed := false
 	for _, run := range loaded.Runs {
 		res := analyze.Analyze(run, aopts)
+		if o.PprofOut != "" {
+			o.results = append(o.results, res)
+		}
 		for _, w := range res.Warnings {
 			fmt.Fprintf(s.Err, "gcwatch: warning: %s\n", w)
 		}

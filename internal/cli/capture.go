@@ -63,6 +63,7 @@ analysed as far as it is complete.`,
 	f.Var(&opts.MaxBytes, "max-bytes", "largest download accepted (`SIZE`)")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "give up on the trace request after this long (default 1.5 × --seconds + 10s)")
 	opts.bindFlags(f)
+	opts.bindPprofFlag(f)
 	return cmd
 }
 

@@ -77,6 +77,7 @@ trace and profiles are also captured from the child's net/http/pprof over
 	f.IntVar(&opts.Seconds, "seconds", 10, "with --pprof, how long the trace records")
 	f.DurationVar(&opts.Delay, "pprof-delay", time.Second, "with --pprof, how long after the start to begin")
 	opts.bindFlags(f)
+	opts.bindPprofFlag(f)
 	return cmd
 }
 
@@ -91,6 +92,9 @@ func (o *runOptions) validateRun() error {
 		if entries, _ := os.ReadDir(o.Dir); len(entries) > 0 {
 			return usagef("-o %s is not empty: a run needs a new or empty folder", o.Dir)
 		}
+	}
+	if o.PprofOut != "" && o.PProf == "" {
+		return usagef("--pprof-out needs an execution trace: give --pprof ADDR too")
 	}
 	if o.PProf != "" {
 		if _, err := capture.ParseTarget(o.PProf); err != nil {

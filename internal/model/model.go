@@ -65,6 +65,9 @@ type Fidelity struct {
 	CPUSplit   bool `json:"cpu_split"`  // assist/background/idle CPU per cycle is known
 	Requests   bool `json:"requests"`   // request spans are known
 	WallClock  bool `json:"wall_clock"` // the run's clock can be mapped to wall-clock time
+	// Stacks says whether the stacks of mark assists and of requests at GC
+	// pauses were kept (Run.Stacks; traces read with stacks asked for).
+	Stacks bool `json:"stacks,omitempty"`
 }
 
 // Run is what one process did during the observed window.
@@ -113,6 +116,16 @@ type Run struct {
 	// MMU is the minimum mutator utilisation computed while streaming the
 	// input (nil when it could not be computed).
 	MMU *MMU `json:"mmu,omitempty"`
+
+	// Stacks is the table of distinct call stacks that AssistStacks and
+	// Request.PauseStacks refer to by index; kept only when ingest was asked
+	// for stacks (Fidelity.Stacks). It grows with distinct stacks, not with
+	// events.
+	Stacks []Stack `json:"stacks,omitempty"`
+	// AssistStacks splits GCCPU.Assist by the stack each mark assist began
+	// at and the type of the request its goroutine worked for; the times
+	// sum to GCCPU.Assist.
+	AssistStacks []AssistStack `json:"assist_stacks,omitempty"`
 
 	// Allocs is the top of a heap or allocs profile given with the run's
 	// inputs (nil when none was).
@@ -309,6 +322,47 @@ type Request struct {
 	// Accounted says whether the per-state durations above were measured
 	// (false for requests from logs).
 	Accounted bool `json:"accounted"`
+	// PauseStacks are, for each GC stop-the-world pause that began while
+	// the request was open, the stack of the request's goroutine when the
+	// world stopped (only when Run.Fidelity.Stacks).
+	PauseStacks []PauseStack `json:"pause_stacks,omitempty"`
+}
+
+// NoStack is the stack index of a stack that is not known.
+const NoStack = -1
+
+// Frame is one call in a stack.
+type Frame struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int64  `json:"line"`
+}
+
+// Stack is a call stack, innermost frame first.
+type Stack struct {
+	Frames []Frame `json:"frames"`
+}
+
+// AssistStack is mark-assist time attributed to one stack.
+type AssistStack struct {
+	// Stack is the index in Run.Stacks of the stack the assists began at,
+	// or NoStack for assists in progress when the trace began.
+	Stack int `json:"stack"`
+	// RequestType is the type of the request the assisting goroutine
+	// worked for ("" when none).
+	RequestType string `json:"request_type,omitempty"`
+	// Time is the assists' executing time.
+	Time time.Duration `json:"time_ns"`
+}
+
+// PauseStack is where one of a request's goroutines was when a GC pause
+// stopped the world.
+type PauseStack struct {
+	// PauseStart is the pause's start (Pause.Start).
+	PauseStart Time   `json:"pause_start_ns"`
+	Goroutine  uint64 `json:"goroutine"`
+	// Stack is an index in Run.Stacks, or NoStack.
+	Stack int `json:"stack"`
 }
 
 // Duration is the request's latency.

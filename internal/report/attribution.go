@@ -11,6 +11,9 @@ import (
 type Attribution struct {
 	Requests  int  `json:"requests"`
 	Accounted bool `json:"accounted"`
+	// STWOverlapTotalMs is the summed overlap of every counted request
+	// with GC stop-the-world pauses (the stw_overlap total of --pprof-out).
+	STWOverlapTotalMs float64 `json:"stw_overlap_total_ms"`
 	// The slowest 1 % (ceil(0.01·N) requests).
 	TailRequests       int       `json:"tail_requests"`
 	GCShareOfTail      float64   `json:"gc_share_of_tail"`
@@ -92,7 +95,7 @@ func buildAttribution(a *analyze.Attribution, start model.Time) *Attribution {
 	rel := func(t model.Time) float64 { return ms(t.Sub(start)) }
 	t99, t999 := a.Tail99, a.Tail999
 	out := &Attribution{
-		Requests: a.Requests, Accounted: a.Accounted,
+		Requests: a.Requests, Accounted: a.Accounted, STWOverlapTotalMs: ms(a.STWOverlap),
 		TailRequests: t99.Requests, GCShareOfTail: t99.GCShare, STWOverlapFraction: t99.STWOverlapFraction,
 		P99Ms: ms(t99.Observed), P99WithoutGCMs: ms(t99.WithoutGC), Breakdown: breakdown(t99.Sum, t99.Latency),
 		P999: Tail999{TailRequests: t999.Requests, GCShareOfTail: t999.GCShare, STWOverlapFraction: t999.STWOverlapFraction,

@@ -40,6 +40,7 @@ type builder struct {
 	heap  heapSampler
 	tasks taskState
 	infer inferState
+	stk   stackState
 	// typeNames interns task and region types and pause reasons, so that
 	// results do not keep x/exp string tables alive.
 	typeNames []string
@@ -64,6 +65,10 @@ func newBuilder(run *model.Run, opts mmu.Options) *builder {
 
 // apply feeds one record. Records must come in trace order.
 func (b *builder) apply(rec *record) {
+	if rec.kind == recStack {
+		b.stackSeen(rec) // not an event: it must not move the clock
+		return
+	}
 	t := model.Time(rec.t)
 	if b.catchUp {
 		if t <= b.last {
@@ -199,6 +204,7 @@ func (b *builder) finish() *model.Run {
 	end := max(run.End, b.last)
 	run.End = end
 	b.advanceCPU(end)
+	b.finishAssists(end)
 	b.tasks.finish(b, end)
 	b.finishInferred(end)
 	closed := b.results.regions.n
@@ -215,6 +221,7 @@ func (b *builder) finish() *model.Run {
 	run.Fidelity.CPUSplit = true
 	run.Fidelity.Requests = len(run.Requests) > 0
 	run.Fidelity.LiveHeap = liveHeapKnown(run.Cycles)
+	b.finishStacks()
 	return run
 }
 

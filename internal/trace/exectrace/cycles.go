@@ -170,6 +170,7 @@ func (b *builder) stwBegin(t model.Time, gid int64, reason string) {
 	b.run.Pauses = append(b.run.Pauses, p)
 	b.gc.stws = append(b.gc.stws, stw)
 	if stw.gc {
+		b.pauseBegan(t, stw.pause, gid)
 		b.advanceCPU(t)
 		b.gc.gcSTW++
 		b.feedMMU(t)
@@ -222,6 +223,7 @@ func (b *builder) stwEnd(t model.Time, gid int64, reason string) {
 func (b *builder) endSTW(t model.Time, i int) {
 	stw := b.gc.stws[i]
 	b.gc.stws = slices.Delete(b.gc.stws, i, i+1)
+	b.pauseEnded(stw.pause)
 	p := &b.run.Pauses[stw.pause]
 	p.Duration = t.Sub(p.Start)
 	if !stw.gc {

@@ -52,6 +52,12 @@
 //     tasks) come after the tasks, in the same order. By default the parse
 //     workers stop classifying server stacks once a task's request has
 //     been applied, as the inferred ones would be dropped.
+//   - With Options.Stacks, Run.Stacks is a table of the distinct stacks of
+//     mark assists (their range-begin event's) and of requests' goroutines
+//     at GC pauses (stacks.go, stacks_gc.go); Run.AssistStacks splits
+//     GCCPU.Assist by stack exactly, and Request.PauseStacks says where a
+//     request's goroutine was when each GC pause of its span stopped the
+//     world. Without the option the parse step looks at no stack for it.
 //   - Run.Heap keeps, per 10 ms of trace time, the lowest and highest heap
 //     sample, plus the samples at each cycle's start, mark termination and
 //     live-heap reset; its size grows with time and cycles, not with events.

@@ -112,6 +112,10 @@ func (rb *recordBuffer) put(r *record) {
 		b = binary.AppendVarint(b, r.g)
 		b = append(b, r.flag)
 		b = binary.AppendUvarint(b, rb.str(r.str))
+	case recStack:
+		b = binary.AppendVarint(b, r.g)
+		b = binary.AppendUvarint(b, r.arg)
+		b = append(b, r.flag)
 	}
 	*blk = b
 }
@@ -226,5 +230,9 @@ func (d *decoder) fields(r *record, strs []string) {
 		r.g = d.varint()
 		r.flag = d.byte()
 		r.str = strs[d.uvarint()]
+	case recStack:
+		r.g = d.varint()
+		r.arg = d.uvarint()
+		r.flag = d.byte()
 	}
 }

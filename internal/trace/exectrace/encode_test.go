@@ -45,6 +45,8 @@ func randomRecord(r *rand.Rand, k recordKind, t int64) record {
 		}
 	case recProcKnown:
 		rec.p = int32(r.IntN(1 << 16))
+	case recStack:
+		rec.g, rec.arg, rec.flag = g, r.Uint64N(1<<20), uint8(r.IntN(2))
 	}
 	return rec
 }

@@ -48,7 +48,7 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("go 1.26 trace\x00\x00\x00"))
 	f.Add([]byte("go 1.21 trace\x00\x00\x00\x01\x02"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, opts := range []Options{{Workers: 2}, {whole: true}} {
+		for _, opts := range []Options{{Workers: 2}, {whole: true}, {Workers: 2, Stacks: true}} {
 			run, err := Read(bytes.NewReader(data), "fuzz", opts)
 			if run == nil {
 				if err == nil {
@@ -72,6 +72,7 @@ func FuzzRead(f *testing.F) {
 					t.Fatalf("%+v: pause %+v", opts, p)
 				}
 			}
+			checkStacks(t, run)
 		}
 	})
 }

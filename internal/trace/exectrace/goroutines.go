@@ -34,6 +34,12 @@ type goroutine struct {
 	work    []taskRef    // tasks it works for right now
 	regions []openRegion // its open regions, innermost last
 	srv     *server      // a recognised server goroutine (infer.go), else nil
+	// GC stacks (stacks_gc.go): its latest stack and when it was seen,
+	// the stack its assist began at, and since when it executes it.
+	stack       int32
+	stackAt     model.Time
+	assistStack int32
+	assistFrom  model.Time
 }
 
 // proc is what the state machine knows about one P.
@@ -126,6 +132,7 @@ func (b *builder) enterRunning(t model.Time, g *goroutine, p int32) {
 		b.advanceCPU(t)
 		b.cpu.assist++
 		b.feedMMU(t)
+		g.assistFrom = t
 	}
 }
 
@@ -134,6 +141,7 @@ func (b *builder) leaveRunning(t model.Time, g *goroutine) {
 		b.advanceCPU(t)
 		if g.assist {
 			b.cpu.assist--
+			b.assistExecuted(t, g)
 		}
 		if g.worker != workerNone {
 			b.cpu.workers[g.worker]--
@@ -146,6 +154,9 @@ func (b *builder) leaveRunning(t model.Time, g *goroutine) {
 	}
 	g.p = -1
 	b.stoppedRunning(t, g.id)
+	if len(b.stk.pending) > 0 {
+		b.stoppedWithStack(g)
+	}
 }
 
 // label records a background mark worker's mode for its current run.
@@ -172,6 +183,9 @@ func (b *builder) assist(t model.Time, id int64, on bool) {
 	}
 	b.flush(g, t)
 	g.assist = on
+	if b.stk.on {
+		b.assistSwitched(t, g)
+	}
 	if g.state == exptrace.GoRunning {
 		b.advanceCPU(t)
 		if on {

@@ -17,7 +17,8 @@ type parsed struct {
 	dmg     *damage // from the splitter: nothing to apply
 	records recordBuffer
 	events  int64
-	err     error // the reader failed on this generation
+	err     error      // the reader failed on this generation
+	stacks  *genStacks // the stacks its recStack records name
 }
 
 // readGenerations cuts the stream into generations, parses up to
@@ -67,7 +68,7 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 				continue
 			}
 			infer := opts.InferRequests != InferNever
-			jobs <- func() { slot <- parseGeneration(header, p.gen, infer, &moot) }
+			jobs <- func() { slot <- parseGeneration(header, p.gen, infer, opts.Stacks, &moot) }
 		}
 	}()
 
@@ -90,6 +91,7 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 					"%s: generations after the damage (from byte offset %d) were analysed on their own; "+
 						"what was in progress across the damage is cut there", name, p.gen.offset))
 			}
+			b.stk.table.gen = p.stacks
 			p.records.each(b.apply)
 			b.run.Stats.Events += p.events
 			b.run.Stats.Generations++
@@ -132,7 +134,7 @@ func (b *builder) damaged(e *DamageError, name string, d damage) *DamageError {
 // parseGeneration reads one generation with its own x/exp reader and
 // distils its events into records. It classifies server goroutines'
 // stacks when infer is set, until moot says the result will be dropped.
-func parseGeneration(header []byte, g *generation, infer bool, moot *atomic.Bool) (p *parsed) {
+func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *atomic.Bool) (p *parsed) {
 	p = &parsed{gen: g}
 	defer func() {
 		if r := recover(); r != nil {
@@ -155,6 +157,10 @@ func parseGeneration(header []byte, g *generation, infer bool, moot *atomic.Bool
 	if infer {
 		cls = newStackClassifier()
 	}
+	var put func(*record)
+	if stacks {
+		p.stacks, put = newGenStacks(), p.records.put
+	}
 	for {
 		ev, err := tr.ReadEvent()
 		if errors.Is(err, io.EOF) {
@@ -165,6 +171,9 @@ func parseGeneration(header []byte, g *generation, infer bool, moot *atomic.Bool
 			return p
 		}
 		p.events++
+		if p.stacks != nil {
+			p.stacks.emit(&ev, put)
+		}
 		if !toRecord(&ev, &rec) {
 			continue
 		}

@@ -29,6 +29,9 @@ type Options struct {
 	// server goroutines (infer.go); by default when the trace has no
 	// tasks.
 	InferRequests InferMode
+	// Stacks keeps the stacks of mark assists and of requests at GC
+	// pauses (Run.Stacks, Run.AssistStacks, Request.PauseStacks).
+	Stacks bool
 
 	// whole makes Read use one x/exp reader over the whole stream, as it
 	// does for Go ≤1.21 traces; tests compare the two paths.
@@ -124,6 +127,9 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	}
 	b := newBuilder(run, opts.MMU)
 	b.infer.mode = opts.InferRequests
+	if opts.Stacks {
+		b.enableStacks()
+	}
 	var err error
 	if n <= 21 || opts.whole {
 		in.progress = opts.Progress
@@ -162,6 +168,12 @@ func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 	if infer {
 		cls = newStackClassifier()
 	}
+	var stacks *genStacks
+	apply := b.apply
+	if b.stk.on {
+		stacks = newGenStacks()
+		b.stk.table.gen = stacks
+	}
 	syncs := 0
 	for {
 		ev, err := tr.ReadEvent()
@@ -174,6 +186,9 @@ func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 		b.run.Stats.Events++
 		if ev.Kind() == exptrace.EventSync {
 			syncs++
+		}
+		if stacks != nil {
+			stacks.emit(&ev, apply)
 		}
 		if toRecord(&ev, &rec) {
 			b.apply(&rec)

@@ -42,6 +42,9 @@ const (
 	// recServe follows a recGoState of a server goroutine (infer.go):
 	// g; flag: phase, role, status; str: request type or gRPC method.
 	recServe
+	// recStack (stacks.go): g's stack; arg: its id in the generation's
+	// stack table (0: none); flag: flagAssistStack.
+	recStack
 	numRecordKinds
 )
 

@@ -54,6 +54,8 @@ type requestRec struct {
 	goroutines         int // offset in results.goroutines
 	listed             int // goroutines listed there
 	total              int // goroutines that worked for it
+	pauses             int // offset in builder.stk.all
+	pauseN             uint32
 	typ                uint32
 	open               bool
 }
@@ -91,7 +93,7 @@ func (b *builder) request(r *requestRec, kind model.RequestKind, gs []uint64) mo
 		Start: r.start, End: r.end, Open: r.open, GoroutinesTotal: r.total,
 		Running: r.running, Runnable: r.runnable, RunnableDuringMark: r.runnableDuringMark,
 		Blocked: r.blocked, Syscall: r.syscall, Assist: r.assist, Sweep: r.sweep,
-		Accounted: true,
+		Accounted: true, PauseStacks: b.requestPauseStacks(r),
 	}
 	if r.listed > 0 {
 		req.Goroutines = gs[r.goroutines : r.goroutines+r.listed : r.goroutines+r.listed]
@@ -104,6 +106,7 @@ func (b *builder) materialise() {
 	res := &b.results
 	gs := make([]uint64, 0, res.goroutines.n)
 	res.goroutines.drain(func(g *uint64) { gs = append(gs, *g) })
+	b.drainPauseStacks()
 
 	reqs := make([]model.Request, 0, res.requests.n+b.infer.spans.n)
 	res.requests.drain(func(r *requestRec) { reqs = append(reqs, b.request(r, model.RequestTask, gs)) })

@@ -26,6 +26,8 @@ type task struct {
 	// seen holds every goroutine that ever worked for it, once there are
 	// more than can be listed.
 	seen map[int64]struct{}
+	// pauseStacks are its goroutine's stacks at GC pauses (stacks_gc.go).
+	pauseStacks []pauseStackRec
 }
 
 // taskRef is one task a goroutine works for, with the number of reasons
@@ -146,6 +148,7 @@ func (b *builder) closeTask(tk *task, t model.Time) {
 		b.results.goroutines.add(g)
 	}
 	tk.members, tk.listed, tk.seen = nil, nil, nil
+	b.keepPauseStacks(tk)
 	tk.ended = true
 	if tk.inferred {
 		b.infer.spans.add(*r)
@@ -167,6 +170,9 @@ func (b *builder) join(g *goroutine, tk *task, t model.Time) {
 	g.work = append(g.work, taskRef{task: tk, reasons: 1})
 	tk.members = append(tk.members, g.id)
 	tk.noteGoroutine(g.id)
+	if b.stk.on {
+		b.joinedDuringPause(g, tk)
+	}
 }
 
 // leave drops one reason for g to work for tk.
