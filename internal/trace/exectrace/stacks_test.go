@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,12 +49,14 @@ func TestStacksKeepRun(t *testing.T) {
 			}
 			plain := readStacks(t, data, f, Options{})
 			with := readStacks(t, data, f, Options{Stacks: true})
-			// x/exp's conversion of some Go 1.11 traces is not
-			// deterministic (a few ns move between runs): compare the
-			// run only where reading twice gives the same.
-			compare := cmp.Equal(plain, readStacks(t, data, f, Options{}))
-			if !compare {
-				t.Logf("%s: two plain reads differ; not comparing the runs", f)
+			// x/exp's conversion of the old (Go 1.11–1.21) formats is not
+			// deterministic: a few ns move between two reads of the same
+			// bytes, now and then (seen in CI on stress_1_11_good). For
+			// those, times may differ by up to a microsecond and fractions
+			// by 1e-6; everything else (counts, kinds, order) must match.
+			var opts []cmp.Option
+			if strings.Contains(filepath.ToSlash(f), "/tracev1/") {
+				opts = append(opts, nearlyEqual...)
 			}
 			if !with.Fidelity.Stacks || plain.Fidelity.Stacks {
 				t.Errorf("Fidelity.Stacks = %v with, %v without", with.Fidelity.Stacks, plain.Fidelity.Stacks)
@@ -75,11 +78,19 @@ func TestStacksKeepRun(t *testing.T) {
 				r.PauseStacks = nil
 				stripped.Requests = append(stripped.Requests, r)
 			}
-			if d := cmp.Diff(plain, &stripped); compare && d != "" {
+			if d := cmp.Diff(plain, &stripped, opts...); d != "" {
 				t.Errorf("stacks changed the run (-without +with):\n%s", d)
 			}
 		})
 	}
+}
+
+// nearlyEqual lets times and durations differ by 1 µs and fractions by
+// 1e-6: the slack old-format traces need (see TestStacksKeepRun).
+var nearlyEqual = []cmp.Option{
+	cmp.Comparer(func(a, b time.Duration) bool { return (a - b).Abs() <= time.Microsecond }),
+	cmp.Comparer(func(a, b model.Time) bool { return (a-b) <= 1000 && (b-a) <= 1000 }),
+	cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) <= 1e-6 }),
 }
 
 // stackKey names a stack by its frames.
