@@ -254,6 +254,9 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
 	lo.Trace.Workers = o.Workers
 	lo.Trace.InferRequests = o.infer
+	// With tasks in a trace, the analysis looks at regions only when the
+	// task type filter matches no task; ingest keeps just those.
+	lo.Trace.RegionType = o.TaskType
 	progress := o.Progress && isTerminal(s.Err)
 	if progress {
 		lo.Progress = func(name string, done, total int64) {

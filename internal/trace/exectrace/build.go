@@ -40,6 +40,8 @@ type builder struct {
 	heap  heapSampler
 	tasks taskState
 	infer inferState
+	// regions says which finished regions the run keeps (regions.go).
+	regions regionPolicy
 	// typeNames interns task and region types and pause reasons, so that
 	// results do not keep x/exp string tables alive.
 	typeNames []string
