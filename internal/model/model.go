@@ -297,6 +297,10 @@ type Request struct {
 	// Open is set when the request had not ended when the window ended (End
 	// is then the end of the window) or began before it.
 	Open bool `json:"open,omitempty"`
+	// Accounted says whether the per-state durations below were measured
+	// (false for requests from logs). It sits beside Open so that the two
+	// share one word: a run can hold millions of requests.
+	Accounted bool `json:"accounted"`
 	// Goroutines that ran for the request (capped at a few dozen; see
 	// GoroutinesTotal for the full count).
 	Goroutines      []uint64 `json:"goroutines,omitempty"`
@@ -309,9 +313,6 @@ type Request struct {
 	Syscall            time.Duration `json:"syscall_ns"`
 	Assist             time.Duration `json:"assist_ns"` // own mark assist, executing
 	Sweep              time.Duration `json:"sweep_ns"`  // incremental sweep done by its goroutines
-	// Accounted says whether the per-state durations above were measured
-	// (false for requests from logs).
-	Accounted bool `json:"accounted"`
 }
 
 // Duration is the request's latency.
