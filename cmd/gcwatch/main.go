@@ -13,7 +13,7 @@ import (
 // trace, most of its heap is generations in flight: byte buffers the GC
 // marks without scanning, so collecting twice as often costs little CPU,
 // while the default 100 lets the heap grow to twice their size (peak RSS
-// of the ingest of a 300 MB trace: 124-130 MB at 50, 163-173 MB at 100,
+// of the ingest of a 300 MB trace: 121-127 MB at 50, 159-169 MB at 100,
 // the same CPU time; README, Performance).
 const ownGOGC = 50
 
