@@ -77,7 +77,7 @@ func (s *requestStore) drain(f func(*requestRec)) {
 	var r, prev requestRec
 	for i, blk := range s.blocks {
 		d := decoder{b: blk}
-		for len(d.b) > 0 {
+		for d.more() {
 			d.request(&r, &prev)
 			f(&r)
 			prev = r
