@@ -9,12 +9,18 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 )
 
 func main() {
+	// The same GC setting as cmd/gcwatch (ownGOGC there), so that this
+	// measures the ingest as gcwatch runs it.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(50)
+	}
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)

@@ -17,7 +17,9 @@ type Options struct {
 	// WorstRequests is how many of the slowest requests the attribution
 	// lists.
 	WorstRequests int
-	// TaskType, when set, keeps only requests of that type.
+	// TaskType, when set, keeps only requests of that type. When no
+	// request has it, regions of that type are the requests (ingest keeps
+	// them when told the same type: exectrace.Options.RegionType).
 	TaskType string
 }
 

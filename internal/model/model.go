@@ -106,7 +106,10 @@ type Run struct {
 	Heap []HeapSample `json:"heap,omitempty"`
 	// Requests are tasks (and, when asked, regions or inferred spans).
 	Requests []Request `json:"requests,omitempty"`
-	// Regions are every user region seen (trace.WithRegion, StartRegion).
+	// Regions are the user regions seen (trace.WithRegion, StartRegion):
+	// every one when the trace has no tasks; with tasks, ingest keeps only
+	// those it is asked for (exectrace.Options), as the analysis uses
+	// regions only when there are no task requests.
 	Regions []Region `json:"regions,omitempty"`
 
 	// GCCPU is the trace-measured GC CPU over the window, by source.
@@ -307,6 +310,10 @@ type Request struct {
 	// Open is set when the request had not ended when the window ended (End
 	// is then the end of the window) or began before it.
 	Open bool `json:"open,omitempty"`
+	// Accounted says whether the per-state durations below were measured
+	// (false for requests from logs). It sits beside Open so that the two
+	// share one word: a run can hold millions of requests.
+	Accounted bool `json:"accounted"`
 	// Goroutines that ran for the request (capped at a few dozen; see
 	// GoroutinesTotal for the full count).
 	Goroutines      []uint64 `json:"goroutines,omitempty"`
@@ -319,9 +326,6 @@ type Request struct {
 	Syscall            time.Duration `json:"syscall_ns"`
 	Assist             time.Duration `json:"assist_ns"` // own mark assist, executing
 	Sweep              time.Duration `json:"sweep_ns"`  // incremental sweep done by its goroutines
-	// Accounted says whether the per-state durations above were measured
-	// (false for requests from logs).
-	Accounted bool `json:"accounted"`
 	// PauseStacks are, for each GC stop-the-world pause that began while
 	// the request was open, the stack of the request's goroutine when the
 	// world stopped (only when Run.Fidelity.Stacks).

@@ -99,3 +99,39 @@ func BenchmarkToRecord(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
 	b.ReportMetric(float64(kept)/float64(b.N*len(evs)), "kept/event")
 }
+
+// BenchmarkEncodeDecode measures what a parsed generation's records cost
+// between the parse worker and the state machine: put, then each with a
+// no-op, on the trace's first 50k records (few enough to stay in cache,
+// as the one record the parse loop reuses does).
+func BenchmarkEncodeDecode(b *testing.B) {
+	data := benchTrace(b)
+	r, err := exptrace.NewReader(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var recs []record
+	var rec record
+	for len(recs) < 50_000 {
+		ev, err := r.ReadEvent()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if toRecord(&ev, &rec) && rec.kind != recSync {
+			recs = append(recs, rec)
+		}
+	}
+	b.ReportAllocs()
+	sum := int64(0)
+	for b.Loop() {
+		var rb recordBuffer
+		for i := range recs {
+			rb.put(&recs[i])
+		}
+		rb.each(func(r *record) { sum += r.g })
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+}

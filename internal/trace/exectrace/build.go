@@ -41,6 +41,8 @@ type builder struct {
 	tasks taskState
 	infer inferState
 	stk   stackState
+	// regions says which finished regions the run keeps (regions.go).
+	regions regionPolicy
 	// typeNames interns task and region types and pause reasons, so that
 	// results do not keep x/exp string tables alive.
 	typeNames []string

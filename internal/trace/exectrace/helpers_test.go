@@ -98,6 +98,7 @@ type rawFacts struct {
 	stwCount   map[string]int
 	tasks      int
 	regions    int
+	regionsOf  map[string]int // regions begun, by type
 	events     int64
 	syncs      int
 	gomaxprocs int
@@ -109,7 +110,7 @@ func rawRead(t testing.TB, data []byte) rawFacts {
 	if err != nil {
 		t.Fatalf("exptrace.NewReader: %v", err)
 	}
-	f := rawFacts{stwByCause: map[string]time.Duration{}, stwCount: map[string]int{}}
+	f := rawFacts{stwByCause: map[string]time.Duration{}, stwCount: map[string]int{}, regionsOf: map[string]int{}}
 	open := map[string]exptrace.Time{}
 	for {
 		ev, err := r.ReadEvent()
@@ -149,6 +150,7 @@ func rawRead(t testing.TB, data []byte) rawFacts {
 			f.tasks++
 		case exptrace.EventRegionBegin:
 			f.regions++
+			f.regionsOf[ev.Region().Type]++
 		}
 	}
 	return f

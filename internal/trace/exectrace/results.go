@@ -69,7 +69,7 @@ type regionRec struct {
 }
 
 type results struct {
-	requests   chunked[requestRec]
+	requests   requestStore
 	regions    chunked[regionRec]
 	goroutines chunked[uint64]
 }

@@ -101,6 +101,7 @@ func (b *builder) taskBegin(t model.Time, id, parent uint64, typ string, gid int
 	}
 	tk := &task{rec: requestRec{id: id, parent: parent, typ: b.typeIndex(typ), start: t}}
 	b.tasks.open[id] = tk
+	b.sawTask()
 	if gid != noGoroutine {
 		b.join(b.goroutine(gid), tk, t)
 	}
@@ -120,6 +121,7 @@ func (b *builder) openTask(id uint64) *task {
 	}
 	tk := &task{rec: requestRec{id: id, typ: b.typeIndex(""), start: b.run.Start, open: true}}
 	b.tasks.open[id] = tk
+	b.sawTask()
 	return tk
 }
 
@@ -246,7 +248,7 @@ func (b *builder) regionEnd(t model.Time, gid int64, taskID uint64, typ string) 
 		i--
 	}
 	if i < 0 {
-		b.results.regions.add(regionRec{
+		b.addRegion(regionRec{
 			task: taskID, typ: typIdx, goroutine: uint64(gid), start: b.run.Start, end: t, open: true,
 		})
 		return
@@ -263,7 +265,7 @@ func (b *builder) closeRegion(g *goroutine, r openRegion, t model.Time, open boo
 	if r.task != nil && !r.task.ended {
 		b.leave(g, r.task, t)
 	}
-	b.results.regions.add(regionRec{
+	b.addRegion(regionRec{
 		task: r.id, typ: r.typ, goroutine: uint64(g.id), start: r.start, end: t, open: open,
 	})
 }
