@@ -101,7 +101,10 @@ func readAllocs(r io.Reader, name string) (*model.AllocProfile, error) {
 		ap.Sites = append(ap.Sites, *s)
 	}
 	slices.SortFunc(ap.Sites, func(a, b model.AllocSite) int {
-		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Function, b.Function), cmp.Compare(a.Line, b.Line))
+		// Every field of the key breaks ties, so the order (and which
+		// sites survive the cut below) does not follow map order.
+		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Function, b.Function),
+			cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Via, b.Via))
 	})
 	if len(ap.Sites) > maxAllocSites {
 		ap.Sites = ap.Sites[:maxAllocSites]

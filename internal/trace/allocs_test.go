@@ -2,10 +2,13 @@ package trace
 
 import (
 	"bytes"
+	"os"
 	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 var sink [][]byte
@@ -80,6 +83,29 @@ func TestIsStdFrame(t *testing.T) {
 	} {
 		if got := isStdFrame(fn); got != want {
 			t.Errorf("isStdFrame(%q) = %v, want %v", fn, got, want)
+		}
+	}
+}
+
+// TestReadAllocsOrderIsStable reads a recorded profile whose sites tie on
+// bytes, function and line (main.newCatalog:49 directly and through
+// fmt.Sprintf) many times: the order must not follow map iteration.
+func TestReadAllocsOrderIsStable(t *testing.T) {
+	data, err := os.ReadFile("../../examples/testdata/tune-after/allocs.pb.gz")
+	if err != nil {
+		t.Skip(err)
+	}
+	first, err := readAllocs(bytes.NewReader(data), "allocs.pb.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		again, err := readAllocs(bytes.NewReader(data), "allocs.pb.gz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(first.Sites, again.Sites); d != "" {
+			t.Fatalf("read %d ranks the sites differently (-first +again):\n%s", i+2, d)
 		}
 	}
 }
