@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"image"
 	_ "image/png"
 	"os"
@@ -86,5 +88,55 @@ func TestAnalyzeTextHeadlineAndHint(t *testing.T) {
 	}
 	if got := shellQuote("it's a dir"); got != `'it'\''s a dir'` {
 		t.Errorf("shellQuote = %s", got)
+	}
+}
+
+// TestReportsNameTheEvidence checks that Markdown and HTML carry what the
+// verdict rests on, as the JSON report does: every slow stop of the world
+// of a fix-stw-delay verdict, and the top allocation sites of a profile
+// with the call they allocate through.
+func TestReportsNameTheEvidence(t *testing.T) {
+	stwdelay := filepath.Join(filepath.Dir(example), "stwdelay")
+	code, out, errs := run(t, "analyze", "--format", "json", stwdelay)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Processes []struct {
+			Verdict struct {
+				ID        string `json:"id"`
+				STWDelays []struct {
+					Cycle int    `json:"cycle"`
+					Phase string `json:"phase"`
+				} `json:"stw_delays"`
+			} `json:"verdict"`
+		} `json:"processes"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Processes) != 1 || doc.Processes[0].Verdict.ID != "fix-stw-delay" || len(doc.Processes[0].Verdict.STWDelays) == 0 {
+		t.Fatalf("stwdelay: %+v", doc.Processes)
+	}
+	_, mdOut, _ := run(t, "analyze", "--format", "markdown", stwdelay)
+	_, htmlOut, _ := run(t, "analyze", "--format", "html", stwdelay)
+	for _, d := range doc.Processes[0].Verdict.STWDelays {
+		if row := fmt.Sprintf("| gc %d %s |", d.Cycle, d.Phase); !strings.Contains(mdOut, row) {
+			t.Errorf("Markdown lacks the slow stop %q", row)
+		}
+		if cell := fmt.Sprintf("<td>gc %d %s</td>", d.Cycle, d.Phase); !strings.Contains(htmlOut, cell) {
+			t.Errorf("HTML lacks the slow stop %q", cell)
+		}
+	}
+
+	// allocheavy's profile: price.func2 allocates directly and through
+	// fmt.Sprintf at the same line; both show, the second with its call.
+	_, mdOut, _ = run(t, "analyze", "--format", "markdown", example)
+	_, htmlOut, _ = run(t, "analyze", "--format", "html", example)
+	_, textOut, _ := run(t, "analyze", example)
+	for name, out := range map[string]string{"markdown": mdOut, "html": htmlOut, "text": textOut} {
+		if !strings.Contains(out, "Top allocation sites") || !strings.Contains(out, "fmt.Sprintf") {
+			t.Errorf("%s report lacks the allocation sites or their calls", name)
+		}
 	}
 }

@@ -22,6 +22,7 @@ section.verdict{margin:1em 0}:target{outline:2px solid #446}
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms": fmtMs, "bytes": fmtBytes, "pct": fmtPct, "rate": fmtRate, "window": fmtWindow,
 	"inputs": inputsLine, "num": fmtNum, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
+	"sites": topSites, "lastToStop": lastToStop,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gcwatch report</title>
 <style>` + PageCSS + `</style></head><body>
@@ -31,6 +32,9 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 {{with .Source.Matching}}<p class="dim">{{.}}</p>{{end}}
 {{with .Verdict}}<div class="verdict"><p><strong>Verdict: <code>{{.ID}}</code></strong> — {{.Summary}} <span class="dim">(confidence {{.Confidence}})</span></p>
 <ul>{{range .Actions}}<li>{{.}}</li>{{end}}</ul>
+{{if .STWDelays}}<table><tr><th>pause</th><th>at</th><th>duration</th><th>time to stop</th><th>last goroutine to stop</th></tr>
+{{range .STWDelays}}<tr><td>gc {{.Cycle}} {{.Phase}}</td><td class="num">{{ms .StartMs}}</td><td class="num">{{ms .DurationMs}}</td><td class="num">{{ms .TimeToStopMs}}</td><td>{{lastToStop .LastToStop}}</td></tr>
+{{end}}</table>{{end}}
 {{with .Migration}}<p>Without the GC: {{.Comparison}}.</p>{{end}}
 {{if .Evidence}}<table><tr><th>evidence</th><th>value</th><th>threshold</th><th>holds</th></tr>
 {{range .Evidence}}<tr><td>{{.Metric}}</td><td class="num">{{num .Value}}</td><td>{{.Op}} {{num .Threshold}}</td><td>{{.Holds}}</td></tr>
@@ -53,6 +57,11 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 <tr><th>Non-GC STW</th><td>{{stw .NonGCSTW}}</td></tr>
 {{if ne .Latency.Source "none"}}<tr><th>Requests ({{.Latency.Source}})</th><td>{{.Latency.Requests}}, p50 {{ms .Latency.P50Ms}}, p90 {{ms .Latency.P90Ms}}, p99 {{ms .Latency.P99Ms}}, p99.9 {{ms .Latency.P999Ms}}, max {{ms .Latency.MaxMs}}</td></tr>{{end}}
 </table>
+{{with .Allocations}}{{if .Sites}}<h3>Top allocation sites</h3>
+<p class="dim">{{.SampleType}}, {{bytes .TotalBytes}} in all.</p>
+<table><tr><th>share</th><th>bytes</th><th>objects</th><th>site</th><th>through</th><th>called from</th></tr>
+{{range sites .Sites}}<tr><td class="num">{{pct .Share}}</td><td class="num">{{bytes .Bytes}}</td><td class="num">{{.Objects}}</td><td>{{.Function}} ({{.File}}:{{.Line}})</td><td>{{.Via}}</td><td>{{range $i, $c := .Callers}}{{if $i}} ← {{end}}{{$c}}{{end}}</td></tr>
+{{end}}</table>{{end}}{{end}}
 {{if .Figures}}<h3>Plots</h3>
 {{range .Figures}}<figure aria-label="{{.Title}}">{{.SVG}}</figure>
 {{end}}{{end}}
@@ -61,8 +70,8 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 {{range picks .GC.MMU}}<tr><td>{{window .WindowMs}}</td><td class="num">{{printf "%.3f" .MMU}}</td><td class="num">{{printf "%.3f" .BySource.STW}}</td><td class="num">{{printf "%.3f" .BySource.Assist}}</td><td class="num">{{printf "%.3f" .BySource.Background}}</td><td class="num">{{printf "%.3f" .BySource.Sweep}}</td></tr>
 {{end}}</table>{{end}}
 {{if .WorstPauses}}<h3>Worst pauses</h3>
-<table><tr><th>duration</th><th>at</th><th>cycle</th><th>phase / reason</th></tr>
-{{range .WorstPauses}}<tr><td class="num">{{ms .DurationMs}}</td><td class="num">{{ms .StartMs}}</td><td class="num">{{.Cycle}}</td><td>{{label .}}</td></tr>
+<table><tr><th>duration</th><th>at</th><th>cycle</th><th>time to stop</th><th>phase / reason</th></tr>
+{{range .WorstPauses}}<tr><td class="num">{{ms .DurationMs}}</td><td class="num">{{ms .StartMs}}</td><td class="num">{{.Cycle}}</td><td class="num">{{with .TimeToStopMs}}{{ms .}}{{else}}-{{end}}</td><td>{{label .}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Cycles}}<h3>Cycles</h3>
 <table><tr><th>gc</th><th>at</th><th>sweep term.</th><th>mark</th><th>mark term.</th><th>assist</th><th>heap start → end → live</th><th>goal</th><th>forced</th></tr>

@@ -5,6 +5,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/gcwatch/gcwatch/internal/model"
 )
 
 // mdEscape keeps input-derived text (file names, reasons) from being read
@@ -34,6 +36,12 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			fmt.Fprintf(&b, "\n**Verdict: `%s`** — %s (confidence %s)\n\n", v.ID, md(v.Summary), v.Confidence)
 			for _, a := range v.Actions {
 				fmt.Fprintf(&b, "- %s\n", md(a))
+			}
+			if len(v.STWDelays) > 0 {
+				b.WriteString("\n| pause | at | duration | time to stop | last goroutine to stop |\n|---|---|---|---|---|\n")
+				for _, d := range v.STWDelays {
+					fmt.Fprintf(&b, "| gc %d %s | %s | %s | %s | %s |\n", d.Cycle, md(d.Phase), fmtMs(d.StartMs), fmtMs(d.DurationMs), fmtMs(d.TimeToStopMs), lastToStop(d.LastToStop))
+				}
 			}
 			if m := v.Migration; m != nil {
 				fmt.Fprintf(&b, "\nWithout the GC: %s.\n", md(m.Comparison))
@@ -88,6 +96,14 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 				}
 			}
 		}
+		if al := p.Allocations; al != nil && len(al.Sites) > 0 {
+			fmt.Fprintf(&b, "\n### Top allocation sites\n\n%s, %s in all.\n\n| share | bytes | objects | site | through | called from |\n|---|---|---|---|---|---|\n",
+				md(al.SampleType), fmtBytes(al.TotalBytes))
+			for _, s := range topSites(al.Sites) {
+				fmt.Fprintf(&b, "| %s | %s | %d | %s (%s:%d) | %s | %s |\n", fmtPct(s.Share), fmtBytes(s.Bytes), s.Objects,
+					md(s.Function), md(s.File), s.Line, md(s.Via), md(strings.Join(s.Callers, " ← ")))
+			}
+		}
 		if err := writeMarkdownFigures(&b, p, i, len(doc.Processes), opts); err != nil {
 			return err
 		}
@@ -124,6 +140,22 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// maxReportSites is how many allocation sites the Markdown and HTML
+// reports list (the JSON report has them all).
+const maxReportSites = 10
+
+func topSites(sites []model.AllocSite) []model.AllocSite {
+	return sites[:min(len(sites), maxReportSites)]
+}
+
+// lastToStop names the goroutine the world waited for, when known.
+func lastToStop(g uint64) string {
+	if g == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("goroutine %d", g)
 }
 
 // writeMarkdownFigures writes the process's figures as PNG files through

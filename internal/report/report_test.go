@@ -28,6 +28,9 @@ func sampleResult() *analyze.Result {
 		MMU: &model.MMU{Points: []model.MMUPoint{{Window: time.Millisecond, MMU: 0.25,
 			Worst: []model.MMUWindow{{Start: 10, Utilization: 0.25}}}}},
 		Warnings: []string{"something <odd>"},
+		Allocs: &model.AllocProfile{SampleType: "alloc_space", TotalBytes: 100, Sites: []model.AllocSite{{
+			Function: "main.<i>render</i>", File: "/src/<em>x</em>.go", Line: 3, Via: "text/<u>template</u>.Execute",
+			Callers: []string{"main.<s>serve</s>"}, Bytes: 100, Share: 1}}},
 	}
 	return analyze.Analyze(run, analyze.DefaultOptions())
 }
@@ -97,7 +100,7 @@ func TestHTMLEscapesInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, bad := range []string{"<script>", "<mem>", "<odd>", "<b>x"} {
+	for _, bad := range []string{"<script>", "<mem>", "<odd>", "<b>x", "<i>", "<em>", "<u>", "<s>"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("HTML report contains unescaped %q", bad)
 		}
@@ -113,8 +116,10 @@ func TestMarkdownEscapesInputs(t *testing.T) {
 	if err := Render(&buf, doc, Markdown, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(buf.String(), "<script>") {
-		t.Errorf("Markdown report contains raw HTML from an input")
+	for _, bad := range []string{"<script>", "<i>", "<em>", "<u>", "<s>"} {
+		if strings.Contains(buf.String(), bad) {
+			t.Errorf("Markdown report contains raw HTML from an input: %q", bad)
+		}
 	}
 }
 

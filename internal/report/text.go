@@ -96,7 +96,11 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 				if i == 5 {
 					break
 				}
-				fmt.Fprintf(&b, "  %5s  %-10s  %s (%s:%d)\n", fmtPct(s.Share), fmtBytes(s.Bytes), s.Function, s.File, s.Line)
+				via := ""
+				if s.Via != "" {
+					via = " via " + s.Via
+				}
+				fmt.Fprintf(&b, "  %5s  %-10s  %s (%s:%d)%s\n", fmtPct(s.Share), fmtBytes(s.Bytes), s.Function, s.File, s.Line, via)
 			}
 		}
 		if len(p.WorstPauses) > 0 {
