@@ -175,8 +175,16 @@ func combine(t, gc *model.Run, m match) *model.Run {
 		}
 	}
 	firstN, lastN := gc.Cycles[m.pairs[0][1]].N, gc.Cycles[m.pairs[len(m.pairs)-1][1]].N
-	run.Matching = fmt.Sprintf("%s and %s lined up on %d of %d complete GC cycles (gc %d to gc %d); the trace starts %.3fs after process start; the gctrace log has %d cycles before the trace and %d after it",
+	run.Matching = fmt.Sprintf("%s and %s lined up on %d of %d complete GC cycles (gc %d to gc %d); the trace starts %.3fs after process start; the gctrace log has %s before the trace and %d after it",
 		t.Inputs[0].Path, gc.Inputs[0].Path, m.matched, m.wanted, firstN, lastN,
-		(time.Duration(run.Start) + m.offset).Seconds(), before, after)
+		(time.Duration(run.Start) + m.offset).Seconds(), plural(before, "cycle"), after)
 	return &run
+}
+
+// plural writes n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
