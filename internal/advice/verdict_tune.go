@@ -123,6 +123,10 @@ func (d *decider) tune() bool {
 	if best.HasP99 {
 		d.evidence("predicted_p99_ms", ms(float64(best.P99)), "<=", ms(float64(d.observed.P99)), "ms", "predicted for the recommended setting against the model's p99 for the current one")
 	}
+	if d.Budget <= 0 && !best.Unbounded && !d.observed.Unbounded && best.PeakMemory > d.observed.PeakMemory {
+		d.caveat("no memory budget given (--mem-budget): this setting raises the predicted peak memory from %s to %s; check that it fits where the service runs",
+			sizeString(d.observed.PeakMemory), sizeString(best.PeakMemory))
+	}
 	if d.Budget > 0 {
 		d.evidence("predicted_peak_memory_bytes", float64(best.PeakMemory), "<=", (1-d.Rules.MemoryHeadroom)*float64(d.Budget), "bytes", "the memory budget less its headroom")
 	}

@@ -55,6 +55,17 @@ func TestVerdictsOnRecordings(t *testing.T) {
 				t.Errorf("summary %q does not say the limit is too tight", v["summary"])
 			}
 		}},
+		// Without a budget the same advice must say what it costs in
+		// memory: lifting the limit doubles the peak.
+		{"memlimit", nil, "tune", func(t *testing.T, v map[string]any) {
+			found := false
+			for _, c := range v["caveats"].([]any) {
+				found = found || strings.Contains(c.(string), "no memory budget given (--mem-budget): this setting raises the predicted peak memory")
+			}
+			if !found {
+				t.Errorf("caveats %v do not say the recommendation raises peak memory", v["caveats"])
+			}
+		}},
 		// A lock and a slow dependency make the tail.
 		{"lockbound", nil, "gc-not-the-cause", func(t *testing.T, v map[string]any) {
 			m := v["tail_made_of"].(map[string]any)
