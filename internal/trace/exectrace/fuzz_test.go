@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/model"
 )
 
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/fuzz/FuzzRead from a fresh small trace")
@@ -42,6 +45,33 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 }
 
+// fuzzReadLimit bounds one read of a fuzz input (at most a few KB; a read
+// takes milliseconds): longer is a hang, which the fuzzer cannot see by
+// itself.
+const fuzzReadLimit = 10 * time.Second
+
+// readWithin reads data, failing the test when the read takes longer than
+// limit.
+func readWithin(t *testing.T, data []byte, opts Options, limit time.Duration) (*model.Run, error) {
+	t.Helper()
+	type result struct {
+		run *model.Run
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		run, err := Read(bytes.NewReader(data), "fuzz", opts)
+		done <- result{run, err}
+	}()
+	select {
+	case r := <-done:
+		return r.run, r.err
+	case <-time.After(limit):
+		t.Fatalf("%+v: read of %d bytes still running after %v", opts, len(data), limit)
+		return nil, nil
+	}
+}
+
 // FuzzRead feeds arbitrary bytes to both read paths: they must never
 // panic or hang, and what they return must hang together.
 func FuzzRead(f *testing.F) {
@@ -49,7 +79,7 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("go 1.21 trace\x00\x00\x00\x01\x02"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, opts := range []Options{{Workers: 2}, {whole: true}, {Workers: 2, Stacks: true}} {
-			run, err := Read(bytes.NewReader(data), "fuzz", opts)
+			run, err := readWithin(t, data, opts, fuzzReadLimit)
 			if run == nil {
 				if err == nil {
 					t.Fatalf("%+v: no run and no error", opts)
