@@ -212,6 +212,16 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 		return false, err
 	}
 	defer in.close()
+	used, err := decodeInput(in, opts, g, res)
+	var ie *InputError
+	if err != nil && in.damage() != "" && errors.As(err, &ie) && !strings.Contains(ie.Msg, "gzip") {
+		ie.Msg += fmt.Sprintf(" (its gzip stream broke after %d bytes decompressed: %v)", in.gz.out, in.gz.err)
+	}
+	return used, err
+}
+
+// decodeInput decodes one opened input into g.
+func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 	src := io.Reader(in.r)
 	if opts.Progress != nil {
 		src = &progressReader{r: in.r, in: in, report: opts.Progress}
@@ -223,12 +233,20 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 		if run == nil {
 			var dmg *exectrace.DamageError
 			switch {
+			case errors.As(err, &dmg) && in.damage() != "":
+				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: its gzip stream broke (%v) after %d bytes of the file, %d bytes decompressed, before any generation was complete", in.gz.err, in.gz.inAtFail, in.gz.out), Err: dmg.Err}
 			case errors.As(err, &dmg):
 				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: damaged at byte offset %d, before any generation was complete", dmg.Offset), Err: dmg.Err}
 			case err == nil:
 				return false, &InputError{Name: in.name, Msg: "not a usable execution trace: it holds no events"}
 			}
+			if in.damage() != "" {
+				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: its gzip stream broke (%v) after %d bytes of the file, %d bytes decompressed", in.gz.err, in.gz.inAtFail, in.gz.out), Err: err}
+			}
 			return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace (%s)", in.format), Err: err}
+		}
+		if d := in.damage(); d != "" {
+			run.Warnings = append(run.Warnings, d)
 		}
 		run.Inputs = []model.Input{{Path: in.name, Kind: model.KindTrace, Bytes: run.Stats.Bytes, Format: in.format}}
 		g.traces = append(g.traces, run)
@@ -249,7 +267,10 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 			}
 			run := p.Run(input, r.Stats)
 			if i == 0 {
-				run.Warnings = append(run.Warnings, r.Warnings...)
+				run.Warnings = append(run.Warnings, unowned(r)...)
+			}
+			if d := in.damage(); d != "" && i == len(r.Processes)-1 {
+				run.Warnings = append(run.Warnings, d)
 			}
 			g.gctraces = append(g.gctraces, run)
 		}
@@ -261,6 +282,9 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 		l, err := latencylog.Parse(src, in.name)
 		if err != nil {
 			return false, &InputError{Name: in.name, Msg: "unusable latency log", Err: err}
+		}
+		if d := in.damage(); d != "" {
+			l.Warnings = append(l.Warnings, d)
 		}
 		g.latency = append(g.latency, l)
 		g.forced = append(g.forced, false)
@@ -280,6 +304,25 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 	default:
 		return false, &InputError{Name: in.name, Msg: "not an execution trace, gctrace log or pprof profile (binary data of unknown kind)"}
 	}
+}
+
+// unowned lists a gctrace result's warnings that belong to none of its
+// processes (lines no process could own); the others already come with
+// their process's run.
+func unowned(r *gctrace.Result) []string {
+	owned := map[string]bool{}
+	for _, p := range r.Processes {
+		for _, w := range p.Warnings {
+			owned[w] = true
+		}
+	}
+	var out []string
+	for _, w := range r.Warnings {
+		if !owned[w] {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // progressReader reports progress as the decoder reads.
@@ -391,7 +434,14 @@ func loadLatency(name string, opts Options, g *group) error {
 	defer in.close()
 	l, err := latencylog.Parse(in.r, in.name)
 	if err != nil {
-		return &InputError{Name: in.name, Msg: "--latency: not a usable latency log", Err: err}
+		msg := "--latency: not a usable latency log"
+		if in.damage() != "" {
+			msg += fmt.Sprintf(" (its gzip stream broke after %d bytes decompressed: %v)", in.gz.out, in.gz.err)
+		}
+		return &InputError{Name: in.name, Msg: msg, Err: err}
+	}
+	if d := in.damage(); d != "" {
+		l.Warnings = append(l.Warnings, d)
 	}
 	g.latency = append(g.latency, l)
 	g.forced = append(g.forced, true)

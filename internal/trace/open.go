@@ -43,6 +43,47 @@ type input struct {
 	kind       kindOf
 	format     string
 	prefixText bool
+	// gz records where a gzip stream broke (cut short, corrupt data, a bad
+	// checksum); the decoders saw a clean end of input there.
+	gz *gzipGuard
+}
+
+// gzipGuard hands decoders what a damaged gzip stream decompressed before
+// the damage, then a clean io.EOF, and remembers the damage so that the
+// input can be analysed as far as it goes and the report can say where it
+// stopped.
+type gzipGuard struct {
+	r        io.Reader
+	counter  *countingReader
+	out      int64 // decompressed bytes handed on
+	err      error // the damage, nil while none
+	inAtFail int64 // compressed bytes read from the file when it broke
+}
+
+func (g *gzipGuard) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, io.EOF
+	}
+	n, err := g.r.Read(p)
+	g.out += int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		g.err, g.inAtFail = err, g.counter.n
+		return n, io.EOF
+	}
+	return n, err
+}
+
+// damage describes a broken gzip stream, or is "" when it was whole.
+func (in *input) damage() string {
+	if in.gz == nil || in.gz.err == nil {
+		return ""
+	}
+	what := "is damaged"
+	if errors.Is(in.gz.err, io.ErrUnexpectedEOF) {
+		what = "is cut short"
+	}
+	return fmt.Sprintf("%s: the gzip stream %s (%v) after %d bytes of the file, %d bytes decompressed; what came before was analysed",
+		in.name, what, in.gz.err, in.gz.inAtFail, in.gz.out)
 }
 
 // countingReader counts bytes read from the underlying file, for progress.
@@ -89,13 +130,18 @@ func openInput(name string, stdin io.Reader) (*input, error) {
 		}
 		zr.Multistream(true)
 		in.gzipped = true
-		br = bufio.NewReaderSize(zr, 1<<20)
+		in.gz = &gzipGuard{r: zr, counter: in.counter}
+		br = bufio.NewReaderSize(in.gz, 1<<20)
 	}
 	in.r = br
 	prefix, err := br.Peek(sniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		in.close()
 		return nil, fmt.Errorf("%s: %w", in.name, err)
+	}
+	if len(prefix) == 0 && in.gz != nil && in.gz.err != nil {
+		in.close()
+		return nil, fmt.Errorf("%s: the gzip stream is damaged before any data (%w)", in.name, in.gz.err)
 	}
 	in.kind, in.format = recognise(prefix)
 	return in, nil
