@@ -146,8 +146,12 @@ func (f *Fit) fitSettings(runGOGC *int, runLimit *int64, user Known, steady []ob
 		f.GOGC, f.GOGCSource = max(*user.GOGC, Off), "user"
 	case known(f.GOGCInferred):
 		f.GOGC, f.GOGCSource = int(math.Round(math.Max(f.GOGCInferred, 0))), "inferred"
-		if f.MemoryLimit >= 0 {
+		switch {
+		case f.MemoryLimit >= 0:
 			f.warnf("GOGC inferred as %d while a memory limit is set: if the limit set the goals, GOGC is higher; pass --gogc", f.GOGC)
+		case f.GOGC <= lowInferredGOGC:
+			f.warnf("GOGC inferred as %d: the heap goals stay near the live heap, as they also do under a GOMEMLIMIT just above it; "+
+				"if a limit is set, pass --memlimit and --gogc, or the advice treats the process as running at GOGC=%d", f.GOGC, f.GOGC)
 		}
 	default:
 		f.GOGC, f.GOGCSource = 100, "default"
@@ -167,6 +171,10 @@ func (f *Fit) fitSettings(runGOGC *int, runLimit *int64, user Known, steady []ob
 	}
 	f.fitOvershoot(steady, estimates, bound)
 }
+
+// lowInferredGOGC is the inferred GOGC at or below which the goals may as
+// well have been a memory limit's.
+const lowInferredGOGC = 25
 
 // limitBound marks the estimates whose goal was well below what GOGC sets:
 // a memory limit set those goals. With GOGC off every goal is the limit's.

@@ -66,6 +66,18 @@ func TestVerdictsOnRecordings(t *testing.T) {
 				t.Errorf("caveats %v do not say the recommendation raises peak memory", v["caveats"])
 			}
 		}},
+		// The log alone shows neither GOGC nor the limit: goals at the
+		// live heap read as GOGC≈0, and the advice must say a limit looks
+		// the same.
+		{"memlimit/gctrace.log", nil, "tune", func(t *testing.T, v map[string]any) {
+			found := false
+			for _, c := range v["caveats"].([]any) {
+				found = found || strings.Contains(c.(string), "GOGC inferred as 0") && strings.Contains(c.(string), "GOMEMLIMIT just above it")
+			}
+			if !found {
+				t.Errorf("caveats %v do not say GOGC was inferred and a limit looks the same", v["caveats"])
+			}
+		}},
 		// A lock and a slow dependency make the tail.
 		{"lockbound", nil, "gc-not-the-cause", func(t *testing.T, v map[string]any) {
 			m := v["tail_made_of"].(map[string]any)
