@@ -18,8 +18,7 @@ type Options struct {
 	// lists.
 	WorstRequests int
 	// TaskType, when set, keeps only requests of that type. When no
-	// request has it, regions of that type are the requests (ingest keeps
-	// them when told the same type: exectrace.Options.RegionType).
+	// request has it, regions of that type are the requests.
 	TaskType string
 }
 
@@ -147,7 +146,7 @@ func Analyze(run *model.Run, opts Options) *Result {
 	reqs := run.Requests
 	var sel []int32
 	res.Latency, sel = latency(reqs, opts.TaskType)
-	if res.Latency.Source == "none" && len(run.Regions) > 0 {
+	if res.Latency.Source == "none" && run.Regions.Len() > 0 {
 		// No tasks: user regions are the next best request spans.
 		reqs = regionRequests(run.Regions, opts.TaskType)
 		res.Latency, sel = latency(reqs, "")
@@ -417,8 +416,13 @@ func latency(reqs []model.Request, taskType string) (Latency, []int32) {
 // regionRequests makes requests of user regions when a trace has no tasks:
 // regions of the given type, or by default each goroutine's outermost ones
 // (a region inside another on the same goroutine is part of it).
-func regionRequests(regions []model.Region, typ string) []model.Request {
-	rs := slices.Clone(regions)
+func regionRequests(regions *model.Regions, typ string) []model.Request {
+	var rs []model.Region
+	for r := range regions.All() {
+		if typ == "" || r.Type == typ {
+			rs = append(rs, r)
+		}
+	}
 	slices.SortFunc(rs, func(a, b model.Region) int {
 		return cmp.Or(cmp.Compare(a.Goroutine, b.Goroutine), cmp.Compare(a.Start, b.Start), cmp.Compare(b.End, a.End))
 	})

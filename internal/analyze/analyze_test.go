@@ -178,12 +178,12 @@ func TestNonGCSTWGroupsByReason(t *testing.T) {
 func TestRegionsAreRequestsWithoutTasks(t *testing.T) {
 	run := gctraceRun()
 	run.Fidelity.Trace = true
-	run.Regions = []model.Region{
-		{Type: "handle", Goroutine: 1, Start: 0, End: model.Time(ms(10))},
-		{Type: "db", Goroutine: 1, Start: model.Time(ms(2)), End: model.Time(ms(5))}, // inside handle
-		{Type: "handle", Goroutine: 2, Start: model.Time(ms(1)), End: model.Time(ms(4))},
-		{Type: "handle", Goroutine: 1, Start: model.Time(ms(20)), End: model.Time(ms(26))},
-	}
+	run.Regions = model.RegionsOf(
+		model.Region{Type: "handle", Goroutine: 1, Start: 0, End: model.Time(ms(10))},
+		model.Region{Type: "db", Goroutine: 1, Start: model.Time(ms(2)), End: model.Time(ms(5))}, // inside handle
+		model.Region{Type: "handle", Goroutine: 2, Start: model.Time(ms(1)), End: model.Time(ms(4))},
+		model.Region{Type: "handle", Goroutine: 1, Start: model.Time(ms(20)), End: model.Time(ms(26))},
+	)
 	res := Analyze(run, DefaultOptions())
 	l := res.Latency
 	if l.Source != "region" || l.Requests != 3 || l.Max != ms(10) {

@@ -267,9 +267,6 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 	lo.Trace.InferRequests = o.infer
 	lo.Trace.Stacks = o.PprofOut != ""
 	o.results = nil
-	// With tasks in a trace, the analysis looks at regions only when the
-	// task type filter matches no task; ingest keeps just those.
-	lo.Trace.RegionType = o.TaskType
 	progress := o.Progress && isTerminal(s.Err)
 	if progress {
 		lo.Progress = func(name string, done, total int64) {

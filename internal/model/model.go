@@ -106,11 +106,9 @@ type Run struct {
 	Heap []HeapSample `json:"heap,omitempty"`
 	// Requests are tasks (and, when asked, regions or inferred spans).
 	Requests []Request `json:"requests,omitempty"`
-	// Regions are the user regions seen (trace.WithRegion, StartRegion):
-	// every one when the trace has no tasks; with tasks, ingest keeps only
-	// those it is asked for (exectrace.Options), as the analysis uses
-	// regions only when there are no task requests.
-	Regions []Region `json:"regions,omitempty"`
+	// Regions are every user region seen (trace.WithRegion, StartRegion),
+	// kept compactly (regions.go); nil when there were none.
+	Regions *Regions `json:"regions,omitempty"`
 
 	// GCCPU is the trace-measured GC CPU over the window, by source.
 	// Zero-valued when no trace contributed.

@@ -41,8 +41,8 @@ type builder struct {
 	tasks taskState
 	infer inferState
 	stk   stackState
-	// regions says which finished regions the run keeps (regions.go).
-	regions regionPolicy
+	// regions gathers the regions open at the end (regions.go).
+	regions regionState
 	// typeNames interns task and region types and pause reasons, so that
 	// results do not keep x/exp string tables alive.
 	typeNames []string
@@ -209,10 +209,8 @@ func (b *builder) finish() *model.Run {
 	b.finishAssists(end)
 	b.tasks.finish(b, end)
 	b.finishInferred(end)
-	closed := b.results.regions.n
-	b.finishGoroutines(end)
+	b.closeRegionsAtEnd(func() { b.finishGoroutines(end) })
 	b.materialise()
-	sortRegions(run.Regions[closed:])
 	b.finishGC(end)
 	run.Heap = b.heap.finish()
 	if b.cpu.mmuStarted {

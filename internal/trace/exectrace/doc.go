@@ -25,13 +25,12 @@
 // parsed, waiting or being applied; a generation is typically a few to
 // tens of MB) plus the distilled run. Records of a parsed generation are
 // varint-encoded into pooled blocks (about 0.8 bytes per trace byte), and
-// finished requests wait varint-encoded (about 30 bytes each) and regions
-// in pointer-free chunks until the end, so the GC does not scan them while
-// streaming. The run itself grows with cycles, pauses and requests: a
-// request-heavy trace (one task every few hundred bytes of trace) yields
-// a run of under 200 bytes per request. Regions are kept only while the
-// trace has shown no task (Options.AllRegions, Options.RegionType): with
-// tasks, the analysis does not use them.
+// finished requests wait varint-encoded (about 30 bytes each) until the
+// end, so the GC does not scan them while streaming. The run itself grows
+// with cycles, pauses, requests and regions: a request-heavy trace (one
+// task every few hundred bytes of trace) yields a run of under 200 bytes
+// per request, and every region is kept, encoded, in about 10 bytes
+// (model.Regions).
 //
 // Damage: a truncated trace keeps every complete generation; corrupted
 // bytes lose the generation they are in, and the splitter resumes at the

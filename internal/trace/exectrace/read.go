@@ -32,15 +32,6 @@ type Options struct {
 	// Stacks keeps the stacks of mark assists and of requests at GC
 	// pauses (Run.Stacks, Run.AssistStacks, Request.PauseStacks).
 	Stacks bool
-	// AllRegions keeps every user region in Run.Regions. By default a
-	// trace's regions are kept only while it has shown no task: the
-	// analysis takes regions as request spans only when there are no task
-	// requests, and a request-heavy trace has millions of regions.
-	AllRegions bool
-	// RegionType also keeps, once the trace has tasks, the regions of this
-	// type: the analysis falls back to regions when a task type filter
-	// (analyze.Options.TaskType, the same string) matches no task.
-	RegionType string
 
 	// whole makes Read use one x/exp reader over the whole stream, as it
 	// does for Go ≤1.21 traces; tests compare the two paths.
@@ -139,7 +130,6 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	if opts.Stacks {
 		b.enableStacks()
 	}
-	b.regions = regionPolicy{all: opts.AllRegions, typ: opts.RegionType}
 	var err error
 	if n <= 21 || opts.whole {
 		in.progress = opts.Progress

@@ -14,7 +14,7 @@ import (
 func TestReadLiveTrace(t *testing.T) {
 	data, numGC := traced(t, workload{tasks: 60, workers: 2, alloc: 256 << 10, forced: 3})
 	raw := rawRead(t, data)
-	run, err := Read(bytes.NewReader(data), "live.trace", Options{AllRegions: true})
+	run, err := Read(bytes.NewReader(data), "live.trace", Options{})
 	if err != nil {
 		t.Fatalf("Read: %v", err)
 	}
@@ -61,8 +61,8 @@ func TestReadLiveTrace(t *testing.T) {
 	if len(run.Requests) != raw.tasks {
 		t.Errorf("requests = %d, want %d", len(run.Requests), raw.tasks)
 	}
-	if len(run.Regions) != raw.regions {
-		t.Errorf("regions = %d, want %d", len(run.Regions), raw.regions)
+	if run.Regions.Len() != raw.regions {
+		t.Errorf("regions = %d, want %d", run.Regions.Len(), raw.regions)
 	}
 	for _, r := range run.Requests {
 		if r.Open || !r.Accounted || r.Type != "request" {

@@ -1,47 +1,45 @@
 package exectrace
 
-// A request-heavy trace has several regions per task: kept whole they
-// were most of the run's memory (a million regions in a 1 GB trace),
-// yet the analysis takes regions as request spans only when it finds no
-// task requests. So once the trace has shown a task, finished regions are
-// kept only when Options ask for them.
+import "github.com/gcwatch/gcwatch/internal/model"
 
-// regionPolicy decides which finished regions the run keeps.
-type regionPolicy struct {
-	all   bool   // keep every region (Options.AllRegions)
-	typ   string // keep regions of this type even when there are tasks
-	tasks bool   // the trace has shown a task
+// Every user region is kept: a request-heavy trace has several per task
+// (a million in a 1 GB trace), so they go straight into the run's compact
+// model.Regions (about a dozen bytes each) as they end, with nothing kept
+// on the way.
+
+// regionState gathers the regions still open at the end of the window,
+// which are sorted before they join the run (they end at the same time,
+// found in map order).
+type regionState struct {
+	closing bool
+	atEnd   []model.Region
 }
 
-// keepsRegion reports whether a finished region of type typ (an index in
-// typeNames) is kept.
-func (b *builder) keepsRegion(typ uint32) bool {
-	p := &b.regions
-	return p.all || !p.tasks || (p.typ != "" && b.typeNames[typ] == p.typ)
-}
-
-// addRegion stores a finished region if the policy keeps it.
+// addRegion stores a finished region.
 func (b *builder) addRegion(r regionRec) {
-	if b.keepsRegion(r.typ) {
-		b.results.regions.add(r)
+	reg := model.Region{
+		Task: r.task, Type: b.typeNames[r.typ], Goroutine: r.goroutine,
+		Start: r.start, End: r.end, Open: r.open,
 	}
+	if b.regions.closing {
+		b.regions.atEnd = append(b.regions.atEnd, reg)
+		return
+	}
+	if b.run.Regions == nil {
+		b.run.Regions = &model.Regions{}
+	}
+	b.run.Regions.Add(reg)
 }
 
-// sawTask notes that the trace has a task: from now on, and for the
-// regions stored so far, only the regions the policy keeps stay.
-func (b *builder) sawTask() {
-	if b.regions.tasks {
-		return
+// closeRegionsAtEnd runs f, which closes the regions still open at the
+// end of the window, and adds those in a stable order.
+func (b *builder) closeRegionsAtEnd(f func()) {
+	b.regions.closing = true
+	f()
+	b.regions.closing = false
+	sortRegions(b.regions.atEnd)
+	for _, r := range b.regions.atEnd {
+		b.addRegion(regionRec{task: r.Task, typ: b.typeIndex(r.Type), goroutine: r.Goroutine, start: r.Start, end: r.End, open: r.Open})
 	}
-	b.regions.tasks = true
-	if b.regions.all {
-		return
-	}
-	var kept chunked[regionRec]
-	b.results.regions.drain(func(r *regionRec) {
-		if b.keepsRegion(r.typ) {
-			kept.add(*r)
-		}
-	})
-	b.results.regions = kept
+	b.regions.atEnd = nil
 }

@@ -7,39 +7,42 @@ import (
 	"testing"
 )
 
-// TestRegionPolicy checks which regions a run keeps against x/exp's own
-// count of regions begun, by type: with tasks, none by default and those
-// of RegionType when asked; every one when asked for all.
-func TestRegionPolicy(t *testing.T) {
+// TestRegionsKept checks that a trace with tasks keeps every region,
+// against x/exp's own count of regions begun, by type, on both read paths,
+// and that each region's fields survive the compact store: every region
+// lies inside the window and names a task the run has.
+func TestRegionsKept(t *testing.T) {
 	data, _ := traced(t, workload{tasks: 40, workers: 2, alloc: 64 << 10})
 	raw := rawRead(t, data)
 	if raw.tasks == 0 || raw.regionsOf["fanout"] == 0 || raw.regionsOf["handle"] == 0 {
 		t.Fatalf("workload made %d tasks and regions %v", raw.tasks, raw.regionsOf)
 	}
-	for _, c := range []struct {
-		name string
-		opts Options
-		want int
-	}{
-		{"default", Options{}, 0},
-		{"type", Options{RegionType: "fanout"}, raw.regionsOf["fanout"]},
-		{"all", Options{AllRegions: true}, raw.regions},
-		{"whole", Options{RegionType: "handle", whole: true}, raw.regionsOf["handle"]},
-	} {
-		run, err := Read(bytes.NewReader(data), "tasks.trace", c.opts)
+	for _, opts := range []Options{{}, {whole: true}} {
+		run, err := Read(bytes.NewReader(data), "tasks.trace", opts)
 		if err != nil {
-			t.Fatalf("%s: Read: %v", c.name, err)
+			t.Fatalf("%+v: Read: %v", opts, err)
 		}
-		if len(run.Regions) != c.want {
-			t.Errorf("%s: %d regions, want %d", c.name, len(run.Regions), c.want)
+		if run.Regions.Len() != raw.regions {
+			t.Errorf("%+v: %d regions, want %d", opts, run.Regions.Len(), raw.regions)
 		}
-		for _, r := range run.Regions {
-			if c.opts.RegionType != "" && r.Type != c.opts.RegionType {
-				t.Errorf("%s: kept a region of type %q", c.name, r.Type)
+		tasks := map[uint64]bool{}
+		for _, r := range run.Requests {
+			tasks[r.ID] = true
+		}
+		byType := map[string]int{}
+		for r := range run.Regions.All() {
+			byType[r.Type]++
+			if r.Start < run.Start || r.End > run.End || r.End < r.Start || !tasks[r.Task] {
+				t.Errorf("%+v: region %+v outside the window [%d, %d] or of an unknown task", opts, r, run.Start, run.End)
+			}
+		}
+		for typ, n := range raw.regionsOf {
+			if byType[typ] != n {
+				t.Errorf("%+v: %d regions of type %q, want %d", opts, byType[typ], typ, n)
 			}
 		}
 		if len(run.Requests) != raw.tasks {
-			t.Errorf("%s: %d requests, want %d", c.name, len(run.Requests), raw.tasks)
+			t.Errorf("%+v: %d requests, want %d", opts, len(run.Requests), raw.tasks)
 		}
 	}
 }
@@ -66,7 +69,7 @@ func TestRegionsWithoutTasks(t *testing.T) {
 	if raw.tasks != 0 || raw.regions != 75 {
 		t.Fatalf("trace has %d tasks and %d regions, want 0 and 75", raw.tasks, raw.regions)
 	}
-	if len(run.Regions) != raw.regions || len(run.Requests) != 0 {
-		t.Errorf("%d regions and %d requests, want %d and 0", len(run.Regions), len(run.Requests), raw.regions)
+	if run.Regions.Len() != raw.regions || len(run.Requests) != 0 {
+		t.Errorf("%d regions and %d requests, want %d and 0", run.Regions.Len(), len(run.Requests), raw.regions)
 	}
 }

@@ -70,7 +70,6 @@ type regionRec struct {
 
 type results struct {
 	requests   requestStore
-	regions    chunked[regionRec]
 	goroutines chunked[uint64]
 }
 
@@ -115,14 +114,4 @@ func (b *builder) materialise() {
 		b.run.Requests = reqs
 	}
 
-	regions := make([]model.Region, 0, res.regions.n)
-	res.regions.drain(func(r *regionRec) {
-		regions = append(regions, model.Region{
-			Task: r.task, Type: b.typeNames[r.typ], Goroutine: r.goroutine,
-			Start: r.start, End: r.end, Open: r.open,
-		})
-	})
-	if len(regions) > 0 {
-		b.run.Regions = regions
-	}
 }
