@@ -13,7 +13,6 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
 )
 
@@ -204,144 +203,6 @@ func isManifest(name string) bool {
 	return false
 }
 
-// loadFile decodes one file into g. It reports false for a profile, which
-// is kept aside for the advisor.
-func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
-	in, err := openInput(name, opts.Stdin)
-	if err != nil {
-		return false, err
-	}
-	defer in.close()
-	used, err := decodeInput(in, opts, g, res)
-	var ie *InputError
-	if err != nil && in.damage() != "" && errors.As(err, &ie) && !strings.Contains(ie.Msg, "gzip") {
-		ie.Msg += fmt.Sprintf(" (its gzip stream broke after %d bytes decompressed: %v)", in.gz.out, in.gz.err)
-	}
-	return used, err
-}
-
-// decodeInput decodes one opened input into g.
-func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
-	src := io.Reader(in.r)
-	if opts.Progress != nil {
-		src = &progressReader{r: in.r, in: in, report: opts.Progress}
-	}
-	switch in.kind {
-	case traceKind:
-		to := opts.Trace
-		run, err := exectrace.Read(src, in.name, to)
-		if run == nil {
-			var dmg *exectrace.DamageError
-			switch {
-			case errors.As(err, &dmg) && in.damage() != "":
-				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: its gzip stream broke (%v) after %d bytes of the file, %d bytes decompressed, before any generation was complete", in.gz.err, in.gz.inAtFail, in.gz.out), Err: dmg.Err}
-			case errors.As(err, &dmg):
-				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: damaged at byte offset %d, before any generation was complete", dmg.Offset), Err: dmg.Err}
-			case err == nil:
-				return false, &InputError{Name: in.name, Msg: "not a usable execution trace: it holds no events"}
-			}
-			if in.damage() != "" {
-				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: its gzip stream broke (%v) after %d bytes of the file, %d bytes decompressed", in.gz.err, in.gz.inAtFail, in.gz.out), Err: err}
-			}
-			return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace (%s)", in.format), Err: err}
-		}
-		if d := in.damage(); d != "" {
-			run.Warnings = append(run.Warnings, d)
-		}
-		run.Inputs = []model.Input{{Path: in.name, Kind: model.KindTrace, Bytes: run.Stats.Bytes, Format: in.format}}
-		g.traces = append(g.traces, run)
-		return true, nil
-	case gctraceKind, textKind:
-		r, err := gctrace.Parse(src, in.name)
-		if err != nil {
-			return false, &InputError{Name: in.name, Msg: "read error", Err: err}
-		}
-		if len(r.Processes) == 0 {
-			return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not an execution trace or gctrace log: a text file with no gc lines among its %d lines", r.Stats.Lines)}
-		}
-		for i := range r.Processes {
-			p := &r.Processes[i]
-			input := model.Input{Path: in.name, Kind: model.KindGCTrace, Bytes: r.Stats.Bytes, Format: p.Format}
-			if len(r.Processes) > 1 {
-				input.Process = i + 1
-			}
-			run := p.Run(input, r.Stats)
-			if i == 0 {
-				run.Warnings = append(run.Warnings, unowned(r)...)
-			}
-			if d := in.damage(); d != "" && i == len(r.Processes)-1 {
-				run.Warnings = append(run.Warnings, d)
-			}
-			g.gctraces = append(g.gctraces, run)
-		}
-		if len(r.Processes) > 1 {
-			res.Notes = append(res.Notes, fmt.Sprintf("%s holds %d processes (the gc counter restarts); each is analysed on its own", in.name, len(r.Processes)))
-		}
-		return true, nil
-	case latencyKind:
-		l, err := latencylog.Parse(src, in.name)
-		if err != nil {
-			return false, &InputError{Name: in.name, Msg: "unusable latency log", Err: err}
-		}
-		if d := in.damage(); d != "" {
-			l.Warnings = append(l.Warnings, d)
-		}
-		g.latency = append(g.latency, l)
-		g.forced = append(g.forced, false)
-		return true, nil
-	case profileKind:
-		ap, err := readAllocs(src, in.name)
-		if err != nil {
-			return false, &InputError{Name: in.name, Msg: "unusable profile", Err: err}
-		}
-		res.Profiles = append(res.Profiles, in.name)
-		g.allocs = append(g.allocs, ap)
-		return false, nil
-	case emptyKind:
-		return false, &InputError{Name: in.name, Msg: "is empty"}
-	case ancientKind:
-		return false, &InputError{Name: in.name, Msg: "is a Go 1.4 or older execution trace, which no supported reader decodes"}
-	default:
-		return false, &InputError{Name: in.name, Msg: "not an execution trace, gctrace log or pprof profile (binary data of unknown kind)"}
-	}
-}
-
-// unowned lists a gctrace result's warnings that belong to none of its
-// processes (lines no process could own); the others already come with
-// their process's run.
-func unowned(r *gctrace.Result) []string {
-	owned := map[string]bool{}
-	for _, p := range r.Processes {
-		for _, w := range p.Warnings {
-			owned[w] = true
-		}
-	}
-	var out []string
-	for _, w := range r.Warnings {
-		if !owned[w] {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// progressReader reports progress as the decoder reads.
-type progressReader struct {
-	r      io.Reader
-	in     *input
-	report func(name string, done, total int64)
-	last   int64
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if done := p.in.counter.n; done-p.last >= 4<<20 || err != nil {
-		p.last = done
-		p.report(p.in.name, done, p.in.size)
-	}
-	return n, err
-}
-
 // merge lines up the traces and gctrace processes of a group and returns
 // one run per process.
 func (g *group) merge() ([]*model.Run, []string) {
@@ -423,29 +284,6 @@ next:
 		out = append(out, r)
 	}
 	return out, notes
-}
-
-// loadLatency reads a file named with --latency as a latency log.
-func loadLatency(name string, opts Options, g *group) error {
-	in, err := openInput(name, opts.Stdin)
-	if err != nil {
-		return err
-	}
-	defer in.close()
-	l, err := latencylog.Parse(in.r, in.name)
-	if err != nil {
-		msg := "--latency: not a usable latency log"
-		if in.damage() != "" {
-			msg += fmt.Sprintf(" (its gzip stream broke after %d bytes decompressed: %v)", in.gz.out, in.gz.err)
-		}
-		return &InputError{Name: in.name, Msg: msg, Err: err}
-	}
-	if d := in.damage(); d != "" {
-		l.Warnings = append(l.Warnings, d)
-	}
-	g.latency = append(g.latency, l)
-	g.forced = append(g.forced, true)
-	return nil
 }
 
 // attachLatency lines up the group's latency logs with its one process and
