@@ -92,7 +92,7 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 						"what was in progress across the damage is cut there", name, p.gen.offset))
 			}
 			b.stk.table.gen = p.stacks
-			p.records.each(b.apply)
+			p.records.applyTo(b)
 			b.run.Stats.Events += p.events
 			b.run.Stats.Generations++
 			if b.inferenceMoot() {
@@ -175,7 +175,27 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 		if p.stacks != nil {
 			p.stacks.emit(&ev, put)
 		}
-		if !toRecord(&ev, &rec) {
+		kind := ev.Kind()
+		if kind == exptrace.EventStateTransition {
+			// Nine events in ten: goroutine transitions go straight into
+			// the buffer, not through a record.
+			st := ev.StateTransition()
+			if st.Resource.Kind == exptrace.ResourceGoroutine {
+				from, to := st.Goroutine()
+				t, gid, proc := int64(ev.Time()), int64(st.Resource.Goroutine()), int32(ev.Proc())
+				p.records.putGoState(t, gid, proc, to)
+				if cls != nil && classifiableFrom(from) && !moot.Load() {
+					rec.setGoState(t, gid, proc, from, to)
+					if cls.classify(&ev, &st, &rec, &srv) {
+						p.records.put(&srv)
+					}
+				}
+				continue
+			}
+			if !transitionRecord(&ev, &st, &rec) {
+				continue
+			}
+		} else if !otherRecord(&ev, kind, &rec) {
 			continue
 		}
 		if rec.kind == recSync {
@@ -187,9 +207,6 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 			}
 		}
 		p.records.put(&rec)
-		if cls != nil && classifiable(&rec) && !moot.Load() && cls.classify(&ev, &rec, &srv) {
-			p.records.put(&srv)
-		}
 	}
 }
 
