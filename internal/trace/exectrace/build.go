@@ -47,6 +47,7 @@ type builder struct {
 	// results do not keep x/exp string tables alive.
 	typeNames []string
 	typeIdx   map[string]uint32
+	typeCache [8]typeSlot
 	results   results
 }
 
