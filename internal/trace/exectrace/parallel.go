@@ -151,16 +151,24 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 		return p
 	}
 	g.chunks = nil // the reader holds them now and lets go as it copies
-	syncs := 0
-	var rec, srv record
 	var cls *stackClassifier
 	if infer {
 		cls = newStackClassifier()
 	}
-	var put func(*record)
 	if stacks {
-		p.stacks, put = newGenStacks(), p.records.put
+		p.stacks = newGenStacks()
 	}
+	p.distil(tr, cls, moot)
+	return p
+}
+
+// distil reads tr to its end, turning the events into p's records (and
+// stacks, when p.stacks is set). cls, when not nil, classifies server
+// goroutines' stacks until moot is set.
+func (p *parsed) distil(tr *exptrace.Reader, cls *stackClassifier, moot *atomic.Bool) {
+	syncs := 0
+	var rec, srv record
+	put := p.records.put
 	for {
 		ev, err := tr.ReadEvent()
 		if err != nil {
@@ -169,7 +177,7 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 			if !errors.Is(err, io.EOF) {
 				p.err = err
 			}
-			return p
+			return
 		}
 		p.events++
 		if p.stacks != nil {
