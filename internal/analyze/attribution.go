@@ -291,7 +291,7 @@ func attributeSelected(run *model.Run, reqs []model.Request, sel []int32, worst 
 		all[k] = ranked{latency: lat, gc: gc, index: i, met: len(cycles) > 0 || gc > 0}
 	}
 	a.Accounted = reqs[sel[0]].Accounted
-	slices.SortFunc(all, slower(reqs))
+	sortSlowest(all, reqs)
 	a.Latencies = make([]time.Duration, len(all))
 	a.GCTimes = make([]time.Duration, len(all))
 	a.Met = make([]bool, len(all))
@@ -328,7 +328,7 @@ func quantileInputs(all []ranked) (observed, without []time.Duration) {
 		observed[len(all)-1-i] = r.latency
 		without[i] = r.latency - r.gc
 	}
-	slices.Sort(without)
+	sortAscending(without)
 	return observed, without
 }
 

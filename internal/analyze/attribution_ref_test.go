@@ -226,6 +226,15 @@ func TestAttributeMatchesReference(t *testing.T) {
 		if diff := gocmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%d requests: -reference +fast:\n%s", n, diff)
 		}
+		// spikes looks windows up by map when their span is too wide for
+		// a slice.
+		saved := maxDenseWindows
+		maxDenseWindows = 0
+		byMap := Attribute(run, run.Requests, 10)
+		maxDenseWindows = saved
+		if diff := gocmp.Diff(want, byMap, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%d requests, windows by map: -reference +fast:\n%s", n, diff)
+		}
 		if n > 100 && got.STWOverlap == 0 {
 			t.Errorf("%d requests: none overlapped a GC pause", n)
 		}

@@ -12,8 +12,7 @@ import (
 
 // TestAnalyzeTaskNamingARegionType checks the one case where a trace with
 // tasks has its regions analysed: --task names a type no task has but
-// regions do. Ingest keeps only those regions (exectrace.Options
-// RegionType); their count is checked against x/exp's own events.
+// regions do; their count is checked against x/exp's own events.
 func TestAnalyzeTaskNamingARegionType(t *testing.T) {
 	path := filepath.Join(example, "trace.out")
 	begun, endedUnbegun := regionCount(t, path, "decode")

@@ -47,6 +47,7 @@ type builder struct {
 	// results do not keep x/exp string tables alive.
 	typeNames []string
 	typeIdx   map[string]uint32
+	typeCache [8]typeSlot
 	results   results
 }
 
@@ -71,20 +72,7 @@ func (b *builder) apply(rec *record) {
 		b.stackSeen(rec) // not an event: it must not move the clock
 		return
 	}
-	t := model.Time(rec.t)
-	if b.catchUp {
-		if t <= b.last {
-			t = b.last + 1
-		} else {
-			b.catchUp = false
-		}
-	}
-	if !b.started {
-		b.started = true
-		b.run.Start = t
-		b.cpu.at = t
-	}
-	b.last = t
+	t := b.clock(rec.t)
 	switch rec.kind {
 	case recSync:
 		b.sync(t, rec)
@@ -128,6 +116,26 @@ func (b *builder) apply(rec *record) {
 	case recServe:
 		b.serve(t, rec)
 	}
+}
+
+// clock moves the builder's clock to the time of the record being applied
+// and returns that time, clamped where a new reader's stream begins.
+func (b *builder) clock(at int64) model.Time {
+	t := model.Time(at)
+	if b.catchUp {
+		if t <= b.last {
+			t = b.last + 1
+		} else {
+			b.catchUp = false
+		}
+	}
+	if !b.started {
+		b.started = true
+		b.run.Start = t
+		b.cpu.at = t
+	}
+	b.last = t
+	return t
 }
 
 // sync handles a generation boundary.

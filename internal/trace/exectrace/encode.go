@@ -57,13 +57,11 @@ func (rb *recordBuffer) put(r *record) {
 	if cap(rb.cur)-len(rb.cur) < maxEncoded {
 		rb.newBlock()
 	}
-	b := rb.cur
 	if r.kind == recGoState {
-		// The commonest record: its new state rides in the kind byte.
-		b = append(b, byte(r.kind)|byte(r.to)<<5)
-	} else {
-		b = append(b, byte(r.kind))
+		rb.putGoState(r.t, r.g, r.p, r.to)
+		return
 	}
+	b := append(rb.cur, byte(r.kind))
 	// A reader's times only grow, so the delta is unsigned.
 	b = binary.AppendUvarint(b, uint64(r.t-rb.last))
 	rb.last = r.t
@@ -100,13 +98,6 @@ func (rb *recordBuffer) put(r *record) {
 		b = binary.AppendUvarint(b, r.arg)
 		b = binary.AppendUvarint(b, rb.str(r.str))
 		b = binary.AppendVarint(b, r.g)
-	case recGoState:
-		b = binary.AppendVarint(b, r.g)
-		if r.to == exptrace.GoRunning {
-			// The builder needs the proc only for a goroutine that starts
-			// running on it.
-			b = binary.AppendVarint(b, int64(r.p))
-		}
 	case recProcKnown:
 		b = binary.AppendVarint(b, int64(r.p))
 	case recServe:
@@ -117,6 +108,24 @@ func (rb *recordBuffer) put(r *record) {
 		b = binary.AppendVarint(b, r.g)
 		b = binary.AppendUvarint(b, r.arg)
 		b = append(b, r.flag)
+	}
+	rb.cur = b
+}
+
+// putGoState appends a recGoState record: goroutine g moved to state to
+// at time t, on proc p. It is the commonest record by far: its new state
+// rides in the kind byte, and the proc is kept only for a goroutine that
+// starts running (the builder needs it for nothing else).
+func (rb *recordBuffer) putGoState(t, g int64, p int32, to exptrace.GoState) {
+	if cap(rb.cur)-len(rb.cur) < maxEncoded {
+		rb.newBlock()
+	}
+	b := append(rb.cur, byte(recGoState)|byte(to)<<5)
+	b = binary.AppendUvarint(b, uint64(t-rb.last))
+	rb.last = t
+	b = binary.AppendVarint(b, g)
+	if to == exptrace.GoRunning {
+		b = binary.AppendVarint(b, int64(p))
 	}
 	rb.cur = b
 }
@@ -166,6 +175,39 @@ func (rb *recordBuffer) each(f func(*record)) {
 			r.t = t
 			d.fields(&r, rb.strs)
 			f(&r)
+		}
+		*blk = (*blk)[:0]
+		blockPool.Put(blk)
+		rb.blocks[i] = nil
+	}
+	rb.blocks = nil
+}
+
+// applyTo is each(b.apply), with goroutine transitions, most of the
+// records, decoded and applied without going through a record.
+func (rb *recordBuffer) applyTo(b *builder) {
+	rb.sync()
+	rb.cur = nil
+	var r record
+	t := int64(0)
+	for i, blk := range rb.blocks {
+		d := decoder{b: *blk}
+		for d.more() {
+			head := d.byte()
+			t += int64(d.uvarint())
+			kind := recordKind(head & 0x1f)
+			if kind == recGoState {
+				to := exptrace.GoState(head >> 5)
+				g, p := d.varint(), int32(0)
+				if to == exptrace.GoRunning {
+					p = int32(d.varint())
+				}
+				b.goState(b.clock(t), g, p, to)
+				continue
+			}
+			r = record{kind: kind, t: t}
+			d.fields(&r, rb.strs)
+			b.apply(&r)
 		}
 		*blk = (*blk)[:0]
 		blockPool.Put(blk)

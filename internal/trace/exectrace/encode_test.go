@@ -1,11 +1,18 @@
 package exectrace
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	exptrace "golang.org/x/exp/trace"
+
+	"github.com/gcwatch/gcwatch/internal/mmu"
+	"github.com/gcwatch/gcwatch/internal/model"
 )
 
 // randomRecord makes a record of kind k with the fields put keeps for
@@ -69,5 +76,50 @@ func TestRecordEncoding(t *testing.T) {
 	}
 	if len(rb.blocks) != 0 {
 		t.Errorf("%d blocks kept after each", len(rb.blocks))
+	}
+}
+
+// TestApplyToMatchesEach feeds a real trace's records to two builders,
+// one through applyTo (goroutine transitions decoded and applied without
+// a record) and one through each(apply), and compares the runs.
+func TestApplyToMatchesEach(t *testing.T) {
+	data, _ := traced(t, workload{tasks: 60, workers: 3, alloc: 32 << 10, forced: 2})
+	tr, err := exptrace.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fast, slow recordBuffer
+	var rec record
+	transitions := 0
+	for {
+		ev, err := tr.ReadEvent()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if toRecord(&ev, &rec) {
+			fast.put(&rec)
+			slow.put(&rec)
+			if rec.kind == recGoState {
+				transitions++
+			}
+		}
+	}
+	if transitions < 1000 {
+		t.Fatalf("only %d goroutine transitions in the test trace", transitions)
+	}
+	runs := [2]*model.Run{{}, {}}
+	bf, bs := newBuilder(runs[0], mmu.Options{}), newBuilder(runs[1], mmu.Options{})
+	fast.applyTo(bf)
+	slow.each(bs.apply)
+	bf.finish()
+	bs.finish()
+	if len(runs[1].Requests) < 60 {
+		t.Fatalf("only %d requests in the test run", len(runs[1].Requests))
+	}
+	if d := cmp.Diff(runs[1], runs[0], cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("applyTo and each(apply) differ (-each +applyTo):\n%s", d)
 	}
 }

@@ -218,10 +218,9 @@ func topFrame(stk exptrace.Stack) string {
 }
 
 // classify turns the goroutine transition ev (already distilled into
-// state) into a recServe record in out when it says something about a
-// server goroutine.
-func (c *stackClassifier) classify(ev *exptrace.Event, state *record, out *record) bool {
-	st := ev.StateTransition()
+// state; st is its ev.StateTransition()) into a recServe record in out
+// when it says something about a server goroutine.
+func (c *stackClassifier) classify(ev *exptrace.Event, st *exptrace.StateTransition, state *record, out *record) bool {
 	from, to := st.Goroutine()
 	var si stackInfo
 	var flag uint8
@@ -233,7 +232,7 @@ func (c *stackClassifier) classify(ev *exptrace.Event, state *record, out *recor
 		if from == exptrace.GoUndetermined {
 			flag |= serveStatus
 		}
-		si = c.place(state.g, st, from, to)
+		si = c.place(state.g, *st, from, to)
 	default:
 		return false
 	}

@@ -152,7 +152,8 @@ func TestClassifyUnseen(t *testing.T) {
 		from, _ := events[i].StateTransition().Goroutine()
 		state := record{t: µs(int64(i)), g: int64(events[i].StateTransition().Resource.Goroutine()), from: from}
 		var out record
-		if cls.classify(&events[i], &state, &out) {
+		st := events[i].StateTransition()
+		if cls.classify(&events[i], &st, &state, &out) {
 			got = append(got, out)
 		}
 	}

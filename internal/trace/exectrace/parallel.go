@@ -92,7 +92,7 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 						"what was in progress across the damage is cut there", name, p.gen.offset))
 			}
 			b.stk.table.gen = p.stacks
-			p.records.each(b.apply)
+			p.records.applyTo(b)
 			b.run.Stats.Events += p.events
 			b.run.Stats.Generations++
 			if b.inferenceMoot() {
@@ -151,16 +151,24 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 		return p
 	}
 	g.chunks = nil // the reader holds them now and lets go as it copies
-	syncs := 0
-	var rec, srv record
 	var cls *stackClassifier
 	if infer {
 		cls = newStackClassifier()
 	}
-	var put func(*record)
 	if stacks {
-		p.stacks, put = newGenStacks(), p.records.put
+		p.stacks = newGenStacks()
 	}
+	p.distil(tr, cls, moot)
+	return p
+}
+
+// distil reads tr to its end, turning the events into p's records (and
+// stacks, when p.stacks is set). cls, when not nil, classifies server
+// goroutines' stacks until moot is set.
+func (p *parsed) distil(tr *exptrace.Reader, cls *stackClassifier, moot *atomic.Bool) {
+	syncs := 0
+	var rec, srv record
+	put := p.records.put
 	for {
 		ev, err := tr.ReadEvent()
 		if err != nil {
@@ -169,13 +177,33 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 			if !errors.Is(err, io.EOF) {
 				p.err = err
 			}
-			return p
+			return
 		}
 		p.events++
 		if p.stacks != nil {
 			p.stacks.emit(&ev, put)
 		}
-		if !toRecord(&ev, &rec) {
+		kind := ev.Kind()
+		if kind == exptrace.EventStateTransition {
+			// Nine events in ten: goroutine transitions go straight into
+			// the buffer, not through a record.
+			st := ev.StateTransition()
+			if st.Resource.Kind == exptrace.ResourceGoroutine {
+				from, to := st.Goroutine()
+				t, gid, proc := int64(ev.Time()), int64(st.Resource.Goroutine()), int32(ev.Proc())
+				p.records.putGoState(t, gid, proc, to)
+				if cls != nil && classifiableFrom(from) && !moot.Load() {
+					rec.setGoState(t, gid, proc, from, to)
+					if cls.classify(&ev, &st, &rec, &srv) {
+						p.records.put(&srv)
+					}
+				}
+				continue
+			}
+			if !transitionRecord(&ev, &st, &rec) {
+				continue
+			}
+		} else if !otherRecord(&ev, kind, &rec) {
 			continue
 		}
 		if rec.kind == recSync {
@@ -187,9 +215,6 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 			}
 		}
 		p.records.put(&rec)
-		if cls != nil && classifiable(&rec) && !moot.Load() && cls.classify(&ev, &rec, &srv) {
-			p.records.put(&srv)
-		}
 	}
 }
 

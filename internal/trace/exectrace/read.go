@@ -192,8 +192,10 @@ func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 		}
 		if toRecord(&ev, &rec) {
 			b.apply(&rec)
-			if cls != nil && classifiable(&rec) && !b.inferenceMoot() && cls.classify(&ev, &rec, &srv) {
-				b.apply(&srv)
+			if cls != nil && classifiable(&rec) && !b.inferenceMoot() {
+				if st := ev.StateTransition(); cls.classify(&ev, &st, &rec, &srv) {
+					b.apply(&srv)
+				}
 			}
 		}
 	}

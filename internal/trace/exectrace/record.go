@@ -91,8 +91,14 @@ func toRecord(ev *exptrace.Event, rec *record) bool {
 	kind := ev.Kind()
 	if kind == exptrace.EventStateTransition {
 		// Most events are state transitions: keep this path short.
-		return transitionRecord(ev, rec)
+		st := ev.StateTransition()
+		return transitionRecord(ev, &st, rec)
 	}
+	return otherRecord(ev, kind, rec)
+}
+
+// otherRecord is toRecord for events of every kind but state transitions.
+func otherRecord(ev *exptrace.Event, kind exptrace.EventKind, rec *record) bool {
 	*rec = record{t: int64(ev.Time()), g: int64(ev.Goroutine()), p: int32(ev.Proc())}
 	switch kind {
 	case exptrace.EventSync:
@@ -148,8 +154,9 @@ func (rec *record) setGoState(t, g int64, p int32, from, to exptrace.GoState) {
 	}
 }
 
-func transitionRecord(ev *exptrace.Event, rec *record) bool {
-	st := ev.StateTransition()
+// transitionRecord is toRecord for a state transition, st being
+// ev.StateTransition() (a costly call: callers make it once).
+func transitionRecord(ev *exptrace.Event, st *exptrace.StateTransition, rec *record) bool {
 	switch st.Resource.Kind {
 	case exptrace.ResourceGoroutine:
 		from, to := st.Goroutine()
@@ -173,9 +180,15 @@ func transitionRecord(ev *exptrace.Event, rec *record) bool {
 // anything about goroutine transition rec: only creations and transitions
 // away from running or an undetermined state carry a stack it looks at.
 func classifiable(rec *record) bool {
-	switch rec.from {
+	return rec.kind == recGoState && classifiableFrom(rec.from)
+}
+
+// classifiableFrom reports whether a goroutine transition from state from
+// carries a stack the classifier looks at.
+func classifiableFrom(from exptrace.GoState) bool {
+	switch from {
 	case exptrace.GoNotExist, exptrace.GoRunning, exptrace.GoUndetermined:
-		return rec.kind == recGoState
+		return true
 	}
 	return false
 }

@@ -1,0 +1,88 @@
+package analyze
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// TestSortAscendingMatchesSlices compares the radix sort with slices.Sort
+// on inputs above and below the radix threshold, with negative values,
+// heavy ties and keys differing only in high bytes.
+func TestSortAscendingMatchesSlices(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	gens := map[string]func() time.Duration{
+		"small":    func() time.Duration { return time.Duration(rng.IntN(5000)) * time.Microsecond },
+		"signed":   func() time.Duration { return time.Duration(rng.Int64() - rng.Int64()) },
+		"ties":     func() time.Duration { return time.Duration(rng.IntN(7)) },
+		"highbyte": func() time.Duration { return time.Duration(rng.IntN(4)) << 56 },
+	}
+	for name, gen := range gens {
+		for _, n := range []int{0, 1, 17, radixMin - 1, radixMin, 3*radixMin + 5} {
+			ds := make([]time.Duration, n)
+			for i := range ds {
+				ds[i] = gen()
+			}
+			want := slices.Clone(ds)
+			slices.Sort(want)
+			sortAscending(ds)
+			if !slices.Equal(ds, want) {
+				t.Errorf("%s, n=%d: radix sort differs from slices.Sort", name, n)
+			}
+		}
+	}
+}
+
+// TestSortSlowestMatchesComparison checks that sortSlowest gives exactly
+// the order of the comparison sort with slower, ties by start and index
+// included, from a shuffled input.
+func TestSortSlowestMatchesComparison(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{5, radixMin - 1, 4*radixMin + 3} {
+		for _, spread := range []int{3, 1000, 1 << 40} {
+			reqs := make([]model.Request, n)
+			all := make([]ranked, n)
+			for i := range reqs {
+				start := model.Time(rng.IntN(50))
+				lat := time.Duration(rng.IntN(spread))
+				reqs[i] = model.Request{Start: start, End: start.Add(lat)}
+				all[i] = ranked{latency: lat, gc: time.Duration(rng.IntN(10)), index: int32(i)}
+			}
+			rng.Shuffle(n, func(i, j int) { all[i], all[j] = all[j], all[i] })
+			want := slices.Clone(all)
+			slices.SortFunc(want, slower(reqs))
+			sortSlowest(all, reqs)
+			if !slices.Equal(all, want) {
+				t.Errorf("n=%d spread=%d: order differs from the comparison sort", n, spread)
+			}
+		}
+	}
+}
+
+func BenchmarkSortSlowest(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n = 1 << 20
+	reqs := make([]model.Request, n)
+	in := make([]ranked, n)
+	for i := range reqs {
+		lat := time.Duration(rng.IntN(int(50 * time.Millisecond)))
+		reqs[i] = model.Request{Start: model.Time(i), End: model.Time(i).Add(lat)}
+		in[i] = ranked{latency: lat, index: int32(i)}
+	}
+	all := make([]ranked, n)
+	b.Run("radix", func(b *testing.B) {
+		for b.Loop() {
+			copy(all, in)
+			sortSlowest(all, reqs)
+		}
+	})
+	b.Run("comparison", func(b *testing.B) {
+		for b.Loop() {
+			copy(all, in)
+			slices.SortFunc(all, slower(reqs))
+		}
+	})
+}
