@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -163,7 +164,7 @@ func loadFolder(dir string, opts Options, res *Result) ([]*group, error) {
 			continue
 		}
 		if isManifest(e.Name()) {
-			if strings.HasSuffix(e.Name(), ".json") {
+			if isDescription(e.Name()) {
 				m, err := readManifest(p)
 				if err != nil {
 					skipped = append(skipped, err.Error())
@@ -189,6 +190,16 @@ func loadFolder(dir string, opts Options, res *Result) ([]*group, error) {
 	return groups, nil
 }
 
+// isDescription reports whether a file is a capture's description, which
+// may carry the process's settings.
+func isDescription(name string) bool {
+	switch strings.ToLower(name) {
+	case "meta.json", "manifest.json", "capture.json":
+		return true
+	}
+	return false
+}
+
 // isManifest reports whether a file in a capture folder is one of the
 // descriptions gcwatch and its examples write beside the captures, which
 // are skipped without a note.
@@ -197,10 +208,14 @@ func isManifest(name string) bool {
 	case "meta.json", "manifest.json", "capture.json", "readme", "readme.md", "readme.txt",
 		// gcwatch capture's other artefacts: the service's metrics and
 		// expvar, and why a watch captured.
-		"metrics.txt", "vars.json", "trigger.txt":
+		"metrics.txt", "vars.json", "trigger.txt",
+		// the report gcwatch run and watch write beside the capture.
+		"report.txt", "report.json", "report.md", "report.html":
 		return true
 	}
-	return false
+	// plots a Markdown report wrote beside it
+	ext := strings.ToLower(path.Ext(name))
+	return ext == ".png" || ext == ".svg"
 }
 
 // merge lines up the traces and gctrace processes of a group and returns

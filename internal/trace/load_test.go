@@ -139,3 +139,33 @@ func TestRecognise(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnArtefactsSkippedQuietly checks that what gcwatch run and watch
+// write beside a capture (the report, a Markdown report's plots) is
+// skipped without a note when the folder is analysed again, while a
+// stranger file still gets one.
+func TestOwnArtefactsSkippedQuietly(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(recordings, "stwdelay")
+	for _, f := range []string{"trace.out", "gctrace.log"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	for _, f := range []string{"report.txt", "report.md", "report.html", "report.json", "pauses.png", "mmu.svg"} {
+		os.WriteFile(filepath.Join(dir, f), []byte("gcwatch output\n"), 0o644)
+	}
+	res, err := Load([]string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 1 || len(res.Notes) != 0 {
+		t.Errorf("%d runs, notes %q; want 1 run and no notes", len(res.Runs), res.Notes)
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("my notes\n"), 0o644)
+	if res, err = Load([]string{dir}, Options{}); err != nil || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "notes.txt") {
+		t.Errorf("a stranger file: err %v, notes %q", err, res.Notes)
+	}
+}
