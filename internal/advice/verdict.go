@@ -2,6 +2,7 @@ package advice
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -184,9 +185,34 @@ func Decide(req Request) Outcome {
 	return out
 }
 
+// fitWholeLog fits the cost model on the gctrace log a trace was lined up
+// with, with the settings the run knows (from a capture's manifest), and
+// says on how many complete cycles.
+func fitWholeLog(run *model.Run, user Known) (Fit, int, error) {
+	whole := *run.WholeLog
+	if run.GOGC != nil {
+		whole.GOGC = run.GOGC
+	}
+	if run.MemoryLimit != nil {
+		whole.MemoryLimit = run.MemoryLimit
+	}
+	if whole.GOMAXPROCS <= 0 {
+		whole.GOMAXPROCS = run.GOMAXPROCS
+	}
+	fit, err := FitRun(&whole, user)
+	return fit, len(observe(&whole)), err
+}
+
 // model fits the what-if model when the cycles allow.
 func (d *decider) model() {
 	fit, err := FitRun(d.Run, d.Known)
+	if errors.Is(err, ErrTooFewCycles) && d.Run.WholeLog != nil {
+		if whole, n, werr := fitWholeLog(d.Run, d.Known); werr == nil {
+			fit, err = whole, nil
+			d.caveat("the trace's window holds too few GC cycles to fit the cost model; it was fitted on the whole gctrace log lined up with it (%d complete cycles over %s), so its predictions describe the process over the log, not the window",
+				n, d.Run.WholeLog.Duration().Round(time.Millisecond))
+		}
+	}
 	if err != nil {
 		d.v.SufficientData = false
 		d.caveat("the what-if model could not be fitted (%v): no setting can be predicted; capture longer", err)

@@ -132,6 +132,12 @@ type Run struct {
 	// inputs (nil when none was).
 	Allocs *AllocProfile `json:"allocs,omitempty"`
 
+	// WholeLog is, for a trace lined up with a gctrace log, that log's
+	// process whole: its cycles before and after the trace's window let the
+	// advisor fit its cost model when the window holds too few. Nil
+	// otherwise.
+	WholeLog *Run `json:"-"`
+
 	// Stats counts what ingest saw and skipped.
 	Stats IngestStats `json:"stats"`
 	// Warnings are things the user should know: damage, skipped lines,

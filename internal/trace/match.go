@@ -158,6 +158,7 @@ func combine(t, gc *model.Run, m match) *model.Run {
 	}
 	run.Fidelity.GCTrace = true
 	run.Fidelity.LiveHeap = true
+	run.WholeLog = gc
 	if run.WallStart == nil && gc.WallStart != nil {
 		// gc.WallStart is the wall time of gc.Start; run.Start falls at
 		// run.Start+offset on the log's clock.
