@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 	_ "image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,5 +159,61 @@ func TestFleetReportPlot(t *testing.T) {
 	}
 	if code, out, _ := run(t, "report", "--manifest", m); code != exitOK || strings.Contains(out, "<svg") || strings.Contains(out, "fleet.png") {
 		t.Errorf("text: exit %d:\n%s", code, out)
+	}
+}
+
+// TestFleetBestTuningMemory checks the fleet's "best tuning" says what the
+// setting costs in memory: the change in predicted peak memory equals the
+// one between the verdict's predicted and current rows in analyze's JSON.
+func TestFleetBestTuningMemory(t *testing.T) {
+	dir := "../../examples/testdata/allocheavy-p2-gogc100"
+	code, out, errs := run(t, "analyze", "--format", "json", "--mem-budget", "1GiB", dir)
+	if code != exitOK {
+		t.Fatalf("analyze: exit %d: %s", code, errs)
+	}
+	var a struct {
+		Processes []struct {
+			Verdict struct {
+				Settings struct {
+					Predicted struct {
+						PeakMemory int64 `json:"peak_memory_bytes"`
+					} `json:"predicted"`
+					Current struct {
+						PeakMemory int64 `json:"peak_memory_bytes"`
+					} `json:"current"`
+				} `json:"settings"`
+			} `json:"verdict"`
+		} `json:"processes"`
+	}
+	if err := json.Unmarshal([]byte(out), &a); err != nil || len(a.Processes) != 1 {
+		t.Fatalf("analyze JSON: %v", err)
+	}
+	s := a.Processes[0].Verdict.Settings
+	if s.Current.PeakMemory <= 0 || s.Predicted.PeakMemory <= s.Current.PeakMemory {
+		t.Fatalf("settings %+v: want a tune that raises peak memory", s)
+	}
+	want := float64(s.Predicted.PeakMemory-s.Current.PeakMemory) / float64(s.Current.PeakMemory)
+
+	code, out, errs = run(t, "report", "--format", "json", "--mem-budget", "1GiB", dir)
+	if code != exitOK {
+		t.Fatalf("report: exit %d: %s", code, errs)
+	}
+	var f struct {
+		Services []struct {
+			BestTuning *struct {
+				PeakMemoryChange *float64 `json:"peak_memory_change"`
+			} `json:"best_tuning"`
+		} `json:"services"`
+	}
+	if err := json.Unmarshal([]byte(out), &f); err != nil || len(f.Services) != 1 || f.Services[0].BestTuning == nil {
+		t.Fatalf("report JSON: %v\n%s", err, out)
+	}
+	got := f.Services[0].BestTuning.PeakMemoryChange
+	if got == nil || math.Abs(*got-want) > 1e-9 {
+		t.Errorf("peak_memory_change %v, want %.4f", got, want)
+	}
+	_, text, _ := run(t, "report", "--mem-budget", "1GiB", dir)
+	if !strings.Contains(text, fmt.Sprintf("peak memory %+.0f%%", want*100)) {
+		t.Errorf("text report lacks the memory change %+.0f%%:\n%s", want*100, text)
 	}
 }

@@ -54,6 +54,10 @@ type BestTuning struct {
 	P99Change  *float64 `json:"p99_change"`
 	GCCPU      float64  `json:"gc_cpu_fraction"`
 	PeakHeap   *int64   `json:"peak_heap_bytes"`
+	// PeakMemoryChange is the predicted peak memory against the model's
+	// for the current settings (0.5: half as much again); null when either
+	// is unbounded or unknown.
+	PeakMemoryChange *float64 `json:"peak_memory_change"`
 }
 
 // WithoutGC is what removing the GC would buy, in the decision record's
@@ -138,6 +142,12 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 	if row.P99 != nil && observedP99 != nil && *observedP99 > 0 {
 		c := (*row.P99 - *observedP99) / *observedP99
 		b.P99Change = &c
+	}
+	if p.Model != nil && row.PeakMemory != nil {
+		if cur := advice.Predict(*p.Model, p.Model.Settings(), nil); !cur.Unbounded && cur.PeakMemory > 0 {
+			c := float64(*row.PeakMemory-cur.PeakMemory) / float64(cur.PeakMemory)
+			b.PeakMemoryChange = &c
+		}
 	}
 	return b
 }

@@ -87,7 +87,7 @@ func tuning(s Service) string {
 		return "-"
 	}
 	b := s.BestTuning
-	return fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s: p99 %s, GC CPU %.1f%%", b.GOGC, b.GOMEMLIMIT, signed(b.P99Change), b.GCCPU*100)
+	return fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s: p99 %s, GC CPU %.1f%%, peak memory %s", b.GOGC, b.GOMEMLIMIT, signed(b.P99Change), b.GCCPU*100, signed(b.PeakMemoryChange))
 }
 
 func withoutGC(s Service) string {
