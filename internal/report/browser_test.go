@@ -51,17 +51,23 @@ func lastLine(b []byte) string {
 	return lines[len(lines)-1]
 }
 
-// artifactDir is where test artefacts are kept: under $GCWATCH_ARTIFACTS
-// when set, else the test's temporary folder.
+// artifactDir is where test artefacts (the page and its screenshot) are
+// kept after the test: under $GCWATCH_ARTIFACTS when set, else under the
+// system's temporary folder in gcwatch-test-artifacts; each run replaces
+// the last one's.
 func artifactDir(t *testing.T) string {
-	if d := os.Getenv("GCWATCH_ARTIFACTS"); d != "" {
-		d = filepath.Join(d, "report", t.Name())
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return d
+	root := os.Getenv("GCWATCH_ARTIFACTS")
+	if root == "" {
+		root = filepath.Join(os.TempDir(), "gcwatch-test-artifacts")
 	}
-	return t.TempDir()
+	d := filepath.Join(root, "report", t.Name())
+	if err := os.RemoveAll(d); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // consoleProblem matches what Chromium logs on standard error for a page
