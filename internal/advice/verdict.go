@@ -186,9 +186,8 @@ func Decide(req Request) Outcome {
 }
 
 // fitWholeLog fits the cost model on the gctrace log a trace was lined up
-// with, with the settings the run knows (from a capture's manifest), and
-// says on how many complete cycles.
-func fitWholeLog(run *model.Run, user Known) (Fit, int, error) {
+// with, with the settings the run knows (from a capture's manifest).
+func fitWholeLog(run *model.Run, user Known) (Fit, error) {
 	whole := *run.WholeLog
 	if run.GOGC != nil {
 		whole.GOGC = run.GOGC
@@ -199,18 +198,17 @@ func fitWholeLog(run *model.Run, user Known) (Fit, int, error) {
 	if whole.GOMAXPROCS <= 0 {
 		whole.GOMAXPROCS = run.GOMAXPROCS
 	}
-	fit, err := FitRun(&whole, user)
-	return fit, len(observe(&whole)), err
+	return FitRun(&whole, user)
 }
 
 // model fits the what-if model when the cycles allow.
 func (d *decider) model() {
 	fit, err := FitRun(d.Run, d.Known)
 	if errors.Is(err, ErrTooFewCycles) && d.Run.WholeLog != nil {
-		if whole, n, werr := fitWholeLog(d.Run, d.Known); werr == nil {
+		if whole, werr := fitWholeLog(d.Run, d.Known); werr == nil {
 			fit, err = whole, nil
 			d.caveat("the trace's window holds too few GC cycles to fit the cost model; it was fitted on the whole gctrace log lined up with it (%d complete cycles over %s), so its predictions describe the process over the log, not the window",
-				n, d.Run.WholeLog.Duration().Round(time.Millisecond))
+				whole.WarmupCycles+whole.Cycles, d.Run.WholeLog.Duration().Round(time.Millisecond))
 		}
 	}
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
@@ -21,9 +20,8 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 	}
 	defer in.close()
 	used, err := decodeInput(in, opts, g, res)
-	var ie *InputError
-	if err != nil && in.damage() != "" && errors.As(err, &ie) && !strings.Contains(ie.Msg, "gzip") {
-		ie.Msg += fmt.Sprintf(" (its gzip stream broke after %d bytes decompressed: %v)", in.gz.out, in.gz.err)
+	if ie := (*InputError)(nil); errors.As(err, &ie) {
+		ie.Msg += in.broke()
 	}
 	return used, err
 }
@@ -41,15 +39,10 @@ func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 		if run == nil {
 			var dmg *exectrace.DamageError
 			switch {
-			case errors.As(err, &dmg) && in.damage() != "":
-				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: its gzip stream broke (%v) after %d bytes of the file, %d bytes decompressed, before any generation was complete", in.gz.err, in.gz.inAtFail, in.gz.out), Err: dmg.Err}
 			case errors.As(err, &dmg):
 				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: damaged at byte offset %d, before any generation was complete", dmg.Offset), Err: dmg.Err}
 			case err == nil:
 				return false, &InputError{Name: in.name, Msg: "not a usable execution trace: it holds no events"}
-			}
-			if in.damage() != "" {
-				return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace: its gzip stream broke (%v) after %d bytes of the file, %d bytes decompressed", in.gz.err, in.gz.inAtFail, in.gz.out), Err: err}
 			}
 			return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not a usable execution trace (%s)", in.format), Err: err}
 		}
@@ -159,11 +152,7 @@ func loadLatency(name string, opts Options, g *group) error {
 	defer in.close()
 	l, err := latencylog.Parse(in.r, in.name)
 	if err != nil {
-		msg := "--latency: not a usable latency log"
-		if in.damage() != "" {
-			msg += fmt.Sprintf(" (its gzip stream broke after %d bytes decompressed: %v)", in.gz.out, in.gz.err)
-		}
-		return &InputError{Name: in.name, Msg: msg, Err: err}
+		return &InputError{Name: in.name, Msg: "--latency: not a usable latency log" + in.broke(), Err: err}
 	}
 	if d := in.damage(); d != "" {
 		l.Warnings = append(l.Warnings, d)

@@ -163,7 +163,7 @@ func loadFolder(dir string, opts Options, res *Result) ([]*group, error) {
 		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		if isManifest(e.Name()) {
+		if isSideFile(e.Name()) {
 			if isDescription(e.Name()) {
 				m, err := readManifest(p)
 				if err != nil {
@@ -200,10 +200,10 @@ func isDescription(name string) bool {
 	return false
 }
 
-// isManifest reports whether a file in a capture folder is one of the
-// descriptions gcwatch and its examples write beside the captures, which
-// are skipped without a note.
-func isManifest(name string) bool {
+// isSideFile reports whether a file in a capture folder is one that
+// gcwatch and its examples write beside the captures (descriptions,
+// metrics, reports and their plots), which is skipped without a note.
+func isSideFile(name string) bool {
 	switch strings.ToLower(name) {
 	case "meta.json", "manifest.json", "capture.json", "readme", "readme.md", "readme.txt",
 		// gcwatch capture's other artefacts: the service's metrics and

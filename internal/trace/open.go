@@ -73,6 +73,15 @@ func (g *gzipGuard) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// broke is, for an input that could not be used, what to add to its error
+// when its gzip stream broke: the decoder saw only what came before.
+func (in *input) broke() string {
+	if in.gz == nil || in.gz.err == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (its gzip stream broke after %d bytes of the file, %d bytes decompressed: %v)", in.gz.inAtFail, in.gz.out, in.gz.err)
+}
+
 // damage describes a broken gzip stream, or is "" when it was whole.
 func (in *input) damage() string {
 	if in.gz == nil || in.gz.err == nil {

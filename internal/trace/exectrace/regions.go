@@ -25,21 +25,25 @@ func (b *builder) addRegion(r regionRec) {
 		b.regions.atEnd = append(b.regions.atEnd, reg)
 		return
 	}
+	b.keepRegion(reg)
+}
+
+func (b *builder) keepRegion(r model.Region) {
 	if b.run.Regions == nil {
 		b.run.Regions = &model.Regions{}
 	}
-	b.run.Regions.Add(reg)
+	b.run.Regions.Add(r)
 }
 
 // closeRegionsAtEnd runs f, which closes the regions still open at the
-// end of the window, and adds those in a stable order.
+// end of the window, and keeps those in a stable order.
 func (b *builder) closeRegionsAtEnd(f func()) {
 	b.regions.closing = true
 	f()
 	b.regions.closing = false
 	sortRegions(b.regions.atEnd)
 	for _, r := range b.regions.atEnd {
-		b.addRegion(regionRec{task: r.Task, typ: b.typeIndex(r.Type), goroutine: r.Goroutine, start: r.Start, end: r.End, open: r.Open})
+		b.keepRegion(r)
 	}
 	b.regions.atEnd = nil
 }
