@@ -1,9 +1,11 @@
 package advice
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
 )
@@ -40,8 +42,15 @@ func TestFitFallsBackToWholeLog(t *testing.T) {
 	if out.Fit == nil || out.Fit.LiveHeap != direct.LiveHeap || out.Fit.AllocRate != direct.AllocRate {
 		t.Fatalf("fit %+v, want the log's own fit (live heap %d, alloc rate %.0f)", out.Fit, direct.LiveHeap, direct.AllocRate)
 	}
-	if !slices.ContainsFunc(out.Verdict.Caveats, func(c string) bool { return strings.Contains(c, "fitted on the whole gctrace log") }) {
-		t.Errorf("caveats %q do not say the fit used the whole log", out.Verdict.Caveats)
+	n := 0
+	for _, c := range whole.Cycles {
+		if !c.Partial {
+			n++
+		}
+	}
+	wantCaveat := fmt.Sprintf("fitted on the whole gctrace log lined up with it (%d complete cycles over %s)", n, whole.Duration().Round(time.Millisecond))
+	if !slices.ContainsFunc(out.Verdict.Caveats, func(c string) bool { return strings.Contains(c, wantCaveat) }) {
+		t.Errorf("caveats %q do not say %q", out.Verdict.Caveats, wantCaveat)
 	}
 
 	out = decide(false)

@@ -58,12 +58,18 @@ func TestVerdictsOnRecordings(t *testing.T) {
 		// Without a budget the same advice must say what it costs in
 		// memory: lifting the limit doubles the peak.
 		{"memlimit", nil, "tune", func(t *testing.T, v map[string]any) {
+			// The numbers are the verdict's own current and predicted rows.
+			s := v["settings"].(map[string]any)
+			mib := func(row string) string {
+				return fmt.Sprintf("%.1f MiB", s[row].(map[string]any)["peak_memory_bytes"].(float64)/(1<<20))
+			}
+			want := fmt.Sprintf("no memory budget given (--mem-budget): this setting raises the predicted peak memory from %s to %s", mib("current"), mib("predicted"))
 			found := false
 			for _, c := range v["caveats"].([]any) {
-				found = found || strings.Contains(c.(string), "no memory budget given (--mem-budget): this setting raises the predicted peak memory")
+				found = found || strings.Contains(c.(string), want)
 			}
 			if !found {
-				t.Errorf("caveats %v do not say the recommendation raises peak memory", v["caveats"])
+				t.Errorf("caveats %v do not say %q", v["caveats"], want)
 			}
 		}},
 		// The log alone shows neither GOGC nor the limit: goals at the
