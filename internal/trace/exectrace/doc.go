@@ -12,7 +12,9 @@
 //   - record.go turns each x/exp event into a small record holding only what
 //     the analysis needs; workers do this for several generations at once,
 //     each with its own exptrace.Reader over the trace header plus that
-//     generation's bytes (parallel.go).
+//     generation's bytes (parallel.go). The common goroutine transitions
+//     are read from x/exp's Event directly (moves.go: checked against
+//     Event.StateTransition, and off if x/exp's layout changes).
 //   - build.go and its neighbours are one sequential state machine fed the
 //     records in generation order. It treats generation-start facts (status
 //     events, "active" ranges) as "ensure this state", which is what makes

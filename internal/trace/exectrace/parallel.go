@@ -168,6 +168,7 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 func (p *parsed) distil(tr *exptrace.Reader, cls *stackClassifier, moot *atomic.Bool) {
 	syncs := 0
 	var rec, srv record
+	var mv moves
 	put := p.records.put
 	for {
 		ev, err := tr.ReadEvent()
@@ -187,13 +188,13 @@ func (p *parsed) distil(tr *exptrace.Reader, cls *stackClassifier, moot *atomic.
 		if kind == exptrace.EventStateTransition {
 			// Nine events in ten: goroutine transitions go straight into
 			// the buffer, not through a record.
-			st := ev.StateTransition()
-			if st.Resource.Kind == exptrace.ResourceGoroutine {
-				from, to := st.Goroutine()
-				t, gid, proc := int64(ev.Time()), int64(st.Resource.Goroutine()), int32(ev.Proc())
+			var st exptrace.StateTransition
+			if gid, from, to, ok := mv.goroutine(&ev, &st); ok {
+				t, proc := int64(ev.Time()), int32(ev.Proc())
 				p.records.putGoState(t, gid, proc, to)
 				if cls != nil && classifiableFrom(from) && !moot.Load() {
 					rec.setGoState(t, gid, proc, from, to)
+					st = ev.StateTransition()
 					if cls.classify(&ev, &st, &rec, &srv) {
 						p.records.put(&srv)
 					}

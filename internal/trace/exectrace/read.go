@@ -164,6 +164,7 @@ func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 		return err
 	}
 	var rec, srv record
+	var mv moves
 	var cls *stackClassifier
 	if infer {
 		cls = newStackClassifier()
@@ -190,7 +191,7 @@ func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 		if stacks != nil {
 			stacks.emit(&ev, apply)
 		}
-		if toRecord(&ev, &rec) {
+		if mv.record(&ev, &rec) {
 			b.apply(&rec)
 			if cls != nil && classifiable(&rec) && !b.inferenceMoot() {
 				if st := ev.StateTransition(); cls.classify(&ev, &st, &rec, &srv) {
