@@ -277,7 +277,9 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 			}
 		}
 	}
+	gcPhase(ingestGOGC)
 	loaded, err := trace.Load(o.Inputs, lo)
+	gcPhase(analysisGOGC)
 	if progress {
 		fmt.Fprint(s.Err, "\r\x1b[K")
 	}
