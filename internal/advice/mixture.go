@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"time"
+
+	"github.com/gcwatch/gcwatch/internal/analyze"
 )
 
 // mixture is the two-population latency model. Requests are split into
@@ -26,6 +27,7 @@ import (
 // less its GC-attributable time stands in for it.
 type mixture struct {
 	clean, met []time.Duration // sorted
+	all        []time.Duration // both, sorted: p99's candidates
 	q          float64
 }
 
@@ -64,8 +66,9 @@ func NewMixtureLatencyModel(durations []time.Duration, met []bool, gcTimes []tim
 	if len(mx.clean) < minClean && len(mx.met) > 0 {
 		mx.clean = append(mx.clean, bases...)
 	}
-	slices.Sort(mx.clean)
-	slices.Sort(mx.met)
+	analyze.SortDurations(mx.clean)
+	analyze.SortDurations(mx.met)
+	mx.all = mergeSorted(mx.clean, mx.met)
 	return &LatencyModel{observedActive: observedActive, n: len(durations), met: len(mx.met), mix: mx}, nil
 }
 
@@ -95,12 +98,23 @@ func (mx *mixture) p99(observed, share float64) time.Duration {
 	f := func(x time.Duration) float64 { return (1-q)*cdf(mx.clean, x) + q*cdf(mx.met, x) }
 	// Candidates are the observed latencies; the smallest whose mixture
 	// CDF reaches 0.99 (with the tolerance analyze.NearestRank uses).
-	cands := make([]time.Duration, 0, len(mx.clean)+len(mx.met))
-	cands = append(append(cands, mx.clean...), mx.met...)
-	slices.Sort(cands)
+	cands := mx.all
 	i := sort.Search(len(cands), func(i int) bool { return f(cands[i]) >= 0.99-1e-9 })
 	if i == len(cands) {
 		i--
 	}
 	return cands[i]
+}
+
+// mergeSorted returns the elements of sorted slices a and b, sorted.
+func mergeSorted(a, b []time.Duration) []time.Duration {
+	out := make([]time.Duration, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if b[0] < a[0] {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }

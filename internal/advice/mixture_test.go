@@ -99,3 +99,23 @@ func TestMixtureModelFewClean(t *testing.T) {
 		t.Errorf("mismatched lengths accepted")
 	}
 }
+
+func TestMergeSorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range [][2]int{{0, 0}, {0, 3}, {4, 0}, {5, 5}, {100, 7}, {3000, 2500}} {
+		a, b := make([]time.Duration, n[0]), make([]time.Duration, n[1])
+		for i := range a {
+			a[i] = time.Duration(rng.IntN(50))
+		}
+		for i := range b {
+			b[i] = time.Duration(rng.IntN(50))
+		}
+		slices.Sort(a)
+		slices.Sort(b)
+		want := slices.Concat(a, b)
+		slices.Sort(want)
+		if got := mergeSorted(a, b); !slices.Equal(got, want) {
+			t.Errorf("mergeSorted of %d and %d values is not their sorted union", n[0], n[1])
+		}
+	}
+}

@@ -328,7 +328,7 @@ func quantileInputs(all []ranked) (observed, without []time.Duration) {
 		observed[len(all)-1-i] = r.latency
 		without[i] = r.latency - r.gc
 	}
-	sortAscending(without)
+	SortDurations(without)
 	return observed, without
 }
 

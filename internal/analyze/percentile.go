@@ -43,7 +43,7 @@ func Distribute(ds []time.Duration) Distribution {
 		return Distribution{}
 	}
 	sorted := slices.Clone(ds)
-	sortAscending(sorted)
+	SortDurations(sorted)
 	var total time.Duration
 	for _, d := range sorted {
 		total += d

@@ -1,18 +1,20 @@
 package analyze
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/model"
 )
 
-// TestSortAscendingMatchesSlices compares the radix sort with slices.Sort
+// TestSortDurationsMatchesSlices compares the radix sort with slices.Sort
 // on inputs above and below the radix threshold, with negative values,
 // heavy ties and keys differing only in high bytes.
-func TestSortAscendingMatchesSlices(t *testing.T) {
+func TestSortDurationsMatchesSlices(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	gens := map[string]func() time.Duration{
 		"small":    func() time.Duration { return time.Duration(rng.IntN(5000)) * time.Microsecond },
@@ -28,7 +30,7 @@ func TestSortAscendingMatchesSlices(t *testing.T) {
 			}
 			want := slices.Clone(ds)
 			slices.Sort(want)
-			sortAscending(ds)
+			SortDurations(ds)
 			if !slices.Equal(ds, want) {
 				t.Errorf("%s, n=%d: radix sort differs from slices.Sort", name, n)
 			}
@@ -42,47 +44,67 @@ func TestSortAscendingMatchesSlices(t *testing.T) {
 func TestSortSlowestMatchesComparison(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{5, radixMin - 1, 4*radixMin + 3} {
-		for _, spread := range []int{3, 1000, 1 << 40} {
-			reqs := make([]model.Request, n)
-			all := make([]ranked, n)
-			for i := range reqs {
-				start := model.Time(rng.IntN(50))
-				lat := time.Duration(rng.IntN(spread))
-				reqs[i] = model.Request{Start: start, End: start.Add(lat)}
-				all[i] = ranked{latency: lat, gc: time.Duration(rng.IntN(10)), index: int32(i)}
-			}
-			rng.Shuffle(n, func(i, j int) { all[i], all[j] = all[j], all[i] })
-			want := slices.Clone(all)
-			slices.SortFunc(want, slower(reqs))
-			sortSlowest(all, reqs)
-			if !slices.Equal(all, want) {
-				t.Errorf("n=%d spread=%d: order differs from the comparison sort", n, spread)
+		for _, spread := range []int{3, 1000, 1 << 40, 1 << 62} { // the last too wide for a key with the index
+			// Requests in no order, starting in input order, ending in it (as
+			// a trace's tasks do); the last also unshuffled, in index order.
+			for _, layout := range []string{"random", "starts", "ends", "ends-unshuffled"} {
+				reqs := make([]model.Request, n)
+				all := make([]ranked, n)
+				for i := range reqs {
+					start := model.Time(rng.IntN(50))
+					if layout == "starts" {
+						start = model.Time(i / 3)
+					}
+					lat := time.Duration(rng.IntN(spread))
+					if strings.HasPrefix(layout, "ends") {
+						start = model.Time(i/3) - model.Time(lat)
+					}
+					reqs[i] = model.Request{Start: start, End: start.Add(lat)}
+					all[i] = ranked{latency: lat, gc: time.Duration(rng.IntN(10)), index: int32(i)}
+				}
+				if layout != "ends-unshuffled" {
+					rng.Shuffle(n, func(i, j int) { all[i], all[j] = all[j], all[i] })
+				}
+				want := slices.Clone(all)
+				slices.SortFunc(want, slower(reqs))
+				sortSlowest(all, reqs)
+				if !slices.Equal(all, want) {
+					t.Errorf("n=%d spread=%d %s: order differs from the comparison sort", n, spread, layout)
+				}
 			}
 		}
 	}
 }
 
+// BenchmarkSortSlowest ranks a million requests whose latencies tick in
+// 64 ns, as a trace's do: ended in input order (a trace's tasks) or not.
 func BenchmarkSortSlowest(b *testing.B) {
-	rng := rand.New(rand.NewPCG(5, 6))
 	const n = 1 << 20
-	reqs := make([]model.Request, n)
-	in := make([]ranked, n)
-	for i := range reqs {
-		lat := time.Duration(rng.IntN(int(50 * time.Millisecond)))
-		reqs[i] = model.Request{Start: model.Time(i), End: model.Time(i).Add(lat)}
-		in[i] = ranked{latency: lat, index: int32(i)}
+	for _, ended := range []bool{true, false} {
+		rng := rand.New(rand.NewPCG(5, 6))
+		reqs := make([]model.Request, n)
+		in := make([]ranked, n)
+		for i := range reqs {
+			lat := time.Duration(rng.IntN(int(50*time.Microsecond/64))) * 64
+			start := model.Time(i)
+			if ended {
+				start = model.Time(i) - model.Time(lat)
+			}
+			reqs[i] = model.Request{Start: start, End: start.Add(lat)}
+			in[i] = ranked{latency: lat, index: int32(i)}
+		}
+		all := make([]ranked, n)
+		b.Run(fmt.Sprintf("ended-in-order=%v/radix", ended), func(b *testing.B) {
+			for b.Loop() {
+				copy(all, in)
+				sortSlowest(all, reqs)
+			}
+		})
+		b.Run(fmt.Sprintf("ended-in-order=%v/comparison", ended), func(b *testing.B) {
+			for b.Loop() {
+				copy(all, in)
+				slices.SortFunc(all, slower(reqs))
+			}
+		})
 	}
-	all := make([]ranked, n)
-	b.Run("radix", func(b *testing.B) {
-		for b.Loop() {
-			copy(all, in)
-			sortSlowest(all, reqs)
-		}
-	})
-	b.Run("comparison", func(b *testing.B) {
-		for b.Loop() {
-			copy(all, in)
-			slices.SortFunc(all, slower(reqs))
-		}
-	})
 }

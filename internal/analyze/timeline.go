@@ -66,7 +66,7 @@ func latencyOverTime(run *model.Run, reqs []model.Request, sel []int32) ([]Laten
 		if len(ds) == 0 {
 			continue
 		}
-		sortAscending(ds)
+		SortDurations(ds)
 		out = append(out, LatencyWindow{
 			Start: run.Start.Add(time.Duration(k) * w), End: run.Start.Add(time.Duration(k+1) * w),
 			Requests: len(ds), P50: NearestRank(ds, 0.50), P99: NearestRank(ds, 0.99), Max: ds[len(ds)-1],
