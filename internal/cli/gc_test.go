@@ -7,7 +7,8 @@ import (
 
 // TestGCPhases checks that gcwatch leaves the GC alone unless main asks
 // (GOGC unset), and then sets the ingest percent before reading each
-// service's inputs and the analysis percent after.
+// service's inputs and the analysis percent once its trace's stream is
+// read and after its inputs are.
 func TestGCPhases(t *testing.T) {
 	var calls []int
 	saved := setGCPercent
@@ -31,8 +32,9 @@ func TestGCPhases(t *testing.T) {
 	if code, _, errs := run(t, "report", "--format", "json", a, b); code != 0 {
 		t.Fatalf("report: exit %d: %s", code, errs)
 	}
+	// Per service: before the inputs, at the trace's start and end, after.
 	i, g := ingestGOGC, analysisGOGC
-	if want := []int{i, i, g, i, g, i, g}; !slices.Equal(calls, want) {
+	if want := []int{i, i, i, g, g, i, i, g, g, i, i, g, g}; !slices.Equal(calls, want) {
 		t.Errorf("GC percents %v, want %v (ManageGC, analyze, report of two services)", calls, want)
 	}
 }

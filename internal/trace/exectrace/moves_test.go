@@ -160,3 +160,21 @@ func TestMovesFallBack(t *testing.T) {
 		t.Errorf("a wrong rule changed the run (-public +broken):\n%s", d)
 	}
 }
+
+// TestReadPhases checks that Read says when it starts and stops streaming,
+// once each, for the generation reader and the whole-stream one.
+func TestReadPhases(t *testing.T) {
+	data, err := os.ReadFile("../../../examples/testdata/lockbound/trace.out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, whole := range []bool{false, true} {
+		var phases []bool
+		if _, err := Read(bytes.NewReader(data), "x", Options{whole: whole, Phase: func(s bool) { phases = append(phases, s) }}); err != nil {
+			t.Fatal(err)
+		}
+		if len(phases) != 2 || !phases[0] || phases[1] {
+			t.Errorf("whole=%v: phases %v, want [true false]", whole, phases)
+		}
+	}
+}

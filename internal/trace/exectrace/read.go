@@ -32,6 +32,11 @@ type Options struct {
 	// Stacks keeps the stacks of mark assists and of requests at GC
 	// pauses (Run.Stacks, Run.AssistStacks, Request.PauseStacks).
 	Stacks bool
+	// Phase, when set, is called with true before the stream is read and
+	// with false once it has been, before the run is assembled from what
+	// was kept (from then on Read allocates only the run's own values, which
+	// stay live; the caller may tune its GC for that).
+	Phase func(streaming bool)
 
 	// whole makes Read use one x/exp reader over the whole stream, as it
 	// does for Go ≤1.21 traces; tests compare the two paths.
@@ -130,6 +135,9 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	if opts.Stacks {
 		b.enableStacks()
 	}
+	if opts.Phase != nil {
+		opts.Phase(true)
+	}
 	var err error
 	if n <= 21 || opts.whole {
 		in.progress = opts.Progress
@@ -144,6 +152,9 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 		if err != nil && run.Stats.Generations == 0 {
 			return nil, err
 		}
+	}
+	if opts.Phase != nil {
+		opts.Phase(false)
 	}
 	b.finish()
 	run.Stats.Bytes = in.n
