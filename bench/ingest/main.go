@@ -16,11 +16,6 @@ import (
 )
 
 func main() {
-	// The same GC setting as cmd/gcwatch (ownGOGC there), so that this
-	// measures the ingest as gcwatch runs it.
-	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(50)
-	}
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
@@ -42,7 +37,19 @@ func run(args []string) error {
 	}
 	defer f.Close()
 	start := time.Now()
-	run, err := exectrace.Read(f, fs.Arg(0), exectrace.Options{Workers: *workers})
+	opts := exectrace.Options{Workers: *workers}
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// The GC percents cmd/gcwatch uses (internal/cli/gc.go), so that
+		// this measures the ingest as gcwatch runs it.
+		opts.Phase = func(streaming bool) {
+			if streaming {
+				debug.SetGCPercent(50)
+			} else {
+				debug.SetGCPercent(10)
+			}
+		}
+	}
+	run, err := exectrace.Read(f, fs.Arg(0), opts)
 	if run == nil {
 		return err
 	}
