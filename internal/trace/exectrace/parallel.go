@@ -194,7 +194,9 @@ func (p *parsed) distil(tr *exptrace.Reader, cls *stackClassifier, moot *atomic.
 				p.records.putGoState(t, gid, proc, to)
 				if cls != nil && classifiableFrom(from) && !moot.Load() {
 					rec.setGoState(t, gid, proc, from, to)
-					st = ev.StateTransition()
+					if st == (exptrace.StateTransition{}) { // the fast path left it
+						st = ev.StateTransition()
+					}
 					if cls.classify(&ev, &st, &rec, &srv) {
 						p.records.put(&srv)
 					}
