@@ -58,6 +58,6 @@ func run(args []string) error {
 	}
 	fmt.Printf("events=%d seconds=%.3f generations=%d cycles=%d pauses=%d requests=%d regions=%d heap_samples=%d\n",
 		run.Stats.Events, time.Since(start).Seconds(), run.Stats.Generations, len(run.Cycles),
-		len(run.Pauses), len(run.Requests), run.Regions.Len(), len(run.Heap))
+		len(run.Pauses), run.Requests.Len(), run.Regions.Len(), len(run.Heap))
 	return nil
 }

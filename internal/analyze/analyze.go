@@ -43,7 +43,7 @@ type Result struct {
 	// Requests are what Latency and Attribution were computed over (the
 	// run's requests, or its user regions made requests), and Counted the
 	// indices in Requests of the ones they count (selected and ended).
-	Requests []model.Request
+	Requests *model.Requests
 	Counted  []int32
 	Warnings []string
 
@@ -352,61 +352,65 @@ func liveHeap(cycles []model.Cycle) []HeapPoint {
 // latency selects the requests (by default every top-level task) and
 // summarises their latency. It returns the indices in reqs of the selected
 // requests that ended.
-func latency(reqs []model.Request, taskType string) (Latency, []int32) {
+func latency(reqs *model.Requests, taskType string) (Latency, []int32) {
 	l := Latency{Source: "none"}
+	n := reqs.Len()
 	fromLog, fromTasks, children := false, false, false
-	for i := range reqs {
-		fromLog = fromLog || reqs[i].Kind == model.RequestLog
-		fromTasks = fromTasks || reqs[i].Kind == model.RequestTask
-		children = children || reqs[i].Parent != 0
+	for i := range n {
+		k := reqs.Kind(i)
+		fromLog = fromLog || k == model.RequestLog
+		fromTasks = fromTasks || k == model.RequestTask
+		children = children || reqs.Parent(i) != 0
 	}
 	// ids are the requests' ids, sorted, for finding parents: a sorted
 	// slice is a fraction of a map's size for a million requests.
 	var ids []uint64
 	if children && taskType == "" {
-		ids = make([]uint64, 0, len(reqs))
-		for i := range reqs {
-			if reqs[i].Kind == model.RequestTask { // parents are tasks; other kinds number their own
-				ids = append(ids, reqs[i].ID)
+		ids = make([]uint64, 0, n)
+		for i := range n {
+			if reqs.Kind(i) == model.RequestTask { // parents are tasks; other kinds number their own
+				ids = append(ids, reqs.ID(i))
 			}
 		}
 		slices.Sort(ids)
 	}
-	ds := make([]time.Duration, 0, len(reqs))
-	selected := make([]int32, 0, len(reqs))
-	for i := range reqs {
-		r := &reqs[i]
+	ds := make([]time.Duration, 0, n)
+	selected := make([]int32, 0, n)
+	for i := range n {
+		kind := reqs.Kind(i)
 		// A latency log given with the inputs is what the service's
 		// clients saw: it is the request latency, the tasks only its
 		// in-process part.
-		if fromLog && r.Kind != model.RequestLog {
+		if fromLog && kind != model.RequestLog {
 			continue
 		}
 		// Tasks say where requests begin and end; spans inferred from
 		// server goroutines (asked for alongside them) only approximate it.
-		if fromTasks && r.Kind == model.RequestInferred {
+		if fromTasks && kind == model.RequestInferred {
 			continue
 		}
-		if taskType != "" && r.Type != taskType {
+		if taskType != "" && reqs.Type(i) != taskType {
 			continue
 		}
 		// By default only top-level tasks are requests: a child whose parent
 		// is in the run is part of its parent's latency. A parent begun
 		// before the trace started is not in the run; its children count.
-		if taskType == "" && r.Kind == model.RequestTask && r.Parent != 0 {
-			if _, found := slices.BinarySearch(ids, r.Parent); found {
-				continue
+		if taskType == "" && kind == model.RequestTask {
+			if p := reqs.Parent(i); p != 0 {
+				if _, found := slices.BinarySearch(ids, p); found {
+					continue
+				}
 			}
 		}
 		if l.Source == "none" {
-			l.Source = string(r.Kind)
+			l.Source = string(kind)
 		}
-		if r.Open {
+		if reqs.Open(i) {
 			l.Open++
 			continue
 		}
 		selected = append(selected, int32(i))
-		ds = append(ds, r.Duration())
+		ds = append(ds, reqs.Duration(i))
 	}
 	l.Distribution = Distribute(ds)
 	l.Requests = l.Count
@@ -419,7 +423,7 @@ func latency(reqs []model.Request, taskType string) (Latency, []int32) {
 // regionRequests makes requests of user regions when a trace has no tasks:
 // regions of the given type, or by default each goroutine's outermost ones
 // (a region inside another on the same goroutine is part of it).
-func regionRequests(regions *model.Regions, typ string) []model.Request {
+func regionRequests(regions *model.Regions, typ string) *model.Requests {
 	var rs []model.Region
 	for r := range regions.All() {
 		if typ == "" || r.Type == typ {
@@ -429,7 +433,7 @@ func regionRequests(regions *model.Regions, typ string) []model.Request {
 	slices.SortFunc(rs, func(a, b model.Region) int {
 		return cmp.Or(cmp.Compare(a.Goroutine, b.Goroutine), cmp.Compare(a.Start, b.Start), cmp.Compare(b.End, a.End))
 	})
-	var out []model.Request
+	out := &model.Requests{}
 	var outer *model.Region
 	for i := range rs {
 		r := &rs[i]
@@ -441,8 +445,8 @@ func regionRequests(regions *model.Regions, typ string) []model.Request {
 			continue
 		}
 		outer = r
-		out = append(out, model.Request{
-			ID: uint64(len(out) + 1), Type: r.Type, Kind: model.RequestRegion,
+		out.Append(model.Request{
+			ID: uint64(out.Len() + 1), Type: r.Type, Kind: model.RequestRegion,
 			Start: r.Start, End: r.End, Open: r.Open, Goroutines: []uint64{r.Goroutine}, GoroutinesTotal: 1,
 		})
 	}

@@ -132,11 +132,11 @@ func TestLatencyTopLevelTasks(t *testing.T) {
 		{ID: 3, Parent: 99, Type: "req", Kind: model.RequestTask, Start: 0, End: 30}, // parent began before the trace
 		{ID: 4, Type: "req", Kind: model.RequestTask, Start: 0, End: 20, Open: true},
 	}
-	l, _ := latency(reqs, "")
+	l, _ := latency(model.RequestsOf(reqs...), "")
 	if l.Source != "task" || l.Requests != 2 || l.Open != 1 || l.Max != 30 {
 		t.Errorf("latency %+v", l)
 	}
-	l, _ = latency(reqs, "db")
+	l, _ = latency(model.RequestsOf(reqs...), "db")
 	if l.Requests != 1 || l.Max != 4 {
 		t.Errorf("latency for db %+v", l)
 	}
@@ -149,14 +149,14 @@ func TestLatencyInferred(t *testing.T) {
 		{ID: 1, Type: "http", Kind: model.RequestInferred, Start: 0, End: 40},
 		{ID: 2, Type: "http", Kind: model.RequestInferred, Start: 0, End: 50, Open: true},
 	}
-	l, sel := latency(inferred, "")
+	l, sel := latency(model.RequestsOf(inferred...), "")
 	if l.Source != "inferred" || l.Requests != 1 || l.Open != 1 || l.Max != 40 || len(sel) != 1 {
 		t.Errorf("inferred only: %+v", l)
 	}
 	mixed := append([]model.Request{
 		{ID: 7, Parent: 1, Type: "req", Kind: model.RequestTask, Start: 0, End: 10}, // parent 1 began before the trace
 	}, inferred...)
-	l, sel = latency(mixed, "")
+	l, sel = latency(model.RequestsOf(mixed...), "")
 	if l.Source != "task" || l.Requests != 1 || l.Max != 10 || len(sel) != 1 || sel[0] != 0 {
 		t.Errorf("tasks and inferred: %+v, selected %v", l, sel)
 	}

@@ -249,22 +249,22 @@ type ranked struct {
 
 // slower returns the order slowest first; ties by start, then by input
 // order, which is the order a stable sort by latency and start would give.
-func slower(reqs []model.Request) func(x, y ranked) int {
+func slower(reqs *model.Requests) func(x, y ranked) int {
 	return func(x, y ranked) int {
 		if c := cmp.Compare(y.latency, x.latency); c != 0 {
 			return c
 		}
-		return cmp.Or(cmp.Compare(reqs[x.index].Start, reqs[y.index].Start), cmp.Compare(x.index, y.index))
+		return cmp.Or(cmp.Compare(reqs.Start(int(x.index)), reqs.Start(int(y.index))), cmp.Compare(x.index, y.index))
 	}
 }
 
 // Attribute splits every request's latency by cause and summarises the
 // tail. worst is how many of the slowest requests to list. Open requests
 // are left out.
-func Attribute(run *model.Run, reqs []model.Request, worst int) *Attribution {
-	sel := make([]int32, 0, len(reqs))
-	for i := range reqs {
-		if !reqs[i].Open {
+func Attribute(run *model.Run, reqs *model.Requests, worst int) *Attribution {
+	sel := make([]int32, 0, reqs.Len())
+	for i := range reqs.Len() {
+		if !reqs.Open(i) {
 			sel = append(sel, int32(i))
 		}
 	}
@@ -273,7 +273,7 @@ func Attribute(run *model.Run, reqs []model.Request, worst int) *Attribution {
 
 // attributeSelected is Attribute over the requests reqs[i] for i in sel
 // (none of them open).
-func attributeSelected(run *model.Run, reqs []model.Request, sel []int32, worst int) *Attribution {
+func attributeSelected(run *model.Run, reqs *model.Requests, sel []int32, worst int) *Attribution {
 	a := &Attribution{Requests: len(sel)}
 	if len(sel) == 0 {
 		return a
@@ -282,15 +282,15 @@ func attributeSelected(run *model.Run, reqs []model.Request, sel []int32, worst 
 	all := make([]ranked, len(sel))
 	var cycles []int
 	for k, i := range sel {
-		r := &reqs[i]
+		r := reqs.At(int(i))
 		var b Breakdown
-		b, _, cycles = iv.breakdown(r, cycles[:0])
+		b, _, cycles = iv.breakdown(&r, cycles[:0])
 		lat := r.Duration()
 		gc := b.GC(lat)
 		a.STWOverlap += b.SweepTermination + b.MarkTermination
 		all[k] = ranked{latency: lat, gc: gc, index: i, met: len(cycles) > 0 || gc > 0}
 	}
-	a.Accounted = reqs[sel[0]].Accounted
+	a.Accounted = reqs.At(int(sel[0])).Accounted
 	sortSlowest(all, reqs)
 	a.Latencies = make([]time.Duration, len(all))
 	a.GCTimes = make([]time.Duration, len(all))
@@ -302,7 +302,7 @@ func attributeSelected(run *model.Run, reqs []model.Request, sel []int32, worst 
 	k99 := tailSize(len(all), 0.99)
 	slowest := make([]RequestAttribution, max(k99, min(worst, len(all))))
 	for i := range slowest {
-		slowest[i] = iv.attribute(reqs[all[i].index])
+		slowest[i] = iv.attribute(reqs.At(int(all[i].index)))
 	}
 	observed, without := quantileInputs(all)
 	a.Tail99 = tail(slowest, observed, without, 0.99)

@@ -212,7 +212,7 @@ func randomAttributionRun(rng *rand.Rand, nreq int) *model.Run {
 		r := model.Request{ID: uint64(i + 1), Kind: model.RequestTask, Start: start, End: start.Add(d), Accounted: true,
 			Running: d / 3, Runnable: d / 4, RunnableDuringMark: d / time.Duration(5+rng.IntN(5)), Assist: time.Duration(rng.IntN(2)) * d / 20,
 			Blocked: d / 5, Sweep: time.Duration(rng.IntN(2)) * d / 50, Open: rng.IntN(40) == 0}
-		run.Requests = append(run.Requests, r)
+		run.Requests = appendRequests(run.Requests, r)
 	}
 	return run
 }
@@ -222,7 +222,7 @@ func TestAttributeMatchesReference(t *testing.T) {
 	for _, n := range []int{1, 7, 150, 5000} {
 		run := randomAttributionRun(rng, n)
 		got := Attribute(run, run.Requests, 10)
-		want := referenceAttribute(run, run.Requests, 10)
+		want := referenceAttribute(run, run.Requests.Slice(), 10)
 		if diff := gocmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%d requests: -reference +fast:\n%s", n, diff)
 		}

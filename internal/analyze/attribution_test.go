@@ -30,14 +30,14 @@ func attributionRun() *model.Run {
 			{Start: at(40), Duration: ms(2), Kind: model.PauseMarkTermination, Cycle: 0},
 			{Start: at(70), Duration: ms(5), Kind: model.PauseNonGC, Reason: "read mem stats", Cycle: -1},
 		}}
-	run.Requests = []model.Request{
-		{ID: 1, Kind: model.RequestTask, Start: at(5), End: at(15), Accounted: true,
+	run.Requests = model.RequestsOf(
+		model.Request{ID: 1, Kind: model.RequestTask, Start: at(5), End: at(15), Accounted: true,
 			Running: ms(6), Runnable: ms(3), RunnableDuringMark: ms(2), Assist: ms(0.5), Blocked: ms(1)},
-		{ID: 2, Kind: model.RequestTask, Start: at(38), End: at(45), Accounted: true, Running: ms(3)},
-		{ID: 3, Kind: model.RequestTask, Start: at(60), End: at(80), Accounted: true, Blocked: ms(15)},
-	}
+		model.Request{ID: 2, Kind: model.RequestTask, Start: at(38), End: at(45), Accounted: true, Running: ms(3)},
+		model.Request{ID: 3, Kind: model.RequestTask, Start: at(60), End: at(80), Accounted: true, Blocked: ms(15)},
+	)
 	for i := 0; i < 97; i++ {
-		run.Requests = append(run.Requests, model.Request{ID: uint64(10 + i), Kind: model.RequestTask, Start: at(85), End: at(86), Accounted: true, Running: ms(1)})
+		run.Requests = appendRequests(run.Requests, model.Request{ID: uint64(10 + i), Kind: model.RequestTask, Start: at(85), End: at(86), Accounted: true, Running: ms(1)})
 	}
 	return run
 }
@@ -47,7 +47,7 @@ func near(a, b time.Duration) bool { return math.Abs(float64(a-b)) < float64(tim
 func TestAttributeBreakdown(t *testing.T) {
 	run := attributionRun()
 	iv := newGCIntervals(run)
-	r1 := iv.attribute(run.Requests[0])
+	r1 := iv.attribute(run.Requests.At(0))
 	b := r1.Breakdown
 	// Outside marking and pauses r1 had 10 − 4 − 1 = 5 ms and was runnable
 	// 3 − 2 = 1 ms of it; at that rate it would have been runnable 0.8 ms of
@@ -61,11 +61,11 @@ func TestAttributeBreakdown(t *testing.T) {
 	if len(r1.Cycles) != 1 || r1.Cycles[0] != 5 || len(r1.Phases) != 3 {
 		t.Errorf("r1 cycles %v phases %v", r1.Cycles, r1.Phases)
 	}
-	r2 := iv.attribute(run.Requests[1]).Breakdown
+	r2 := iv.attribute(run.Requests.At(1)).Breakdown
 	if r2.MarkTermination != ms(2) || r2.SweepTermination != 0 {
 		t.Errorf("r2 breakdown %+v", r2)
 	}
-	r3 := iv.attribute(run.Requests[2]).Breakdown
+	r3 := iv.attribute(run.Requests.At(2)).Breakdown
 	if r3.NonGCSTW != ms(5) || r3.GC(ms(20)) != 0 || r3.Other != ms(15) {
 		t.Errorf("r3 breakdown %+v", r3)
 	}
@@ -100,7 +100,7 @@ func TestAttributeSlowestTwoPercent(t *testing.T) {
 	// 200 requests: the tail holds ceil(0.01·200) = 2, r3 and r1 (r1 met
 	// sweep termination). Duplicate the fast ones to reach 200.
 	for i := 0; i < 100; i++ {
-		run.Requests = append(run.Requests, run.Requests[3])
+		run.Requests = appendRequests(run.Requests, run.Requests.At(3))
 	}
 	a := Attribute(run, run.Requests, 3)
 	if a.Tail99.Requests != 2 || a.Tail99.STWOverlapFraction != 0.5 {
@@ -110,4 +110,15 @@ func TestAttributeSlowestTwoPercent(t *testing.T) {
 	if math.Abs(a.Tail99.GCShare-want) > 1e-6 {
 		t.Errorf("gc share %v, want %v", a.Tail99.GCShare, want)
 	}
+}
+
+// appendRequests is append for a run's requests.
+func appendRequests(rs *model.Requests, more ...model.Request) *model.Requests {
+	if rs == nil {
+		rs = &model.Requests{}
+	}
+	for _, r := range more {
+		rs.Append(r)
+	}
+	return rs
 }

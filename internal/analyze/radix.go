@@ -40,7 +40,7 @@ func SortDurations(ds []time.Duration) {
 // run of equal latency, and sorts it when it is not already in order.
 // When the key does not fit, the radix sort orders by latency alone and
 // every run is sorted by slower.
-func sortSlowest(all []ranked, reqs []model.Request) {
+func sortSlowest(all []ranked, reqs *model.Requests) {
 	order := slower(reqs)
 	if len(all) < radixMin {
 		slices.SortFunc(all, order)
@@ -74,9 +74,9 @@ func sortSlowest(all []ranked, reqs []model.Request) {
 // endsInOrder reports whether all is in increasing index order with the
 // requests' ends not decreasing along it: then, among requests of equal
 // latency, index order is start order.
-func endsInOrder(all []ranked, reqs []model.Request) bool {
+func endsInOrder(all []ranked, reqs *model.Requests) bool {
 	for k := 1; k < len(all); k++ {
-		if all[k].index <= all[k-1].index || reqs[all[k].index].End < reqs[all[k-1].index].End {
+		if all[k].index <= all[k-1].index || reqs.End(int(all[k].index)) < reqs.End(int(all[k-1].index)) {
 			return false
 		}
 	}

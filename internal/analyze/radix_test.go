@@ -66,8 +66,9 @@ func TestSortSlowestMatchesComparison(t *testing.T) {
 					rng.Shuffle(n, func(i, j int) { all[i], all[j] = all[j], all[i] })
 				}
 				want := slices.Clone(all)
-				slices.SortFunc(want, slower(reqs))
-				sortSlowest(all, reqs)
+				rs := model.RequestsOf(reqs...)
+				slices.SortFunc(want, slower(rs))
+				sortSlowest(all, rs)
 				if !slices.Equal(all, want) {
 					t.Errorf("n=%d spread=%d %s: order differs from the comparison sort", n, spread, layout)
 				}
@@ -93,17 +94,18 @@ func BenchmarkSortSlowest(b *testing.B) {
 			reqs[i] = model.Request{Start: start, End: start.Add(lat)}
 			in[i] = ranked{latency: lat, index: int32(i)}
 		}
+		rs := model.RequestsOf(reqs...)
 		all := make([]ranked, n)
 		b.Run(fmt.Sprintf("ended-in-order=%v/radix", ended), func(b *testing.B) {
 			for b.Loop() {
 				copy(all, in)
-				sortSlowest(all, reqs)
+				sortSlowest(all, rs)
 			}
 		})
 		b.Run(fmt.Sprintf("ended-in-order=%v/comparison", ended), func(b *testing.B) {
 			for b.Loop() {
 				copy(all, in)
-				slices.SortFunc(all, slower(reqs))
+				slices.SortFunc(all, slower(rs))
 			}
 		})
 	}

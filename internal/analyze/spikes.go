@@ -35,7 +35,7 @@ func spikeWindow(d time.Duration) time.Duration {
 // summarises), merges adjacent ones, and links each to the GC cycles and
 // phases its tail requests overlapped. all is every request, ranked, of
 // reqs.
-func spikes(run *model.Run, reqs []model.Request, all []ranked, slow []RequestAttribution) ([]Spike, time.Duration) {
+func spikes(run *model.Run, reqs *model.Requests, all []ranked, slow []RequestAttribution) ([]Spike, time.Duration) {
 	if len(all) == 0 {
 		return nil, 0
 	}
@@ -80,7 +80,7 @@ func spikes(run *model.Run, reqs []model.Request, all []ranked, slow []RequestAt
 		}
 	}
 	for _, r := range all {
-		if b := lookup(window(reqs[r.index].End)); b != nil {
+		if b := lookup(window(reqs.End(int(r.index)))); b != nil {
 			b.all = append(b.all, r.latency)
 		}
 	}

@@ -36,19 +36,19 @@ func latencyWindowSize(d time.Duration) time.Duration {
 // non-empty window its p50, p99 and max. Requests are grouped with a
 // counting sort into one slice of latencies: one duration per request of
 // transient memory, no per-window allocations.
-func latencyOverTime(run *model.Run, reqs []model.Request, sel []int32) ([]LatencyWindow, time.Duration) {
+func latencyOverTime(run *model.Run, reqs *model.Requests, sel []int32) ([]LatencyWindow, time.Duration) {
 	if len(sel) == 0 || run.Duration() <= 0 {
 		return nil, 0
 	}
 	w := latencyWindowSize(run.Duration())
 	// A request ending exactly at the run's end counts in the last window.
 	n := int((run.Duration() + w - 1) / w)
-	window := func(r *model.Request) int {
-		return min(max(int(r.End.Sub(run.Start)/w), 0), n-1)
+	window := func(i int32) int {
+		return min(max(int(reqs.End(int(i)).Sub(run.Start)/w), 0), n-1)
 	}
 	offsets := make([]int, n+1)
 	for _, i := range sel {
-		offsets[window(&reqs[i])+1]++
+		offsets[window(i)+1]++
 	}
 	for k := 1; k <= n; k++ {
 		offsets[k] += offsets[k-1]
@@ -56,8 +56,8 @@ func latencyOverTime(run *model.Run, reqs []model.Request, sel []int32) ([]Laten
 	next := slices.Clone(offsets[:n])
 	lats := make([]time.Duration, len(sel))
 	for _, i := range sel {
-		k := window(&reqs[i])
-		lats[next[k]] = reqs[i].Duration()
+		k := window(i)
+		lats[next[k]] = reqs.Duration(int(i))
 		next[k]++
 	}
 	var out []LatencyWindow

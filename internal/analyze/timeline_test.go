@@ -17,10 +17,10 @@ func TestLatencyOverTime(t *testing.T) {
 	for i := range 2000 {
 		start := run.Start.Add(time.Duration(rng.Int64N(int64(1900 * time.Millisecond))))
 		d := time.Duration(rng.ExpFloat64() * float64(5*time.Millisecond))
-		run.Requests = append(run.Requests, model.Request{ID: uint64(i + 1), Type: "r", Kind: model.RequestTask, Start: start, End: start.Add(d)})
+		run.Requests = appendRequests(run.Requests, model.Request{ID: uint64(i + 1), Type: "r", Kind: model.RequestTask, Start: start, End: start.Add(d)})
 	}
 	// An open request is not counted, in the series as in the distribution.
-	run.Requests = append(run.Requests, model.Request{ID: 9999, Type: "r", Kind: model.RequestTask, Start: run.Start, End: run.End, Open: true})
+	run.Requests = appendRequests(run.Requests, model.Request{ID: 9999, Type: "r", Kind: model.RequestTask, Start: run.Start, End: run.End, Open: true})
 	res := Analyze(run, DefaultOptions())
 	if res.LatencyWindow != 20*time.Millisecond {
 		t.Fatalf("window = %v, want 20ms (a hundredth of 2 s)", res.LatencyWindow)
@@ -28,7 +28,7 @@ func TestLatencyOverTime(t *testing.T) {
 	total := 0
 	for _, w := range res.LatencyOverTime {
 		var ds []time.Duration
-		for _, r := range run.Requests {
+		for _, r := range run.Requests.All() {
 			if !r.Open && r.End >= w.Start && r.End < w.End {
 				ds = append(ds, r.Duration())
 			}

@@ -121,7 +121,7 @@ func TestExectraceTasks(t *testing.T) {
 			raw := readRawTrace(t, s.path("trace.out"))
 			run := readRun(t, s)
 			byID := map[uint64]model.Request{}
-			for _, r := range run.Requests {
+			for _, r := range run.Requests.All() {
 				if r.Kind == model.RequestTask {
 					byID[r.ID] = r
 				}

@@ -104,8 +104,9 @@ type Run struct {
 	// Heap is the heap-in-use and heap goal over time, down-sampled by
 	// ingest to a bounded resolution.
 	Heap []HeapSample `json:"heap,omitempty"`
-	// Requests are tasks (and, when asked, regions or inferred spans).
-	Requests []Request `json:"requests,omitempty"`
+	// Requests are tasks (and, when asked, regions or inferred spans),
+	// kept compactly (requests.go); nil when there were none.
+	Requests *Requests `json:"requests,omitempty"`
 	// Regions are every user region seen (trace.WithRegion, StartRegion),
 	// kept compactly (regions.go); nil when there were none.
 	Regions *Regions `json:"regions,omitempty"`

@@ -24,7 +24,7 @@ func sampleResult() *analyze.Result {
 			{Start: 100, Duration: 2 * time.Millisecond, Kind: model.PauseSweepTermination, Reason: "GC sweep termination", Cycle: 0, TimeToStop: time.Millisecond},
 			{Start: 500, Duration: time.Millisecond, Kind: model.PauseNonGC, Reason: "read <mem> stats", Cycle: -1, TimeToStop: -1},
 		},
-		Requests: []model.Request{{ID: 1, Type: "req", Kind: model.RequestTask, Start: 0, End: model.Time(5 * time.Millisecond)}},
+		Requests: model.RequestsOf(model.Request{ID: 1, Type: "req", Kind: model.RequestTask, Start: 0, End: model.Time(5 * time.Millisecond)}),
 		MMU: &model.MMU{Points: []model.MMUPoint{{Window: time.Millisecond, MMU: 0.25,
 			Worst: []model.MMUWindow{{Start: 10, Utilization: 0.25}}}}},
 		Warnings: []string{"something <odd>"},

@@ -328,7 +328,12 @@ func (g *group) attachLatency(runs []*model.Run, processStart *time.Time) ([]str
 			}
 			continue
 		}
-		run.Requests = append(run.Requests, reqs...)
+		if run.Requests == nil {
+			run.Requests = &model.Requests{}
+		}
+		for _, r := range reqs {
+			run.Requests.Append(r)
+		}
 		run.Fidelity.Requests = true
 		run.Inputs = append(run.Inputs, model.Input{Path: l.Name, Kind: model.KindLatencyLog, Bytes: l.Stats.Bytes, Format: l.Format})
 		run.Warnings = append(run.Warnings, l.Warnings...)

@@ -196,7 +196,8 @@ func (b *builder) addOverlaps(res *analyze.Result) {
 	}
 	slices.SortFunc(pauses, func(x, y model.Pause) int { return cmp.Compare(x.Start, y.Start) })
 	for _, i := range res.Counted {
-		r := &res.Requests[i]
+		req := res.Requests.At(int(i))
+		r := &req
 		// Pauses that can overlap r begin after r.Start − longest.
 		from := r.Start.Add(-longest)
 		j, _ := slices.BinarySearchFunc(pauses, from, func(p model.Pause, t model.Time) int { return cmp.Compare(p.Start, t) })

@@ -109,11 +109,11 @@ func TestRequestAccounting(t *testing.T) {
 	data, _ := traced(t, workload{tasks: 80, workers: 0, alloc: 512 << 10, forced: 2})
 	want := rawTaskTimes(t, data)
 	run := mustRead(t, data, Options{})
-	if len(run.Requests) != len(want) || len(want) < 80 {
-		t.Fatalf("requests = %d, independent pass found %d", len(run.Requests), len(want))
+	if run.Requests.Len() != len(want) || len(want) < 80 {
+		t.Fatalf("requests = %d, independent pass found %d", run.Requests.Len(), len(want))
 	}
 	blocked := time.Duration(0)
-	for _, r := range run.Requests {
+	for _, r := range run.Requests.All() {
 		w := want[exptrace.TaskID(r.ID)]
 		if w == nil {
 			t.Errorf("request %d not found independently", r.ID)

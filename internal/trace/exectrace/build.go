@@ -227,7 +227,7 @@ func (b *builder) finish() *model.Run {
 	run.Fidelity.Trace = true
 	run.Fidelity.Goroutines = true
 	run.Fidelity.CPUSplit = true
-	run.Fidelity.Requests = len(run.Requests) > 0
+	run.Fidelity.Requests = run.Requests.Len() > 0
 	run.Fidelity.LiveHeap = liveHeapKnown(run.Cycles)
 	b.finishStacks()
 	return run

@@ -113,7 +113,7 @@ func TestBuilderCycle(t *testing.T) {
 		Goroutines: []uint64{1}, GoroutinesTotal: 1,
 		Running: d(60), Runnable: d(60), RunnableDuringMark: d(20), Assist: d(10), Accounted: true,
 	}}
-	if diff := cmp.Diff(wantReq, run.Requests); diff != "" {
+	if diff := cmp.Diff(wantReq, run.Requests.Slice()); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 	if run.Start != 0 || run.End != at(140) || run.GOMAXPROCS != 2 ||

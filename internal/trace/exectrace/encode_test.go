@@ -116,8 +116,8 @@ func TestApplyToMatchesEach(t *testing.T) {
 	slow.each(bs.apply)
 	bf.finish()
 	bs.finish()
-	if len(runs[1].Requests) < 60 {
-		t.Fatalf("only %d requests in the test run", len(runs[1].Requests))
+	if runs[1].Requests.Len() < 60 {
+		t.Fatalf("only %d requests in the test run", runs[1].Requests.Len())
 	}
 	if d := cmp.Diff(runs[1], runs[0], cmpopts.EquateEmpty()); d != "" {
 		t.Errorf("applyTo and each(apply) differ (-each +applyTo):\n%s", d)

@@ -52,8 +52,8 @@ func TestOldFormats(t *testing.T) {
 					t.Errorf("pauses %q total %v, want %v", reason, got[reason], want)
 				}
 			}
-			if len(run.Requests) < raw.tasks {
-				t.Errorf("requests = %d, want ≥ %d", len(run.Requests), raw.tasks)
+			if run.Requests.Len() < raw.tasks {
+				t.Errorf("requests = %d, want ≥ %d", run.Requests.Len(), raw.tasks)
 			}
 			if run.Stats.Events != raw.events || run.Stats.Generations != 1 {
 				t.Errorf("stats %+v, want %d events in 1 generation", run.Stats, raw.events)

@@ -373,14 +373,13 @@ func (b *builder) finishInferred(end model.Time) {
 
 // appendInferred adds the inferred requests to reqs, in the order they
 // ended (those open at the end of the window by goroutine id).
-func (b *builder) appendInferred(reqs []model.Request, gs []uint64) []model.Request {
+func (b *builder) appendInferred(reqs *model.Requests, gs []uint64) {
 	n := 0
 	b.infer.spans.drain(func(r *requestRec) {
-		reqs = append(reqs, b.request(r, model.RequestInferred, gs))
+		reqs.Append(b.request(r, model.RequestInferred, gs))
 		n++
 	})
 	if n > 0 {
 		b.run.Warnings = append(b.run.Warnings, InferredLimits)
 	}
-	return reqs
 }

@@ -33,7 +33,7 @@ func inferredSpans(t *testing.T, recs []record, mode InferMode) []span {
 	}
 	b.finish()
 	var out []span
-	for _, r := range run.Requests {
+	for _, r := range run.Requests.All() {
 		if r.Kind == model.RequestInferred {
 			out = append(out, span{r.Type, int64(r.Start) / 1000, int64(r.End) / 1000, r.Open,
 				r.Running, r.Runnable, r.Blocked, r.Syscall})

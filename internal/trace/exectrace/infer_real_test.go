@@ -13,7 +13,7 @@ import (
 )
 
 func splitRequests(run *model.Run) (tasks, inferred []model.Request) {
-	for _, r := range run.Requests {
+	for _, r := range run.Requests.All() {
 		if r.Kind == model.RequestInferred {
 			inferred = append(inferred, r)
 		} else {

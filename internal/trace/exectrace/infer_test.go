@@ -101,8 +101,8 @@ func TestInferHTTPServer(t *testing.T) {
 	if !run.Fidelity.Requests || !slices.Contains(run.Warnings, InferredLimits) {
 		t.Errorf("fidelity %+v, warnings %q", run.Fidelity, run.Warnings)
 	}
-	if never := readInfer(t, data, InferNever); len(never.Requests) != 0 || slices.Contains(never.Warnings, InferredLimits) {
-		t.Errorf("never: %d requests, warnings %q", len(never.Requests), never.Warnings)
+	if never := readInfer(t, data, InferNever); never.Requests.Len() != 0 || slices.Contains(never.Warnings, InferredLimits) {
+		t.Errorf("never: %d requests, warnings %q", never.Requests.Len(), never.Warnings)
 	}
 }
 
@@ -114,8 +114,8 @@ func TestInferWithTasks(t *testing.T) {
 	const n = 8
 	data := serveTraced(t, n, true)
 	auto := readInfer(t, data, InferAuto)
-	if len(auto.Requests) != n || slices.Contains(auto.Warnings, InferredLimits) {
-		t.Fatalf("auto with tasks: %d requests (want the %d tasks), warnings %q", len(auto.Requests), n, auto.Warnings)
+	if auto.Requests.Len() != n || slices.Contains(auto.Warnings, InferredLimits) {
+		t.Fatalf("auto with tasks: %d requests (want the %d tasks), warnings %q", auto.Requests.Len(), n, auto.Warnings)
 	}
 	// Auto stops classifying stacks once it has seen a task's request:
 	// what it reads must be exactly what reading without inference gives.

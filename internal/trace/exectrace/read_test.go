@@ -58,13 +58,13 @@ func TestReadLiveTrace(t *testing.T) {
 		t.Errorf("no read-mem-stats pause among %v", count)
 	}
 
-	if len(run.Requests) != raw.tasks {
-		t.Errorf("requests = %d, want %d", len(run.Requests), raw.tasks)
+	if run.Requests.Len() != raw.tasks {
+		t.Errorf("requests = %d, want %d", run.Requests.Len(), raw.tasks)
 	}
 	if run.Regions.Len() != raw.regions {
 		t.Errorf("regions = %d, want %d", run.Regions.Len(), raw.regions)
 	}
-	for _, r := range run.Requests {
+	for _, r := range run.Requests.All() {
 		if r.Open || !r.Accounted || r.Type != "request" {
 			t.Errorf("request %d: open=%v accounted=%v type=%q", r.ID, r.Open, r.Accounted, r.Type)
 		}

@@ -26,7 +26,7 @@ func TestRegionsKept(t *testing.T) {
 			t.Errorf("%+v: %d regions, want %d", opts, run.Regions.Len(), raw.regions)
 		}
 		tasks := map[uint64]bool{}
-		for _, r := range run.Requests {
+		for _, r := range run.Requests.All() {
 			tasks[r.ID] = true
 		}
 		byType := map[string]int{}
@@ -41,8 +41,8 @@ func TestRegionsKept(t *testing.T) {
 				t.Errorf("%+v: %d regions of type %q, want %d", opts, byType[typ], typ, n)
 			}
 		}
-		if len(run.Requests) != raw.tasks {
-			t.Errorf("%+v: %d requests, want %d", opts, len(run.Requests), raw.tasks)
+		if run.Requests.Len() != raw.tasks {
+			t.Errorf("%+v: %d requests, want %d", opts, run.Requests.Len(), raw.tasks)
 		}
 	}
 }
@@ -69,7 +69,7 @@ func TestRegionsWithoutTasks(t *testing.T) {
 	if raw.tasks != 0 || raw.regions != 75 {
 		t.Fatalf("trace has %d tasks and %d regions, want 0 and 75", raw.tasks, raw.regions)
 	}
-	if run.Regions.Len() != raw.regions || len(run.Requests) != 0 {
-		t.Errorf("%d regions and %d requests, want %d and 0", run.Regions.Len(), len(run.Requests), raw.regions)
+	if run.Regions.Len() != raw.regions || run.Requests.Len() != 0 {
+		t.Errorf("%d regions and %d requests, want %d and 0", run.Regions.Len(), run.Requests.Len(), raw.regions)
 	}
 }

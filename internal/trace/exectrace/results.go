@@ -126,11 +126,10 @@ func (b *builder) materialise() {
 	res.goroutines.drain(func(g *uint64) { gs = append(gs, *g) })
 	b.drainPauseStacks()
 
-	reqs := make([]model.Request, 0, res.requests.n+b.infer.spans.n)
-	res.requests.drain(func(r *requestRec) { reqs = append(reqs, b.request(r, model.RequestTask, gs)) })
-	reqs = b.appendInferred(reqs, gs)
-	if len(reqs) > 0 {
+	reqs := &model.Requests{}
+	res.requests.drain(func(r *requestRec) { reqs.Append(b.request(r, model.RequestTask, gs)) })
+	b.appendInferred(reqs, gs)
+	if reqs.Len() > 0 {
 		b.run.Requests = reqs
 	}
-
 }

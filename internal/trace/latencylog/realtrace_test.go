@@ -59,7 +59,7 @@ func TestAlignRealTrace(t *testing.T) {
 		t.Fatal("exectrace set no WallStart on a Go 1.26 trace")
 	}
 	var tasks []model.Request
-	for _, r := range run.Requests {
+	for _, r := range run.Requests.All() {
 		if r.Kind == model.RequestTask && r.Type == "fake" {
 			tasks = append(tasks, r)
 		}
