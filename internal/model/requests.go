@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -224,10 +225,26 @@ func valuesOf(r *Request) [requestValues]int64 {
 	}
 }
 
-// setValues is the inverse of valuesOf.
-func setValues(r *Request, v [requestValues]int64) {
-	r.Running, r.Runnable, r.RunnableDuringMark, r.Blocked = time.Duration(v[0]), time.Duration(v[1]), time.Duration(v[2]), time.Duration(v[3])
-	r.Syscall, r.Assist, r.Sweep, r.GoroutinesTotal = time.Duration(v[4]), time.Duration(v[5]), time.Duration(v[6]), int(v[7])
+// setValue sets r's k-th value in valuesOf's order.
+func setValue(r *Request, k int, v int64) {
+	switch k {
+	case 0:
+		r.Running = time.Duration(v)
+	case 1:
+		r.Runnable = time.Duration(v)
+	case 2:
+		r.RunnableDuringMark = time.Duration(v)
+	case 3:
+		r.Blocked = time.Duration(v)
+	case 4:
+		r.Syscall = time.Duration(v)
+	case 5:
+		r.Assist = time.Duration(v)
+	case 6:
+		r.Sweep = time.Duration(v)
+	default:
+		r.GoroutinesTotal = int(v)
+	}
 }
 
 // at returns the chunk holding the i-th request and its index there.
@@ -240,14 +257,12 @@ func (s *Requests) at(i int) (*requestChunk, int) {
 
 // At returns the i-th request. Its slices share the set's memory: do not
 // modify them (appending to them is safe: they have no spare capacity).
-func (s *Requests) At(i int) Request {
+func (s *Requests) At(i int) (r Request) {
 	c, j := s.at(i)
-	k := s.keys[c.key[j]]
+	k := &s.keys[c.key[j]]
 	f := c.flags[j]
-	r := Request{
-		ID: c.id[j], Type: k.typ, Kind: k.kind, Start: c.start[j], End: c.end[j],
-		Open: f&reqOpen != 0, Accounted: f&reqAccounted != 0,
-	}
+	r.ID, r.Type, r.Kind, r.Start, r.End = c.id[j], k.typ, k.kind, c.start[j], c.end[j]
+	r.Open, r.Accounted = f&reqOpen != 0, f&reqAccounted != 0
 	b := c.blob[c.off[j]:]
 	if f&reqParent != 0 {
 		r.Parent, b = uvarint(b)
@@ -255,13 +270,11 @@ func (s *Requests) At(i int) Request {
 	if f&reqValues != 0 {
 		mask := b[0]
 		b = b[1:]
-		var v [requestValues]int64
-		for k := range v {
-			if mask&(1<<k) != 0 {
-				v[k], b = varint(b)
-			}
+		for m := mask; m != 0; m &= m - 1 {
+			var v int64
+			v, b = shortVarint(b)
+			setValue(&r, bits.TrailingZeros8(m), v)
 		}
-		setValues(&r, v)
 	}
 	if f&reqGoroutines != 0 {
 		var lo, hi uint64
@@ -275,10 +288,28 @@ func (s *Requests) At(i int) Request {
 	return r
 }
 
+// shortUvarint and shortVarint are uvarint and varint, faster for the
+// one- and two-byte values that most offsets and durations of a few µs
+// are.
+func shortUvarint(b []byte) (uint64, []byte) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), b[1:]
+	}
+	if len(b) > 1 && b[1] < 0x80 {
+		return uint64(b[0]&0x7f) | uint64(b[1])<<7, b[2:]
+	}
+	return uvarint(b)
+}
+
+func shortVarint(b []byte) (int64, []byte) {
+	u, b := shortUvarint(b)
+	return int64(u>>1) ^ -int64(u&1), b
+}
+
 // span decodes an offset and a count into a range of a backing slice.
 func span(b []byte) (lo, hi uint64, rest []byte) {
-	lo, b = uvarint(b)
-	n, b := uvarint(b)
+	lo, b = shortUvarint(b)
+	n, b := shortUvarint(b)
 	return lo, lo + n, b
 }
 

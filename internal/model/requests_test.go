@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -20,7 +21,11 @@ func randomRequest(rng *rand.Rand) Request {
 	kinds := []RequestKind{RequestTask, RequestRegion, RequestLog, RequestInferred, "custom-kind", ""}
 	types := []string{"", "GET /api", "POST /upload", strings.Repeat("long-type/", 200)}
 	num := func() int64 {
-		switch rng.IntN(6) {
+		switch rng.IntN(8) {
+		case 6:
+			return rng.Int64N(1<<15) - 1<<14 // one, two and three varint bytes
+		case 7:
+			return rng.Int64N(1e4) // a few µs
 		case 0:
 			return 0
 		case 1:
@@ -151,6 +156,30 @@ func TestRequestsMatchSlice(t *testing.T) {
 	}
 	if s.Equal(RequestsOf(want[:len(want)-1]...)) {
 		t.Fatal("Equal is true on sets of different lengths")
+	}
+}
+
+// TestShortVarint checks the fast varint decoding against
+// encoding/binary around the one- and two-byte boundaries and at the
+// extremes, followed by other bytes or not.
+func TestShortVarint(t *testing.T) {
+	var us []uint64
+	for u := range uint64(1 << 16) {
+		us = append(us, u)
+	}
+	us = append(us, 1<<21-1, 1<<21, math.MaxUint64, math.MaxUint64-1)
+	for _, u := range us {
+		for _, tail := range [][]byte{nil, {0x80}, {0x01, 0x02}} {
+			b := append(binary.AppendUvarint(nil, u), tail...)
+			if got, rest := shortUvarint(b); got != u || len(rest) != len(tail) {
+				t.Fatalf("shortUvarint(%x) = %d with %d bytes left, want %d", b, got, len(rest), u)
+			}
+			v := int64(u)
+			b = append(binary.AppendVarint(nil, v), tail...)
+			if got, rest := shortVarint(b); got != v || len(rest) != len(tail) {
+				t.Fatalf("shortVarint(%x) = %d with %d bytes left, want %d", b, got, len(rest), v)
+			}
+		}
 	}
 }
 
