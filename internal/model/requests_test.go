@@ -19,7 +19,7 @@ import (
 // one, empty, long and repeated types, up to 40 goroutines and 3 stacks.
 func randomRequest(rng *rand.Rand) Request {
 	kinds := []RequestKind{RequestTask, RequestRegion, RequestLog, RequestInferred, "custom-kind", ""}
-	types := []string{"", "GET /api", "POST /upload", strings.Repeat("long-type/", 200)}
+	types := []string{"", "GET /api", "POST /upload", "<a&b> \u2028 é", strings.Repeat("long-type/", 200)}
 	num := func() int64 {
 		switch rng.IntN(8) {
 		case 6:
