@@ -16,8 +16,8 @@ import (
 //     more on a 1 GB trace for 5-10 % less RSS).
 //   - Once a trace's stream is read, the heap is the distilled run, live
 //     to the end, and what follows adds little garbage: assembling the run
-//     (a million stored requests become model values in one allocation),
-//     then the analysis. At 10 the heap may grow 10 % over it instead of
+//     (the stored requests are decoded into its model.Requests), then the
+//     analysis. At 10 the heap may grow 10 % over it instead of
 //     50 %. Peak RSS, paired runs: 1 GB realistic trace 183-185 MB ->
 //     152-165 MB with the switch after the inputs were read, 168 -> 148 MB
 //     with it before the run is assembled; 300 MB request-dense trace

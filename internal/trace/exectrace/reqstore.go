@@ -8,8 +8,8 @@ import (
 )
 
 // A request-dense trace finishes a request every few hundred bytes, and
-// the stored requests wait until the end of the trace, when they become
-// model values: kept as 120-byte structs they were most of the ingest's
+// the stored requests wait until the end of the trace, when they go into
+// the run's model.Requests: kept as 120-byte structs they were most of the ingest's
 // memory, and at the end they were live alongside the run's requests.
 // Encoded as varints, mostly deltas from the request before (ids, end
 // times and goroutine offsets grow; many durations are zero), one takes

@@ -9,8 +9,9 @@ import (
 // A request-heavy trace ends up with millions of requests and regions.
 // Kept as model values while streaming, each carries pointers (type
 // strings, goroutine lists) that the GC would scan on every cycle, and each
-// goroutine list is an allocation. So finished requests and regions wait in
-// pointer-free chunks, and become model values once, at the end.
+// goroutine list is an allocation. So finished requests wait in
+// pointer-free chunks and go into the run's compact model.Requests once,
+// at the end; regions go straight into the compact model.Regions.
 
 const storeChunk = 4096
 
