@@ -88,10 +88,11 @@ func BenchmarkToRecord(b *testing.B) {
 	}
 	b.ReportAllocs()
 	var rec record
+	var mv moves
 	kept := 0
 	for b.Loop() {
 		for i := range evs {
-			if toRecord(&evs[i], &rec) {
+			if mv.record(&evs[i], &rec) {
 				kept++
 			}
 		}
@@ -112,6 +113,7 @@ func BenchmarkEncodeDecode(b *testing.B) {
 	}
 	var recs []record
 	var rec record
+	var mv moves
 	for len(recs) < 50_000 {
 		ev, err := r.ReadEvent()
 		if errors.Is(err, io.EOF) {
@@ -120,7 +122,7 @@ func BenchmarkEncodeDecode(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if toRecord(&ev, &rec) && rec.kind != recSync {
+		if mv.record(&ev, &rec) && rec.kind != recSync {
 			recs = append(recs, rec)
 		}
 	}

@@ -90,6 +90,7 @@ func TestApplyToMatchesEach(t *testing.T) {
 	}
 	var fast, slow recordBuffer
 	var rec record
+	var mv moves
 	transitions := 0
 	for {
 		ev, err := tr.ReadEvent()
@@ -99,7 +100,7 @@ func TestApplyToMatchesEach(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if toRecord(&ev, &rec) {
+		if mv.record(&ev, &rec) {
 			fast.put(&rec)
 			slow.put(&rec)
 			if rec.kind == recGoState {

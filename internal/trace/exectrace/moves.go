@@ -163,7 +163,9 @@ func (m *moves) goroutine(ev *exptrace.Event, st *exptrace.StateTransition) (g i
 	return int64(st.Resource.Goroutine()), from, to, true
 }
 
-// record is toRecord through m.
+// record distils ev into rec and reports whether the event matters to the
+// analysis at all (most proc transitions, logs, CPU samples and
+// experimental events do not).
 func (m *moves) record(ev *exptrace.Event, rec *record) bool {
 	kind := ev.Kind()
 	if kind != exptrace.EventStateTransition {

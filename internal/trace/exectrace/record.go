@@ -84,20 +84,9 @@ type record struct {
 	from exptrace.GoState
 }
 
-// toRecord distils ev into rec and reports whether the event matters to
-// the analysis at all (most proc transitions, logs, CPU samples and
-// experimental events do not).
-func toRecord(ev *exptrace.Event, rec *record) bool {
-	kind := ev.Kind()
-	if kind == exptrace.EventStateTransition {
-		// Most events are state transitions: keep this path short.
-		st := ev.StateTransition()
-		return transitionRecord(ev, &st, rec)
-	}
-	return otherRecord(ev, kind, rec)
-}
-
-// otherRecord is toRecord for events of every kind but state transitions.
+// otherRecord distils ev, of any kind but a state transition, into rec
+// and reports whether the event matters to the analysis at all (logs, CPU
+// samples and experimental events do not).
 func otherRecord(ev *exptrace.Event, kind exptrace.EventKind, rec *record) bool {
 	*rec = record{t: int64(ev.Time()), g: int64(ev.Goroutine()), p: int32(ev.Proc())}
 	switch kind {
@@ -154,7 +143,7 @@ func (rec *record) setGoState(t, g int64, p int32, from, to exptrace.GoState) {
 	}
 }
 
-// transitionRecord is toRecord for a state transition, st being
+// transitionRecord is moves.record for a state transition, st being
 // ev.StateTransition() (a costly call: callers make it once).
 func transitionRecord(ev *exptrace.Event, st *exptrace.StateTransition, rec *record) bool {
 	switch st.Resource.Kind {
