@@ -373,10 +373,10 @@ func (b *builder) finishInferred(end model.Time) {
 
 // appendInferred adds the inferred requests to reqs, in the order they
 // ended (those open at the end of the window by goroutine id).
-func (b *builder) appendInferred(reqs *model.Requests, gs []uint64) {
+func (b *builder) appendInferred(reqs *model.Requests, scratch *[]uint64) {
 	n := 0
 	b.infer.spans.drain(func(r *requestRec) {
-		reqs.Append(b.request(r, model.RequestInferred, gs))
+		reqs.Append(b.request(r, model.RequestInferred, scratch))
 		n++
 	})
 	if n > 0 {

@@ -55,3 +55,25 @@ func TestRequestStoreRoundTrip(t *testing.T) {
 		t.Errorf("drained %d of %d; store left with %d requests", i, len(in), s.n)
 	}
 }
+
+// TestChunkedView reads ranges of a chunked store inside one chunk, across
+// one boundary and across several, against the plain sequence.
+func TestChunkedView(t *testing.T) {
+	var c chunked[uint64]
+	const n = 3*storeChunk + 17
+	for i := range n {
+		c.add(uint64(i) * 3)
+	}
+	var scratch []uint64
+	for _, r := range [][2]int{{0, 1}, {5, 40}, {storeChunk - 3, 3}, {storeChunk - 3, 7}, {storeChunk, 2}, {10, 2*storeChunk + 5}, {n - 4, 4}} {
+		got := c.view(r[0], r[1], &scratch)
+		if len(got) != r[1] || cap(got) != r[1] && r[0]%storeChunk+r[1] <= storeChunk {
+			t.Fatalf("view(%d, %d): len %d cap %d", r[0], r[1], len(got), cap(got))
+		}
+		for k, v := range got {
+			if v != uint64(r[0]+k)*3 {
+				t.Fatalf("view(%d, %d)[%d] = %d, want %d", r[0], r[1], k, v, (r[0]+k)*3)
+			}
+		}
+	}
+}

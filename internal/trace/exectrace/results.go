@@ -32,6 +32,21 @@ func (c *chunked[T]) add(v T) {
 	c.n++
 }
 
+// view returns the n elements from offset off: a slice of the store when
+// they sit in one chunk, else a copy in scratch's array. It is valid until
+// the next call with the same scratch.
+func (c *chunked[T]) view(off, n int, scratch *[]T) []T {
+	k, i := off/storeChunk, off%storeChunk
+	if i+n <= storeChunk {
+		return c.chunks[k][i : i+n : i+n]
+	}
+	*scratch = (*scratch)[:0]
+	for j := off; j < off+n; j++ {
+		*scratch = append(*scratch, c.chunks[j/storeChunk][j%storeChunk])
+	}
+	return *scratch
+}
+
 // drain calls f on every element in order, dropping each chunk once done.
 func (c *chunked[T]) drain(f func(*T)) {
 	for i, chunk := range c.chunks {
@@ -104,9 +119,10 @@ func (b *builder) typeIndex(s string) uint32 {
 	return i
 }
 
-// request turns a stored request into the run's; gs are the stored
-// goroutine lists.
-func (b *builder) request(r *requestRec, kind model.RequestKind, gs []uint64) model.Request {
+// request turns a stored request into the run's. Its Goroutines may
+// share the goroutine store's memory or scratch: model.Requests.Append
+// copies them.
+func (b *builder) request(r *requestRec, kind model.RequestKind, scratch *[]uint64) model.Request {
 	req := model.Request{
 		ID: r.id, Parent: r.parent, Type: b.typeNames[r.typ], Kind: kind,
 		Start: r.start, End: r.end, Open: r.open, GoroutinesTotal: r.total,
@@ -115,7 +131,7 @@ func (b *builder) request(r *requestRec, kind model.RequestKind, gs []uint64) mo
 		Accounted: true, PauseStacks: b.requestPauseStacks(r),
 	}
 	if r.listed > 0 {
-		req.Goroutines = gs[r.goroutines : r.goroutines+r.listed : r.goroutines+r.listed]
+		req.Goroutines = b.results.goroutines.view(r.goroutines, r.listed, scratch)
 	}
 	return req
 }
@@ -123,13 +139,14 @@ func (b *builder) request(r *requestRec, kind model.RequestKind, gs []uint64) mo
 // materialise turns the stored requests and regions into the run's.
 func (b *builder) materialise() {
 	res := &b.results
-	gs := make([]uint64, 0, res.goroutines.n)
-	res.goroutines.drain(func(g *uint64) { gs = append(gs, *g) })
 	b.drainPauseStacks()
-
+	// Tasks and inferred spans share the goroutine store, interleaved in
+	// the order they ended, so it is read by offset and dropped at the end.
+	var scratch []uint64
 	reqs := &model.Requests{}
-	res.requests.drain(func(r *requestRec) { reqs.Append(b.request(r, model.RequestTask, gs)) })
-	b.appendInferred(reqs, gs)
+	res.requests.drain(func(r *requestRec) { reqs.Append(b.request(r, model.RequestTask, &scratch)) })
+	b.appendInferred(reqs, &scratch)
+	res.goroutines = chunked[uint64]{}
 	if reqs.Len() > 0 {
 		b.run.Requests = reqs
 	}
