@@ -160,21 +160,3 @@ func (s *Regions) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
-
-// uvarint and varint decode what Add wrote; the encoding is ours, so a
-// short buffer is a bug, not bad input.
-func uvarint(b []byte) (uint64, []byte) {
-	v, n := binary.Uvarint(b)
-	if n <= 0 {
-		panic("model: corrupt region encoding")
-	}
-	return v, b[n:]
-}
-
-func varint(b []byte) (int64, []byte) {
-	v, n := binary.Varint(b)
-	if n <= 0 {
-		panic("model: corrupt region encoding")
-	}
-	return v, b[n:]
-}
