@@ -231,17 +231,9 @@ func TestAssistStacksRaw(t *testing.T) {
 // pause notes a goroutine and a known stack for that pause, and nothing
 // else.
 func TestPauseStacksCover(t *testing.T) {
-	files, _ := filepath.Glob("../../../examples/testdata/*/trace.out")
-	if len(files) == 0 {
-		t.Skip("no traces in examples/testdata")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			run := readStacks(t, data, f, Options{Stacks: true})
+	for name, data := range exampleTraces(t) {
+		t.Run(name, func(t *testing.T) {
+			run := readStacks(t, data, name, Options{Stacks: true})
 			checked := 0
 			for _, r := range run.Requests.All() {
 				if r.Open {
@@ -401,17 +393,9 @@ func rawPauseStacks(t *testing.T, data []byte, queries []pauseQuery) map[pauseQu
 
 // TestPauseStacksRaw checks each noted pause stack against raw events.
 func TestPauseStacksRaw(t *testing.T) {
-	files, _ := filepath.Glob("../../../examples/testdata/*/trace.out")
-	if len(files) == 0 {
-		t.Skip("no traces in examples/testdata")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			run := readStacks(t, data, f, Options{Stacks: true})
+	for name, data := range exampleTraces(t) {
+		t.Run(name, func(t *testing.T) {
+			run := readStacks(t, data, name, Options{Stacks: true})
 			got := map[pauseQuery]string{}
 			var queries []pauseQuery
 			for _, r := range run.Requests.All() {
