@@ -9,9 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/cli"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 )
 
@@ -39,15 +39,10 @@ func run(args []string) error {
 	start := time.Now()
 	opts := exectrace.Options{Workers: *workers}
 	if _, set := os.LookupEnv("GOGC"); !set {
-		// The GC percents cmd/gcwatch uses (internal/cli/gc.go), so that
-		// this measures the ingest as gcwatch runs it.
-		opts.Phase = func(streaming bool) {
-			if streaming {
-				debug.SetGCPercent(50)
-			} else {
-				debug.SetGCPercent(10)
-			}
-		}
+		// The GC percents cmd/gcwatch uses, so that this measures the
+		// ingest as gcwatch runs it.
+		cli.ManageGC()
+		opts.Phase = cli.StreamPhase
 	}
 	run, err := exectrace.Read(f, fs.Arg(0), opts)
 	if run == nil {

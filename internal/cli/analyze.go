@@ -266,13 +266,7 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 	lo.Trace.Workers = o.Workers
 	lo.Trace.InferRequests = o.infer
 	lo.Trace.Stacks = o.PprofOut != ""
-	lo.Trace.Phase = func(streaming bool) {
-		if streaming {
-			gcPhase(ingestGOGC)
-		} else {
-			gcPhase(analysisGOGC)
-		}
-	}
+	lo.Trace.Phase = StreamPhase
 	o.results = nil
 	progress := o.Progress && isTerminal(s.Err)
 	if progress {

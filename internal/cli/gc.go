@@ -45,3 +45,14 @@ func gcPhase(percent int) {
 		setGCPercent(percent)
 	}
 }
+
+// StreamPhase is the exectrace.Options.Phase gcwatch reads traces with:
+// the ingest percent while a trace streams, the analysis percent after
+// (when gcwatch manages its GC).
+func StreamPhase(streaming bool) {
+	if streaming {
+		gcPhase(ingestGOGC)
+	} else {
+		gcPhase(analysisGOGC)
+	}
+}
