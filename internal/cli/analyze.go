@@ -265,6 +265,7 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
 	lo.Trace.Workers = o.Workers
 	lo.Trace.InferRequests = o.infer
+	lo.Trace.TaskType = o.TaskType
 	lo.Trace.Stacks = o.PprofOut != ""
 	lo.Trace.Phase = StreamPhase
 	o.results = nil

@@ -32,6 +32,13 @@ type Options struct {
 	// Stacks keeps the stacks of mark assists and of requests at GC
 	// pauses (Run.Stacks, Run.AssistStacks, Request.PauseStacks).
 	Stacks bool
+	// TaskType is the type of the tasks the analysis counts as requests
+	// (analyze.Options.TaskType; empty: every task). The analysis uses
+	// user regions only when the trace has no such task, so once one
+	// begins the run keeps no regions (regions.go); AllRegions keeps
+	// every region regardless.
+	TaskType   string
+	AllRegions bool
 	// Phase, when set, is called with true before the stream is read and
 	// with false once it has been, before the run is assembled from what
 	// was kept (from then on Read allocates only the run's own values, which
@@ -132,6 +139,7 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	}
 	b := newBuilder(run, opts.MMU)
 	b.infer.mode = opts.InferRequests
+	b.regions.taskType, b.regions.all = opts.TaskType, opts.AllRegions
 	if opts.Stacks {
 		b.enableStacks()
 	}

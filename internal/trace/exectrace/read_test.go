@@ -14,7 +14,7 @@ import (
 func TestReadLiveTrace(t *testing.T) {
 	data, numGC := traced(t, workload{tasks: 60, workers: 2, alloc: 256 << 10, forced: 3})
 	raw := rawRead(t, data)
-	run, err := Read(bytes.NewReader(data), "live.trace", Options{})
+	run, err := Read(bytes.NewReader(data), "live.trace", Options{AllRegions: true})
 	if err != nil {
 		t.Fatalf("Read: %v", err)
 	}

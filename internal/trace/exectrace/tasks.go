@@ -101,6 +101,7 @@ func (b *builder) taskBegin(t model.Time, id, parent uint64, typ string, gid int
 	}
 	tk := &task{rec: requestRec{id: id, parent: parent, typ: b.typeIndex(typ), start: t}}
 	b.tasks.open[id] = tk
+	b.taskBegun(typ)
 	if gid != noGoroutine {
 		b.join(b.goroutine(gid), tk, t)
 	}
@@ -120,6 +121,7 @@ func (b *builder) openTask(id uint64) *task {
 	}
 	tk := &task{rec: requestRec{id: id, typ: b.typeIndex(""), start: b.run.Start, open: true}}
 	b.tasks.open[id] = tk
+	b.taskBegun("")
 	return tk
 }
 
