@@ -49,8 +49,19 @@ func NewMixtureLatencyModel(durations []time.Duration, met []bool, gcTimes []tim
 	if !(observedActive >= 0 && observedActive <= 1) {
 		return nil, fmt.Errorf("latency model: observed gc-active share %v is not in [0, 1]", observedActive)
 	}
-	mx := &mixture{}
-	var bases []time.Duration
+	nMet := 0
+	for _, m := range met {
+		if m {
+			nMet++
+		}
+	}
+	// Sized up front: a million requests would otherwise grow these
+	// through several copies.
+	mx := &mixture{
+		met:   make([]time.Duration, 0, nMet),
+		clean: make([]time.Duration, 0, len(durations)-nMet),
+	}
+	bases := make([]time.Duration, 0, nMet)
 	for i, d := range durations {
 		if d < 0 {
 			return nil, fmt.Errorf("latency model: request %d has negative duration %v", i, d)

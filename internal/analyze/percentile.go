@@ -10,20 +10,19 @@ import (
 // nearest-rank method: the ceil(p·N)-th smallest value. It returns 0 for an
 // empty slice. sorted must be in ascending order.
 func NearestRank(sorted []time.Duration, p float64) time.Duration {
-	n := len(sorted)
-	if n == 0 {
+	if len(sorted) == 0 {
 		return 0
 	}
+	return sorted[nearestRank(len(sorted), p)-1]
+}
+
+// nearestRank is the rank, 1 to n, of the p-quantile of n values (n > 0):
+// ceil(p·n).
+func nearestRank(n int, p float64) int {
 	// Guard against p·N landing a hair above an integer through floating
 	// point (0.99·100 = 99.00000000000001 would otherwise pick rank 100).
 	rank := int(math.Ceil(p*float64(n) - 1e-9))
-	if rank < 1 {
-		rank = 1
-	}
-	if rank > n {
-		rank = n
-	}
-	return sorted[rank-1]
+	return max(1, min(rank, n))
 }
 
 // Distribution summarises a set of durations.

@@ -41,67 +41,95 @@ func spikes(run *model.Run, reqs *model.Requests, all []ranked, slow []RequestAt
 	}
 	w := spikeWindow(run.Duration())
 	window := func(end model.Time) int64 { return int64(end.Sub(run.Start) / w) }
-	// Only windows holding a tail request matter; gather the latencies of
-	// those alone.
-	type bucket struct {
-		all  []time.Duration
-		slow []*RequestAttribution
-	}
-	buckets := map[int64]*bucket{}
+	// Only windows holding a tail request matter.
+	tailOf := map[int64][]*RequestAttribution{}
 	for i := range slow {
 		k := window(slow[i].Request.End)
-		b := buckets[k]
-		if b == nil {
-			b = &bucket{}
-			buckets[k] = b
-		}
-		b.slow = append(b.slow, &slow[i])
+		tailOf[k] = append(tailOf[k], &slow[i])
 	}
-	keys := make([]int64, 0, len(buckets))
-	for k := range buckets {
+	keys := make([]int64, 0, len(tailOf))
+	for k := range tailOf {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	// Runs of adjacent windows merge into one spike: spikeOf[k] is the
+	// spike window k belongs to, and first[s] the index in keys of spike
+	// s's first window.
+	spikeOf := make(map[int64]int32, len(keys))
+	var first []int
+	for i, k := range keys {
+		if i == 0 || k != keys[i-1]+1 {
+			first = append(first, i)
+		}
+		spikeOf[k] = int32(len(first) - 1)
+	}
 	// Every request is looked up: a slice over the windows between the
 	// first and last tail window is quicker than the map (a tenth of the
 	// analysis of a million requests), when that span is not absurd.
-	lookup := func(k int64) *bucket { return buckets[k] }
-	if n := len(keys); n > 0 && keys[n-1]-keys[0] < maxDenseWindows {
-		first, span := keys[0], keys[n-1]-keys[0]+1
-		dense := make([]*bucket, span)
-		for _, k := range keys {
-			dense[k-first] = buckets[k]
+	lookup := func(k int64) int32 {
+		if s, ok := spikeOf[k]; ok {
+			return s
 		}
-		lookup = func(k int64) *bucket {
-			if k -= first; k >= 0 && k < span {
+		return -1
+	}
+	if n := len(keys); n > 0 && keys[n-1]-keys[0] < maxDenseWindows {
+		lo, span := keys[0], keys[n-1]-keys[0]+1
+		dense := make([]int32, span)
+		for i := range dense {
+			dense[i] = -1
+		}
+		for k, s := range spikeOf {
+			dense[k-lo] = s
+		}
+		lookup = func(k int64) int32 {
+			if k -= lo; k >= 0 && k < span {
 				return dense[k]
 			}
-			return nil
+			return -1
 		}
 	}
-	for _, r := range all {
-		if b := lookup(window(reqs.End(int(r.index)))); b != nil {
-			b.all = append(b.all, r.latency)
+	// A spike's requests, their maximum and their p99 come from all, which
+	// is slowest first, without gathering their latencies: the maximum is
+	// the first met, and the p99 (nearest rank r of n) the (n−r+1)-th.
+	spikeN := make([]int, len(first))
+	spikeMax := make([]time.Duration, len(first))
+	of := make([]int32, len(all))
+	for i, r := range all {
+		s := lookup(window(reqs.End(int(r.index))))
+		of[i] = s
+		if s >= 0 {
+			if spikeN[s] == 0 {
+				spikeMax[s] = r.latency
+			}
+			spikeN[s]++
+		}
+	}
+	want := make([]int, len(first))
+	for s, n := range spikeN {
+		want[s] = n - nearestRank(n, 0.99) + 1
+	}
+	spikeP99 := make([]time.Duration, len(first))
+	for i, s := range of {
+		if s >= 0 {
+			if want[s]--; want[s] == 0 {
+				spikeP99[s] = all[i].latency
+			}
 		}
 	}
 	var out []Spike
-	for i := 0; i < len(keys); {
-		// Merge runs of adjacent windows into one spike.
-		j := i
-		for j+1 < len(keys) && keys[j+1] == keys[j]+1 {
-			j++
+	for sp, i := range first {
+		j := len(keys) - 1
+		if sp+1 < len(first) {
+			j = first[sp+1] - 1
 		}
-		var lats []time.Duration
 		var tail []*RequestAttribution
 		for _, k := range keys[i : j+1] {
-			lats = append(lats, buckets[k].all...)
-			tail = append(tail, buckets[k].slow...)
+			tail = append(tail, tailOf[k]...)
 		}
-		d := Distribute(lats)
 		s := Spike{
 			Start:    run.Start.Add(time.Duration(keys[i]) * w),
 			End:      run.Start.Add(time.Duration(keys[j]+1) * w),
-			Requests: d.Count, P99: d.P99, Max: d.Max,
+			Requests: spikeN[sp], P99: spikeP99[sp], Max: spikeMax[sp],
 		}
 		var phases uint8
 		var gc, total time.Duration
@@ -122,7 +150,6 @@ func spikes(run *model.Run, reqs *model.Requests, all []ranked, slow []RequestAt
 		s.Cycles = slices.Clip(slices.Compact(s.Cycles))
 		s.Phases = phaseList(phases)
 		out = append(out, s)
-		i = j + 1
 	}
 	if len(out) > maxSpikes {
 		// Keep the worst, then put them back in time order.
