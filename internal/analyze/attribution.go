@@ -304,9 +304,9 @@ func attributeSelected(run *model.Run, reqs *model.Requests, sel []int32, worst 
 	for i := range slowest {
 		slowest[i] = iv.attribute(reqs.At(int(all[i].index)))
 	}
-	observed, without := quantileInputs(all)
-	a.Tail99 = tail(slowest, observed, without, 0.99)
-	a.Tail999 = tail(slowest, observed, without, 0.999)
+	without := withoutGC(all)
+	a.Tail99 = tail(slowest, a.Latencies, without, 0.99)
+	a.Tail999 = tail(slowest, a.Latencies, without, 0.999)
 	a.Worst = slowest[:min(worst, len(all)):min(worst, len(all))]
 	a.Spikes, a.WindowSize = spikes(run, reqs, all, slowest[:a.Tail99.Requests])
 	return a
@@ -318,25 +318,24 @@ func tailSize(n int, q float64) int {
 	return max(1, min(k, n))
 }
 
-// quantileInputs returns every latency and every latency without its
-// GC-attributable part, each sorted ascending.
-func quantileInputs(all []ranked) (observed, without []time.Duration) {
-	observed = make([]time.Duration, len(all))
-	without = make([]time.Duration, len(all))
+// withoutGC returns every latency without its GC-attributable part,
+// sorted ascending.
+func withoutGC(all []ranked) []time.Duration {
+	without := make([]time.Duration, len(all))
 	for i, r := range all {
-		// all is slowest first: reversed, it is already ascending.
-		observed[len(all)-1-i] = r.latency
 		without[i] = r.latency - r.gc
 	}
 	SortDurations(without)
-	return observed, without
+	return without
 }
 
 // tail summarises the slowest ceil((1−q)·N) requests; slowest holds at
-// least that many of them, slowest first, and observed and without are
-// every request's latency and latency without GC, sorted ascending.
-func tail(slowest []RequestAttribution, observed, without []time.Duration, q float64) Tail {
-	k := tailSize(len(observed), q)
+// least that many of them, slowest first; slowestFirst is every request's
+// latency in that order, and without every latency without GC, sorted
+// ascending.
+func tail(slowest []RequestAttribution, slowestFirst, without []time.Duration, q float64) Tail {
+	n := len(slowestFirst)
+	k := tailSize(n, q)
 	t := Tail{Quantile: q, Requests: k}
 	overlapped := 0
 	var gc time.Duration
@@ -365,7 +364,7 @@ func tail(slowest []RequestAttribution, observed, without []time.Duration, q flo
 		t.GCShare = float64(gc) / float64(t.Latency)
 	}
 	t.STWOverlapFraction = float64(overlapped) / float64(k)
-	t.Observed = NearestRank(observed, q)
+	t.Observed = slowestFirst[n-nearestRank(n, q)] // NearestRank of the ascending order
 	t.WithoutGC = NearestRank(without, q)
 	return t
 }

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"cmp"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -54,8 +55,8 @@ func referenceAttribute(run *model.Run, reqs []model.Request, worst int) *Attrib
 	}
 	slices.Sort(observed)
 	slices.Sort(without)
-	a.Tail99 = tail(all, observed, without, 0.99)
-	a.Tail999 = tail(all, observed, without, 0.999)
+	a.Tail99 = refTail(all, observed, without, 0.99)
+	a.Tail999 = refTail(all, observed, without, 0.999)
 	a.Worst = all[:min(worst, len(all))]
 	// Spikes: every window's latencies, the tail's cycles and phases.
 	w := spikeWindow(run.Duration())
@@ -242,4 +243,44 @@ func TestAttributeMatchesReference(t *testing.T) {
 			t.Errorf("%d requests: the test run has no tail to speak of: %d spikes, tail %d", n, len(got.Spikes), got.Tail99.Requests)
 		}
 	}
+}
+
+// refTail summarises the slowest ceil((1−q)·N) of all (slowest first),
+// field by field; observed and without are sorted ascending.
+func refTail(all []RequestAttribution, observed, without []time.Duration, q float64) Tail {
+	k := int(math.Ceil((1-q)*float64(len(all)) - 1e-9))
+	k = max(1, min(k, len(all)))
+	t := Tail{Quantile: q, Requests: k}
+	var gc time.Duration
+	overlapped := 0
+	for _, ra := range all[:k] {
+		b := ra.Breakdown
+		t.Latency += ra.Latency
+		gc += b.GC(ra.Latency)
+		if b.SweepTermination > 0 || b.MarkTermination > 0 {
+			overlapped++
+		}
+		t.Sum = Breakdown{
+			SweepTermination:   t.Sum.SweepTermination + b.SweepTermination,
+			MarkTermination:    t.Sum.MarkTermination + b.MarkTermination,
+			NonGCSTW:           t.Sum.NonGCSTW + b.NonGCSTW,
+			Assist:             t.Sum.Assist + b.Assist,
+			RunnableDuringMark: t.Sum.RunnableDuringMark + b.RunnableDuringMark,
+			RunnableGC:         t.Sum.RunnableGC + b.RunnableGC,
+			Sweep:              t.Sum.Sweep + b.Sweep,
+			Other:              t.Sum.Other + b.Other,
+			Running:            t.Sum.Running + b.Running,
+			Runnable:           t.Sum.Runnable + b.Runnable,
+			Blocked:            t.Sum.Blocked + b.Blocked,
+			Syscall:            t.Sum.Syscall + b.Syscall,
+		}
+	}
+	if t.Latency > 0 {
+		t.GCShare = float64(gc) / float64(t.Latency)
+	}
+	t.STWOverlapFraction = float64(overlapped) / float64(k)
+	// Nearest rank: the ceil(q·N)-th smallest.
+	rank := max(1, min(int(math.Ceil(q*float64(len(observed))-1e-9)), len(observed)))
+	t.Observed, t.WithoutGC = observed[rank-1], without[rank-1]
+	return t
 }
