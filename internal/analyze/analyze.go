@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/model"
@@ -154,11 +155,18 @@ func Analyze(run *model.Run, opts Options) *Result {
 			res.Warnings = append(res.Warnings, "no tasks in the trace: requests are user regions (the outermost of each goroutine), and only their overlap with stop-the-world pauses is attributed")
 		}
 	}
+	res.Requests, res.Counted = reqs, sel
+	// The latency over time and the attribution only read the requests:
+	// the first runs alongside (a million requests take a fraction of a
+	// second each).
+	var wg sync.WaitGroup
+	wg.Go(func() { res.LatencyOverTime, res.LatencyWindow = latencyOverTime(run, reqs, sel) })
 	if res.Latency.Requests > 0 {
 		res.Attribution = attributeSelected(run, reqs, sel, opts.WorstRequests)
+		// The attribution ranked every counted request's latency.
+		res.Latency.Distribution = distributeDescending(res.Attribution.Latencies)
 	}
-	res.Requests, res.Counted = reqs, sel
-	res.LatencyOverTime, res.LatencyWindow = latencyOverTime(run, reqs, sel)
+	wg.Wait()
 	res.MMU = run.MMU
 	if res.MMU == nil && len(run.Cycles) > 0 {
 		res.MMU = synthesizeMMU(run)
@@ -350,8 +358,9 @@ func liveHeap(cycles []model.Cycle) []HeapPoint {
 }
 
 // latency selects the requests (by default every top-level task) and
-// summarises their latency. It returns the indices in reqs of the selected
-// requests that ended.
+// counts them; their distribution comes from the attribution, which ranks
+// them. It returns the indices in reqs of the selected requests that
+// ended.
 func latency(reqs *model.Requests, taskType string) (Latency, []int32) {
 	l := Latency{Source: "none"}
 	n := reqs.Len()
@@ -374,7 +383,6 @@ func latency(reqs *model.Requests, taskType string) (Latency, []int32) {
 		}
 		slices.Sort(ids)
 	}
-	ds := make([]time.Duration, 0, n)
 	selected := make([]int32, 0, n)
 	for i := range n {
 		kind := reqs.Kind(i)
@@ -410,10 +418,8 @@ func latency(reqs *model.Requests, taskType string) (Latency, []int32) {
 			continue
 		}
 		selected = append(selected, int32(i))
-		ds = append(ds, reqs.Duration(i))
 	}
-	l.Distribution = Distribute(ds)
-	l.Requests = l.Count
+	l.Requests = len(selected)
 	if len(selected) < cap(selected)/2 {
 		selected = slices.Clone(selected) // kept through the analysis
 	}

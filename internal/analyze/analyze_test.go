@@ -1,7 +1,10 @@
 package analyze
 
 import (
+	"cmp"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -46,6 +49,27 @@ func TestDistributeDoesNotReorder(t *testing.T) {
 	d := Distribute(ds)
 	if ds[0] != 5 || d.Max != 5 || d.Total != 9 || d.P50 != 3 || d.Count != 3 {
 		t.Fatalf("Distribute = %+v, input now %v", d, ds)
+	}
+}
+
+// TestDistributeDescending checks the distribution read off a
+// descending slice against Distribute, on sizes around the percentiles'
+// rank boundaries, with many ties and without.
+func TestDistributeDescending(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 3, 99, 100, 101, 999, 1000, 1001, 12345} {
+		for _, spread := range []int64{3, 1 << 40} {
+			ds := make([]time.Duration, n)
+			for i := range ds {
+				ds[i] = time.Duration(rng.Int64N(spread))
+			}
+			want := Distribute(ds)
+			desc := slices.Clone(ds)
+			slices.SortFunc(desc, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+			if got := distributeDescending(desc); got != want {
+				t.Errorf("n=%d spread=%d: %+v, want %+v", n, spread, got, want)
+			}
+		}
 	}
 }
 
@@ -125,6 +149,15 @@ func TestAnalyzeGCTrace(t *testing.T) {
 	}
 }
 
+// latencyOf is the latency Analyze reports for a run of reqs alone, and
+// the indices of the requests it counted.
+func latencyOf(reqs []model.Request, taskType string) (Latency, []int32) {
+	opts := DefaultOptions()
+	opts.TaskType = taskType
+	res := Analyze(&model.Run{Requests: model.RequestsOf(reqs...)}, opts)
+	return res.Latency, res.Counted
+}
+
 func TestLatencyTopLevelTasks(t *testing.T) {
 	reqs := []model.Request{
 		{ID: 1, Type: "req", Kind: model.RequestTask, Start: 0, End: 10},
@@ -132,11 +165,11 @@ func TestLatencyTopLevelTasks(t *testing.T) {
 		{ID: 3, Parent: 99, Type: "req", Kind: model.RequestTask, Start: 0, End: 30}, // parent began before the trace
 		{ID: 4, Type: "req", Kind: model.RequestTask, Start: 0, End: 20, Open: true},
 	}
-	l, _ := latency(model.RequestsOf(reqs...), "")
+	l, _ := latencyOf(reqs, "")
 	if l.Source != "task" || l.Requests != 2 || l.Open != 1 || l.Max != 30 {
 		t.Errorf("latency %+v", l)
 	}
-	l, _ = latency(model.RequestsOf(reqs...), "db")
+	l, _ = latencyOf(reqs, "db")
 	if l.Requests != 1 || l.Max != 4 {
 		t.Errorf("latency for db %+v", l)
 	}
@@ -149,14 +182,14 @@ func TestLatencyInferred(t *testing.T) {
 		{ID: 1, Type: "http", Kind: model.RequestInferred, Start: 0, End: 40},
 		{ID: 2, Type: "http", Kind: model.RequestInferred, Start: 0, End: 50, Open: true},
 	}
-	l, sel := latency(model.RequestsOf(inferred...), "")
+	l, sel := latencyOf(inferred, "")
 	if l.Source != "inferred" || l.Requests != 1 || l.Open != 1 || l.Max != 40 || len(sel) != 1 {
 		t.Errorf("inferred only: %+v", l)
 	}
 	mixed := append([]model.Request{
 		{ID: 7, Parent: 1, Type: "req", Kind: model.RequestTask, Start: 0, End: 10}, // parent 1 began before the trace
 	}, inferred...)
-	l, sel = latency(model.RequestsOf(mixed...), "")
+	l, sel = latencyOf(mixed, "")
 	if l.Source != "task" || l.Requests != 1 || l.Max != 10 || len(sel) != 1 || sel[0] != 0 {
 		t.Errorf("tasks and inferred: %+v, selected %v", l, sel)
 	}

@@ -16,6 +16,25 @@ func NearestRank(sorted []time.Duration, p float64) time.Duration {
 	return sorted[nearestRank(len(sorted), p)-1]
 }
 
+// distributeDescending is Distribute of desc, which is sorted in
+// descending order.
+func distributeDescending(desc []time.Duration) Distribution {
+	n := len(desc)
+	if n == 0 {
+		return Distribution{}
+	}
+	var total time.Duration
+	for _, d := range desc {
+		total += d
+	}
+	// The ascending order's rank r is index n-r here.
+	q := func(p float64) time.Duration { return desc[n-nearestRank(n, p)] }
+	return Distribution{
+		Count: n, Total: total, Max: desc[0],
+		P50: q(0.50), P90: q(0.90), P99: q(0.99), P999: q(0.999),
+	}
+}
+
 // nearestRank is the rank, 1 to n, of the p-quantile of n values (n > 0):
 // ceil(p·n).
 func nearestRank(n int, p float64) int {
