@@ -34,7 +34,7 @@
 // (about 10 bytes each in model.Regions) are kept only while the analysis
 // could need them, i.e. until a task of Options.TaskType begins
 // (regions.go); a request-heavy trace (a task with four regions every
-// ~280 bytes of trace) holds about 60 bytes per request once read.
+// ~280 bytes of trace) holds about 56 bytes per request once read.
 //
 // Damage: a truncated trace keeps every complete generation; corrupted
 // bytes lose the generation they are in, and the splitter resumes at the
