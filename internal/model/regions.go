@@ -25,12 +25,10 @@ const regionOpen = 1 << 0
 // compactly. The zero value is empty and ready to use; a nil *Regions is
 // empty too.
 type Regions struct {
-	blocks  [][]byte
-	n       int
-	last    Time // the start of the region added last
-	types   []string
-	typeIdx map[string]uint64
-	lastTyp uint64 // the type index of the region added last
+	blocks [][]byte
+	n      int
+	last   Time // the start of the region added last
+	types  interned[string]
 }
 
 // RegionsOf returns a set holding rs, in order.
@@ -63,31 +61,13 @@ func (s *Regions) Add(r Region) {
 	}
 	b := append(s.blocks[k-1], flags)
 	b = binary.AppendUvarint(b, r.Task)
-	b = binary.AppendUvarint(b, s.typeIndex(r.Type))
+	b = binary.AppendUvarint(b, uint64(s.types.of(r.Type)))
 	b = binary.AppendUvarint(b, r.Goroutine)
 	b = binary.AppendVarint(b, int64(r.Start-s.last))
 	b = binary.AppendVarint(b, int64(r.End-r.Start))
 	s.blocks[k-1] = b
 	s.last = r.Start
 	s.n++
-}
-
-// typeIndex interns a region type; consecutive regions often share one.
-func (s *Regions) typeIndex(t string) uint64 {
-	if int(s.lastTyp) < len(s.types) && s.types[s.lastTyp] == t {
-		return s.lastTyp
-	}
-	i, ok := s.typeIdx[t]
-	if !ok {
-		if s.typeIdx == nil {
-			s.typeIdx = map[string]uint64{}
-		}
-		i = uint64(len(s.types))
-		s.types = append(s.types, t)
-		s.typeIdx[t] = i
-	}
-	s.lastTyp = i
-	return i
 }
 
 // All yields the regions in order.
@@ -105,7 +85,7 @@ func (s *Regions) All() iter.Seq[Region] {
 				var typ uint64
 				r.Task, blk = uvarint(blk)
 				typ, blk = uvarint(blk)
-				r.Type = s.types[typ]
+				r.Type = s.types.values[typ]
 				r.Goroutine, blk = uvarint(blk)
 				var d int64
 				d, blk = varint(blk)

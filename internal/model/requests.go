@@ -75,7 +75,7 @@ type requestChunk struct {
 	start [requestChunkSize]Time
 	end   [requestChunkSize]Time
 	id    [requestChunkSize]uint64
-	key   [requestChunkSize]uint32 // index in Requests.keys
+	key   [requestChunkSize]uint32 // index in Requests.keys.values
 	off   [requestChunkSize]uint16 // where the request starts in blob
 	flags [requestChunkSize]uint8
 
@@ -92,11 +92,9 @@ type requestChunk struct {
 // Duration, Open, Kind, ID, Parent and Type read one field without
 // decoding the rest, for loops over every request.
 type Requests struct {
-	chunks  []*requestChunk
-	n       int
-	keys    []requestKey
-	keyIdx  map[requestKey]uint32
-	lastKey uint32 // the key index of the request added last
+	chunks []*requestChunk
+	n      int
+	keys   interned[requestKey] // each request's type and kind
 }
 
 // RequestsOf returns a set holding rs, in order.
@@ -124,32 +122,13 @@ func (s *Requests) Append(r Request) {
 	}
 	c := s.chunks[len(s.chunks)-1]
 	c.start[j], c.end[j], c.id[j] = r.Start, r.End, r.ID
-	c.key[j] = s.keyIndex(requestKey{r.Type, r.Kind})
+	c.key[j] = s.keys.of(requestKey{r.Type, r.Kind})
 	c.off[j] = uint16(len(c.blob))
 	c.flags[j] = c.encode(&r)
 	s.n++
 	if j == requestChunkMask {
 		c.clip()
 	}
-}
-
-// keyIndex interns a request's type and kind; consecutive requests often
-// share them.
-func (s *Requests) keyIndex(k requestKey) uint32 {
-	if int(s.lastKey) < len(s.keys) && s.keys[s.lastKey] == k {
-		return s.lastKey
-	}
-	i, ok := s.keyIdx[k]
-	if !ok {
-		if s.keyIdx == nil {
-			s.keyIdx = map[requestKey]uint32{}
-		}
-		i = uint32(len(s.keys))
-		s.keys = append(s.keys, k)
-		s.keyIdx[k] = i
-	}
-	s.lastKey = i
-	return i
 }
 
 // encode appends to the chunk's blob and backing slices what the columns
@@ -260,7 +239,7 @@ func (s *Requests) at(i int) (*requestChunk, int) {
 // modify them (appending to them is safe: they have no spare capacity).
 func (s *Requests) At(i int) (r Request) {
 	c, j := s.at(i)
-	k := &s.keys[c.key[j]]
+	k := &s.keys.values[c.key[j]]
 	f := c.flags[j]
 	r.ID, r.Type, r.Kind, r.Start, r.End = c.id[j], k.typ, k.kind, c.start[j], c.end[j]
 	r.Open, r.Accounted = f&reqOpen != 0, f&reqAccounted != 0
@@ -341,7 +320,7 @@ func (s *Requests) Open(i int) bool {
 // Kind is At(i).Kind.
 func (s *Requests) Kind(i int) RequestKind {
 	c, j := s.at(i)
-	return s.keys[c.key[j]].kind
+	return s.keys.values[c.key[j]].kind
 }
 
 // ID is At(i).ID.
@@ -364,7 +343,7 @@ func (s *Requests) Parent(i int) uint64 {
 // Type is At(i).Type.
 func (s *Requests) Type(i int) string {
 	c, j := s.at(i)
-	return s.keys[c.key[j]].typ
+	return s.keys.values[c.key[j]].typ
 }
 
 // All yields every request with its index, in order.
