@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -260,20 +261,7 @@ func refTail(all []RequestAttribution, observed, without []time.Duration, q floa
 		if b.SweepTermination > 0 || b.MarkTermination > 0 {
 			overlapped++
 		}
-		t.Sum = Breakdown{
-			SweepTermination:   t.Sum.SweepTermination + b.SweepTermination,
-			MarkTermination:    t.Sum.MarkTermination + b.MarkTermination,
-			NonGCSTW:           t.Sum.NonGCSTW + b.NonGCSTW,
-			Assist:             t.Sum.Assist + b.Assist,
-			RunnableDuringMark: t.Sum.RunnableDuringMark + b.RunnableDuringMark,
-			RunnableGC:         t.Sum.RunnableGC + b.RunnableGC,
-			Sweep:              t.Sum.Sweep + b.Sweep,
-			Other:              t.Sum.Other + b.Other,
-			Running:            t.Sum.Running + b.Running,
-			Runnable:           t.Sum.Runnable + b.Runnable,
-			Blocked:            t.Sum.Blocked + b.Blocked,
-			Syscall:            t.Sum.Syscall + b.Syscall,
-		}
+		addDurations(&t.Sum, b)
 	}
 	if t.Latency > 0 {
 		t.GCShare = float64(gc) / float64(t.Latency)
@@ -283,4 +271,15 @@ func refTail(all []RequestAttribution, observed, without []time.Duration, q floa
 	rank := max(1, min(int(math.Ceil(q*float64(len(observed))-1e-9)), len(observed)))
 	t.Observed, t.WithoutGC = observed[rank-1], without[rank-1]
 	return t
+}
+
+// addDurations adds every time.Duration field of b to sum's, found by
+// reflection so that a field Breakdown gains is summed too.
+func addDurations(sum *Breakdown, b Breakdown) {
+	dst, src := reflect.ValueOf(sum).Elem(), reflect.ValueOf(b)
+	for i := range dst.NumField() {
+		if f := dst.Field(i); f.Type() == reflect.TypeFor[time.Duration]() {
+			f.SetInt(f.Int() + src.Field(i).Int())
+		}
+	}
 }
