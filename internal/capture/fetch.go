@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gcwatch/gcwatch/internal/outfile"
 )
 
 // Options tune a capture.
@@ -201,7 +203,7 @@ func download(ctx context.Context, c *http.Client, u, path string, timeout time.
 		}
 		return 0, fmt.Errorf("GET %s: %s%s", u, resp.Status, line)
 	}
-	f, err := os.Create(path)
+	f, err := outfile.CreateNew(path)
 	if err != nil {
 		return 0, err
 	}

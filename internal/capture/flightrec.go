@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/flightrec"
+	"github.com/gcwatch/gcwatch/internal/outfile"
 )
 
 // Snapshots pulls flight-recorder snapshots from a service that serves
@@ -60,7 +61,7 @@ func (s *Snapshots) Save(ctx context.Context, info flightrec.Info, dir string) e
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "trace.out"), body, 0o644); err != nil {
+	if err := outfile.WriteNew(filepath.Join(dir, "trace.out"), body); err != nil {
 		return err
 	}
 	m := Manifest{Tool: "gcwatch watch (flight recorder)", Target: s.URL, Started: info.Time.UTC(), Finished: time.Now().UTC(),

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gcwatch/gcwatch/internal/outfile"
 )
 
 // ManifestName is the file a capture folder's description is kept in;
@@ -41,7 +43,7 @@ func (m *Manifest) write(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ManifestName), append(b, '\n'), 0o644); err != nil {
+	if err := outfile.WriteNew(filepath.Join(dir, ManifestName), append(b, '\n')); err != nil {
 		return fmt.Errorf("cannot write the capture manifest: %w", err)
 	}
 	return nil

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gcwatch/gcwatch/internal/outfile"
 )
 
 // RunOptions tune Run.
@@ -85,7 +87,7 @@ func Run(ctx context.Context, argv []string, opts RunOptions) (*RunResult, error
 		return nil, fmt.Errorf("cannot make the capture folder: %w", err)
 	}
 	logPath := filepath.Join(opts.Dir, "gctrace.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := outfile.CreateNew(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("cannot write the gctrace log: %w", err)
 	}

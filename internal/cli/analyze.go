@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -146,13 +145,8 @@ func (o *analyzeOptions) validate() error {
 	default:
 		return usagef("--color must be auto, always or never, not %q", o.Color)
 	}
-	if o.Output != "" {
-		out, _ := filepath.Abs(o.Output)
-		for _, in := range o.Inputs {
-			if a, _ := filepath.Abs(in); a == out {
-				return usagef("-o %s would overwrite an input", o.Output)
-			}
-		}
+	if err := checkOutput(guardFor(o), o.Output, o.format == report.Markdown); err != nil {
+		return err
 	}
 	if err := o.validatePprofOut(); err != nil {
 		return err
@@ -240,13 +234,8 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 	}
 	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
 	ropts := report.Options{Color: color, Plots: plot.Figures, HTMLCommand: htmlCommand(o)}
-	out := o.Output
-	if o.format == report.Markdown && out != "" && out != "-" {
-		if out, ropts.Files, err = markdownTarget(out); err != nil {
-			return nil, err
-		}
-	}
-	err = writeOutput(s.Out, out, func(w io.Writer) error {
+	err = writeReport(s.Out, guardFor(o), o.Output, o.format == report.Markdown, func(w io.Writer, files *report.Files) error {
+		ropts.Files = files
 		return report.Render(w, doc, o.format, ropts)
 	})
 	if err == nil && o.PprofOut != "" {
@@ -316,31 +305,3 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 
 // errFailOn is returned when a verdict named by --fail-on was reached.
 var errFailOn = errors.New("a verdict named by --fail-on was reached")
-
-// writeOutput writes to stdout, or to path through a temporary file in the
-// same folder that replaces path only when writing succeeded, so that a
-// failed run never leaves a half-written report.
-func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
-	if path == "" || path == "-" {
-		return write(stdout)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("cannot write the report: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, errors.Unwrap(err))
-	}
-	return nil
-}

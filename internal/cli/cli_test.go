@@ -76,7 +76,6 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"frobnicate"},                       // unknown command
 		{"analyze", "--worst", "-1", "x"},
 		{"analyze", "--infer", "sometimes", "x"},
-		{"analyze", "-o", "x", "x"}, // would overwrite an input
 		{"analyze", "-", "-"},
 		{"version", "extra"},
 		{"analyze", "--slo", "fast", "x"},

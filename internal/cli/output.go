@@ -1,48 +1,76 @@
 package cli
 
 import (
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/gcwatch/gcwatch/internal/outfile"
 	"github.com/gcwatch/gcwatch/internal/report"
 )
 
 // markdownReportName is the report's name when -o names a folder.
 const markdownReportName = "report.md"
 
-// markdownTarget resolves -o for --format markdown, whose plots are files
-// beside the report: -o FILE.md (or .markdown) writes FILE.md and the
-// plots in FILE_files/; any other -o names a folder, created when
-// missing, that gets report.md and the plots. It returns the report's
-// path and where its files go.
-func markdownTarget(out string) (string, *report.Files, error) {
-	var reportPath, filesDir string
-	if ext := strings.ToLower(filepath.Ext(out)); ext == ".md" || ext == ".markdown" {
-		reportPath = out
-		filesDir = strings.TrimSuffix(filepath.Base(out), filepath.Ext(out)) + "_files"
-	} else {
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			return "", nil, fmt.Errorf("cannot make the report folder: %w", err)
-		}
-		reportPath = filepath.Join(out, markdownReportName)
+// writeReport writes a report to standard output, or to out through
+// guard (internal/outfile: never over an input or a special file, never
+// a partial file). With markdown, the plots are files beside the report:
+// -o FILE.md (or .markdown) writes FILE.md and the plots in FILE_files/;
+// any other -o names a folder, made when missing, that gets report.md and
+// the plots. render gets the files' place (nil on standard output).
+func writeReport(stdout io.Writer, guard *outfile.Guard, out string, markdown bool, render func(w io.Writer, files *report.Files) error) error {
+	if out == "" || out == "-" {
+		return render(stdout, nil)
 	}
-	base := filepath.Dir(reportPath)
-	open := func(name string) (io.WriteCloser, error) {
-		p := filepath.Join(base, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, fmt.Errorf("cannot write %s: %w", p, err)
+	set := guard.NewSet()
+	var files *report.Files
+	reportPath := reportFile(out, markdown)
+	if markdown {
+		var dir string
+		if reportPath == out {
+			dir = strings.TrimSuffix(filepath.Base(out), filepath.Ext(out)) + "_files"
 		}
-		f, err := os.Create(p)
-		if err != nil {
-			return nil, fmt.Errorf("cannot write %s: %w", p, err)
-		}
-		return f, nil
+		base := filepath.Dir(reportPath)
+		files = &report.Files{Dir: dir, Open: func(name string) (io.WriteCloser, error) {
+			return set.Create(filepath.Join(base, filepath.FromSlash(name)))
+		}}
 	}
-	return reportPath, &report.Files{Open: open, Dir: filesDir}, nil
+	w, err := set.Create(reportPath)
+	if err != nil {
+		set.Abort()
+		return err
+	}
+	if err := render(w, files); err != nil {
+		set.Abort()
+		return err
+	}
+	return set.Commit()
+}
+
+// reportFile is the file a report to -o out is written to: out, or
+// out/report.md for a Markdown report to a folder.
+func reportFile(out string, markdown bool) string {
+	if ext := strings.ToLower(filepath.Ext(out)); !markdown || ext == ".md" || ext == ".markdown" {
+		return out
+	}
+	return filepath.Join(out, markdownReportName)
+}
+
+// checkOutput checks, before anything is analysed, that the report can go
+// to -o out: not over an input, not over a special file.
+func checkOutput(guard *outfile.Guard, out string, markdown bool) error {
+	if out == "" || out == "-" {
+		return nil
+	}
+	return guard.Check(reportFile(out, markdown))
+}
+
+// guardFor protects the files a run reads: its inputs (every file below
+// a folder but gcwatch's own reports and plots), latency logs and config.
+func guardFor(o *analyzeOptions) *outfile.Guard {
+	paths := slices.Concat(o.Inputs, o.Latency, []string{o.Config})
+	return outfile.Protect(paths, outfile.IsOutput)
 }
 
 // htmlCommand is the command that writes the same report as HTML, for the

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -139,4 +140,115 @@ func TestReportsNameTheEvidence(t *testing.T) {
 			t.Errorf("%s report lacks the allocation sites or their calls", name)
 		}
 	}
+}
+
+// copyFile copies src to dst, making dst's folder.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReportsNeverOverInputs: a report's plot files never replace an
+// input, whatever name the input has (the hostile-input round's
+// reproductions), and a refused run leaves nothing of the report behind.
+func TestReportsNeverOverInputs(t *testing.T) {
+	trace, err := os.ReadFile(example + "/trace.out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		input string // relative to the test's folder
+		args  func(dir string) []string
+	}{
+		{"FILE.md's plot", "x/report_files/heap.png", func(d string) []string {
+			return []string{"analyze", "--format", "markdown", "-o", d + "/x/report.md", d + "/x/report_files/heap.png"}
+		}},
+		{"DIR's plot", "d/mmu.png", func(d string) []string {
+			return []string{"analyze", "--format", "markdown", "-o", d + "/d", d + "/d/mmu.png"}
+		}},
+		{"a plot inside an input folder", "c/report_files/heap.png", func(d string) []string {
+			return []string{"analyze", "--format", "markdown", "-o", d + "/c/report.md", d + "/c"}
+		}},
+		{"the fleet plot", "r_files/fleet.png", func(d string) []string {
+			return []string{"report", "--mem-budget", "1GiB", "--format", "markdown", "-o", d + "/r.md", d + "/r_files"}
+		}},
+		{"-o an input that is missing", "", func(d string) []string {
+			return []string{"analyze", "-o", d + "/nothing", d + "/nothing"}
+		}},
+		{"-o under another name", "t/trace.out", func(d string) []string {
+			return []string{"analyze", "-o", d + "/t/../t/./trace.out", d + "/t/trace.out"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := filepath.Join(dir, tc.input)
+			if tc.input != "" {
+				copyFile(t, example+"/trace.out", in)
+			}
+			if tc.name == "a plot inside an input folder" || tc.name == "the fleet plot" {
+				// the folder also holds a real capture, so that it is analysed
+				copyFile(t, example+"/gctrace.log", filepath.Join(filepath.Dir(in), "gctrace.log"))
+				copyFile(t, example+"/trace.out", filepath.Join(filepath.Dir(in), "trace.out"))
+			}
+			before := listTree(t, dir)
+			code, _, errs := run(t, tc.args(dir)...)
+			if code == exitOK {
+				t.Errorf("exit 0; stderr %s", errs)
+			}
+			if strings.Count(strings.TrimSpace(errs), "\n") > 0 || !strings.Contains(errs, "not overwritten") {
+				t.Errorf("stderr %q: want one line saying the input was not overwritten", errs)
+			}
+			if got, _ := os.ReadFile(in); tc.input != "" && !slices.Equal(got, trace) {
+				t.Errorf("the input %s was changed", tc.input)
+			}
+			if after := listTree(t, dir); !slices.Equal(before, after) {
+				t.Errorf("files before %v, after %v", before, after)
+			}
+		})
+	}
+}
+
+// TestReportNeverOverSpecialFile: -o a named pipe is refused with one line
+// before anything is analysed, and the pipe stays a pipe.
+func TestReportNeverOverSpecialFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	for _, args := range [][]string{
+		{"analyze", "-o", fifo, example},
+		{"analyze", "--pprof-out", fifo, example},
+		{"report", "-o", fifo, example},
+	} {
+		code, _, errs := run(t, args...)
+		if code != exitError || !strings.Contains(errs, "is a named pipe, not a regular file") || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
+		}
+		if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("%v: the pipe is now %v (%v)", args, st.Mode(), err)
+		}
+	}
+}
+
+// listTree lists every file and folder below dir with its size.
+func listTree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil {
+			out = append(out, fmt.Sprintf("%s %d %v", strings.TrimPrefix(p, dir), info.Size(), info.IsDir()))
+		}
+		return nil
+	})
+	return out
 }

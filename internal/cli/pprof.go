@@ -29,35 +29,26 @@ func (o *analyzeOptions) validatePprofOut() error {
 	if o.PprofOut == "-" {
 		return usagef("--pprof-out needs a file name (the profile is binary)")
 	}
-	if in, ok := overwrites(o.PprofOut, o.Inputs); ok {
-		return usagef("--pprof-out %s would overwrite the input %s", o.PprofOut, in)
+	if err := guardFor(o).Check(o.PprofOut); err != nil {
+		return fmt.Errorf("--pprof-out: %w", err)
 	}
-	if _, ok := overwrites(o.PprofOut, []string{o.Output}); ok && o.Output != "" {
+	if o.Output != "" && sameFile(o.PprofOut, o.Output) {
 		return usagef("--pprof-out %s is also the report's -o", o.PprofOut)
 	}
 	return nil
 }
 
-// overwrites reports whether writing path would replace one of files (by
-// path, or as the same file under another name).
-func overwrites(path string, files []string) (string, bool) {
-	abs, _ := filepath.Abs(path)
-	st, statErr := os.Stat(path)
-	for _, f := range files {
-		if f == "" || f == "-" {
-			continue
-		}
-		if a, _ := filepath.Abs(f); a == abs {
-			return f, true
-		}
-		if statErr != nil {
-			continue
-		}
-		if fst, err := os.Stat(f); err == nil && os.SameFile(st, fst) {
-			return f, true
-		}
+// sameFile reports whether a and b name the same file: the same path, or
+// the same existing file under two names.
+func sameFile(a, b string) bool {
+	aa, _ := filepath.Abs(a)
+	bb, _ := filepath.Abs(b)
+	if aa == bb {
+		return true
 	}
-	return "", false
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // profilePath is process i's profile file among n.
@@ -76,10 +67,11 @@ func profilePath(path string, i, n int) string {
 // nothing to profile is an error when it is the only one, else a note.
 func writeProfiles(stderr io.Writer, o *analyzeOptions, results []*analyze.Result) error {
 	n := len(results)
-	for i, res := range results {
+	guard := guardFor(o)
+	for i := range results {
 		path := profilePath(o.PprofOut, i, n)
-		if in, ok := overwrites(path, inputPaths(res.Run)); ok {
-			return fmt.Errorf("--pprof-out: %s would overwrite the input %s; no profile written", path, in)
+		if err := guard.Check(path); err != nil {
+			return fmt.Errorf("--pprof-out: %w; no profile written", err)
 		}
 	}
 	written := 0
@@ -94,7 +86,7 @@ func writeProfiles(stderr io.Writer, o *analyzeOptions, results []*analyze.Resul
 			fmt.Fprintf(stderr, "gcwatch: note: --pprof-out: process %d (%s): %v; no %s written\n", i+1, name, err, path)
 			continue
 		}
-		if err := writeOutput(nil, path, func(w io.Writer) error { return pprofout.Write(w, p) }); err != nil {
+		if err := guard.Write(path, func(w io.Writer) error { return pprofout.Write(w, p) }); err != nil {
 			return fmt.Errorf("--pprof-out: %w", err)
 		}
 		written++

@@ -89,7 +89,7 @@ func TestPprofOutNeverOverwritesAnInput(t *testing.T) {
 		{"--pprof-out", tr, dir}, // the input inside a folder given
 	} {
 		code, _, errs := run(t, append([]string{"analyze"}, args...)...)
-		if code == exitOK || !strings.Contains(errs, "would overwrite the input") {
+		if code == exitOK || !strings.Contains(errs, "is an input; not overwritten") {
 			t.Errorf("%v: exit %d, stderr %s", args, code, errs)
 		}
 		if got, _ := os.ReadFile(tr); len(got) != len(data) {

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/gcwatch/gcwatch/internal/fleet"
+	"github.com/gcwatch/gcwatch/internal/outfile"
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
@@ -83,7 +84,7 @@ report of its own: it does not mix with --manifest or capture folders.`,
 				if opts.Manifest != "" || len(args) > 0 {
 					return usagef("--prometheus reads the fleet from monitoring: give it alone, without --manifest or capture folders")
 				}
-				opts.Inputs = []string{"."}
+				opts.Inputs = nil
 				if err := opts.validate(); err != nil {
 					return err
 				}
@@ -92,7 +93,11 @@ report of its own: it does not mix with --manifest or capture folders.`,
 			if (opts.Manifest == "") == (len(args) == 0) {
 				return usagef("give either --manifest FILE or capture folders")
 			}
-			opts.Inputs = []string{"."} // validated per service
+			// Validated per service; here they are what -o must not replace.
+			opts.Inputs = args
+			if opts.Manifest != "" {
+				opts.Inputs = []string{opts.Manifest}
+			}
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -204,8 +209,16 @@ func runFleet(s *streams, o *fleetOptions) error {
 			specs = append(specs, serviceSpec{Name: filepath.Base(filepath.Clean(d)), Captures: d})
 		}
 	}
-	// Check every service's options before analysing any, so that a bad
-	// manifest fails at once and nothing is half-written.
+	// Check every service's options, and -o against every service's
+	// captures, before analysing any, so that a bad manifest fails at once
+	// and nothing is half-written.
+	guard := guardFor(&o.analyzeOptions)
+	for _, sp := range specs {
+		guard.Add([]string{sp.Captures}, outfile.IsOutput)
+	}
+	if err := checkOutput(guard, o.Output, o.format == report.Markdown); err != nil {
+		return err
+	}
 	opts := make([]analyzeOptions, len(specs))
 	for i, sp := range specs {
 		so, err := o.serviceOptions(sp)
@@ -231,22 +244,15 @@ func runFleet(s *streams, o *fleetOptions) error {
 	if fd.Notes == nil {
 		fd.Notes = []string{}
 	}
-	return writeFleet(s, o.Output, o.format, fd)
+	return writeFleet(s, guard, o.Output, o.format, fd)
 }
 
 // writeFleet writes a fleet report. HTML and Markdown carry the fleet
 // plot; Markdown to a folder or FILE.md gets it as a PNG beside the
-// report, as analyze's Markdown gets its plots (markdownTarget).
-func writeFleet(s *streams, out string, format report.Format, doc *fleet.Document) error {
-	opts := fleet.Options{Plot: plot.FleetFigure}
-	if format == report.Markdown && out != "" && out != "-" {
-		var err error
-		if out, opts.Files, err = markdownTarget(out); err != nil {
-			return err
-		}
-	}
-	return writeOutput(s.Out, out, func(w io.Writer) error {
-		return fleet.Render(w, doc, string(format), opts)
+// report, as analyze's Markdown gets its plots (writeReport).
+func writeFleet(s *streams, guard *outfile.Guard, out string, format report.Format, doc *fleet.Document) error {
+	return writeReport(s.Out, guard, out, format == report.Markdown, func(w io.Writer, files *report.Files) error {
+		return fleet.Render(w, doc, string(format), fleet.Options{Plot: plot.FleetFigure, Files: files})
 	})
 }
 

@@ -77,5 +77,5 @@ func runPromFleet(s *streams, o *fleetOptions) error {
 		return fmt.Errorf("prometheus at %s: %w", base, err)
 	}
 	doc := promfleet.Document(res, base, report.Schema, versionString())
-	return writeFleet(s, o.Output, o.format, doc)
+	return writeFleet(s, guardFor(&o.analyzeOptions), o.Output, o.format, doc)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gcwatch/gcwatch/internal/capture"
+	"github.com/gcwatch/gcwatch/internal/outfile"
 )
 
 // watchOptions are the options of gcwatch watch.
@@ -225,7 +226,7 @@ func (o *watchOptions) captureOnce(ctx context.Context, s *streams, reason strin
 // report analyses one capture folder, saves its report beside it and
 // prints the verdict in one line.
 func (o *watchOptions) report(s *streams, dir, reason string) error {
-	os.WriteFile(filepath.Join(dir, "trigger.txt"), []byte(reason+"\n"), 0o644)
+	outfile.WriteNew(filepath.Join(dir, "trigger.txt"), []byte(reason+"\n"))
 	ao := o.analyzeOptions
 	ao.Inputs = []string{dir}
 	ao.Output = filepath.Join(dir, "report."+reportExt(ao.format))
