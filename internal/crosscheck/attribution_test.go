@@ -47,7 +47,7 @@ func TestAttributionAgainstRawTrace(t *testing.T) {
 			for _, tk := range tasks[:k] {
 				var gc time.Duration
 				for _, st := range raw.stws {
-					lo, hi := max(tk.begin, st.begin), min(tk.end, st.end)
+					lo, hi := max(tk.begin, st.begin), min(tk.end, st.pauseEnd())
 					if hi <= lo {
 						continue
 					}

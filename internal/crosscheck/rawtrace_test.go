@@ -26,11 +26,27 @@ type rawCycle struct {
 
 type rawSTW struct {
 	reason     string
-	begin, end int64
+	begin, end int64 // the trace's range
 	open       bool
+	// released is, for mark termination, the first heap-goal metric event
+	// inside the range traced by the goroutine that stopped the world
+	// (another M may trace a new generation's first heap goal):
+	// gcMarkTermination commits the next cycle's pacing
+	// (which traces the goal) and takes the pause's end time right after,
+	// before it restarts the world. 0 when there is none.
+	released int64
 }
 
-func (s rawSTW) duration() time.Duration { return time.Duration(s.end - s.begin) }
+// pauseEnd is where the pause ends as the runtime counts it.
+func (s rawSTW) pauseEnd() int64 {
+	if s.released > 0 {
+		return s.released
+	}
+	return s.end
+}
+
+// duration is the pause as the runtime counts it.
+func (s rawSTW) duration() time.Duration { return time.Duration(s.pauseEnd() - s.begin) }
 
 // isGC follows the runtime's own naming: GC pauses are the two whose reason
 // begins with "GC ".
@@ -96,6 +112,14 @@ func readRawTrace(t *testing.T, path string) *rawTrace {
 		case exptrace.EventSync:
 			if cs := ev.Sync().ClockSnapshot; cs != nil && raw.snapshot == nil {
 				raw.snapshot = cs
+			}
+		case exptrace.EventMetric:
+			if ev.Metric().Name == "/gc/heap/goal:bytes" {
+				for g, i := range openSTW {
+					if s := &raw.stws[i]; s.reason == "GC mark termination" && s.released == 0 && g == ev.Goroutine() {
+						s.released = now
+					}
+				}
 			}
 		case exptrace.EventRangeBegin, exptrace.EventRangeActive:
 			rg := ev.Range()

@@ -238,7 +238,10 @@ type CycleCPU struct {
 
 // GCCPU is the GC's CPU use over a whole window, measured from a trace.
 type GCCPU struct {
-	STW        time.Duration `json:"stw_ns"` // procs × wall for every GC STW
+	// STW is the stop-the-world CPU: over each GC pause, the procs it
+	// held stopped (a proc counts from when it stopped until the runtime's
+	// pause ends), as the runtime's /cpu/classes/gc/pause counts it.
+	STW        time.Duration `json:"stw_ns"`
 	Assist     time.Duration `json:"assist_ns"`
 	Dedicated  time.Duration `json:"dedicated_ns"`
 	Fractional time.Duration `json:"fractional_ns"`
@@ -260,9 +263,16 @@ const (
 
 // Pause is one stop-the-world pause.
 type Pause struct {
+	// Start and Duration are the pause as the runtime counts it
+	// (MemStats.PauseNs, /sched/pauses/total/*): from the stop request
+	// until the runtime takes the time to restart the world.
 	Start    Time          `json:"start_ns"`
 	Duration time.Duration `json:"duration_ns"`
-	Kind     PauseKind     `json:"kind"`
+	// Restart is what a trace's stop-the-world range holds after that:
+	// the world restarting, while goroutines may already run on other
+	// procs (traces only). The trace's range is Duration + Restart.
+	Restart time.Duration `json:"restart_ns,omitempty"`
+	Kind    PauseKind     `json:"kind"`
 	// Reason is the runtime's reason string ("GC mark termination",
 	// "read mem stats", "goroutine profile", ...).
 	Reason string `json:"reason"`

@@ -143,6 +143,11 @@ func readRaw(t *testing.T, path string) rawFacts {
 	parents := map[exptrace.TaskID]exptrace.TaskID{}
 	var pauses []span
 	stwOpen := map[string]exptrace.Time{}
+	stwBy := map[string]exptrace.GoID{}
+	// A mark-termination pause ends, as the runtime counts it, at the
+	// heap goal its stopper traces while committing the next cycle.
+	const markTerm = "stop-the-world (GC mark termination)"
+	released := map[string]exptrace.Time{}
 	var last exptrace.Time
 	for {
 		ev, err := r.ReadEvent()
@@ -154,6 +159,12 @@ func readRaw(t *testing.T, path string) rawFacts {
 		}
 		last = ev.Time()
 		switch ev.Kind() {
+		case exptrace.EventMetric:
+			if _, ok := stwOpen[markTerm]; ok && ev.Metric().Name == "/gc/heap/goal:bytes" && ev.Goroutine() == stwBy[markTerm] {
+				if _, done := released[markTerm]; !done {
+					released[markTerm] = ev.Time()
+				}
+			}
 		case exptrace.EventStateTransition:
 			st := ev.StateTransition()
 			if st.Resource.Kind == exptrace.ResourceGoroutine {
@@ -165,11 +176,26 @@ func readRaw(t *testing.T, path string) rawFacts {
 		case exptrace.EventRangeBegin, exptrace.EventRangeActive, exptrace.EventRangeEnd:
 			rg := ev.Range()
 			if strings.HasPrefix(rg.Name, "stop-the-world (GC ") {
-				if ev.Kind() == exptrace.EventRangeBegin {
+				switch {
+				case ev.Kind() == exptrace.EventRangeBegin:
 					stwOpen[rg.Name] = ev.Time()
-				} else if begin, ok := stwOpen[rg.Name]; ok && ev.Kind() == exptrace.EventRangeEnd {
-					pauses = append(pauses, span{begin, ev.Time()})
-					delete(stwOpen, rg.Name)
+					stwBy[rg.Name] = ev.Goroutine()
+					if gi := info(ev.Goroutine()); gi.assist && rg.Name == markTerm {
+						// an assist that stops the world for mark
+						// termination is not assist time from there on
+						settle(gi, ev.Time())
+						gi.assist = false
+					}
+				case ev.Kind() == exptrace.EventRangeEnd:
+					if begin, ok := stwOpen[rg.Name]; ok {
+						end := ev.Time()
+						if r, ok := released[rg.Name]; ok {
+							end = r
+						}
+						pauses = append(pauses, span{begin, end})
+						delete(stwOpen, rg.Name)
+						delete(released, rg.Name)
+					}
 				}
 			}
 			if rg.Name != "GC mark assist" {

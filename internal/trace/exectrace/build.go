@@ -81,6 +81,7 @@ func (b *builder) apply(rec *record) {
 	case recHeapGoal:
 		b.goalNow = int64(rec.arg)
 		b.heap.pin(t, b.heapNow, b.goalNow)
+		b.gcHeapGoal(t, rec.g)
 	case recGOMAXPROCS:
 		b.setProcs(t, int(rec.arg))
 	case recLabel:
@@ -112,7 +113,7 @@ func (b *builder) apply(rec *record) {
 	case recGoState:
 		b.goState(t, rec.g, rec.p, rec.to)
 	case recProcKnown:
-		b.procKnown(rec.p)
+		b.procState(t, rec.p, rec.flag&flagProcHeld != 0)
 	case recServe:
 		b.serve(t, rec)
 	}

@@ -13,6 +13,7 @@ type cpuState struct {
 	assist  int        // running goroutines inside a mark assist
 	workers [4]int     // running mark workers, by workerKind
 	sweep   int        // procs with an incremental sweep in progress
+	busy    int        // procs held by an M or running a goroutine
 
 	mmuStarted bool
 	mmuProcs   int
@@ -33,8 +34,10 @@ func (b *builder) advanceCPU(t model.Time) {
 	fractional := time.Duration(c.workers[workerFractional]) * d
 	idle := time.Duration(c.workers[workerIdle]) * d
 	sweep := time.Duration(c.sweep) * d
+	stw := time.Duration(b.stwProcs()) * d
 
 	g := &b.run.GCCPU
+	g.STW += stw
 	g.Assist += assist
 	g.Dedicated += dedicated
 	g.Fractional += fractional
@@ -52,6 +55,13 @@ func (b *builder) advanceCPU(t model.Time) {
 		cc.Background += dedicated + fractional
 		cc.Idle += idle
 		cc.Sweep += sweep
+		if h := b.gc.holding; h != nil && stw > 0 {
+			if b.run.Pauses[h.pause].Kind == model.PauseSweepTermination {
+				cc.SweepTermination += stw
+			} else {
+				cc.MarkTermination += stw
+			}
+		}
 	}
 }
 
@@ -63,9 +73,7 @@ func (b *builder) feedMMU(t model.Time) {
 	}
 	c := &b.cpu
 	var busy [model.NumSources]float64
-	if b.gc.gcSTW > 0 {
-		busy[model.SourceSTW] = float64(b.procs)
-	}
+	busy[model.SourceSTW] = float64(b.stwProcs())
 	busy[model.SourceAssist] = float64(max(c.assist, 0))
 	busy[model.SourceBackground] = float64(max(c.workers[workerDedicated]+c.workers[workerFractional], 0))
 	busy[model.SourceSweep] = float64(max(c.sweep, 0))

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"time"
 
+	exptrace "golang.org/x/exp/trace"
+
 	"github.com/gcwatch/gcwatch/internal/model"
 )
 
@@ -30,6 +32,24 @@ type gcState struct {
 
 	stws  []openSTW
 	gcSTW int // GC stop-the-world pauses in progress
+
+	// holding is the GC pause whose world is stopped as the runtime counts
+	// it (see releaseWorld), or nil: its stopped procs are charged as
+	// stop-the-world CPU.
+	holding *heldWorld
+}
+
+// heldWorld is a GC pause from its start until the runtime's pause clock
+// stops.
+type heldWorld struct {
+	pause   int   // index in Run.Pauses
+	stopper int64 // the goroutine that stopped the world
+	// stopped is set once every proc but the stopper's has stopped;
+	// restarting once another proc is busy again after that: the world
+	// is being restarted, and the runtime no longer counts pause CPU (for
+	// sweep termination it stops before it hands the procs back, while
+	// its pause clock runs until they have been).
+	stopped, restarting bool
 }
 
 // openSTW is a stop-the-world pause in progress.
@@ -41,6 +61,9 @@ type openSTW struct {
 	// pause began; the pause's time to stop is when the last one stopped.
 	waiting []int64
 	unknown bool // some proc's state was unknown when the pause began
+	// released is when the runtime's pause clock stopped, before the
+	// trace's range ends (0 until then).
+	released model.Time
 }
 
 func (gs *gcState) init() { gs.cur, gs.last = -1, -1 }
@@ -173,8 +196,83 @@ func (b *builder) stwBegin(t model.Time, gid int64, reason string) {
 		b.pauseBegan(t, stw.pause, gid)
 		b.advanceCPU(t)
 		b.gc.gcSTW++
+		if kind == model.PauseMarkTermination && gid != noGoroutine {
+			b.stopperLeavesGCWork(t, gid)
+		}
+		b.gc.holding = &heldWorld{pause: stw.pause, stopper: gid}
 		b.feedMMU(t)
 	}
+}
+
+// stopperLeavesGCWork ends the mark-assist or mark-worker accounting of
+// the goroutine that stops the world for mark termination. It gets there
+// from an assist or a worker's loop (gcMarkDone), but the runtime counts
+// neither the pause nor what follows it until the goroutine leaves the
+// assist as assist or worker time: the pause is stop-the-world time, and
+// the rest (finishing the cycle after the world restarts) is the cycle's
+// end, not marking.
+func (b *builder) stopperLeavesGCWork(t model.Time, gid int64) {
+	g := b.goroutine(gid)
+	if g.assist {
+		b.assist(t, gid, false)
+	}
+	if g.worker != workerNone && g.state == exptrace.GoRunning {
+		b.cpu.workers[g.worker]--
+		g.worker = workerNone
+	}
+}
+
+// releaseWorld stops the stop-the-world charge of the GC pause in
+// progress at t: from here on the world is restarting. The runtime stops
+// its pause clock before it restarts the world for mark termination
+// (gcMarkTermination takes the time right after it commits the next
+// cycle's pacing, whose heap goal the trace records as a metric event),
+// and while handing the procs back for sweep termination (the trace's
+// range ends just after). Goroutines may run on other procs between this
+// point and the end of the trace's range.
+func (b *builder) releaseWorld(t model.Time) {
+	h := b.gc.holding
+	if h == nil {
+		return
+	}
+	b.advanceCPU(t)
+	b.gc.holding = nil
+	b.pauseEnded(h.pause)
+	for i := range b.gc.stws {
+		if b.gc.stws[i].pause == h.pause {
+			b.gc.stws[i].released = t
+		}
+	}
+	b.feedMMU(t)
+}
+
+// stwProcs is how many procs the held GC pause takes now: every proc but
+// those another M still holds. While the world stops, a proc counts from
+// the moment its M let it go (the trace's ProcStop, just before the
+// runtime notes its stop time), not from when its goroutine stopped: an M
+// that is slow to get there — descheduled by the OS on a busy host, say —
+// keeps its proc out of the pause, as the runtime counts it. 0 when no GC
+// pause holds the world.
+func (b *builder) stwProcs() int {
+	h := b.gc.holding
+	if h == nil || h.restarting || b.procs <= 0 {
+		return 0
+	}
+	others := b.cpu.busy
+	if h.stopper != noGoroutine {
+		if g := b.goroutine(h.stopper); g.state == exptrace.GoRunning && g.p >= 0 {
+			if pr := b.proc(g.p); pr != nil && (pr.held || pr.running != noGoroutine) {
+				others-- // the stopper's own proc is paused from the start
+			}
+		}
+	}
+	if others <= 0 {
+		h.stopped = true
+	} else if h.stopped {
+		h.restarting = true
+		return 0
+	}
+	return min(max(b.procs-others, 0), b.procs)
 }
 
 func (b *builder) beginGCPause(t model.Time, c *model.Cycle, kind model.PauseKind) {
@@ -222,34 +320,51 @@ func (b *builder) stwEnd(t model.Time, gid int64, reason string) {
 
 func (b *builder) endSTW(t model.Time, i int) {
 	stw := b.gc.stws[i]
+	if b.gc.holding != nil && b.gc.holding.pause == stw.pause {
+		b.releaseWorld(t)
+		stw.released = t
+	}
 	b.gc.stws = slices.Delete(b.gc.stws, i, i+1)
 	b.pauseEnded(stw.pause)
 	p := &b.run.Pauses[stw.pause]
-	p.Duration = t.Sub(p.Start)
+	end := t
+	if stw.gc && stw.released > 0 {
+		end = stw.released
+	}
+	p.Duration = end.Sub(p.Start)
+	p.Restart = t.Sub(end)
 	if !stw.gc {
 		return
 	}
 	b.advanceCPU(t)
 	b.gc.gcSTW--
-	cpu := time.Duration(b.procs) * p.Duration
-	b.run.GCCPU.STW += cpu
 	if c := b.cycle(); c != nil && p.Cycle == b.gc.cur {
 		switch p.Kind {
 		case model.PauseSweepTermination:
 			c.SweepTermination = p.Duration
-			c.CPU.SweepTermination += cpu
-			b.startMark(t)
+			b.startMark(end)
 		case model.PauseMarkTermination:
 			c.MarkTermination = p.Duration
-			c.CPU.MarkTermination += cpu
 			b.gc.inMarkTerm = false
-			c.End = t
+			c.End = end
 			if b.gc.rangeEnded {
-				b.closeCycle(t, false)
+				b.closeCycle(end, false)
 			}
 		}
 	}
 	b.feedMMU(t)
+}
+
+// gcHeapGoal notes a heap-goal metric event traced on goroutine g's M:
+// inside a mark-termination pause, traced by the goroutine that stopped
+// the world, it marks the point where the runtime's pause clock stops.
+// (A new generation's first heap goal can come from another M.)
+func (b *builder) gcHeapGoal(t model.Time, g int64) {
+	if h := b.gc.holding; b.gc.inMarkTerm && h != nil && (g == h.stopper || h.stopper == noGoroutine) {
+		if p := b.run.Pauses[h.pause]; p.Kind == model.PauseMarkTermination {
+			b.releaseWorld(t)
+		}
+	}
 }
 
 // gcHeapMetric follows the heap metric inside a mark-termination pause:
@@ -259,8 +374,8 @@ func (b *builder) endSTW(t model.Time, i int) {
 // value before it the heap at the end of marking.
 func (b *builder) gcHeapMetric(prev, v int64) (keep bool) {
 	c := b.cycle()
-	if c == nil || !b.gc.inMarkTerm {
-		return false
+	if c == nil || !b.gc.inMarkTerm || b.gc.holding == nil {
+		return false // samples after the runtime's pause ended may hold new allocation
 	}
 	c.HeapEnd = prev
 	c.HeapLive = v

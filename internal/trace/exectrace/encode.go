@@ -72,8 +72,11 @@ func (rb *recordBuffer) put(r *record) {
 			b = binary.AppendUvarint(b, r.arg)
 			b = binary.AppendUvarint(b, r.arg2)
 		}
-	case recHeap, recHeapGoal, recGOMAXPROCS:
+	case recHeap, recGOMAXPROCS:
 		b = binary.AppendUvarint(b, r.arg)
+	case recHeapGoal:
+		b = binary.AppendUvarint(b, r.arg)
+		b = binary.AppendVarint(b, r.g)
 	case recLabel:
 		b = binary.AppendVarint(b, r.g)
 		b = append(b, r.flag)
@@ -100,6 +103,7 @@ func (rb *recordBuffer) put(r *record) {
 		b = binary.AppendVarint(b, r.g)
 	case recProcKnown:
 		b = binary.AppendVarint(b, int64(r.p))
+		b = append(b, r.flag)
 	case recServe:
 		b = binary.AppendVarint(b, r.g)
 		b = append(b, r.flag)
@@ -262,8 +266,11 @@ func (d *decoder) fields(r *record, strs []string) {
 			r.arg = d.uvarint()
 			r.arg2 = d.uvarint()
 		}
-	case recHeap, recHeapGoal, recGOMAXPROCS:
+	case recHeap, recGOMAXPROCS:
 		r.arg = d.uvarint()
+	case recHeapGoal:
+		r.arg = d.uvarint()
+		r.g = d.varint()
 	case recLabel:
 		r.g = d.varint()
 		r.flag = d.byte()
@@ -295,6 +302,7 @@ func (d *decoder) fields(r *record, strs []string) {
 		}
 	case recProcKnown:
 		r.p = int32(d.varint())
+		r.flag = d.byte()
 	case recServe:
 		r.g = d.varint()
 		r.flag = d.byte()

@@ -47,7 +47,7 @@ func TestOldFormats(t *testing.T) {
 			for _, p := range run.Pauses {
 				got[p.Reason] += p.Duration
 			}
-			for reason, want := range raw.stwByCause {
+			for reason, want := range raw.pauseByCause {
 				if got[reason] != want {
 					t.Errorf("pauses %q total %v, want %v", reason, got[reason], want)
 				}

@@ -45,6 +45,7 @@ type goroutine struct {
 // proc is what the state machine knows about one P.
 type proc struct {
 	known    bool  // the trace declared its state
+	held     bool  // an M holds it (the trace's ProcRunning)
 	running  int64 // goroutine running on it, or noGoroutine
 	sweeping bool
 	sweeper  int64 // goroutine the sweep runs for, or noGoroutine
@@ -86,11 +87,44 @@ func (b *builder) proc(id int32) *proc {
 	return &b.ps[id]
 }
 
-func (b *builder) procKnown(id int32) {
-	if p := b.proc(id); p != nil && !p.known {
+// procState notes what the trace says of a proc: that it is known, and
+// whether an M holds it.
+func (b *builder) procState(t model.Time, id int32, held bool) {
+	p := b.proc(id)
+	if p == nil {
+		return
+	}
+	if !p.known {
 		p.known = true
 		b.known++
 	}
+	if p.held != held {
+		b.procBusy(t, p, func() { p.held = held })
+	}
+}
+
+// procBusy applies change to pr and counts pr in cpuState.busy when it
+// became busy — held by an M or running a goroutine — or stopped being.
+// While a GC pause holds the world, that changes how many procs it takes.
+func (b *builder) procBusy(t model.Time, pr *proc, change func()) {
+	was := pr.held || pr.running != noGoroutine
+	change()
+	now := pr.held || pr.running != noGoroutine
+	if was == now {
+		return
+	}
+	delta := 1
+	if !now {
+		delta = -1
+	}
+	if b.gc.holding != nil {
+		b.advanceCPU(t)
+		b.cpu.busy += delta
+		b.stwProcs() // notes a stopped or restarting world
+		b.feedMMU(t)
+		return
+	}
+	b.cpu.busy += delta
 }
 
 // goState moves a goroutine to state to. Transitions from the
@@ -122,7 +156,7 @@ func (b *builder) enterRunning(t model.Time, g *goroutine, p int32) {
 	g.p = p
 	g.worker = workerNone // a mark worker is labelled right after it starts
 	if pr := b.proc(p); pr != nil {
-		pr.running = g.id
+		b.procBusy(t, pr, func() { pr.running = g.id })
 		if !pr.known {
 			pr.known = true
 			b.known++
@@ -150,7 +184,7 @@ func (b *builder) leaveRunning(t model.Time, g *goroutine) {
 		b.feedMMU(t)
 	}
 	if pr := b.proc(g.p); pr != nil && pr.running == g.id {
-		pr.running = noGoroutine
+		b.procBusy(t, pr, func() { pr.running = noGoroutine })
 	}
 	g.p = -1
 	b.stoppedRunning(t, g.id)

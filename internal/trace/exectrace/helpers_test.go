@@ -94,14 +94,18 @@ func allocate(n int) {
 type rawFacts struct {
 	gcBegins   int
 	gcActive   int
-	stwByCause map[string]time.Duration
+	stwByCause map[string]time.Duration // the trace's stop-the-world ranges
 	stwCount   map[string]int
-	tasks      int
-	regions    int
-	regionsOf  map[string]int // regions begun, by type
-	events     int64
-	syncs      int
-	gomaxprocs int
+	// pauseByCause is the same pauses as the runtime counts them: a
+	// mark-termination range ends at the first heap-goal metric inside it
+	// (where gcMarkTermination stops the pause clock).
+	pauseByCause map[string]time.Duration
+	tasks        int
+	regions      int
+	regionsOf    map[string]int // regions begun, by type
+	events       int64
+	syncs        int
+	gomaxprocs   int
 }
 
 func rawRead(t testing.TB, data []byte) rawFacts {
@@ -110,8 +114,10 @@ func rawRead(t testing.TB, data []byte) rawFacts {
 	if err != nil {
 		t.Fatalf("exptrace.NewReader: %v", err)
 	}
-	f := rawFacts{stwByCause: map[string]time.Duration{}, stwCount: map[string]int{}, regionsOf: map[string]int{}}
+	f := rawFacts{stwByCause: map[string]time.Duration{}, stwCount: map[string]int{}, pauseByCause: map[string]time.Duration{}, regionsOf: map[string]int{}}
 	open := map[string]exptrace.Time{}
+	released := map[string]exptrace.Time{}
+	stopper := map[string]exptrace.GoID{}
 	for {
 		ev, err := r.ReadEvent()
 		if errors.Is(err, io.EOF) {
@@ -128,6 +134,12 @@ func rawRead(t testing.TB, data []byte) rawFacts {
 			if m := ev.Metric(); m.Name == "/sched/gomaxprocs:threads" && f.gomaxprocs == 0 {
 				f.gomaxprocs = int(m.Value.Uint64())
 			}
+			const markTerm = "stop-the-world (GC mark termination)"
+			if _, ok := open[markTerm]; ok && ev.Metric().Name == "/gc/heap/goal:bytes" && ev.Goroutine() == stopper[markTerm] {
+				if _, done := released[markTerm]; !done {
+					released[markTerm] = ev.Time()
+				}
+			}
 		case exptrace.EventRangeBegin, exptrace.EventRangeActive:
 			name := ev.Range().Name
 			switch {
@@ -137,14 +149,21 @@ func rawRead(t testing.TB, data []byte) rawFacts {
 				f.gcActive++
 			case strings.HasPrefix(name, "stop-the-world"):
 				open[name] = ev.Time()
+				stopper[name] = ev.Goroutine()
 			}
 		case exptrace.EventRangeEnd:
 			name := ev.Range().Name
 			if begin, ok := open[name]; ok {
 				reason := strings.TrimSuffix(strings.TrimPrefix(name, "stop-the-world ("), ")")
 				f.stwByCause[reason] += ev.Time().Sub(begin)
+				end, ok := released[name]
+				if !ok {
+					end = ev.Time()
+				}
+				f.pauseByCause[reason] += end.Sub(begin)
 				f.stwCount[reason]++
 				delete(open, name)
+				delete(released, name)
 			}
 		case exptrace.EventTaskBegin:
 			f.tasks++

@@ -41,17 +41,22 @@ func TestReadLiveTrace(t *testing.T) {
 	}
 
 	got := map[string]time.Duration{}
+	ranges := map[string]time.Duration{}
 	count := map[string]int{}
 	for _, p := range run.Pauses {
 		got[p.Reason] += p.Duration
+		ranges[p.Reason] += p.Duration + p.Restart
 		count[p.Reason]++
 		if p.IsGC() != (p.Reason == reasonSweepTermination || p.Reason == reasonMarkTermination) {
 			t.Errorf("pause %q has kind %s", p.Reason, p.Kind)
 		}
 	}
-	for reason, want := range raw.stwByCause {
+	for reason, want := range raw.pauseByCause {
 		if got[reason] != want || count[reason] != raw.stwCount[reason] {
 			t.Errorf("pauses %q: %d totalling %v, want %d totalling %v", reason, count[reason], got[reason], raw.stwCount[reason], want)
+		}
+		if ranges[reason] != raw.stwByCause[reason] {
+			t.Errorf("pauses %q: trace ranges total %v, want %v", reason, ranges[reason], raw.stwByCause[reason])
 		}
 	}
 	if count["read mem stats"] == 0 {
@@ -127,8 +132,13 @@ func checkCycleOrder(t *testing.T, run *model.Run) {
 		if want := c.MarkTerminationAt.Sub(c.SweepTerminationAt) - c.SweepTermination; c.Mark != want {
 			t.Errorf("cycle %d: mark %v, want %v", i, c.Mark, want)
 		}
-		if want := time.Duration(c.Procs) * c.SweepTermination; c.CPU.SweepTermination != want {
-			t.Errorf("cycle %d: sweep-termination CPU %v, want %v", i, c.CPU.SweepTermination, want)
+		// A proc counts as paused from when it stopped until the pause
+		// ends, so the pause's CPU is at most procs × its length.
+		if most := time.Duration(c.Procs) * c.SweepTermination; c.CPU.SweepTermination > most || c.CPU.SweepTermination < 0 {
+			t.Errorf("cycle %d: sweep-termination CPU %v, outside [0, %v]", i, c.CPU.SweepTermination, most)
+		}
+		if most := time.Duration(c.Procs) * c.MarkTermination; c.CPU.MarkTermination > most || c.CPU.MarkTermination < 0 {
+			t.Errorf("cycle %d: mark-termination CPU %v, outside [0, %v]", i, c.CPU.MarkTermination, most)
 		}
 	}
 }

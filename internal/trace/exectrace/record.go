@@ -17,7 +17,7 @@ const (
 	// flag has flagSnapshot.
 	recSync
 	recHeap       // arg: /memory/classes/heap/objects:bytes
-	recHeapGoal   // arg: /gc/heap/goal:bytes
+	recHeapGoal   // arg: /gc/heap/goal:bytes; g: the goroutine whose M traced it
 	recGOMAXPROCS // arg: /sched/gomaxprocs:threads
 	recLabel      // g: goroutine; flag: a workerKind
 	// GC ranges. recGCBegin's flag has flagForced when the begin stack
@@ -38,7 +38,7 @@ const (
 	recRegionBegin
 	recRegionEnd // arg: task id; str: type; g
 	recGoState   // g; to; p: the proc it runs on when to is running, else 0
-	recProcKnown // p: a proc whose state the trace declared
+	recProcKnown // p: a proc's state as the trace declares or changes it; flag: flagProcHeld
 	// recServe follows a recGoState of a server goroutine (infer.go):
 	// g; flag: phase, role, status; str: request type or gRPC method.
 	recServe
@@ -53,6 +53,7 @@ const (
 	flagFinal    = 1 << 0
 	flagSnapshot = 1 << 1
 	flagForced   = 1 << 0
+	flagProcHeld = 1 << 0 // recProcKnown: an M holds the proc (ProcRunning)
 )
 
 // workerKind is a background mark worker's mode, from its goroutine label.
@@ -152,14 +153,14 @@ func transitionRecord(ev *exptrace.Event, st *exptrace.StateTransition, rec *rec
 		rec.setGoState(int64(ev.Time()), int64(st.Resource.Goroutine()), int32(ev.Proc()), from, to)
 		return true
 	case exptrace.ResourceProc:
-		// Only the first word about a proc matters (it makes the proc
-		// known for time-to-stop); who runs on it comes from goroutine
-		// transitions.
-		from, _ := st.Proc()
-		if from != exptrace.ProcUndetermined && from != exptrace.ProcNotExist {
-			return false
-		}
+		// The first word about a proc makes it known (for time to stop);
+		// whether an M holds it tells, while the world stops, whether it
+		// has stopped yet. Who runs on it comes from goroutine transitions.
+		_, to := st.Proc()
 		*rec = record{t: int64(ev.Time()), p: int32(st.Resource.Proc()), kind: recProcKnown}
+		if to == exptrace.ProcRunning {
+			rec.flag = flagProcHeld
+		}
 		return true
 	}
 	return false

@@ -162,8 +162,8 @@ func (b *builder) joinedDuringPause(g *goroutine, tk *task) {
 		return
 	}
 	for _, stw := range b.gc.stws {
-		if !stw.gc {
-			continue
+		if !stw.gc || stw.released > 0 {
+			continue // not a pause any more: the world is restarting
 		}
 		start := b.run.Pauses[stw.pause].Start
 		if slices.ContainsFunc(tk.pauseStacks, func(p pauseStackRec) bool { return p.pauseStart == start }) {

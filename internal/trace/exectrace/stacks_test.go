@@ -169,6 +169,15 @@ func rawAssistByStack(t *testing.T, data []byte) map[string]time.Duration {
 			gi.running = to == exptrace.GoRunning
 		case exptrace.EventRangeBegin, exptrace.EventRangeActive, exptrace.EventRangeEnd:
 			rg := ev.Range()
+			if rg.Name == "stop-the-world (GC mark termination)" && ev.Kind() == exptrace.EventRangeBegin {
+				// the assist ends as assist time where its goroutine
+				// stops the world for mark termination
+				if gi := info(ev.Goroutine()); gi.assist {
+					settle(gi, ev.Time())
+					gi.assist = false
+				}
+				continue
+			}
 			if rg.Name != "GC mark assist" {
 				continue
 			}
