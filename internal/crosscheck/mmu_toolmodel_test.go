@@ -37,8 +37,12 @@ const (
 //     of the goroutine adds one and every stop removes one. The runtime
 //     labels a worker right after each start, so from its second run on a
 //     worker's start is counted twice and its stop once: each such run
-//     leaves its P's counter one higher, and the P is taken from then on.
-//     Runs in idle mode of a marked goroutine are counted like the others.
+//     leaves its P's counter one higher, and the P is taken from then on
+//     (only a lower GOMAXPROCS, which drops the counters of the Ps that go,
+//     forgets it). Runs in idle mode of a marked goroutine are counted like
+//     the others.
+//   - The curve ends at its last change, not at the last event (see the end
+//     of the loop).
 //
 // The workers argument says how workers are counted: as the tool does, or
 // with one of its two departures from the definition undone, so that the
@@ -55,7 +59,7 @@ func toolUtil(evs []exptrace.Event, workers workerBookkeeping) *utilFunc {
 	pauses, syncs := 0, 0
 	executing := map[exptrace.GoID]bool{}
 	assisting := map[exptrace.GoID]bool{}
-	marked := map[exptrace.GoID]bool{} // labelled dedicated or fractional, ever (or this run, with perRun)
+	marked := map[exptrace.GoID]bool{} // labelled dedicated or fractional: ever, or this run with workersPerRun
 	add := func(p exptrace.ProcID, d int) {
 		if p >= 0 && int(p) < len(onP) {
 			onP[p] += d
