@@ -226,7 +226,8 @@ func gcSummary(run *model.Run) GC {
 // gcCPU returns the GC CPU fraction. From a trace: STW (procs × wall) plus
 // assist plus dedicated and fractional worker time over the CPU capacity.
 // From gctrace alone: the sum of each cycle's cpu fields (idle excluded)
-// over GOMAXPROCS × wall, the same definition the runtime's P% uses.
+// over GOMAXPROCS × wall, the runtime's P% definition but for the pauses
+// (see below).
 func gcCPU(run *model.Run) (float64, CPUShares, string) {
 	if run.Fidelity.Trace && run.GCCPU.Capacity > 0 {
 		c := run.GCCPU
@@ -245,6 +246,14 @@ func gcCPU(run *model.Run) (float64, CPUShares, string) {
 	}
 	var stw, assist, bg, idle time.Duration
 	for _, c := range run.Cycles {
+		// A pause's CPU is the first and last "ms cpu" fields. The runtime
+		// prints them as min(GOMAXPROCS, CPUs) × the pause's clock, which
+		// runs from before it starts stopping the world until the world
+		// runs again; Ps that went on running goroutines while others
+		// stopped count in full. Its own /cpu/classes/gc/pause counts only
+		// the Ps already stopped, so this is above the runtime's figure,
+		// the more so the slower the stop (a loaded machine, long
+		// non-preemptible loops). The line holds no better number.
 		stw += c.CPU.SweepTermination + c.CPU.MarkTermination
 		assist += c.CPU.Assist
 		bg += c.CPU.Background

@@ -206,7 +206,7 @@ type Cycle struct {
 	HeapGoal  int64 `json:"heap_goal_bytes"`
 	Stacks    int64 `json:"stacks_bytes"`
 	Globals   int64 `json:"globals_bytes"`
-	// Procs is GOMAXPROCS during the cycle.
+	// Procs is GOMAXPROCS during the cycle; 0 when unknown.
 	Procs int `json:"procs"`
 	// CumulativeCPUPercent is gctrace's "P%" (GC CPU since program start,
 	// truncated); -1 when unknown.

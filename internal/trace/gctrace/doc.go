@@ -10,7 +10,8 @@
 // 2, piece by piece, so a record may start in the middle of an application
 // line or be cut by one; records are therefore found anywhere in a line, and
 // a damaged one is reported with its line number instead of stopping the
-// parse. Every layout from Go 1.5 (five clock phases) through Go 1.6–1.17
+// parse. A record cut after its cpu fields still gives its cycle, with the
+// sizes printed after the cut unknown. Every layout from Go 1.5 (five clock phases) through Go 1.6–1.17
 // (three phases) to Go 1.18+ (stacks and globals) is understood.
 //
 // A log may hold several processes, each restarting the gc counter (a

@@ -14,7 +14,8 @@ import (
 // Result is what a gctrace log held.
 type Result struct {
 	// Processes in order of first appearance. Processes whose every record
-	// was damaged are left out (their lines are still warned about).
+	// was cut before its cpu fields are left out (their lines are still
+	// warned about).
 	Processes []Process
 	// Stats counts physical lines: each is one of blank (not counted
 	// separately), gc, bad, skipped or other. A line holding a damaged
@@ -176,6 +177,11 @@ func (s *scanner) records(work []byte, from, limit int, first bool) int {
 			i = k + n
 			continue
 		}
+		if p.timesRead {
+			s.cutRecord(&rec, work[k:], p)
+			i = k + p.i
+			continue
+		}
 		s.badRecord(work[k:], p)
 		i = k + max(p.i, 1)
 	}
@@ -237,8 +243,21 @@ func (s *scanner) goodRecord(rec *record) {
 	s.lineGC = true
 	h := header{n: rec.n, start: rec.start, format: rec.format, procs: rec.procs, heapStart: rec.heapStart}
 	b := s.tracker.assign(h, s.line)
-	b.addRecord(rec, s.line)
+	b.addRecord(rec, false, s.line)
 	b.stamp(s.stampTime, s.stampKind, rec.start)
+}
+
+// cutRecord keeps the cycle of a record cut after its cpu fields, which
+// is what happens when a process exits while the runtime prints, or
+// another writer's output lands in the middle: its number, times and CPU
+// are whole, its heap fields partly or not at all.
+func (s *scanner) cutRecord(rec *record, b []byte, p recordParser) {
+	s.lineBad = true
+	h := header{n: rec.n, start: rec.start, format: rec.layout(true), procs: rec.procs, heapStart: rec.heapStart}
+	pb := s.tracker.assign(h, s.line)
+	s.tracker.warn(pb, s.cutMessage(b, p)+"; its cycle is kept, the fields after that unknown")
+	pb.addRecord(rec, true, s.line)
+	pb.stamp(s.stampTime, s.stampKind, rec.start)
 }
 
 // badRecord warns about a damaged record. When its header was read, the
@@ -246,10 +265,7 @@ func (s *scanner) goodRecord(rec *record) {
 // continues the right process.
 func (s *scanner) badRecord(b []byte, p recordParser) {
 	s.lineBad = true
-	msg := fmt.Sprintf("%s:%d: gc line cut short after %q", s.name, s.line, excerpt(b[:p.i], 120))
-	if rest := b[p.i:]; !atContentEnd(rest) {
-		msg += fmt.Sprintf(", followed by %q", excerpt(firstLine(rest), -40))
-	}
+	msg := s.cutMessage(b, p)
 	if !p.headerRead {
 		s.warns.add(msg)
 		return
@@ -261,6 +277,15 @@ func (s *scanner) badRecord(b []byte, p recordParser) {
 	pb := s.tracker.assign(h, s.line)
 	s.tracker.warn(pb, msg)
 	pb.advance(rec.n, rec.start, s.line)
+}
+
+// cutMessage says where the record in b stopped and what followed it.
+func (s *scanner) cutMessage(b []byte, p recordParser) string {
+	msg := fmt.Sprintf("%s:%d: gc line cut short after %q", s.name, s.line, excerpt(b[:p.i], 120))
+	if rest := b[p.i:]; !atContentEnd(rest) {
+		msg += fmt.Sprintf(", followed by %q", excerpt(firstLine(rest), -40))
+	}
+	return msg
 }
 
 // classify counts the line that just ended.

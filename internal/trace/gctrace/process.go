@@ -98,18 +98,15 @@ func (r *record) cycle() model.Cycle {
 		N:                    r.n,
 		Start:                model.Time(r.start),
 		Forced:               r.forced,
-		HeapStart:            r.heapStart << 20,
-		HeapEnd:              r.heapEnd << 20,
-		HeapLive:             r.heapLive << 20,
-		HeapGoal:             r.heapGoal << 20,
-		Stacks:               model.Unknown,
-		Globals:              model.Unknown,
+		HeapStart:            bytesOf(r.heapStart),
+		HeapEnd:              bytesOf(r.heapEnd),
+		HeapLive:             bytesOf(r.heapLive),
+		HeapGoal:             bytesOf(r.heapGoal),
+		Stacks:               bytesOf(r.stacks),
+		Globals:              bytesOf(r.globals),
 		Procs:                r.procs,
 		CumulativeCPUPercent: r.cpuPercent,
 		From:                 model.FromGCTrace,
-	}
-	if r.stacks >= 0 {
-		c.Stacks, c.Globals = r.stacks<<20, r.globals<<20
 	}
 	var sweepTerm, mark, markTerm int64
 	if r.format == formatGo15 {
@@ -144,6 +141,15 @@ func (r *record) cycle() model.Cycle {
 	return c
 }
 
+// bytesOf converts a size printed in MiB to bytes, keeping -1 as
+// model.Unknown.
+func bytesOf(mib int64) int64 {
+	if mib < 0 {
+		return model.Unknown
+	}
+	return mib << 20
+}
+
 // procBuilder is a process while the log is being read.
 type procBuilder struct {
 	p         Process
@@ -171,10 +177,11 @@ type procBuilder struct {
 	warnings, dropped int
 }
 
-// addRecord appends a good record's cycle.
-func (b *procBuilder) addRecord(rec *record, line int) {
+// addRecord appends a record's cycle: a good record's, or that of one cut
+// after its cpu fields (cut), whose later fields are unknown.
+func (b *procBuilder) addRecord(rec *record, cut bool, line int) {
 	c := rec.cycle()
-	if b.ncycles == 0 || rec.procs != b.p.GOMAXPROCS {
+	if rec.procs > 0 && (len(b.p.ProcsChanges) == 0 || rec.procs != b.p.GOMAXPROCS) {
 		b.p.ProcsChanges = append(b.p.ProcsChanges, model.ProcsChange{At: c.Start, Procs: rec.procs})
 	}
 	if len(b.chunks) == 0 || len(b.chunks[len(b.chunks)-1]) == cap(b.chunks[len(b.chunks)-1]) {
@@ -186,11 +193,14 @@ func (b *procBuilder) addRecord(rec *record, line int) {
 	last := &b.chunks[len(b.chunks)-1]
 	*last = append(*last, c)
 	b.ncycles++
-	b.p.GOMAXPROCS = rec.procs
-	if b.format == formatUnknown {
-		b.format = rec.format
+	if rec.procs > 0 {
+		// A cut record leaves the last known value in force.
+		b.p.GOMAXPROCS, b.lastProcs = rec.procs, rec.procs
 	}
-	b.lastProcs, b.lastLive, b.lastGoal = rec.procs, rec.heapLive, rec.heapGoal
+	if b.format == formatUnknown {
+		b.format = rec.layout(cut)
+	}
+	b.lastLive, b.lastGoal = rec.heapLive, rec.heapGoal
 	b.advance(rec.n, rec.start, line)
 }
 

@@ -30,7 +30,7 @@ func (f formatKind) String() string {
 
 // record is one gc line as printed. Durations are nanoseconds; heap sizes
 // are MiB as printed (the runtime prints bytes>>20); -1 marks a field the
-// layout lacks.
+// layout lacks or a cut record lost. procs is 0 when lost.
 type record struct {
 	n          int
 	start      int64 // @T: time since runtime init
@@ -50,12 +50,15 @@ type record struct {
 	format     formatKind
 }
 
-// recordParser walks one record. On failure, i is where it stopped and
-// headerRead says whether N and @T were read completely before that point.
+// recordParser walks one record. On failure, i is where it stopped,
+// headerRead says whether N and @T were read completely before that point,
+// and timesRead whether the clock and cpu fields were too: a record cut
+// after them still describes its cycle.
 type recordParser struct {
 	b          []byte
 	i          int
 	headerRead bool
+	timesRead  bool
 }
 
 const (
@@ -76,7 +79,11 @@ const (
 // record and the offset just past it, or ok=false with p.i at the failure.
 func parseRecord(b []byte) (rec record, end int, p recordParser, ok bool) {
 	p = recordParser{b: b}
-	ok = p.header(&rec) && p.clockAndCPU(&rec) && p.heap(&rec)
+	if !p.header(&rec) || !p.clockAndCPU(&rec) {
+		return rec, p.i, p, false
+	}
+	p.timesRead = true
+	ok = p.heap(&rec)
 	return rec, p.i, p, ok
 }
 
@@ -178,22 +185,29 @@ func (p *recordParser) durations(out []int64, seps []byte) (int, bool) {
 }
 
 // heap reads `h0->h1->h2 MB, G MB goal, [S MB stacks, G MB globals, ]N P`
-// and an optional " (forced)".
+// and an optional " (forced)". A field is stored only once the text after
+// it has been read: a record cut right after a number may have lost some
+// of its digits. The fields of a record cut earlier stay -1 (procs 0).
 func (p *recordParser) heap(rec *record) bool {
-	var ok bool
-	if rec.heapStart, ok = p.mib(); !ok || !p.arrow() {
-		return false
-	}
-	if rec.heapEnd, ok = p.mib(); !ok || !p.arrow() {
-		return false
-	}
-	if rec.heapLive, ok = p.mib(); !ok || !p.lit(" MB, ") {
-		return false
-	}
-	if rec.heapGoal, ok = p.mib(); !ok || !p.lit(" MB goal, ") {
-		return false
-	}
+	rec.heapStart, rec.heapEnd, rec.heapLive, rec.heapGoal = -1, -1, -1, -1
 	rec.stacks, rec.globals = -1, -1
+	v, ok := p.mib()
+	if !ok || !p.arrow() {
+		return false
+	}
+	rec.heapStart = v
+	if v, ok = p.mib(); !ok || !p.arrow() {
+		return false
+	}
+	rec.heapEnd = v
+	if v, ok = p.mib(); !ok || !p.lit(" MB, ") {
+		return false
+	}
+	rec.heapLive = v
+	if v, ok = p.mib(); !ok || !p.lit(" MB goal, ") {
+		return false
+	}
+	rec.heapGoal = v
 	x, ok := p.uint(18)
 	if !ok {
 		return false
@@ -205,13 +219,15 @@ func (p *recordParser) heap(rec *record) bool {
 		rec.format, rec.stacks = formatGo118, x
 		// The extern.go template shows "#MB globals"; the code prints a
 		// space. Accept both.
-		if rec.globals, ok = p.mib(); !ok {
+		g, ok := p.mib()
+		if !ok {
 			return false
 		}
 		p.lit(" ")
 		if !p.lit("MB globals, ") {
 			return false
 		}
+		rec.globals = g
 		if x, ok = p.uint(9); !ok {
 			return false
 		}
@@ -222,6 +238,15 @@ func (p *recordParser) heap(rec *record) bool {
 	rec.procs = int(x)
 	rec.forced = p.lit(" (forced)")
 	return true
+}
+
+// layout returns the record's layout when it is certain: a record cut
+// before its stacks field may be Go 1.18+ although it reads as Go 1.6.
+func (rec *record) layout(cut bool) formatKind {
+	if cut && rec.format == formatGo16 {
+		return formatUnknown
+	}
+	return rec.format
 }
 
 // arrow reads "->", also as Docker's json-file log driver writes it: it

@@ -33,8 +33,9 @@ type tracker struct {
 	recent int
 }
 
-// header is what a record tells about where it belongs. Damaged records
-// carry only n and start.
+// header is what a record tells about where it belongs. Records cut
+// before their cpu fields carry only n and start; those cut later carry
+// what they kept, and a layout only when it is certain.
 type header struct {
 	n         int
 	start     int64

@@ -2,9 +2,11 @@
 //
 //	real-go126.log             this program's own workload run with GODEBUG=gctrace=1
 //	gobuild-multiprocess.log   GODEBUG=gctrace=1 go build -a of a small std package
+//	gobuild-std-cut.log        excerpt of GODEBUG=gctrace=1 GOGC=25 go build -a std
 //
 // Run it through go generate in the gctrace package. The logs are stderr
-// exactly as written; nothing is trimmed or edited.
+// exactly as written; only the last is an excerpt, and it is cut at whole
+// compile blocks, never inside a line.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -29,7 +32,16 @@ func main() {
 	out := flag.String("o", "real-go126.log", "where to write the workload's stderr")
 	gobuild := flag.String("gobuild", "gobuild-multiprocess.log", "where to write go build's stderr")
 	pkg := flag.String("pkg", "strings", "package for go build -a")
+	std := flag.String("std", "", "where to write the go build -a std excerpt (skipped when empty: it takes minutes)")
+	from := flag.String("from", "", "with -std: excerpt this stderr of an earlier GODEBUG=gctrace=1 GOGC=25 go build -a std instead of building")
 	flag.Parse()
+	if *std != "" {
+		if err := recordStd(*std, *from); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := record(*out, *gobuild, *pkg); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
@@ -60,6 +72,84 @@ func record(out, gobuild, pkg string) error {
 		return fmt.Errorf("go build: %w", err)
 	}
 	return nil
+}
+
+// recordStd builds the standard library with gc records on until a build
+// prints a cut one, and keeps the compile blocks around the cut records.
+// A compiler that exits while its runtime prints a record leaves it cut;
+// GOGC=25 makes records, and so cuts, more frequent.
+func recordStd(path, from string) error {
+	if from != "" {
+		log, err := os.ReadFile(from)
+		if err != nil {
+			return err
+		}
+		ex := cutExcerpt(string(log))
+		if ex == "" {
+			return fmt.Errorf("%s holds no cut gc record", from)
+		}
+		return os.WriteFile(path, []byte(ex), 0o644)
+	}
+	for try := 0; try < 3; try++ {
+		cache, err := os.MkdirTemp("", "gctrace-gen-cache-")
+		if err != nil {
+			return err
+		}
+		var stderr bytes.Buffer
+		cmd := exec.Command("go", "build", "-a", "-o", os.DevNull, "std")
+		cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1", "GOGC=25", "GOCACHE="+cache)
+		cmd.Stderr = &stderr
+		err = cmd.Run()
+		os.RemoveAll(cache)
+		if err != nil {
+			return fmt.Errorf("go build std: %w", err)
+		}
+		if ex := cutExcerpt(stderr.String()); ex != "" {
+			return os.WriteFile(path, []byte(ex), 0o644)
+		}
+	}
+	return fmt.Errorf("three builds of std printed no cut gc record")
+}
+
+// cutStart is the start of a record whose number survived.
+var cutStart = regexp.MustCompile(`^gc \d+ @`)
+
+// cutExcerpt returns, for each line holding a gc record that kept its
+// number but does not end in " P" (cut), the lines from the "# package"
+// line before it up to the next one. Lines of the go command's own records
+// in between come along.
+func cutExcerpt(log string) string {
+	lines := strings.SplitAfter(log, "\n")
+	keep := make([]bool, len(lines))
+	any := false
+	for i, l := range lines {
+		t := strings.TrimRight(l, "\n")
+		if !cutStart.MatchString(t) || strings.HasSuffix(t, " P") || strings.HasSuffix(t, " (forced)") {
+			continue
+		}
+		any = true
+		from := i
+		for from > 0 && !strings.HasPrefix(lines[from], "# ") {
+			from--
+		}
+		to := i + 1
+		for to < len(lines) && !strings.HasPrefix(lines[to], "# ") {
+			to++
+		}
+		for j := from; j < to; j++ {
+			keep[j] = true
+		}
+	}
+	if !any {
+		return ""
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if keep[i] {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
 }
 
 // runToFile runs cmd with its stderr going to path.
