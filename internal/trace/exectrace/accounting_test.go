@@ -86,13 +86,6 @@ func rawTaskTimes(t *testing.T, data []byte) map[exptrace.TaskID]*taskTimes {
 				g := r.Scope.Goroutine()
 				settle(g, ev.Time())
 				info(g).assist = ev.Kind() != exptrace.EventRangeEnd
-			} else if ev.Kind() == exptrace.EventRangeBegin && r.Name == "stop-the-world (GC mark termination)" {
-				// An assist that stops the world for mark termination is
-				// not assist time from there to its end (the runtime
-				// does not count gcMarkDone as assist).
-				g := ev.Goroutine()
-				settle(g, ev.Time())
-				info(g).assist = false
 			}
 		case exptrace.EventTaskBegin:
 			g := ev.Goroutine()

@@ -9,11 +9,16 @@ import (
 // cpuState counts the procs doing GC work right now, by kind, and
 // integrates them over time into Run.GCCPU and the current cycle's CPU.
 type cpuState struct {
-	at      model.Time // integrated up to here
-	assist  int        // running goroutines inside a mark assist
-	workers [4]int     // running mark workers, by workerKind
-	sweep   int        // procs with an incremental sweep in progress
-	busy    int        // procs held by an M or running a goroutine
+	at     model.Time // integrated up to here
+	assist int        // running goroutines inside a mark assist
+	// assistDone and workersDone count those of them past their mark
+	// termination (goroutine.assistDone): the MMU counts them, the CPU
+	// figures do not.
+	assistDone  int
+	workersDone [4]int
+	workers     [4]int // running mark workers, by workerKind
+	sweep       int    // procs with an incremental sweep in progress
+	busy        int    // procs held by an M or running a goroutine
 
 	mmuStarted bool
 	mmuProcs   int
@@ -29,10 +34,10 @@ func (b *builder) advanceCPU(t model.Time) {
 	}
 	b.cpu.at = t
 	c := &b.cpu
-	assist := time.Duration(c.assist) * d
-	dedicated := time.Duration(c.workers[workerDedicated]) * d
-	fractional := time.Duration(c.workers[workerFractional]) * d
-	idle := time.Duration(c.workers[workerIdle]) * d
+	assist := time.Duration(c.assist-c.assistDone) * d
+	dedicated := time.Duration(c.workers[workerDedicated]-c.workersDone[workerDedicated]) * d
+	fractional := time.Duration(c.workers[workerFractional]-c.workersDone[workerFractional]) * d
+	idle := time.Duration(c.workers[workerIdle]-c.workersDone[workerIdle]) * d
 	sweep := time.Duration(c.sweep) * d
 	stw := time.Duration(b.stwProcs()) * d
 
@@ -73,7 +78,12 @@ func (b *builder) feedMMU(t model.Time) {
 	}
 	c := &b.cpu
 	var busy [model.NumSources]float64
-	busy[model.SourceSTW] = float64(b.stwProcs())
+	// The MMU takes the whole of a GC pause as the runtime times it
+	// (every proc), as its definition and go tool trace do; only the CPU
+	// figures count procs from when each stopped (stwProcs).
+	if b.gc.holding != nil {
+		busy[model.SourceSTW] = float64(b.procs)
+	}
 	busy[model.SourceAssist] = float64(max(c.assist, 0))
 	busy[model.SourceBackground] = float64(max(c.workers[workerDedicated]+c.workers[workerFractional], 0))
 	busy[model.SourceSweep] = float64(max(c.sweep, 0))

@@ -204,21 +204,28 @@ func (b *builder) stwBegin(t model.Time, gid int64, reason string) {
 	}
 }
 
-// stopperLeavesGCWork ends the mark-assist or mark-worker accounting of
-// the goroutine that stops the world for mark termination. It gets there
-// from an assist or a worker's loop (gcMarkDone), but the runtime counts
-// neither the pause nor what follows it until the goroutine leaves the
-// assist as assist or worker time: the pause is stop-the-world time, and
-// the rest (finishing the cycle after the world restarts) is the cycle's
-// end, not marking.
+// stopperLeavesGCWork ends the mark-assist or mark-worker CPU of the
+// goroutine that stops the world for mark termination. It gets there from
+// an assist or a worker's loop (gcMarkDone), and the runtime counts
+// neither the pause nor what follows until the goroutine leaves the assist
+// or parks as assist or worker time: the pause is stop-the-world time, and
+// the rest (finishing the cycle after the world restarts: flushing every
+// P's caches, freeing stacks) is counted nowhere in runtime/metrics'
+// GC classes. It is still GC work the mutator waits for, so the MMU and a
+// request's own assist time keep it; the GC CPU figures do not.
 func (b *builder) stopperLeavesGCWork(t model.Time, gid int64) {
 	g := b.goroutine(gid)
-	if g.assist {
-		b.assist(t, gid, false)
+	running := g.state == exptrace.GoRunning
+	if g.assist && !g.assistDone {
+		if running {
+			b.cpu.assistDone++
+			b.assistExecuted(t, g)
+		}
+		g.assistDone = true
 	}
-	if g.worker != workerNone && g.state == exptrace.GoRunning {
-		b.cpu.workers[g.worker]--
-		g.worker = workerNone
+	if g.worker != workerNone && !g.workerDone && running {
+		b.cpu.workersDone[g.worker]++
+		g.workerDone = true
 	}
 }
 

@@ -26,7 +26,12 @@ type goroutine struct {
 	p      int32      // proc it runs on while running, else -1
 	worker workerKind // background mark worker mode of its current run
 	assist bool       // inside a mark-assist range
-	sweep  bool       // its proc sweeps on its behalf
+	// assistDone and workerDone: its assist range or worker run went on
+	// into mark termination (it stopped the world for it). What follows
+	// is GC work (the mutator does not run) but not assist or worker time
+	// in the runtime's accounting; see stopperLeavesGCWork.
+	assistDone, workerDone bool
+	sweep                  bool // its proc sweeps on its behalf
 	// since is the time up to which its task accounting is done; markAt
 	// is the mark clock at since.
 	since   model.Time
@@ -165,6 +170,9 @@ func (b *builder) enterRunning(t model.Time, g *goroutine, p int32) {
 	if g.assist {
 		b.advanceCPU(t)
 		b.cpu.assist++
+		if g.assistDone {
+			b.cpu.assistDone++
+		}
 		b.feedMMU(t)
 		g.assistFrom = t
 	}
@@ -175,12 +183,19 @@ func (b *builder) leaveRunning(t model.Time, g *goroutine) {
 		b.advanceCPU(t)
 		if g.assist {
 			b.cpu.assist--
+			if g.assistDone {
+				b.cpu.assistDone--
+			}
 			b.assistExecuted(t, g)
 		}
 		if g.worker != workerNone {
 			b.cpu.workers[g.worker]--
+			if g.workerDone {
+				b.cpu.workersDone[g.worker]--
+			}
 		}
 		g.worker = workerNone
+		g.workerDone = false
 		b.feedMMU(t)
 	}
 	if pr := b.proc(g.p); pr != nil && pr.running == g.id {
@@ -203,8 +218,14 @@ func (b *builder) label(t model.Time, id int64, kind workerKind) {
 		b.advanceCPU(t)
 		if g.worker != workerNone {
 			b.cpu.workers[g.worker]--
+			if g.workerDone {
+				b.cpu.workersDone[g.worker]--
+			}
 		}
 		b.cpu.workers[kind]++
+		if g.workerDone {
+			b.cpu.workersDone[kind]++
+		}
 		b.feedMMU(t)
 	}
 	g.worker = kind
@@ -226,9 +247,13 @@ func (b *builder) assist(t model.Time, id int64, on bool) {
 			b.cpu.assist++
 		} else {
 			b.cpu.assist--
+			if g.assistDone {
+				b.cpu.assistDone--
+			}
 		}
 		b.feedMMU(t)
 	}
+	g.assistDone = false
 }
 
 // sweep opens or closes an incremental sweep on proc p, done on behalf of

@@ -121,6 +121,10 @@ func (b *builder) assistExecuted(t model.Time, g *goroutine) {
 	if !b.stk.on {
 		return
 	}
+	if g.assistDone {
+		g.assistFrom = t // past mark termination: not assist CPU
+		return
+	}
 	if d := t.Sub(g.assistFrom); d > 0 {
 		typ := b.stk.noneType
 		if n := len(g.work); n > 0 {
