@@ -122,8 +122,8 @@ func (b *builder) damaged(e *DamageError, name string, d damage) *DamageError {
 	if errors.Is(d.err, errTruncated) {
 		where = "truncated"
 	}
-	b.run.Warnings = append(b.run.Warnings, fmt.Sprintf("%s: %s at byte offset %d: %v; skipped %d bytes",
-		name, where, d.offset, d.err, d.lost))
+	b.run.Warnings = append(b.run.Warnings, fmt.Sprintf("%s: %s at byte offset %d: %v; skipped %d bytes, kept the %d generations before",
+		name, where, d.offset, d.err, d.lost, b.run.Stats.Generations))
 	b.gap()
 	if e == nil {
 		e = &DamageError{Name: name, Offset: d.offset, Err: d.err}
@@ -138,7 +138,7 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 	p = &parsed{gen: g}
 	defer func() {
 		if r := recover(); r != nil {
-			p.err = fmt.Errorf("trace reader failed: %v", r)
+			p.err = readerFailed(fmt.Errorf("trace reader failed: %v", r))
 		}
 		if p.err != nil {
 			p.records.release()
@@ -147,7 +147,7 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 	}()
 	tr, err := exptrace.NewReader(io.MultiReader(bytes.NewReader(header), &chunkReader{chunks: g.chunks}))
 	if err != nil {
-		p.err = err
+		p.err = readerFailed(err)
 		return p
 	}
 	g.chunks = nil // the reader holds them now and lets go as it copies
@@ -176,7 +176,7 @@ func (p *parsed) distil(tr *exptrace.Reader, cls *stackClassifier, moot *atomic.
 			// Tested only on error: errors.Is is a call per event (1% of
 			// the ingest's CPU).
 			if !errors.Is(err, io.EOF) {
-				p.err = err
+				p.err = readerFailed(err)
 			}
 			return
 		}
