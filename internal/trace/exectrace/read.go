@@ -58,6 +58,7 @@ type DamageError struct {
 	Offset          int64 // byte offset of the first damage
 	LostBytes       int64 // bytes not analysed
 	GoodGenerations int   // generations analysed
+	Stretches       int   // damaged stretches (Run.Warnings lists the first ones)
 	Err             error
 }
 
