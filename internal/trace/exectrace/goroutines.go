@@ -36,7 +36,7 @@ type goroutine struct {
 	// is the mark clock at since.
 	since   model.Time
 	markAt  time.Duration
-	work    []taskRef    // tasks it works for right now
+	work    workList     // tasks it works for right now (tasks.go)
 	regions []openRegion // its open regions, innermost last
 	srv     *server      // a recognised server goroutine (infer.go), else nil
 	// GC stacks (stacks_gc.go): its latest stack and when it was seen,
@@ -69,7 +69,7 @@ func (b *builder) goroutine(id int64) *goroutine {
 	if n := len(b.spare); n > 0 {
 		g = b.spare[n-1]
 		b.spare = b.spare[:n-1]
-		*g = goroutine{work: g.work[:0], regions: g.regions[:0]}
+		*g = goroutine{regions: g.regions[:0]}
 	} else {
 		g = new(goroutine)
 	}

@@ -338,12 +338,9 @@ func (b *builder) dropSpan(t model.Time, g *goroutine, s *server) {
 
 // leaveAllOf makes g stop working for tk whatever its reasons.
 func (b *builder) leaveAllOf(t model.Time, g *goroutine, tk *task) {
-	for i := range g.work {
-		if g.work[i].task == tk {
-			g.work[i].reasons = 1
-			b.leave(g, tk, t)
-			return
-		}
+	if m := memberOf(g, tk); m != nil {
+		m.reasons = 1
+		b.leave(g, tk, t)
 	}
 }
 

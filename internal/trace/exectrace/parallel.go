@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	exptrace "golang.org/x/exp/trace"
+
+	"github.com/gcwatch/gcwatch/internal/limits"
 )
 
 // parsed is one generation turned into records by a worker.
@@ -40,6 +42,7 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 	var moot atomic.Bool
 	slots := make(chan chan *parsed, opts.Workers) // in stream order
 	jobs := make(chan func(), opts.Workers)
+	stop := make(chan struct{}) // closed when the rest is not to be read
 	for range opts.Workers {
 		go func() {
 			for job := range jobs {
@@ -53,8 +56,17 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 		for {
 			// Take the slot before cutting the generation, so that no
 			// generation waits in memory for one.
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			slot := make(chan *parsed, 1)
-			slots <- slot // blocks while Workers generations wait for their turn
+			select {
+			case slots <- slot: // blocks while Workers generations wait for their turn
+			case <-stop:
+				return
+			}
 			p, ok := sp.next()
 			if !ok {
 				slot <- &parsed{}
@@ -68,12 +80,21 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 				continue
 			}
 			infer := opts.InferRequests != InferNever
-			jobs <- func() { slot <- parseGeneration(header, p.gen, infer, opts.Stacks, &moot) }
+			select {
+			case jobs <- func() { slot <- parseGeneration(header, p.gen, infer, opts.Stacks, &moot) }:
+			case <-stop:
+				return
+			}
 		}
 	}()
 
 	var dmg *DamageError
 	resumed := false // a generation was analysed after damage
+	// usable counts the bytes of the generations analysed, lost those
+	// lost since the last one: past limits.Unusable, the rest is not read
+	// (generations that look whole but do not parse, a decompression
+	// bomb of them, cost about as much as the trace at most).
+	var usable, lost int64
 	for slot := range slots {
 		p := <-slot
 		switch {
@@ -81,10 +102,24 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 			// The end of the stream.
 		case p.dmg != nil:
 			dmg = b.damaged(dmg, name, *p.dmg)
+			lost += p.dmg.lost
 		case p.err != nil:
 			dmg = b.damaged(dmg, name, damage{offset: p.gen.offset, lost: p.gen.size,
 				err: fmt.Errorf("generation %d (bytes %d to %d): %w", p.gen.number, p.gen.offset, p.gen.offset+p.gen.size, p.err)})
+			if lost += p.gen.size; limits.Unusable(usable, lost) {
+				b.run.Warnings = append(b.run.Warnings, fmt.Sprintf(
+					"%s: no intact generation in the %d bytes before byte offset %d, so the rest of the input was not read",
+					name, lost, p.gen.offset+p.gen.size))
+				// Wait for the splitter to stop: the input is the
+				// caller's again once Read returns.
+				close(stop)
+				for range slots {
+				}
+				return b.damageResult(dmg)
+			}
 		default:
+			usable += p.gen.size
+			lost = 0
 			if dmg != nil && !resumed {
 				resumed = true
 				b.run.Warnings = append(b.run.Warnings, fmt.Sprintf(
@@ -100,17 +135,28 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 			}
 		}
 	}
+	if b.run.Stats.Generations == 0 && dmg == nil {
+		return fmt.Errorf("%s: no events after the trace header", name)
+	}
+	return b.damageResult(dmg)
+}
+
+// damageResult is what readGenerations returns once it stops: nil or the
+// damage, with how much was analysed and lost.
+func (b *builder) damageResult(dmg *DamageError) error {
 	if b.run.Stats.Generations > 0 {
 		// Count the stream's closing sync once, as a single reader would.
 		b.run.Stats.Events++
-	} else if dmg == nil {
-		return fmt.Errorf("%s: no events after the trace header", name)
 	}
 	if dmg == nil {
 		return nil
 	}
 	dmg.GoodGenerations = b.run.Stats.Generations
 	dmg.LostBytes = b.run.Stats.LostBytes
+	if more := dmg.Stretches - maxDamageWarnings; more > 0 {
+		b.run.Warnings = append(b.run.Warnings, fmt.Sprintf("%s: %d more damaged stretches; %d bytes lost to damage in all, %d generations kept",
+			dmg.Name, more, dmg.LostBytes, dmg.GoodGenerations))
+	}
 	return dmg
 }
 
@@ -118,18 +164,24 @@ func readGenerations(br *bufio.Reader, b *builder, name string, opts Options) er
 // return (the first damage names the offset).
 func (b *builder) damaged(e *DamageError, name string, d damage) *DamageError {
 	b.run.Stats.LostBytes += d.lost
-	where := "damaged"
-	if errors.Is(d.err, errTruncated) {
-		where = "truncated"
-	}
-	b.run.Warnings = append(b.run.Warnings, fmt.Sprintf("%s: %s at byte offset %d: %v; skipped %d bytes",
-		name, where, d.offset, d.err, d.lost))
-	b.gap()
 	if e == nil {
 		e = &DamageError{Name: name, Offset: d.offset, Err: d.err}
 	}
+	if e.Stretches++; e.Stretches <= maxDamageWarnings {
+		where := "damaged"
+		if errors.Is(d.err, errTruncated) {
+			where = "truncated"
+		}
+		b.run.Warnings = append(b.run.Warnings, fmt.Sprintf("%s: %s at byte offset %d: %v; skipped %d bytes, kept the %d generations before",
+			name, where, d.offset, d.err, d.lost, b.run.Stats.Generations))
+	}
+	b.gap()
 	return e
 }
+
+// maxDamageWarnings is how many damaged stretches of a trace are warned
+// about one by one; one more warning counts the others.
+const maxDamageWarnings = 20
 
 // parseGeneration reads one generation with its own x/exp reader and
 // distils its events into records. It classifies server goroutines'
@@ -138,7 +190,7 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 	p = &parsed{gen: g}
 	defer func() {
 		if r := recover(); r != nil {
-			p.err = fmt.Errorf("trace reader failed: %v", r)
+			p.err = readerFailed(fmt.Errorf("trace reader failed: %v", r))
 		}
 		if p.err != nil {
 			p.records.release()
@@ -147,7 +199,7 @@ func parseGeneration(header []byte, g *generation, infer, stacks bool, moot *ato
 	}()
 	tr, err := exptrace.NewReader(io.MultiReader(bytes.NewReader(header), &chunkReader{chunks: g.chunks}))
 	if err != nil {
-		p.err = err
+		p.err = readerFailed(err)
 		return p
 	}
 	g.chunks = nil // the reader holds them now and lets go as it copies
@@ -176,7 +228,7 @@ func (p *parsed) distil(tr *exptrace.Reader, cls *stackClassifier, moot *atomic.
 			// Tested only on error: errors.Is is a call per event (1% of
 			// the ingest's CPU).
 			if !errors.Is(err, io.EOF) {
-				p.err = err
+				p.err = readerFailed(err)
 			}
 			return
 		}

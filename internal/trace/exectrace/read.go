@@ -58,6 +58,7 @@ type DamageError struct {
 	Offset          int64 // byte offset of the first damage
 	LostBytes       int64 // bytes not analysed
 	GoodGenerations int   // generations analysed
+	Stretches       int   // damaged stretches (Run.Warnings lists the first ones)
 	Err             error
 }
 
@@ -175,12 +176,12 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("trace reader failed: %v", p)
+			err = readerFailed(fmt.Errorf("trace reader failed: %v", p))
 		}
 	}()
 	tr, err := exptrace.NewReader(r)
 	if err != nil {
-		return err
+		return readerFailed(err)
 	}
 	var rec, srv record
 	var mv moves
@@ -201,7 +202,7 @@ func readWhole(r io.Reader, b *builder, infer bool) (err error) {
 			break
 		}
 		if err != nil {
-			return err
+			return readerFailed(err)
 		}
 		b.run.Stats.Events++
 		if ev.Kind() == exptrace.EventSync {

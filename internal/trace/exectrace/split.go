@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/gcwatch/gcwatch/internal/limits"
 )
 
 // Wire format of Go 1.22+ traces (x/exp trace/internal/tracev2): after the
@@ -76,6 +78,7 @@ type splitter struct {
 	off     int64 // input offset of the next unread byte
 	cur     *generation
 	lastGen uint64 // number of the last generation yielded
+	kept    int64  // bytes of the generations yielded
 	queue   []piece
 	done    bool
 	raw     []byte // bytes of the batch header being read
@@ -155,6 +158,7 @@ func (s *splitter) step() {
 func (s *splitter) emit() {
 	s.queue = append(s.queue, piece{gen: s.cur})
 	s.lastGen = s.cur.number
+	s.kept += s.cur.size
 	s.cur = nil
 }
 
@@ -248,16 +252,27 @@ func (s *splitter) readBatch(g *generation, h batchHeader) error {
 
 // resync skips input up to the next plausible batch of a generation after
 // the damaged one: a well-formed header whose batch is followed by another
-// well-formed header of the same or the next generation (or the end).
+// well-formed header of the same or the next generation (or the end). It
+// gives up, and the rest of the input is not read, once it has skipped
+// more than limits.Unusable allows: garbage after a trace, such as a
+// decompression bomb, then costs about as much as the trace at most.
 func (s *splitter) resync() {
 	const lookahead = 3 * (maxBatchHeader + maxBatchSize)
-	skipped := int64(0)
+	skipped, gaveUp := int64(0), false
 	defer func() {
 		if n := len(s.queue); n > 0 && s.queue[n-1].dmg != nil {
-			s.queue[n-1].dmg.lost += skipped
+			d := s.queue[n-1].dmg
+			d.lost += skipped
+			if gaveUp {
+				d.err = fmt.Errorf("%w; no intact generation in the %d bytes after it, so the rest of the input was not read", d.err, skipped)
+			}
 		}
 	}()
 	for {
+		if limits.Unusable(s.kept, skipped) {
+			s.done, gaveUp = true, true
+			return
+		}
 		buf, err := s.r.Peek(s.r.Size())
 		if len(buf) == 0 {
 			s.done = true

@@ -127,8 +127,8 @@ func (b *builder) assistExecuted(t model.Time, g *goroutine) {
 	}
 	if d := t.Sub(g.assistFrom); d > 0 {
 		typ := b.stk.noneType
-		if n := len(g.work); n > 0 {
-			typ = g.work[n-1].task.rec.typ // the request it joined last
+		if last := g.work.last; last != nil {
+			typ = last.task.rec.typ // the request it joined last
 		}
 		b.stk.assist[assistKey{g.assistStack, typ}] += d
 	}
@@ -144,9 +144,9 @@ func (b *builder) pauseBegan(t model.Time, pause int, stopper int64) {
 	picks := b.stk.picks
 	clear(picks)
 	for _, g := range b.goroutines {
-		for _, w := range g.work {
-			if cur, ok := picks[w.task]; !ok || rankBefore(g, cur) {
-				picks[w.task] = g
+		for m := g.work.first; m != nil; m = m.next {
+			if cur, ok := picks[m.task]; !ok || rankBefore(g, cur) {
+				picks[m.task] = g
 			}
 		}
 	}

@@ -19,8 +19,12 @@ type task struct {
 	rec      requestRec // the request so far
 	ended    bool
 	inferred bool // an inferred request (infer.go), not a task
-	// members are the goroutines working for it right now.
-	members []int64
+	// members are the goroutines working for it right now, linked
+	// through membership.nextMember; byGoroutine finds them once there
+	// are more than can be searched one by one.
+	members     *membership
+	nMembers    int
+	byGoroutine map[*goroutine]*membership
 	// listed are the first goroutines that worked for it.
 	listed []uint64
 	// seen holds every goroutine that ever worked for it, once there are
@@ -30,11 +34,42 @@ type task struct {
 	pauseStacks []pauseStackRec
 }
 
-// taskRef is one task a goroutine works for, with the number of reasons
-// (it began the task, and each open region of the task).
-type taskRef struct {
+// accounts is time spent working for tasks, by goroutine state.
+type accounts struct {
+	running, runnable  time.Duration
+	runnableDuringMark time.Duration
+	blocked, syscall   time.Duration
+	assist, sweep      time.Duration
+}
+
+// membership is one goroutine working for one task, with the number of
+// reasons (it began the task, and each open region of the task). It is on
+// two lists, so that either side can drop it in constant time: the
+// goroutine's work and the task's members.
+type membership struct {
+	g       *goroutine
 	task    *task
 	reasons int
+	// base is g's work.spent when it joined: the task's share of g's time
+	// is what g spends from then until it leaves.
+	base                   accounts
+	prev, next             *membership // in g.work, in the order joined
+	prevMember, nextMember *membership // in task.members
+}
+
+// maxSearchedMembers is how many members of a task are searched one by
+// one for a goroutine; a task with more has a map.
+const maxSearchedMembers = 8
+
+// workList is the tasks a goroutine works for right now, in the order it
+// joined them, and the time it spent while it worked for any. A task's
+// share is settled when the goroutine leaves it, so each event costs the
+// same however many tasks the goroutine works for (a goroutine may begin
+// any number of tasks and never end them).
+type workList struct {
+	first, last *membership
+	n           int
+	spent       accounts
 }
 
 // openRegion is a region a goroutine is inside.
@@ -54,41 +89,52 @@ type taskState struct {
 	anyBegun   bool
 }
 
-func (ts *taskState) init() { ts.open = make(map[uint64]*task) }
+func (ts *taskState) init() {
+	ts.open = make(map[uint64]*task)
+}
 
 // flush brings g's task accounting up to t: the time since the last flush
-// goes to every task g works for, under g's state in that interval.
+// is spent under g's state in that interval, for every task g works for.
 func (b *builder) flush(g *goroutine, t model.Time) {
 	mark := b.gc.markClock(t)
-	if len(g.work) > 0 && t > g.since {
-		d := t.Sub(g.since)
-		for _, w := range g.work {
-			w.task.account(g, d, mark-g.markAt)
-		}
+	if g.work.n > 0 && t > g.since {
+		g.work.spent.add(g, t.Sub(g.since), mark-g.markAt)
 	}
 	g.since = t
 	g.markAt = mark
 }
 
-func (tk *task) account(g *goroutine, d, marking time.Duration) {
-	r := &tk.rec
+// add counts d spent by g in its current state, marking of it while the
+// GC was marking.
+func (a *accounts) add(g *goroutine, d, marking time.Duration) {
 	switch g.state {
 	case exptrace.GoRunning:
-		r.running += d
+		a.running += d
 		if g.assist {
-			r.assist += d
+			a.assist += d
 		}
 		if g.sweep {
-			r.sweep += d
+			a.sweep += d
 		}
 	case exptrace.GoRunnable:
-		r.runnable += d
-		r.runnableDuringMark += marking
+		a.runnable += d
+		a.runnableDuringMark += marking
 	case exptrace.GoWaiting:
-		r.blocked += d
+		a.blocked += d
 	case exptrace.GoSyscall:
-		r.syscall += d
+		a.syscall += d
 	}
+}
+
+// addSpent adds to r what was spent between then and now.
+func (r *requestRec) addSpent(now, then accounts) {
+	r.running += now.running - then.running
+	r.runnable += now.runnable - then.runnable
+	r.runnableDuringMark += now.runnableDuringMark - then.runnableDuringMark
+	r.blocked += now.blocked - then.blocked
+	r.syscall += now.syscall - then.syscall
+	r.assist += now.assist - then.assist
+	r.sweep += now.sweep - then.sweep
 }
 
 func (b *builder) taskBegin(t model.Time, id, parent uint64, typ string, gid int64) {
@@ -134,13 +180,9 @@ func (b *builder) taskEnd(t model.Time, id uint64) {
 }
 
 func (b *builder) closeTask(tk *task, t model.Time) {
-	for _, gid := range tk.members {
-		g := b.goroutines[gid]
-		if g == nil {
-			continue
-		}
-		b.flush(g, t)
-		g.work = slices.DeleteFunc(g.work, func(w taskRef) bool { return w.task == tk })
+	for m := tk.members; m != nil; m = m.nextMember {
+		b.flush(m.g, t)
+		b.credit(m)
 	}
 	r := &tk.rec
 	r.end = t
@@ -149,7 +191,8 @@ func (b *builder) closeTask(tk *task, t model.Time) {
 	for _, g := range tk.listed {
 		b.results.goroutines.add(g)
 	}
-	tk.members, tk.listed, tk.seen = nil, nil, nil
+	tk.members, tk.nMembers, tk.byGoroutine = nil, 0, nil
+	tk.listed, tk.seen = nil, nil
 	b.keepPauseStacks(tk)
 	tk.ended = true
 	if tk.inferred {
@@ -162,41 +205,113 @@ func (b *builder) closeTask(tk *task, t model.Time) {
 
 // join makes g work for tk (one more reason).
 func (b *builder) join(g *goroutine, tk *task, t model.Time) {
-	for i := range g.work {
-		if g.work[i].task == tk {
-			g.work[i].reasons++
-			return
-		}
+	if m := memberOf(g, tk); m != nil {
+		m.reasons++
+		return
 	}
 	b.flush(g, t)
-	g.work = append(g.work, taskRef{task: tk, reasons: 1})
-	tk.members = append(tk.members, g.id)
+	m := &membership{g: g, task: tk, reasons: 1, base: g.work.spent}
+	w := &g.work
+	m.prev = w.last
+	if w.last != nil {
+		w.last.next = m
+	} else {
+		w.first = m
+	}
+	w.last = m
+	w.n++
+	m.nextMember = tk.members
+	if tk.members != nil {
+		tk.members.prevMember = m
+	}
+	tk.members = m
+	tk.nMembers++
+	if tk.byGoroutine != nil {
+		tk.byGoroutine[g] = m
+	} else if tk.nMembers > maxSearchedMembers {
+		tk.byGoroutine = make(map[*goroutine]*membership, 2*tk.nMembers)
+		for other := tk.members; other != nil; other = other.nextMember {
+			tk.byGoroutine[other.g] = other
+		}
+	}
 	tk.noteGoroutine(g.id)
 	if b.stk.on {
 		b.joinedDuringPause(g, tk)
 	}
 }
 
+// memberOf returns g's membership in tk, nil if g does not work for it.
+func memberOf(g *goroutine, tk *task) *membership {
+	if last := g.work.last; last != nil && last.task == tk {
+		return last // the usual case: a region in the task g began
+	}
+	if tk.byGoroutine != nil {
+		return tk.byGoroutine[g]
+	}
+	for m := tk.members; m != nil; m = m.nextMember {
+		if m.g == g {
+			return m
+		}
+	}
+	return nil
+}
+
+// credit credits m's task with its goroutine's time since it joined, and
+// takes m off the goroutine's work; the caller flushed the goroutine and
+// takes care of the task's members.
+func (b *builder) credit(m *membership) {
+	m.task.rec.addSpent(m.g.work.spent, m.base)
+	w := &m.g.work
+	if m.prev != nil {
+		m.prev.next = m.next
+	} else {
+		w.first = m.next
+	}
+	if m.next != nil {
+		m.next.prev = m.prev
+	} else {
+		w.last = m.prev
+	}
+	w.n--
+}
+
+// dropMember takes m off its task's members.
+func dropMember(m *membership) {
+	tk := m.task
+	if m.prevMember != nil {
+		m.prevMember.nextMember = m.nextMember
+	} else {
+		tk.members = m.nextMember
+	}
+	tk.nMembers--
+	if tk.byGoroutine != nil {
+		delete(tk.byGoroutine, m.g)
+	}
+	if m.nextMember != nil {
+		m.nextMember.prevMember = m.prevMember
+	}
+}
+
 // leave drops one reason for g to work for tk.
 func (b *builder) leave(g *goroutine, tk *task, t model.Time) {
-	i := slices.IndexFunc(g.work, func(w taskRef) bool { return w.task == tk })
-	if i < 0 {
+	m := memberOf(g, tk)
+	if m == nil {
 		return
 	}
-	if g.work[i].reasons--; g.work[i].reasons > 0 {
+	if m.reasons--; m.reasons > 0 {
 		return
 	}
 	b.flush(g, t)
-	g.work = slices.Delete(g.work, i, i+1)
-	tk.members = slices.DeleteFunc(tk.members, func(id int64) bool { return id == g.id })
+	b.credit(m)
+	dropMember(m)
 }
 
 func (b *builder) leaveAllTasks(t model.Time, g *goroutine) {
 	b.flush(g, t)
-	for _, w := range g.work {
-		w.task.members = slices.DeleteFunc(w.task.members, func(id int64) bool { return id == g.id })
+	for m := g.work.first; m != nil; m = m.next {
+		b.credit(m)
+		dropMember(m)
 	}
-	g.work = g.work[:0]
 }
 
 func (tk *task) noteGoroutine(id int64) {
@@ -272,13 +387,12 @@ func (b *builder) closeRegion(g *goroutine, r openRegion, t model.Time, open boo
 
 // finish ends the tasks still open at the end of the window, in id order.
 func (ts *taskState) finish(b *builder, end model.Time) {
-	ids := make([]uint64, 0, len(ts.open))
-	for id := range ts.open {
-		ids = append(ids, id)
+	open := make([]*task, 0, len(ts.open))
+	for _, tk := range ts.open {
+		open = append(open, tk)
 	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		tk := ts.open[id]
+	slices.SortFunc(open, func(x, y *task) int { return cmp.Compare(x.rec.id, y.rec.id) })
+	for _, tk := range open {
 		tk.rec.open = true
 		b.closeTask(tk, end)
 	}

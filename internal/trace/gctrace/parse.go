@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/limits"
 	"github.com/gcwatch/gcwatch/internal/model"
 )
 
@@ -47,7 +48,25 @@ const (
 func Parse(r io.Reader, name string) (*Result, error) {
 	s := newScanner(name)
 	br := bufio.NewReaderSize(r, readBufferSize)
+	var gcLines int64
+	var usable int64 // bytes up to the end of the last gc line
 	for {
+		if s.stats.GCLines != gcLines {
+			gcLines, usable = s.stats.GCLines, s.stats.Bytes
+		}
+		// Past a long enough stretch without a gc line, the rest is not
+		// read (limits.Unusable): garbage after a log, such as a
+		// decompression bomb, costs about as much as the log at most.
+		if limits.Unusable(usable, s.stats.Bytes-usable) {
+			if s.inLine {
+				s.segment(nil, true)
+			}
+			// Past the cap on warnings too: it says what was not analysed.
+			s.warns.list = append(s.warns.list, fmt.Sprintf(
+				"%s:%d: no gc line in the %d bytes after byte offset %d, so the rest of the input was not read",
+				name, s.line, s.stats.Bytes-usable, usable))
+			return s.finish(), nil
+		}
 		chunk, err := br.ReadSlice('\n')
 		s.stats.Bytes += int64(len(chunk))
 		switch {

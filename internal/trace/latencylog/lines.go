@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+
+	"github.com/gcwatch/gcwatch/internal/limits"
 )
 
 // defaultMaxLine is the longest line read by default: a request line is a
@@ -20,7 +22,13 @@ type lineReader struct {
 	long  []byte
 	lines int
 	bytes int64
+	// usable is the byte offset after the last line the caller could use;
+	// reading stops with errUnusable once limits.Unusable says so.
+	usable int64
 }
+
+// errUnusable ends a read that went on too long without a usable line.
+var errUnusable = errors.New("too long without a usable line")
 
 func newLineReader(r io.Reader, max int) *lineReader {
 	if max <= 0 {
@@ -35,6 +43,9 @@ func newLineReader(r io.Reader, max int) *lineReader {
 func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 	lr.long = lr.long[:0]
 	for {
+		if limits.Unusable(lr.usable, lr.bytes-lr.usable) {
+			return nil, false, errUnusable
+		}
 		chunk, err := lr.br.ReadSlice('\n')
 		lr.bytes += int64(len(chunk))
 		switch {

@@ -110,10 +110,21 @@ func ParseWith(r io.Reader, name string, opts Options) (*Log, error) {
 		if err == io.EOF {
 			break
 		}
+		if err == errUnusable {
+			// Garbage after a log, such as a decompression bomb, costs
+			// about as much as the log at most.
+			p.log.Warnings = append(p.log.Warnings, fmt.Sprintf(
+				"%s:%d: no request in the %d bytes after byte offset %d, so the rest of the input was not read",
+				name, lr.lines+1, lr.bytes-lr.usable, lr.usable))
+			break
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, lr.lines+1, err)
 		}
-		p.line(lr.lines, line, tooLong)
+		parsed := p.log.Stats.Parsed
+		if p.line(lr.lines, line, tooLong); p.log.Stats.Parsed != parsed {
+			lr.usable = lr.bytes
+		}
 	}
 	p.log.Stats.Bytes = lr.bytes
 	if err := p.finish(); err != nil {
@@ -223,6 +234,9 @@ func (p *parser) decideFormat(line []byte) bool {
 
 func (p *parser) bad(n int, err error) {
 	p.log.Stats.Bad++
+	if p.firstBad != "" && p.log.Stats.Bad > maxBadReports {
+		return // not reported: a log of bad lines costs no formatting
+	}
 	msg := fmt.Sprintf("%s:%d: %v", p.log.Name, n, err)
 	if p.firstBad == "" {
 		p.firstBad = msg
