@@ -141,6 +141,9 @@ func Analyze(run *model.Run, opts Options) *Result {
 	res := &Result{Run: run, Warnings: slices.Clone(run.Warnings)}
 	res.Cycles = cycleRows(run.Cycles)
 	res.GC = gcSummary(run)
+	if g := res.GC; g.CPUSource == "gctrace" && g.CPU.STW >= 0.01 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the stop-the-world part of the GC CPU (%.1f%%) comes from a gctrace log, which counts every P for the whole of each pause; the runtime's own accounting counts a P only once it has stopped, so this part is an upper bound (an execution trace measures it)", 100*g.CPU.STW))
+	}
 	res.NonGCSTW = nonGCSTW(run.Pauses)
 	res.WorstPauses = worstPauses(run, opts.WorstPauses)
 	res.LiveHeap = liveHeap(run.Cycles)
@@ -223,7 +226,8 @@ func gcSummary(run *model.Run) GC {
 	return g
 }
 
-// gcCPU returns the GC CPU fraction. From a trace: STW (procs × wall) plus
+// gcCPU returns the GC CPU fraction. From a trace: stop-the-world CPU
+// (each proc from when it stopped until the runtime's pause ended) plus
 // assist plus dedicated and fractional worker time over the CPU capacity.
 // From gctrace alone: the sum of each cycle's cpu fields (idle excluded)
 // over GOMAXPROCS × wall, the runtime's P% definition but for the pauses

@@ -164,7 +164,11 @@ type Pause struct {
 	Reason       string   `json:"reason"`
 	Cycle        int      `json:"cycle"`
 	TimeToStopMs *float64 `json:"time_to_stop_ms"`
-	Goroutine    uint64   `json:"goroutine,omitempty"`
+	// RestartMs is the part of the trace's stop-the-world range after the
+	// pause as the runtime counts it (duration_ms): the world restarting,
+	// goroutines may already run. 0 from a gctrace log.
+	RestartMs float64 `json:"restart_ms"`
+	Goroutine uint64  `json:"goroutine,omitempty"`
 }
 
 // Cycle is one GC cycle.
@@ -280,7 +284,7 @@ func buildProcess(r *analyze.Result) Process {
 	p.Attribution = buildAttribution(r.Attribution, run.Start)
 	p.Allocations = run.Allocs
 	for _, w := range r.WorstPauses {
-		pp := Pause{StartMs: rel(w.Start), DurationMs: ms(w.Duration), Kind: string(w.Kind), Reason: w.Reason, Cycle: w.CycleN, Goroutine: w.Goroutine}
+		pp := Pause{StartMs: rel(w.Start), DurationMs: ms(w.Duration), RestartMs: ms(w.Restart), Kind: string(w.Kind), Reason: w.Reason, Cycle: w.CycleN, Goroutine: w.Goroutine}
 		if w.TimeToStop >= 0 {
 			v := ms(w.TimeToStop)
 			pp.TimeToStopMs = &v

@@ -52,7 +52,7 @@ func allPauses(run *model.Run, rel func(model.Time) float64) []Pause {
 	}
 	out := make([]Pause, 0, len(src))
 	for _, w := range src {
-		pp := Pause{StartMs: rel(w.Start), DurationMs: ms(w.Duration), Kind: string(w.Kind), Reason: w.Reason, Goroutine: w.Goroutine}
+		pp := Pause{StartMs: rel(w.Start), DurationMs: ms(w.Duration), RestartMs: ms(w.Restart), Kind: string(w.Kind), Reason: w.Reason, Goroutine: w.Goroutine}
 		if w.Cycle >= 0 && w.Cycle < len(run.Cycles) {
 			pp.Cycle = run.Cycles[w.Cycle].N
 		}
