@@ -141,7 +141,11 @@ func Analyze(run *model.Run, opts Options) *Result {
 	res := &Result{Run: run, Warnings: slices.Clone(run.Warnings)}
 	res.Cycles = cycleRows(run.Cycles)
 	res.GC = gcSummary(run)
-	if g := res.GC; g.CPUSource == "gctrace" && g.CPU.STW >= 0.01 {
+	if g := res.GC; g.CPUSource == "trace" && run.GOMAXPROCS > 1 && g.CPU.Assist+g.CPU.Background >= 0.05 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("mark assist and worker time (%.1f%% of the CPU) come from the trace alone, which counts a goroutine that ran out of mark work until it stops the world, where the runtime stops at gcMarkDone; with more Ps than free cores this can add a few points (a gctrace log of the same process, given with the trace, corrects it)", 100*(g.CPU.Assist+g.CPU.Background)))
+	}
+	if _, calibrated := CalibratedSTW(run); res.GC.CPUSource == "gctrace" && res.GC.CPU.STW >= 0.01 && !calibrated {
+		g := res.GC
 		res.Warnings = append(res.Warnings, fmt.Sprintf("the stop-the-world part of the GC CPU (%.1f%%) comes from a gctrace log, which counts every P for the whole of each pause; the runtime's own accounting counts a P only once it has stopped, so this part is an upper bound (an execution trace measures it)", 100*g.CPU.STW))
 	}
 	res.NonGCSTW = nonGCSTW(run.Pauses)
@@ -236,13 +240,19 @@ func gcCPU(run *model.Run) (float64, CPUShares, string) {
 	if run.Fidelity.Trace && run.GCCPU.Capacity > 0 {
 		c := run.GCCPU
 		capacity := float64(c.Capacity)
+		assist, bg, idle := c.Assist, c.Dedicated+c.Fractional, c.Idle
+		source := "trace"
+		if da, dbg, di, n := loggedMarkCPU(run); n > 0 {
+			assist, bg, idle = max(assist+da, 0), max(bg+dbg, 0), max(idle+di, 0)
+			source = "trace and gctrace"
+		}
 		s := CPUShares{
 			STW:        float64(c.STW) / capacity,
-			Assist:     float64(c.Assist) / capacity,
-			Background: float64(c.Dedicated+c.Fractional) / capacity,
-			Idle:       float64(c.Idle) / capacity,
+			Assist:     float64(assist) / capacity,
+			Background: float64(bg) / capacity,
+			Idle:       float64(idle) / capacity,
 		}
-		return s.STW + s.Assist + s.Background, s, "trace"
+		return s.STW + s.Assist + s.Background, s, source
 	}
 	capacity := float64(Capacity(run))
 	if capacity <= 0 || len(run.Cycles) == 0 {
@@ -257,11 +267,14 @@ func gcCPU(run *model.Run) (float64, CPUShares, string) {
 		// stopped count in full. Its own /cpu/classes/gc/pause counts only
 		// the Ps already stopped, so this is above the runtime's figure,
 		// the more so the slower the stop (a loaded machine, long
-		// non-preemptible loops). The line holds no better number.
+		// non-preemptible loops). calibratedSTW does better when it can.
 		stw += c.CPU.SweepTermination + c.CPU.MarkTermination
 		assist += c.CPU.Assist
 		bg += c.CPU.Background
 		idle += c.CPU.Idle
+	}
+	if cal, ok := CalibratedSTW(run); ok {
+		stw = cal
 	}
 	s := CPUShares{
 		STW:        float64(stw) / capacity,
@@ -270,6 +283,76 @@ func gcCPU(run *model.Run) (float64, CPUShares, string) {
 		Idle:       float64(idle) / capacity,
 	}
 	return s.STW + s.Assist + s.Background, s, "gctrace"
+}
+
+// loggedMarkCPU is, for a trace lined up with a gctrace log, how much the
+// log's assist, background and idle cpu fields differ from the trace's
+// measure of the same cycles, over the n cycles both saw. The log's fields
+// are the runtime's own counters (runtime/metrics adds the same); the
+// trace counts a goroutine's assist or worker run until it stops the world
+// for mark termination, unable to see where it entered gcMarkDone before
+// that, which with more Ps than free cores is milliseconds a cycle. So
+// where both saw a cycle, the GC CPU takes the log's mark work and the
+// trace's stop-the-world CPU (which the log cannot measure).
+func loggedMarkCPU(run *model.Run) (assist, bg, idle time.Duration, n int) {
+	if run.WholeLog == nil {
+		return 0, 0, 0, 0
+	}
+	logged := make(map[int]model.Cycle, len(run.WholeLog.Cycles))
+	for _, c := range run.WholeLog.Cycles {
+		logged[c.N] = c
+	}
+	for _, c := range run.Cycles {
+		g, ok := logged[c.N]
+		if c.From != model.FromBoth || !ok || c.Partial {
+			continue
+		}
+		assist += g.CPU.Assist - c.CPU.Assist
+		bg += g.CPU.Background - (c.CPU.Dedicated + c.CPU.Fractional)
+		idle += g.CPU.Idle - c.CPU.Idle
+		n++
+	}
+	return assist, bg, idle, n
+}
+
+// CalibratedSTW is a gctrace run's stop-the-world CPU as the runtime
+// counts it, when the log's own cumulative GC CPU can tell it. Each gc
+// line's "P%" is the runtime's GC CPU since the process started (idle
+// marking excluded, with its real pause CPU), truncated to a whole
+// percent, over GOMAXPROCS × the time since the start. Between the end of
+// the first cycle and the end of the last, the runtime's GC CPU is then
+// the difference of the two cumulative amounts; less the assist and
+// background fields (the same counters the runtime adds), it leaves the
+// pauses' CPU. The truncation makes each amount uncertain by 1 % of its
+// span since the start, so this is used only when that leaves the window's
+// figure within 1.5 points (a log from near the process start: gcwatch
+// run, a captured stderr) and GOMAXPROCS did not change; the result is
+// kept between 0 and the printed pause CPU. The first cycle's own pauses
+// keep their printed CPU.
+func CalibratedSTW(run *model.Run) (time.Duration, bool) {
+	n := len(run.Cycles)
+	procs := run.GOMAXPROCS
+	if run.Fidelity.Trace || n < 3 || procs <= 0 || len(run.ProcsChanges) > 1 {
+		return 0, false
+	}
+	first, last := run.Cycles[0], run.Cycles[n-1]
+	if first.CumulativeCPUPercent < 0 || last.CumulativeCPUPercent < 0 || first.Partial || last.Partial || last.End <= first.End {
+		return 0, false
+	}
+	total := func(c model.Cycle) float64 { return float64(procs) * float64(c.End) } // CPU ns since the start
+	window := float64(procs) * float64(last.End-first.End)
+	if uncertain := 0.005 * (total(first) + total(last)); uncertain > 0.015*window {
+		return 0, false
+	}
+	// Each percent is truncated: the midpoint of [P, P+1).
+	gc := (float64(last.CumulativeCPUPercent)+0.5)/100*total(last) - (float64(first.CumulativeCPUPercent)+0.5)/100*total(first)
+	var printed, mark time.Duration
+	for _, c := range run.Cycles[1:] {
+		printed += c.CPU.SweepTermination + c.CPU.MarkTermination
+		mark += c.CPU.Assist + c.CPU.Background
+	}
+	stw := min(max(time.Duration(gc)-mark, 0), printed)
+	return first.CPU.SweepTermination + first.CPU.MarkTermination + stw, true
 }
 
 // Capacity is the CPU time the run's Ps offered over its window: the

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
@@ -315,6 +316,25 @@ func (r *oracleRun) check(t reporter) {
 	if gcFraction < lowCPU || gcFraction > highCPU {
 		t.Errorf("GC CPU %.2f%%, runtime %.2f%%: outside [%.2f%%, %.2f%%]", 100*gcFraction, 100*runtimeFraction, 100*lowCPU, 100*highCPU)
 	}
+	// From the trace and the log together (a trace lined up with its
+	// gctrace log): the trace's stop-the-world CPU, the log's mark work.
+	if len(r.log) == 1 {
+		logged := map[int]model.Cycle{}
+		for _, c := range r.log[0].Cycles {
+			logged[c.N] = c
+		}
+		both := stw
+		for _, c := range cycles {
+			if lc, ok := logged[int(r.fig.FirstCycle)+c.N-cycles[0].N]; ok {
+				both += lc.CPU.Assist + lc.CPU.Background
+			}
+		}
+		f := float64(both) / float64(capacity)
+		t.Logf("GC CPU from the trace and the log %.2f%%, runtime %.2f%%", 100*f, 100*runtimeFraction)
+		if math.Abs(f-runtimeFraction) > 0.02 {
+			t.Errorf("GC CPU from the trace and the log %.2f%%, runtime %.2f%%: off by more than 2 points", 100*f, 100*runtimeFraction)
+		}
+	}
 	if stw > time.Duration(r.fig.GOMAXPROCS)*total {
 		t.Errorf("pause CPU %v is more than GOMAXPROCS × the pauses (%v)", stw, total)
 	}
@@ -396,6 +416,35 @@ func (r *oracleRun) checkLog(t reporter, cycles []model.Cycle) {
 		if c.HeapLive >= 0 && lc.HeapLive >= 0 && (c.HeapLive-lc.HeapLive > mb || lc.HeapLive-c.HeapLive > mb) {
 			t.Errorf("gc %d: live heap %d in the trace, %d (±1 MB) in the log", n, c.HeapLive, lc.HeapLive)
 		}
+	}
+
+	// GC CPU from the log alone, over the same interval: the cycles from
+	// the first edge (whose end starts the interval) to the last.
+	p := r.log[0]
+	var within []model.Cycle
+	for _, c := range p.Cycles {
+		if c.N >= int(r.fig.FirstCycle)-1 && c.N <= int(r.fig.FirstCycle)+len(cycles)-1 {
+			within = append(within, c)
+		}
+	}
+	if len(within) != len(cycles)+1 {
+		t.Errorf("the log has %d of the interval's %d cycles and its first edge", len(within), len(cycles)+1)
+		return
+	}
+	p.Cycles = within
+	run := p.Run(model.Input{Path: "gctrace.log"}, model.IngestStats{})
+	g := analyze.Analyze(run, analyze.DefaultOptions()).GC
+	// The run's window starts at the first edge's start; the runtime's
+	// interval at its end: compare amounts of CPU over the interval.
+	edge := within[0]
+	capacity := float64(r.fig.cpu("total"))
+	runtimeGC := float64(r.fig.cpu("gc/total") - r.fig.cpu("gc/mark/idle"))
+	edgeCPU := float64(edge.CPU.SweepTermination + edge.CPU.MarkTermination + edge.CPU.Assist + edge.CPU.Background)
+	logGC := g.CPUFraction*float64(analyze.Capacity(run)) - edgeCPU
+	_, calibrated := analyze.CalibratedSTW(run)
+	t.Logf("GC CPU from the gctrace log alone %.2f%%, runtime %.2f%% (pauses calibrated from P%%: %v)", 100*logGC/capacity, 100*runtimeGC/capacity, calibrated)
+	if calibrated && math.Abs(logGC-runtimeGC)/capacity > 0.02 {
+		t.Errorf("GC CPU from the gctrace log %.2f%%, runtime %.2f%%: off by more than 2 points", 100*logGC/capacity, 100*runtimeGC/capacity)
 	}
 }
 
