@@ -180,7 +180,7 @@ func Decide(req Request) Outcome {
 	}
 	out := Outcome{Verdict: *d.v, Fit: d.fit}
 	if d.grid != nil {
-		out.WhatIf = Rows(d.grid)
+		out.WhatIf = Rows(WhatIfGrid(*d.fit, d.budgetOrNone(), d.lat))
 	}
 	return out
 }

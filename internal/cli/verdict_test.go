@@ -139,9 +139,12 @@ func checkWhatIf(t *testing.T, rows []any, budget bool) {
 	t.Helper()
 	noLimit := map[string]bool{}
 	limited := map[string]bool{}
+	perFactor := map[float64]int{}
 	for _, r := range rows {
 		m := r.(map[string]any)
-		for _, k := range []string{"gogc", "memlimit_bytes", "gc_per_second", "gc_cpu_fraction", "peak_heap_bytes", "p99_ms"} {
+		f, _ := m["alloc_rate_factor"].(float64)
+		perFactor[f]++
+		for _, k := range []string{"gogc", "memlimit_bytes", "gc_per_second", "gc_cpu_fraction", "peak_heap_bytes", "p99_ms", "alloc_rate_factor", "assist_share"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("whatif row lacks %s: %v", k, m)
 			}
@@ -152,6 +155,11 @@ func checkWhatIf(t *testing.T, rows []any, budget bool) {
 		} else {
 			limited[g] = true
 		}
+	}
+	// Every setting at the observed allocation rate, at half and at a
+	// quarter of it.
+	if n := perFactor[1]; n == 0 || perFactor[0.5] != n || perFactor[0.25] != n || len(perFactor) != 3 {
+		t.Errorf("whatif rows per alloc_rate_factor %v: want the same settings at 1, 0.5 and 0.25", perFactor)
 	}
 	for _, g := range []string{"50", "100", "200", "400", "800", "off"} {
 		if !noLimit[g] {
