@@ -44,6 +44,11 @@ type Fit struct {
 	// time only used otherwise idle Ps, so it is not counted as GC CPU (as
 	// in gctrace's P% and the GC guide).
 	IdleShare float64
+	// AssistShare is the share of the GC CPU (idle workers excluded) that
+	// mark assists did: the mutator paying for marking the background
+	// workers could not finish before the heap reached its goal. NaN when
+	// no cycle split its mark CPU.
+	AssistShare float64
 	// ForcedPerSecond is the rate of cycles the program forced
 	// (runtime.GC): they happen whatever the settings.
 	ForcedPerSecond float64

@@ -61,6 +61,7 @@ func (f *Fit) fitObserved(steady []observation, span float64) {
 		}
 	}
 	f.ForcedPerSecond = float64(forced) / span * 1e9
+	f.AssistShare = assistShare(steady)
 	f.Observed.GCPerSecond = float64(k) / span * 1e9
 	f.Observed.GCCPUFraction = cpu / (float64(f.Procs) * span)
 	f.Observed.MarkActiveFraction = math.Min(1, wall/span)
@@ -74,6 +75,22 @@ func (f *Fit) fitObserved(steady []observation, span float64) {
 	if len(peaks) > 0 {
 		f.Observed.PeakHeap = int64(mean(peaks))
 	}
+}
+
+// assistShare is the assists' share of the GC CPU over the cycles that
+// split their mark CPU, or NaN when none did.
+func assistShare(steady []observation) float64 {
+	var assist, cpu float64
+	for _, o := range steady {
+		if o.split {
+			assist += o.assist
+			cpu += o.cpu
+		}
+	}
+	if cpu <= 0 {
+		return math.NaN()
+	}
+	return assist / cpu
 }
 
 // goalEstimate is one cycle's evidence about the settings: its goal and

@@ -25,6 +25,7 @@ type fitJSON struct {
 	MarkWallPerByte   float64  `json:"gc_wall_per_byte_ns"`
 	Proportional      bool     `json:"cost_proportional"`
 	IdleShare         float64  `json:"idle_mark_share"`
+	AssistShare       *float64 `json:"assist_share"`
 	Overshoot         float64  `json:"goal_overshoot"`
 	Procs             int      `json:"gomaxprocs"`
 	GOGC              any      `json:"gogc"`
@@ -64,7 +65,7 @@ func (f Fit) MarshalJSON() ([]byte, error) {
 		NonHeap: f.NonHeap, NonHeapMeasured: f.NonHeapMeasured,
 		MarkCPUFixed: ms(float64(f.MarkCPU.Fixed)), MarkCPUPerByte: f.MarkCPU.PerByte,
 		MarkWallFixed: ms(float64(f.MarkWall.Fixed)), MarkWallPerByte: f.MarkWall.PerByte,
-		Proportional: f.MarkCPU.Proportional, IdleShare: f.IdleShare,
+		Proportional: f.MarkCPU.Proportional, IdleShare: f.IdleShare, AssistShare: finite(f.AssistShare),
 		Overshoot: f.Overshoot, Procs: f.Procs,
 		GOGC: GOGCValue(max(f.GOGC, Off)), GOGCSource: f.GOGCSource,
 		GOGCInferred:      finite(f.GOGCInferred),

@@ -23,6 +23,8 @@ type observation struct {
 	truncated bool    // heap values are gctrace's whole MiB
 	cpu       float64 // GC CPU excluding idle mark workers, ns
 	idle      float64 // idle mark worker CPU, ns
+	assist    float64 // mark assist CPU, ns (part of cpu)
+	split     bool    // the input split marking into assist and background
 	wall      float64 // sweep termination start to mark termination end, ns
 	procs     int
 	// prevHeapLive, prevRoots and prevStart describe the previous cycle
@@ -50,6 +52,8 @@ func observe(run *model.Run) []observation {
 			cpu: float64(c.CPU.SweepTermination + c.CPU.Assist + c.CPU.Background +
 				c.CPU.MarkTermination),
 			idle:         float64(c.CPU.Idle),
+			assist:       float64(c.CPU.Assist),
+			split:        c.CPU.Assist+c.CPU.Background+c.CPU.Dedicated+c.CPU.Fractional > 0,
 			wall:         float64(c.End - c.Start),
 			procs:        c.Procs,
 			prevHeapLive: math.NaN(),

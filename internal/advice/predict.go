@@ -40,7 +40,18 @@ type Prediction struct {
 	// no latency model was given.
 	P99    time.Duration
 	HasP99 bool
+	// AllocRateFactor is the allocation rate predicted for, as a share of
+	// the observed one: 1 is the program as it runs, 0.5 the same program
+	// allocating half as much. Forced cycles (runtime.GC) stay as observed.
+	AllocRateFactor float64
+	// AssistShare is the share of the GC CPU that mark assists would do;
+	// NaN when the run did not show the split (see Fit.AssistShare).
+	AssistShare float64
 }
+
+// AllocRateFactors are the allocation rates, as shares of the observed
+// one, the what-if grid is predicted at: as observed, halved, quartered.
+var AllocRateFactors = []float64{1, 0.5, 0.25}
 
 // Predict applies the fitted model to settings s. lat may be nil.
 //
@@ -57,10 +68,39 @@ type Prediction struct {
 // When GC CPU would pass one half, the limiter holds it there: cycles/s =
 // GOMAXPROCS/2 / MarkCPU, and the heap grows by A per cycle period past L.
 func Predict(f Fit, s Settings, lat *LatencyModel) Prediction {
-	p := predictHeapAndCPU(f, s)
+	return PredictAt(f, s, 1, lat)
+}
+
+// PredictAt is Predict for the same program allocating allocFactor times
+// the observed rate (A above becomes allocFactor·A). The live heap, the
+// roots and the cost of a cycle stay as fitted: a program that allocates
+// less for the same work keeps the same data. Both are first-order
+// assumptions: less allocation during marking also marks a little less
+// floating garbage, and the pacer's overshoot may shrink; neither is
+// modelled, so the prediction errs on the side of more GC.
+//
+// The assist share is an estimate, not a fit: assists make up for marking
+// the background workers could not finish before the mutator reached the
+// goal, so they grow and shrink with the share of the heap's runway the
+// mutator allocates while marking, which is also the share of time a cycle
+// is in progress (active = A·MarkWall / (peak − L)). The observed share's
+// odds, share/(1−share), are scaled by active's relative change: linear
+// while assists are rare, and never reaching all of the GC's CPU (the
+// background workers always take their part).
+func PredictAt(f Fit, s Settings, allocFactor float64, lat *LatencyModel) Prediction {
+	ref := predictHeapAndCPU(f, f.Settings())
+	g := f
+	g.AllocRate *= allocFactor
+	p := predictHeapAndCPU(g, s)
+	p.AllocRateFactor = allocFactor
+	p.AssistShare = f.AssistShare
+	if ref.MarkActiveFraction > 0 && f.AssistShare < 1 {
+		odds := f.AssistShare / (1 - f.AssistShare) * p.MarkActiveFraction / ref.MarkActiveFraction
+		p.AssistShare = odds / (1 + odds)
+	}
 	if lat != nil {
 		share := p.MarkActiveFraction
-		if ref := predictHeapAndCPU(f, f.Settings()); ref.MarkActiveFraction > 0 {
+		if ref.MarkActiveFraction > 0 {
 			// Scale the observed share by the model's relative change, so
 			// that the observed setting reproduces the observed p99.
 			share = lat.observedActive * p.MarkActiveFraction / ref.MarkActiveFraction
@@ -171,6 +211,23 @@ var gridBudgetShares = []float64{0.5, 0.7, 0.85, 0.95, 1}
 // runtime's other memory are skipped: no setting can meet them. Rows are
 // ordered by GOGC (off last), then limit (none first).
 func Grid(f Fit, budget int64, lat *LatencyModel) []Prediction {
+	return GridAt(f, budget, 1, lat)
+}
+
+// WhatIfGrid is Grid at each of AllocRateFactors in turn: the settings at
+// the observed allocation rate first, in Grid's order, then the same
+// settings at half and at a quarter of it.
+func WhatIfGrid(f Fit, budget int64, lat *LatencyModel) []Prediction {
+	var out []Prediction
+	for _, k := range AllocRateFactors {
+		out = append(out, GridAt(f, budget, k, lat)...)
+	}
+	return out
+}
+
+// GridAt is Grid for the program allocating allocFactor times the observed
+// rate (see PredictAt).
+func GridAt(f Fit, budget int64, allocFactor float64, lat *LatencyModel) []Prediction {
 	gogcs := slices.Clone(gridGOGC)
 	if f.GOGC >= 0 && !slices.Contains(gogcs, f.GOGC) {
 		gogcs = append(gogcs, f.GOGC)
@@ -196,7 +253,7 @@ func Grid(f Fit, budget int64, lat *LatencyModel) []Prediction {
 	out := make([]Prediction, 0, len(gogcs)*len(limits))
 	for _, g := range gogcs {
 		for _, l := range limits {
-			out = append(out, Predict(f, Settings{GOGC: g, MemoryLimit: l}, lat))
+			out = append(out, PredictAt(f, Settings{GOGC: g, MemoryLimit: l}, allocFactor, lat))
 		}
 	}
 	return out

@@ -303,3 +303,26 @@ func TestFitJSON(t *testing.T) {
 	}
 	within(t, "cpu fixed ms", m["gc_cpu_per_cycle_fixed_ms"].(float64), 2, 1e-3)
 }
+
+// TestPredictAtAllocRate checks PredictAt on the hand fit: cycles per
+// second and GC CPU follow the allocation rate, the heap does not, and the
+// observed assist share comes back at the observed settings.
+func TestPredictAtAllocRate(t *testing.T) {
+	f := handFit()
+	f.AssistShare = 0.2
+	full := PredictAt(f, f.Settings(), 1, nil)
+	if full != Predict(f, f.Settings(), nil) {
+		t.Errorf("PredictAt(…, 1, …) differs from Predict")
+	}
+	within(t, "assist share at the observed settings", full.AssistShare, 0.2, 1e-9)
+	q := PredictAt(f, f.Settings(), 0.25, nil)
+	within(t, "gc/s at a quarter", q.GCPerSecond, full.GCPerSecond/4, 1e-9)
+	within(t, "gc cpu at a quarter", q.GCCPUFraction, full.GCCPUFraction/4, 1e-9)
+	if q.PeakHeap != full.PeakHeap || q.AllocRateFactor != 0.25 || q.AssistShare >= full.AssistShare {
+		t.Errorf("quarter: peak %d (full %d), factor %v, assist %v (full %v)", q.PeakHeap, full.PeakHeap, q.AllocRateFactor, q.AssistShare, full.AssistShare)
+	}
+	f.AssistShare = math.NaN()
+	if r := PredictAt(f, f.Settings(), 0.5, nil).Row(); r.AssistShare != nil || r.AllocRateFactor != 0.5 {
+		t.Errorf("unknown assist share: row %+v, want null assist_share", r)
+	}
+}

@@ -54,6 +54,19 @@ type Thresholds struct {
 	// mark cost: every cycle has a request-visible footprint whatever its
 	// frequency. 10 ms.
 	MarkWallHigh time.Duration `json:"mark_wall_high"`
+	// AllocCutMax: reduce-allocation wins over migration-candidate when the
+	// model predicts that cutting the allocation rate by at most this share
+	// meets the target inside the budget (with a setting the grid holds).
+	// 0.5: halving what a few hot paths allocate is an ordinary code fix
+	// (reused buffers, fewer temporary objects); it is far cheaper than a
+	// rewrite.
+	AllocCutMax float64 `json:"alloc_cut_max"`
+	// AllocCutIntrinsic: migration-candidate needs the model to predict that
+	// even cutting the allocation rate by this share leaves the target unmet
+	// inside the budget: only then is the cost the live heap's, not the
+	// allocation's. 0.75, a quarter of today's allocation, more than code
+	// fixes usually reach.
+	AllocCutIntrinsic float64 `json:"alloc_cut_intrinsic"`
 	// MinCycles, MinTailRequests and MinWindow: below these, the verdict's
 	// confidence is low (few cycles, a tail of a handful of requests, a
 	// short capture). 10 cycles, 10 tail requests (1000 requests), 10 s.
@@ -78,6 +91,8 @@ func DefaultThresholds() Thresholds {
 		STWDelayShare:       0.5,
 		LiveHeapBudgetShare: 0.5,
 		MarkWallHigh:        10 * time.Millisecond,
+		AllocCutMax:         0.5,
+		AllocCutIntrinsic:   0.75,
 		MinCycles:           10,
 		MinTailRequests:     10,
 		MinWindow:           10 * time.Second,

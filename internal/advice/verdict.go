@@ -136,6 +136,9 @@ type decider struct {
 	grid     []Prediction
 	lat      *LatencyModel
 	observed Prediction
+	// tgt is what a remedy must achieve, once tune has worked it out; nil
+	// without a model or without GC time to cut.
+	tgt *target
 }
 
 func (d *decider) evidence(metric string, value float64, op string, threshold float64, unit, note string) bool {
@@ -180,7 +183,7 @@ func Decide(req Request) Outcome {
 	}
 	out := Outcome{Verdict: *d.v, Fit: d.fit}
 	if d.grid != nil {
-		out.WhatIf = Rows(d.grid)
+		out.WhatIf = Rows(WhatIfGrid(*d.fit, d.budgetOrNone(), d.lat))
 	}
 	return out
 }

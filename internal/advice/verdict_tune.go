@@ -93,6 +93,7 @@ func (d *decider) tune() bool {
 	if !ok {
 		return false
 	}
+	d.tgt = &tg
 	var good []Prediction
 	for _, p := range d.grid {
 		if d.fits(p) && tg.meets(p) {
@@ -103,14 +104,7 @@ func (d *decider) tune() bool {
 		d.evidence("settings_meeting_target", 0, ">=", 1, "count", "no GOGC/GOMEMLIMIT in the grid meets "+tg.describe+" inside the memory budget")
 		return false
 	}
-	// The smallest change that does it: the settings nearest the current
-	// ones, then the least memory, then the least GC CPU.
-	cur0 := d.fit.Settings()
-	slices.SortStableFunc(good, func(a, b Prediction) int {
-		return cmp.Or(cmp.Compare(settingsDistance(cur0, a.Settings), settingsDistance(cur0, b.Settings)),
-			cmp.Compare(a.PeakMemory, b.PeakMemory), cmp.Compare(a.GCCPUFraction, b.GCCPUFraction))
-	})
-	best := good[0]
+	best := d.smallestChange(good)
 	d.v.ID = Tune
 	cur := d.observed.Row()
 	rec := &Recommendation{GOGC: gogcString(best.GOGC), GOMEMLIMIT: limitString(best.MemoryLimit), Predicted: best.Row(), Current: &cur}
@@ -149,6 +143,18 @@ func (d *decider) tune() bool {
 	return true
 }
 
+// smallestChange picks, among predictions that meet the target, the
+// smallest change that does it: the settings nearest the current ones,
+// then the least memory, then the least GC CPU. good must not be empty.
+func (d *decider) smallestChange(good []Prediction) Prediction {
+	cur := d.fit.Settings()
+	slices.SortStableFunc(good, func(a, b Prediction) int {
+		return cmp.Or(cmp.Compare(settingsDistance(cur, a.Settings), settingsDistance(cur, b.Settings)),
+			cmp.Compare(a.PeakMemory, b.PeakMemory), cmp.Compare(a.GCCPUFraction, b.GCCPUFraction))
+	})
+	return good[0]
+}
+
 func p99Note(p Prediction) string {
 	if !p.HasP99 {
 		return ""
@@ -156,8 +162,12 @@ func p99Note(p Prediction) string {
 	return fmt.Sprintf(", p99 %s", p.P99.Round(time.Microsecond))
 }
 
-// beyondTuning: no setting in the budget is enough; is the cost the live
-// heap's (migration candidate) or the allocation rate's?
+// beyondTuning: no setting in the budget is enough at today's allocation
+// rate. Is the cost the allocation rate's (reduce-allocation) or the live
+// heap's (migration-candidate)? The cheaper remedy wins unless the model
+// shows it cannot work: migration needs long marking per cycle, a live heap
+// that fills the budget, and no setting inside the budget meeting the
+// target even with the allocation rate cut by AllocCutIntrinsic.
 func (d *decider) beyondTuning() {
 	r := d.Rules
 	live, scan, markWall := d.liveAndMark()
@@ -177,21 +187,108 @@ func (d *decider) beyondTuning() {
 	} else {
 		d.caveat("no memory budget given (--mem-budget): whether the heap could grow is not known")
 	}
-	if markHigh && heapBound {
-		d.v.ID = MigrationCandidate
-		d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", sizeString(live), markWall.Round(time.Millisecond))
-		d.v.Actions = append(d.v.Actions,
-			"shrink or restructure the live heap first: fewer pointers (indices instead of pointers, []T instead of []*T, off-heap or arena-like storage) cut the mark cost per byte",
-			"if that cannot be done, this service is in the situation the decision record describes: compare the estimate below with the record's p99 −25% and memory −50%")
+	if d.tgt == nil {
+		// No model or no target: what less allocation would do is unknown.
+		if markHigh && heapBound {
+			d.caveat("what less allocation would do could not be predicted (no cost model, or no GC time in p99 to cut): the verdict rests on the mark time and the live heap alone")
+			d.migration(live, markWall)
+			return
+		}
+		d.reduceAllocation(nil)
 		return
 	}
+	cut, found := d.allocCut(*d.tgt, max(r.AllocCutMax, r.AllocCutIntrinsic))
+	switch {
+	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutMax, "fraction", "alloc_cut_max: "+cut.note):
+		d.reduceAllocation(&cut)
+	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutIntrinsic, "fraction", "alloc_cut_intrinsic: a deep cut, but the cost is not the live heap's"):
+		d.reduceAllocation(&cut)
+	case markHigh && heapBound:
+		d.migration(live, markWall)
+	default:
+		d.caveat("the model predicts that even %.0f%% less allocation does not meet %s inside the budget: the budget must grow as well", max(r.AllocCutMax, r.AllocCutIntrinsic)*100, d.tgt.describe)
+		d.reduceAllocation(nil)
+	}
+}
+
+// allocCut is the smallest cut of the allocation rate with which a setting
+// inside the budget meets the target.
+type allocCut struct {
+	cut  float64 // the share of today's allocation rate to remove
+	best Prediction
+	note string
+}
+
+// allocCutStep is the resolution the needed cut is searched at.
+const allocCutStep = 0.05
+
+// allocCut searches cuts of the allocation rate in steps of allocCutStep up
+// to maxCut for the smallest with which a setting in the grid fits the
+// budget and meets tg. Not finding one is evidence: the nearest miss is
+// named.
+func (d *decider) allocCut(tg target, maxCut float64) (allocCut, bool) {
+	maxCut = min(max(maxCut, 0), 1)
+	var nearest *Prediction
+	for i := 1; ; i++ {
+		cut := min(float64(i)*allocCutStep, maxCut)
+		var good []Prediction
+		for _, p := range GridAt(*d.fit, d.budgetOrNone(), 1-cut, d.lat) {
+			switch {
+			case !d.fits(p):
+			case tg.meets(p):
+				good = append(good, p)
+			case cut == maxCut && (nearest == nil || tg.score(p) < tg.score(*nearest)):
+				nearest = &p
+			}
+		}
+		if len(good) > 0 {
+			best := d.smallestChange(good)
+			return allocCut{cut: cut, best: best, note: fmt.Sprintf("with %s at %.0f%% of today's allocation rate: %s", best.Settings, (1-cut)*100, predictedNote(best))}, true
+		}
+		if cut >= maxCut {
+			break
+		}
+	}
+	note := fmt.Sprintf("alloc_cut_intrinsic: no GOGC/GOMEMLIMIT in the grid meets %s inside the memory budget even at %.0f%% of today's allocation rate", tg.describe, (1-maxCut)*100)
+	if nearest != nil {
+		note += fmt.Sprintf("; nearest: %s, %s", nearest.Settings, predictedNote(*nearest))
+	}
+	d.evidence("settings_meeting_target_at_alloc_cut", 0, ">=", 1, "count", note)
+	return allocCut{}, false
+}
+
+// predictedNote is what the model predicts for p, in words.
+func predictedNote(p Prediction) string {
+	return fmt.Sprintf("predicted %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", p.GCPerSecond, p.GCCPUFraction*100, sizeString(p.PeakMemory), p99Note(p))
+}
+
+// migration gives the migration-candidate verdict.
+func (d *decider) migration(live int64, markWall time.Duration) {
+	d.v.ID = MigrationCandidate
+	d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", sizeString(live), markWall.Round(time.Millisecond))
+	if d.tgt != nil {
+		d.v.Summary += fmt.Sprintf(", not even with %.0f%% less allocation", max(d.Rules.AllocCutMax, d.Rules.AllocCutIntrinsic)*100)
+	}
+	d.v.Actions = append(d.v.Actions,
+		"shrink or restructure the live heap first: fewer pointers (indices instead of pointers, []T instead of []*T, off-heap or arena-like storage) cut the mark cost per byte",
+		"if that cannot be done, this service is in the situation the decision record describes: compare the estimate below with the record's p99 −25% and memory −50%")
+}
+
+// reduceAllocation gives the reduce-allocation verdict; cut, when the model
+// found one, says by how much and with which setting.
+func (d *decider) reduceAllocation(cut *allocCut) {
 	d.v.ID = ReduceAllocation
 	rate := 0.0
 	if d.fit != nil {
 		rate = d.fit.AllocRate
 		d.evidence("alloc_bytes_per_second", rate, ">", 0, "B/s", "the allocation rate sets how often the GC runs")
 	}
-	d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", sizeString(int64(rate)))
+	if cut != nil {
+		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); %.0f%% less allocation (%s/s) meets %s with %s",
+			sizeString(int64(rate)), cut.cut*100, sizeString(int64(rate*(1-cut.cut))), d.tgt.describe, cut.best.Settings)
+	} else {
+		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", sizeString(int64(rate)))
+	}
 	if al := d.Run.Allocs; al != nil && len(al.Sites) > 0 {
 		d.v.AllocSites = al.Sites[:min(5, len(al.Sites))]
 		top := al.Sites[0]
@@ -204,6 +301,9 @@ func (d *decider) beyondTuning() {
 		d.v.Actions = append(d.v.Actions, "give a heap or allocs profile of the same process (curl /debug/pprof/allocs) to name the allocation sites to fix first")
 	}
 	d.v.Actions = append(d.v.Actions, "reuse buffers (sync.Pool), avoid per-request garbage such as fmt and string concatenation on hot paths, preallocate slices and maps")
+	if cut != nil {
+		d.v.Actions = append(d.v.Actions, fmt.Sprintf("with allocation cut by %.0f%%, run with %s: %s", cut.cut*100, cut.best.Settings, predictedNote(cut.best)))
+	}
 }
 
 // liveAndMark returns the live heap, the bytes a cycle scans and the mark

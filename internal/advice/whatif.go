@@ -36,7 +36,15 @@ func (g *GOGCValue) UnmarshalJSON(b []byte) error {
 // are the report's contract; the rest explain the row. Sizes are bytes,
 // latencies milliseconds, fractions 0..1. Null means none (memlimit_bytes),
 // unbounded (peak sizes, with heap_unbounded set) or unknown (p99_ms without
-// request latencies).
+// request latencies, assist_share when the inputs did not split the GC's
+// CPU).
+//
+// alloc_rate_factor says at which allocation rate the row is predicted, as
+// a share of the observed one (see AllocRateFactors): the rows at 1 are the
+// settings as the program runs today; the rows at 0.5 and 0.25 are what
+// the same settings would give the program allocating half and a quarter
+// as much. A reader choosing a setting reads the rows at 1 only
+// (AtObservedAllocRate).
 type WhatIfRow struct {
 	GOGC          GOGCValue `json:"gogc"`
 	MemoryLimit   *int64    `json:"memlimit_bytes"`
@@ -54,6 +62,17 @@ type WhatIfRow struct {
 	LimiterEngaged     bool    `json:"limiter_engaged"`
 	OverLimit          bool    `json:"over_limit"`
 	BackToBack         bool    `json:"back_to_back"`
+
+	AllocRateFactor float64  `json:"alloc_rate_factor"`
+	AssistShare     *float64 `json:"assist_share"`
+}
+
+// AtObservedAllocRate says whether the row is predicted at the observed
+// allocation rate: a setting that can be applied without changing the
+// program. Rows of reports written before alloc_rate_factor existed carry
+// 0 and are all at the observed rate.
+func (r WhatIfRow) AtObservedAllocRate() bool {
+	return r.AllocRateFactor == 0 || r.AllocRateFactor == 1
 }
 
 // Row converts a prediction into its report row.
@@ -69,6 +88,8 @@ func (p Prediction) Row() WhatIfRow {
 		LimiterEngaged:     p.LimiterEngaged,
 		OverLimit:          p.OverLimit,
 		BackToBack:         p.BackToBack,
+		AllocRateFactor:    p.AllocRateFactor,
+		AssistShare:        finite(p.AssistShare),
 	}
 	if p.MemoryLimit >= 0 {
 		r.MemoryLimit = ptr(p.MemoryLimit)

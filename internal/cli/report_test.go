@@ -42,6 +42,10 @@ func TestFleetReportRanks(t *testing.T) {
     mem_budget: 1GiB
   - name: ledger
     captures: TESTDATA/bigheap
+    mem_budget: 450MiB
+    slo: p99=50ms
+  - name: statements
+    captures: TESTDATA/bigheap
     mem_budget: 512MiB
     slo: p99=50ms
   - name: jobs
@@ -73,9 +77,15 @@ func TestFleetReportRanks(t *testing.T) {
 		names = append(names, s.Name)
 	}
 	// The migration candidate first, gc-not-the-cause last among the
-	// ranked, the thin service after them, unranked.
-	if strings.Join(names, ",") != "ledger,jobs,checkout,lockbound,thin" {
+	// ranked, the thin service after them, unranked. The same heap with
+	// room for 30 % less allocation to meet its SLO (statements) is an
+	// allocation problem, not a migration candidate: it does not top the
+	// fleet.
+	if strings.Join(names, ",") != "ledger,jobs,statements,checkout,lockbound,thin" {
 		t.Errorf("order %v", names)
+	}
+	if v := doc.Services[2].Verdict; v != "reduce-allocation" {
+		t.Errorf("statements: verdict %s, want reduce-allocation", v)
 	}
 	first, last := doc.Services[0], doc.Services[len(doc.Services)-1]
 	if first.Verdict != "migration-candidate" || first.Rank != 1 || first.WithoutGC == nil || first.WithoutGC.P99Change >= 0 {
@@ -84,8 +94,8 @@ func TestFleetReportRanks(t *testing.T) {
 	if last.Data != "insufficient" || last.Rank != 0 {
 		t.Errorf("thin service %+v", last)
 	}
-	if doc.Services[3].Verdict != "gc-not-the-cause" || doc.Services[3].Rank != 4 {
-		t.Errorf("lockbound %+v", doc.Services[3])
+	if doc.Services[4].Verdict != "gc-not-the-cause" || doc.Services[4].Rank != 5 {
+		t.Errorf("lockbound %+v", doc.Services[4])
 	}
 	for _, f := range []string{"text", "markdown", "html"} {
 		code, out, errs := run(t, "report", "--manifest", m, "--format", f)

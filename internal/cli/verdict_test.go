@@ -37,8 +37,25 @@ func TestVerdictsOnRecordings(t *testing.T) {
 				t.Errorf("alloc sites %v: want the program's own functions first", sites)
 			}
 		}},
-		// A large pointer-rich live heap in a tight budget.
-		{"bigheap", []string{"--mem-budget", "512MiB"}, "migration-candidate", func(t *testing.T, v map[string]any) {
+		// A mid-size pointer-rich live heap near a 512 MiB budget, whose GC
+		// cost comes from one hot path's allocation (statement rendering):
+		// no setting fits, but the same program allocating a third as much
+		// meets the target. A rewrite is not needed.
+		{"bigheap", []string{"--mem-budget", "512MiB"}, "reduce-allocation", func(t *testing.T, v map[string]any) {
+			if !holds(v, "alloc_cut_needed", "alloc_cut_intrinsic") {
+				t.Errorf("evidence %v: want the needed allocation cut within alloc_cut_intrinsic", v["evidence"])
+			}
+			sites := v["alloc_sites"].([]any)
+			if len(sites) == 0 || sites[0].(map[string]any)["function"] != "main.(*account).statement" {
+				t.Errorf("alloc sites %v: want the statement rendering first", sites)
+			}
+		}},
+		// The same heap in a budget that leaves it no room: even a quarter
+		// of the allocation does not meet the target.
+		{"bigheap", []string{"--mem-budget", "450MiB"}, "migration-candidate", func(t *testing.T, v map[string]any) {
+			if holds(v, "settings_meeting_target_at_alloc_cut", "") {
+				t.Errorf("evidence %v: want no setting meeting the target at a quarter of the allocation", v["evidence"])
+			}
 			m := v["migration"].(map[string]any)
 			if m["p99_change"].(float64) >= 0 || m["memory_change"].(float64) >= 0 {
 				t.Errorf("migration estimate %v: removing the GC should cut p99 and memory", m)
@@ -122,6 +139,19 @@ func TestVerdictsOnRecordings(t *testing.T) {
 	}
 }
 
+// holds reports whether the verdict's evidence row named metric, whose note
+// starts with note, held; false when there is no such row.
+func holds(v map[string]any, metric, note string) bool {
+	for _, e := range v["evidence"].([]any) {
+		m := e.(map[string]any)
+		n, _ := m["note"].(string)
+		if m["metric"] == metric && strings.HasPrefix(n, note) {
+			return m["holds"] == true
+		}
+	}
+	return false
+}
+
 func TestFailOnExit3(t *testing.T) {
 	code, _, _ := run(t, "analyze", "--format", "json", "--fail-on", "fix-stw-delay", "../../examples/testdata/stwdelay")
 	if code != exitFailOn {
@@ -139,9 +169,12 @@ func checkWhatIf(t *testing.T, rows []any, budget bool) {
 	t.Helper()
 	noLimit := map[string]bool{}
 	limited := map[string]bool{}
+	perFactor := map[float64]int{}
 	for _, r := range rows {
 		m := r.(map[string]any)
-		for _, k := range []string{"gogc", "memlimit_bytes", "gc_per_second", "gc_cpu_fraction", "peak_heap_bytes", "p99_ms"} {
+		f, _ := m["alloc_rate_factor"].(float64)
+		perFactor[f]++
+		for _, k := range []string{"gogc", "memlimit_bytes", "gc_per_second", "gc_cpu_fraction", "peak_heap_bytes", "p99_ms", "alloc_rate_factor", "assist_share"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("whatif row lacks %s: %v", k, m)
 			}
@@ -152,6 +185,11 @@ func checkWhatIf(t *testing.T, rows []any, budget bool) {
 		} else {
 			limited[g] = true
 		}
+	}
+	// Every setting at the observed allocation rate, at half and at a
+	// quarter of it.
+	if n := perFactor[1]; n == 0 || perFactor[0.5] != n || perFactor[0.25] != n || len(perFactor) != 3 {
+		t.Errorf("whatif rows per alloc_rate_factor %v: want the same settings at 1, 0.5 and 0.25", perFactor)
 	}
 	for _, g := range []string{"50", "100", "200", "400", "800", "off"} {
 		if !noLimit[g] {

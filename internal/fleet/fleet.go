@@ -115,7 +115,8 @@ func firstCaveat(v *advice.Verdict) string {
 }
 
 // bestTuning is the tune verdict's setting, or else the whatif row with
-// the lowest predicted p99 (then GC CPU) that fits the budget.
+// the lowest predicted p99 (then GC CPU) that fits the budget, among the
+// rows at the observed allocation rate: a setting alone.
 func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuning {
 	var row *advice.WhatIfRow
 	if v := p.Verdict; v != nil && v.Settings != nil {
@@ -124,7 +125,7 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 	} else {
 		for i := range p.WhatIf {
 			r := &p.WhatIf[i]
-			if r.PeakMemory == nil || r.LimiterEngaged || r.OverLimit || (budget > 0 && *r.PeakMemory > budget) {
+			if !r.AtObservedAllocRate() || r.PeakMemory == nil || r.LimiterEngaged || r.OverLimit || (budget > 0 && *r.PeakMemory > budget) {
 				continue
 			}
 			if row == nil || better(r, row) {

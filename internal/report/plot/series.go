@@ -206,7 +206,7 @@ type whatIfSeries struct {
 func whatIf(p *report.Process) whatIfSeries {
 	s := whatIfSeries{recommendedHeap: math.NaN()}
 	for _, r := range p.WhatIf {
-		if r.MemoryLimit != nil || r.GOGC <= 0 {
+		if r.MemoryLimit != nil || r.GOGC <= 0 || !r.AtObservedAllocRate() {
 			continue
 		}
 		x := float64(r.GOGC)
