@@ -28,8 +28,10 @@ func TestFleetReportPrometheus(t *testing.T) {
 	promtest.WaitScraped(t, base, []string{"heavy", "quiet"}, 12, 40*time.Second)
 
 	var out, errOut bytes.Buffer
-	// An explicit objective, a looser time_to_stop_min and gc_share_small
-	// (a stretched 7 ms pause is 14 % of 50 ms): the other test
+	// A loose explicit objective (2 s), a looser time_to_stop_min and
+	// gc_share_small: under CI's load the quiet job has been seen with
+	// 92 ms pauses and a 322 ms p99, which a tight objective flags. The
+	// heavy job is flagged by its GC CPU, whatever the objective. The other test
 	// packages run beside this one, and on a loaded machine the OS stretches
 	// pauses and the time to stop the world. Without an objective each job's
 	// own p99 is the yardstick for its pauses, and the quiet job's (~3 ms) is
@@ -37,7 +39,7 @@ func TestFleetReportPrometheus(t *testing.T) {
 	// cycles make the stopping p99 one slow stop. Those triggers have their
 	// own tests (internal/promfleet); this one is about telling GC-heavy from
 	// quiet.
-	code := Main([]string{"report", "--prometheus", base, "--range", "30s", "--step", "10s", "--slo", "p99=50ms",
+	code := Main([]string{"report", "--prometheus", base, "--range", "30s", "--step", "10s", "--slo", "p99=2s",
 		"--threshold", "time_to_stop_min=20ms", "--threshold", "gc_share_small=0.3", "--format", "json"}, nil, &out, &errOut)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
