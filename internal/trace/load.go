@@ -167,7 +167,7 @@ func loadFolder(dir string, opts Options, res *Result) ([]*group, error) {
 			if isDescription(e.Name()) {
 				m, err := readManifest(p)
 				if err != nil {
-					skipped = append(skipped, err.Error())
+					res.Notes = append(res.Notes, err.Error()+"; ignored")
 				} else if g.manifest == nil {
 					g.manifest = m
 				}
