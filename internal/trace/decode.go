@@ -18,6 +18,11 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return loadInput(in, opts, g, res)
+}
+
+// loadInput decodes one opened input into g, and closes it.
+func loadInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 	defer in.close()
 	used, err := decodeInput(in, opts, g, res)
 	if ie := (*InputError)(nil); errors.As(err, &ie) {
