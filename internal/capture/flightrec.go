@@ -87,8 +87,7 @@ func (s *Snapshots) get(ctx context.Context, u string, limit int64) ([]byte, err
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		first, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		line, _, _ := strings.Cut(strings.TrimSpace(string(first)), "\n")
-		return nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, line)
+		return nil, fmt.Errorf("GET %s: %s%s", u, resp.Status, bodyLine(first))
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
