@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode"
@@ -99,6 +100,9 @@ type Result struct {
 	// Interrupted is set when the context ended before every download
 	// finished; what was fetched is kept.
 	Interrupted bool
+	// Answered is set when the service answered any request, even with an
+	// error status.
+	Answered bool
 }
 
 // Fetch captures target into dir (created if missing): the execution trace
@@ -143,11 +147,12 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 	}
 	files := make([]File, len(jobs))
 	errs := make([]error, len(jobs))
+	var answered atomic.Bool
 	var wg sync.WaitGroup
 	for i, j := range jobs {
 		wg.Go(func() {
 			u := target.Base + j.path
-			n, err := download(ctx, opts.Client, u, filepath.Join(dir, j.name), j, opts.MaxBytes)
+			n, err := download(ctx, opts.Client, u, filepath.Join(dir, j.name), j, opts.MaxBytes, &answered)
 			files[i] = File{Name: j.name, URL: u, Bytes: n, Status: "ok"}
 			if err != nil {
 				files[i].Status = err.Error()
@@ -157,6 +162,7 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 	}
 	wg.Wait()
 	res.Interrupted = ctx.Err() != nil
+	res.Answered = answered.Load()
 	for i, f := range files {
 		if errs[i] != nil && jobs[i].optional {
 			f.Status = "not available: " + f.Status
@@ -205,7 +211,7 @@ func (e *CutShortError) Error() string {
 // unless j.keepPart and bytes were received before an interruption or the
 // timeout (a *CutShortError: a trace cut short still holds complete
 // generations).
-func download(ctx context.Context, c *http.Client, u, path string, j job, maxBytes int64) (int64, error) {
+func download(ctx context.Context, c *http.Client, u, path string, j job, maxBytes int64, answered *atomic.Bool) (int64, error) {
 	rctx, cancel := context.WithTimeout(ctx, j.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u, nil)
@@ -217,6 +223,7 @@ func download(ctx context.Context, c *http.Client, u, path string, j job, maxByt
 		return 0, describe(u, err, ctx, rctx, j.timeout)
 	}
 	defer resp.Body.Close()
+	answered.Store(true)
 	if resp.StatusCode != http.StatusOK {
 		first, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return 0, fmt.Errorf("GET %s: %s%s", u, resp.Status, bodyLine(first))
