@@ -35,7 +35,9 @@ func loadInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 	src := io.Reader(in.r)
 	if opts.Progress != nil {
-		src = &progressReader{r: in.r, in: in, report: opts.Progress}
+		// Buffered again, from the pool, so that decoders that want a
+		// large bufio.Reader take this one rather than making their own.
+		src = in.reader(&progressReader{r: in.r, in: in, report: opts.Progress})
 	}
 	switch in.kind {
 	case traceKind:
