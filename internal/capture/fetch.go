@@ -12,8 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gcwatch/gcwatch/internal/outfile"
 )
@@ -97,6 +100,9 @@ type Result struct {
 	// Interrupted is set when the context ended before every download
 	// finished; what was fetched is kept.
 	Interrupted bool
+	// Answered is set when the service answered any request, even with an
+	// error status.
+	Answered bool
 }
 
 // Fetch captures target into dir (created if missing): the execution trace
@@ -130,26 +136,23 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 	res := &Result{Dir: dir, Manifest: Manifest{
 		Tool: "gcwatch capture", Target: target.Base + target.Prefix, Started: now().UTC(), Seconds: opts.Seconds,
 	}}
-	type job struct {
-		name, path string
-		timeout    time.Duration
-		check      func([]byte) error
-		optional   bool
-	}
+	// Only the trace is kept when cut short: its complete generations
+	// can be analysed, while part of a profile or of metrics cannot.
 	jobs := []job{
-		{"trace.out", fmt.Sprintf("%s/trace?seconds=%d", target.Prefix, opts.Seconds), opts.Timeout, checkTrace, false},
-		{"heap.pb.gz", target.Prefix + "/heap", opts.QuickTimeout, checkProfile, true},
-		{"allocs.pb.gz", target.Prefix + "/allocs", opts.QuickTimeout, checkProfile, true},
-		{"metrics.txt", "/metrics", opts.QuickTimeout, checkMetrics, true},
-		{"vars.json", "/debug/vars", opts.QuickTimeout, checkVars, true},
+		{"trace.out", fmt.Sprintf("%s/trace?seconds=%d", target.Prefix, opts.Seconds), opts.Timeout, checkTrace, false, true},
+		{"heap.pb.gz", target.Prefix + "/heap", opts.QuickTimeout, checkProfile, true, false},
+		{"allocs.pb.gz", target.Prefix + "/allocs", opts.QuickTimeout, checkProfile, true, false},
+		{"metrics.txt", "/metrics", opts.QuickTimeout, checkMetrics, true, false},
+		{"vars.json", "/debug/vars", opts.QuickTimeout, checkVars, true, false},
 	}
 	files := make([]File, len(jobs))
 	errs := make([]error, len(jobs))
+	var answered atomic.Bool
 	var wg sync.WaitGroup
 	for i, j := range jobs {
 		wg.Go(func() {
 			u := target.Base + j.path
-			n, err := download(ctx, opts.Client, u, filepath.Join(dir, j.name), j.timeout, opts.MaxBytes, j.check)
+			n, err := download(ctx, opts.Client, u, filepath.Join(dir, j.name), j, opts.MaxBytes, &answered)
 			files[i] = File{Name: j.name, URL: u, Bytes: n, Status: "ok"}
 			if err != nil {
 				files[i].Status = err.Error()
@@ -159,6 +162,7 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 	}
 	wg.Wait()
 	res.Interrupted = ctx.Err() != nil
+	res.Answered = answered.Load()
 	for i, f := range files {
 		if errs[i] != nil && jobs[i].optional {
 			f.Status = "not available: " + f.Status
@@ -179,12 +183,36 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 	return res, nil
 }
 
+// job is one download of a capture.
+type job struct {
+	name, path string
+	timeout    time.Duration
+	check      func([]byte) error
+	optional   bool
+	// keepPart keeps what arrived when the answer is cut short.
+	keepPart bool
+}
+
+// CutShortError is a download that stopped part-way, interrupted or past
+// its timeout, whose part was kept.
+type CutShortError struct {
+	URL   string
+	Bytes int64
+	// Why is what stopped it: "interrupted", or the timeout.
+	Why string
+}
+
+func (e *CutShortError) Error() string {
+	return fmt.Sprintf("GET %s: %s after %d bytes; the part received is kept", e.URL, e.Why, e.Bytes)
+}
+
 // download GETs u into path. Non-200 answers, time-outs and content that
 // check rejects are errors that say what happened; the file is removed
-// unless the context was cancelled with bytes already received (a trace
-// cut short still holds complete generations).
-func download(ctx context.Context, c *http.Client, u, path string, timeout time.Duration, maxBytes int64, check func([]byte) error) (int64, error) {
-	rctx, cancel := context.WithTimeout(ctx, timeout)
+// unless j.keepPart and bytes were received before an interruption or the
+// timeout (a *CutShortError: a trace cut short still holds complete
+// generations).
+func download(ctx context.Context, c *http.Client, u, path string, j job, maxBytes int64, answered *atomic.Bool) (int64, error) {
+	rctx, cancel := context.WithTimeout(ctx, j.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -192,16 +220,13 @@ func download(ctx context.Context, c *http.Client, u, path string, timeout time.
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, describe(u, err, ctx, rctx, timeout)
+		return 0, describe(u, err, ctx, rctx, j.timeout)
 	}
 	defer resp.Body.Close()
+	answered.Store(true)
 	if resp.StatusCode != http.StatusOK {
 		first, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		line, _, _ := strings.Cut(strings.TrimSpace(string(first)), "\n")
-		if line != "" {
-			line = ": " + line
-		}
-		return 0, fmt.Errorf("GET %s: %s%s", u, resp.Status, line)
+		return 0, fmt.Errorf("GET %s: %s%s", u, resp.Status, bodyLine(first))
 	}
 	f, err := outfile.CreateNew(path)
 	if err != nil {
@@ -214,37 +239,78 @@ func download(ctx context.Context, c *http.Client, u, path string, timeout time.
 	case n > maxBytes:
 		os.Remove(path)
 		return 0, fmt.Errorf("GET %s: the answer is larger than the %d-byte limit", u, maxBytes)
-	case err != nil && ctx.Err() != nil && n > 0:
-		// Interrupted: keep what came.
-		return n, fmt.Errorf("GET %s: interrupted after %d bytes", u, n)
+	case err != nil && j.keepPart && n > 0 && cerr == nil && ctx.Err() != nil:
+		return n, &CutShortError{URL: u, Bytes: n, Why: "interrupted"}
+	case err != nil && j.keepPart && n > 0 && cerr == nil && errors.Is(rctx.Err(), context.DeadlineExceeded):
+		return n, &CutShortError{URL: u, Bytes: n, Why: fmt.Sprintf("no complete answer within %s", j.timeout)}
 	case err != nil:
 		os.Remove(path)
-		return 0, describe(u, err, ctx, rctx, timeout)
+		return 0, describe(u, err, ctx, rctx, j.timeout)
 	case cerr != nil:
-		return n, cerr
+		os.Remove(path)
+		return 0, cerr
 	}
-	if err := check(head.b); err != nil {
+	if err := j.check(head.b); err != nil {
 		os.Remove(path)
 		return 0, fmt.Errorf("%s %w", u, err)
 	}
 	return n, nil
 }
 
-// describe turns a transport error into what a user can act on.
+// bodyLine is the start of an error answer's body, made safe for a
+// terminal: its first line, without control or formatting characters (an
+// answer may hold escape sequences), at most 200 bytes; "" when empty.
+func bodyLine(b []byte) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	line = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t':
+			return ' '
+		case r == utf8.RuneError, unicode.Is(unicode.Cc, r), unicode.Is(unicode.Cf, r):
+			return -1
+		}
+		return r
+	}, line)
+	line = strings.TrimSpace(line)
+	if len(line) > 200 {
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		line = line[:cut] + "…"
+	}
+	if line == "" {
+		return ""
+	}
+	return ": " + line
+}
+
+// describe turns a transport error into what a user can act on. A request
+// that was redirected names where it went, since that is what failed.
 func describe(u string, err error, parent, rctx context.Context, timeout time.Duration) error {
+	where := u
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.URL != u {
+		where = fmt.Sprintf("%s, redirected to %s", u, ue.URL)
+	}
 	switch {
 	case parent.Err() != nil:
 		return fmt.Errorf("GET %s: interrupted", u)
 	case errors.Is(rctx.Err(), context.DeadlineExceeded):
-		return fmt.Errorf("GET %s: no complete answer within %s (the server accepted the connection but did not finish answering)", u, timeout)
+		return fmt.Errorf("GET %s: no complete answer within %s (the server accepted the connection but did not finish answering)", where, timeout)
+	case errors.Is(err, syscall.ECONNREFUSED) && where != u:
+		return fmt.Errorf("GET %s: connection refused there", where)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Errorf("GET %s: connection refused (is the service running there, with net/http/pprof registered?)", u)
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) {
-		return fmt.Errorf("GET %s: cannot resolve %s", u, dns.Name)
+		return fmt.Errorf("GET %s: cannot resolve %s", where, dns.Name)
 	}
-	return fmt.Errorf("GET %s: %w", u, err)
+	if ue != nil {
+		err = ue.Err // it names the URL, said already
+	}
+	return fmt.Errorf("GET %s: %w", where, err)
 }
 
 // headWriter keeps the first bytes written to it.

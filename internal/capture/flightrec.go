@@ -20,8 +20,11 @@ import (
 type Snapshots struct {
 	URL    string // the handler's root, e.g. http://host:port/debug/gcwatch/snapshots
 	Client *http.Client
-	seen   uint64
-	primed bool
+	// Answered is set once the handler's server has answered a request,
+	// even with an error status.
+	Answered bool
+	seen     uint64
+	primed   bool
 }
 
 // New lists the snapshots taken since the last call (on the first call,
@@ -85,10 +88,10 @@ func (s *Snapshots) get(ctx context.Context, u string, limit int64) ([]byte, err
 		return nil, describe(u, err, ctx, rctx, Margin)
 	}
 	defer resp.Body.Close()
+	s.Answered = true
 	if resp.StatusCode != http.StatusOK {
 		first, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		line, _, _ := strings.Cut(strings.TrimSpace(string(first)), "\n")
-		return nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, line)
+		return nil, fmt.Errorf("GET %s: %s%s", u, resp.Status, bodyLine(first))
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/limits"
 	"github.com/gcwatch/gcwatch/internal/outfile"
 )
 
@@ -130,7 +131,7 @@ func parseMetrics(sc *bufio.Scanner) settings {
 // child ran): its files, and the settings it read from the service's
 // metrics where this one has none.
 func (m *Manifest) mergeFrom(dir string) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	b, err := limits.ReadFile(filepath.Join(dir, ManifestName), limits.SideFile)
 	if err != nil {
 		return
 	}

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,8 +29,8 @@ type RunOptions struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	QuietGCTrace   bool
-	// OnLine, when set, sees every line of the child's stderr (for a live
-	// status line); it runs on the reading goroutine.
+	// OnLine, when set, sees every line of the child's stderr that fits in
+	// maxLine (for a live status line); it runs on the reading goroutine.
 	OnLine func(line string)
 	// Signals are forwarded to the child; nil means SIGINT and SIGTERM.
 	Signals []os.Signal
@@ -167,36 +168,47 @@ func Run(ctx context.Context, argv []string, opts RunOptions) (*RunResult, error
 	return res, res.Manifest.write(opts.Dir)
 }
 
+// maxLine is the longest stretch of the child's stderr held in memory: a
+// longer line is passed on in pieces of this size as they come, so that a
+// child writing without newlines cannot make gcwatch grow with it. gc
+// lines are a few hundred bytes, so a piece is never one.
+const maxLine = 64 << 10
+
 // copyStderr copies the child's stderr to the log as written, and line by
 // line to the terminal (holding gc lines back when asked).
 func copyStderr(r io.Reader, log io.Writer, opts RunOptions) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, maxLine)
+	lineStart := true // the next piece starts a line
 	for {
-		line, err := br.ReadString('\n')
-		if len(line) > 0 {
-			if _, werr := io.WriteString(log, line); werr != nil {
+		piece, err := br.ReadSlice('\n')
+		if len(piece) > 0 {
+			if _, werr := log.Write(piece); werr != nil {
 				return werr
 			}
-			gc := isGCLine(line)
+			whole := lineStart && err != bufio.ErrBufferFull
+			gc := lineStart && isGCLine(piece)
 			if opts.Stderr != nil && !(opts.QuietGCTrace && gc) {
-				io.WriteString(opts.Stderr, line)
+				opts.Stderr.Write(piece)
 			}
-			if opts.OnLine != nil {
-				opts.OnLine(strings.TrimRight(line, "\n"))
+			if opts.OnLine != nil && whole {
+				opts.OnLine(string(bytes.TrimRight(piece, "\n")))
 			}
+			lineStart = piece[len(piece)-1] == '\n'
 		}
-		if err == io.EOF {
+		switch {
+		case err == io.EOF:
 			return nil
-		}
-		if err != nil {
+		case err == bufio.ErrBufferFull:
+			// a long line: its next piece follows
+		case err != nil:
 			return err
 		}
 	}
 }
 
 // isGCLine says whether a line is the runtime's gctrace output.
-func isGCLine(line string) bool {
-	return strings.HasPrefix(line, "gc ") && strings.Contains(line, " ms clock, ")
+func isGCLine(line []byte) bool {
+	return bytes.HasPrefix(line, []byte("gc ")) && bytes.Contains(line, []byte(" ms clock, "))
 }
 
 func envValue(env []string, name string) string {

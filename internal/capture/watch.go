@@ -49,6 +49,10 @@ type Watcher struct {
 	Client        *http.Client
 	LatencyMetric string // histogram of request latency, default http_request_duration_seconds
 
+	// Answered is set once the service has answered a poll, even with an
+	// error status.
+	Answered bool
+
 	prev      Histograms
 	prevGauge Gauges
 	polled    bool
@@ -80,6 +84,7 @@ func (w *Watcher) Poll(ctx context.Context) (*Reading, error) {
 		return nil, describe(u, err, ctx, rctx, Margin)
 	}
 	defer resp.Body.Close()
+	w.Answered = true
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: %s (conditions need the service's Prometheus metrics)", u, resp.Status)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -23,8 +24,9 @@ type captureOptions struct {
 	MaxBytes sizeValue
 	Timeout  time.Duration
 
-	target  capture.Target
-	created bool // the capture folder did not exist before
+	target     capture.Target
+	created    bool // the capture folder did not exist before
+	timeoutSet bool // --timeout was given
 }
 
 func newCaptureCmd(s *streams, runF func(*captureOptions) error) *cobra.Command {
@@ -39,14 +41,16 @@ them, Prometheus /metrics (GOGC, GOMEMLIMIT, GOMAXPROCS, Go version) or expvar
 timestamped folder) with a manifest, then analysed as 'gcwatch analyze DIR' would.
 The report goes to standard output (or --report FILE).
 
-Ctrl-C stops the capture and keeps what was fetched; a trace cut short is
-analysed as far as it is complete.`,
+Ctrl-C, or the trace request running past --timeout, stops the capture and
+keeps what was fetched; a trace cut short is analysed as far as it is
+complete, with a warning.`,
 		Example: `  gcwatch capture localhost:6060
   gcwatch capture http://10.0.0.5:8080/debug/pprof --seconds 30 --mem-budget 2GiB
   gcwatch capture 127.0.0.1:6060 --seconds 3 -o cap --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
+			opts.timeoutSet = cmd.Flags().Changed("timeout")
 			if err := opts.validateCapture(); err != nil {
 				return err
 			}
@@ -60,8 +64,8 @@ analysed as far as it is complete.`,
 	f.IntVar(&opts.Seconds, "seconds", 10, "how long the trace records")
 	f.StringVarP(&opts.Dir, "output", "o", "", "capture folder to write (default gcwatch-capture-TIMESTAMP)")
 	f.StringVar(&opts.Report, "report", "", "write the report to `FILE` instead of standard output")
-	f.Var(&opts.MaxBytes, "max-bytes", "largest download accepted (`SIZE`)")
-	f.DurationVar(&opts.Timeout, "timeout", 0, "give up on the trace request after this long (default 1.5 × --seconds + 10s)")
+	f.Var(&opts.MaxBytes, "max-bytes", "largest download accepted (`SIZE`, more than 0; a larger answer is an error)")
+	f.DurationVar(&opts.Timeout, "timeout", 0, "stop each request after this long, keeping the part of the trace received (positive; default 1.5 × --seconds + 10s for the trace, 10s for the others)")
 	opts.bindFlags(f)
 	opts.bindPprofFlag(f)
 	return cmd
@@ -75,6 +79,12 @@ func (o *captureOptions) validateCapture() error {
 	o.target = t
 	if o.Seconds <= 0 || o.Seconds > 3600 {
 		return usagef("--seconds must be between 1 and 3600, not %d", o.Seconds)
+	}
+	if o.Timeout < 0 || o.timeoutSet && o.Timeout == 0 {
+		return usagef("--timeout must be positive, not %s", o.Timeout)
+	}
+	if o.MaxBytes.bytes <= 0 {
+		return usagef("--max-bytes must be positive (a size such as 512MiB), not %d", o.MaxBytes.bytes)
 	}
 	if o.Dir == "" {
 		o.Dir = "gcwatch-capture-" + time.Now().Format("20060102-150405")
@@ -109,22 +119,25 @@ func runCapture(ctx context.Context, s *streams, o *captureOptions) error {
 		fmt.Fprintf(s.Err, "gcwatch: capturing %ds of %s%s into %s (Ctrl-C stops and keeps what was fetched)\n", o.Seconds, o.target.Base, o.target.Prefix, o.Dir)
 	}
 	res, err := capture.Fetch(ctx, o.target, o.Dir, capture.Options{Seconds: o.Seconds, MaxBytes: o.MaxBytes.bytes, Timeout: o.Timeout, QuickTimeout: o.Timeout})
+	var cut *capture.CutShortError
+	if errors.As(err, &cut) {
+		fmt.Fprintf(s.Err, "gcwatch: warning: the trace was cut short (%s after %d bytes); analysing its complete generations\n", cut.Why, cut.Bytes)
+		err = nil
+	}
 	if res != nil {
+		// One line per failed download: the trace's failure is the error.
 		for _, f := range res.Manifest.Files {
-			if f.Status != "ok" {
+			if f.Status != "ok" && (f.Name != "trace.out" || err == nil && cut == nil) {
 				fmt.Fprintf(s.Err, "gcwatch: note: %s: %s\n", f.Name, f.Status)
 			}
 		}
 	}
 	if err != nil {
-		if res != nil && res.Interrupted && fileHasData(o.Dir, "trace.out") {
-			fmt.Fprintf(s.Err, "gcwatch: warning: interrupted; analysing the part of the trace that was fetched\n")
-		} else if o.created && !fileHasData(o.Dir, "heap.pb.gz") && !fileHasData(o.Dir, "allocs.pb.gz") {
+		if o.created && !fileHasData(o.Dir, "heap.pb.gz") && !fileHasData(o.Dir, "allocs.pb.gz") {
 			os.RemoveAll(o.Dir) // nothing worth keeping, in a folder we made
 			return fmt.Errorf("capture failed: %w", err)
-		} else {
-			return fmt.Errorf("capture failed (what was fetched is in %s): %w", o.Dir, err)
 		}
+		return fmt.Errorf("capture failed (what was fetched is in %s): %w", o.Dir, err)
 	}
 	fmt.Fprintf(s.Err, "gcwatch: capture saved in %s\n", o.Dir)
 	return runAnalyze(s, &o.analyzeOptions)

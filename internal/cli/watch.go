@@ -48,7 +48,8 @@ p50/p90/p99/p999>DURATION (request latency since the last look, from the
 --latency-metric histogram) — or every --every. Each capture is analysed, its
 report saved beside it (report.<format>) and its verdict printed on one line.
 Only the last --keep captures are kept. Stops on Ctrl-C, after --max-captures
-or after --duration.`,
+or after --duration; it then exits 1 if no capture was made because the
+service never answered.`,
 		Example: `  gcwatch watch localhost:6060 --when 'pause>5ms' --when 'p99>50ms'
   gcwatch watch localhost:6060 --every 10m --keep 6 --mem-budget 2GiB`,
 		Args: cobra.ExactArgs(1),
@@ -123,12 +124,34 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
 	snaps := &capture.Snapshots{URL: o.FlightRec}
+	// answered is set once the service has answered anything; a watch
+	// that ends without a capture from a service that never did failed.
+	answered := false
+	lastWarning := ""
+	warn := func(msg string) { // the same warning each interval is said once
+		if msg != lastWarning {
+			fmt.Fprintf(s.Err, "gcwatch: warning: %s\n", msg)
+			lastWarning = msg
+		}
+	}
+	end := func() error {
+		if captures == 0 && !answered && !w.Answered && !snaps.Answered {
+			if lastWarning != "" {
+				return fmt.Errorf("no capture was made: the service never answered (%s)", lastWarning)
+			}
+			return fmt.Errorf("no capture was made: the service never answered")
+		}
+		return nil
+	}
 	for {
 		if o.FlightRec != "" {
 			n, err := o.pullSnapshots(ctx, s, snaps)
 			captures += n
 			if err != nil && ctx.Err() == nil {
-				fmt.Fprintf(s.Err, "gcwatch: warning: %v\n", err)
+				warn(err.Error())
+			}
+			if err == nil {
+				answered = true
 			}
 			if n > 0 {
 				o.prune(s)
@@ -142,9 +165,9 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 			r, err := w.Poll(ctx)
 			switch {
 			case ctx.Err() != nil:
-				return nil
+				return end()
 			case err != nil:
-				fmt.Fprintf(s.Err, "gcwatch: warning: %v\n", err)
+				warn(err.Error())
 			case r != nil:
 				for _, c := range o.conditions {
 					holds, why, err := c.Holds(r)
@@ -163,11 +186,13 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 		}
 		if reason != "" && time.Since(lastCapture) >= o.Cooldown {
 			lastCapture, lastEvery = time.Now(), time.Now()
-			if err := o.captureOnce(ctx, s, reason); err != nil {
+			reached, err := o.captureOnce(ctx, s, reason)
+			answered = answered || reached
+			if err != nil {
 				if ctx.Err() != nil {
-					return nil
+					return end()
 				}
-				fmt.Fprintf(s.Err, "gcwatch: warning: capture failed: %v\n", err)
+				warn("capture failed: " + err.Error())
 			} else {
 				captures++
 			}
@@ -178,7 +203,7 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return end()
 		case <-tick.C:
 		}
 	}
@@ -212,15 +237,17 @@ func (o *watchOptions) pullSnapshots(ctx context.Context, s *streams, snaps *cap
 }
 
 // captureOnce captures into a new timestamped folder, analyses it and
-// prints the verdict in one line.
-func (o *watchOptions) captureOnce(ctx context.Context, s *streams, reason string) error {
+// prints the verdict in one line. It says whether the service answered.
+func (o *watchOptions) captureOnce(ctx context.Context, s *streams, reason string) (bool, error) {
 	name := "capture-" + time.Now().UTC().Format("20060102T150405.000Z")
 	dir := filepath.Join(o.Dir, name)
 	fmt.Fprintf(s.Err, "gcwatch: %s; capturing %ds into %s\n", reason, o.Seconds, dir)
-	if _, err := capture.Fetch(ctx, o.target, dir, capture.Options{Seconds: o.Seconds}); err != nil {
-		return err
+	res, err := capture.Fetch(ctx, o.target, dir, capture.Options{Seconds: o.Seconds})
+	answered := res != nil && res.Answered
+	if err != nil {
+		return answered, err
 	}
-	return o.report(s, dir, reason)
+	return answered, o.report(s, dir, reason)
 }
 
 // report analyses one capture folder, saves its report beside it and

@@ -3,6 +3,12 @@
 // the README can state it once.
 package limits
 
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
 // MinUnusable is how many bytes a decoder reads past the last byte it
 // could use before it stops, when the input so far was smaller.
 const MinUnusable = 64 << 20
@@ -16,4 +22,45 @@ const MinUnusable = 64 << 20
 // the middle of a long input can still be skipped.
 func Unusable(usable, unusable int64) bool {
 	return unusable > max(MinUnusable, usable)
+}
+
+// SideFile is the largest side file gcwatch reads (a capture folder's
+// manifest.json or meta.json): descriptions are a few kilobytes, so a
+// larger one is not what it claims to be and is ignored rather than read.
+const SideFile = 1 << 20
+
+// TooLargeError is a file larger than a reader's cap.
+type TooLargeError struct {
+	Path string
+	Max  int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is larger than %s", e.Path, sizeName(e.Max))
+}
+
+// ReadFile reads path whole when it holds at most max bytes, and returns
+// a *TooLargeError, having read at most max+1 bytes, when it holds more.
+func ReadFile(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, &TooLargeError{Path: path, Max: max}
+	}
+	return b, nil
+}
+
+// sizeName says a cap in the unit it was chosen in.
+func sizeName(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

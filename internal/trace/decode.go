@@ -18,6 +18,11 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return loadInput(in, opts, g, res)
+}
+
+// loadInput decodes one opened input into g, and closes it.
+func loadInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 	defer in.close()
 	used, err := decodeInput(in, opts, g, res)
 	if ie := (*InputError)(nil); errors.As(err, &ie) {
@@ -30,7 +35,9 @@ func loadFile(name string, opts Options, g *group, res *Result) (bool, error) {
 func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 	src := io.Reader(in.r)
 	if opts.Progress != nil {
-		src = &progressReader{r: in.r, in: in, report: opts.Progress}
+		// Buffered again, from the pool, so that decoders that want a
+		// large bufio.Reader take this one rather than making their own.
+		src = in.reader(&progressReader{r: in.r, in: in, report: opts.Progress})
 	}
 	switch in.kind {
 	case traceKind:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -95,10 +96,12 @@ func Load(paths []string, opts Options) (*Result, error) {
 				return nil, fmt.Errorf("cannot read %w", err)
 			}
 			if st.IsDir() {
-				gs, err := loadFolder(p, opts, res)
+				var skips skipped
+				gs, err := loadFolder(p, opts, res, &skips)
 				if err != nil {
 					return nil, err
 				}
+				res.Notes = append(res.Notes, skips.notes(p)...)
 				groups = append(groups, gs...)
 				continue
 			}
@@ -136,26 +139,32 @@ func Load(paths []string, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// readDir lists a folder; tests replace it to make a folder unreadable,
+// which chmod cannot do for root.
+var readDir = os.ReadDir
+
 // loadFolder loads every usable file of dir as one group, and each
-// sub-folder as a group of its own.
-func loadFolder(dir string, opts Options, res *Result) ([]*group, error) {
-	entries, err := os.ReadDir(dir)
+// sub-folder as a group of its own. Files and sub-folders that cannot be
+// used are tallied in skips.
+func loadFolder(dir string, opts Options, res *Result, skips *skipped) ([]*group, error) {
+	entries, err := readDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read folder %w", err)
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Path == dir {
+			err = pe.Err // the path is said once
+		}
+		return nil, &InputError{Name: dir, Msg: "cannot read the folder", Err: err}
 	}
 	g := &group{name: dir}
 	var groups []*group
-	var skipped []string
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
 		if e.IsDir() {
-			sub, err := loadFolder(p, opts, res)
-			if err != nil {
-				var ie *InputError
-				if errors.As(err, &ie) && ie.Msg == "holds nothing usable" {
-					continue
-				}
-				return nil, err
+			sub, err := loadFolder(p, opts, res, skips)
+			var ie *InputError
+			switch {
+			case errors.As(err, &ie) && ie.Msg == "holds nothing usable":
+			case err != nil:
+				skips.add(skipUnreadableFolder, err.Error())
 			}
 			groups = append(groups, sub...)
 			continue
@@ -167,19 +176,27 @@ func loadFolder(dir string, opts Options, res *Result) ([]*group, error) {
 			if isDescription(e.Name()) {
 				m, err := readManifest(p)
 				if err != nil {
-					skipped = append(skipped, err.Error())
+					res.Notes = append(res.Notes, err.Error()+"; ignored")
 				} else if g.manifest == nil {
 					g.manifest = m
 				}
 			}
 			continue
 		}
-		if _, err := loadFile(p, opts, g, res); err != nil {
-			skipped = append(skipped, err.Error())
+		in, err := openInput(p, nil)
+		if err != nil {
+			skips.add(skipUnreadable, err.Error())
+			continue
 		}
-	}
-	for _, s := range skipped {
-		res.Notes = append(res.Notes, "skipped "+s)
+		_, err = loadInput(in, opts, g, res)
+		if err != nil {
+			why := skipUnusable
+			switch in.kind {
+			case unknownKind, textKind, emptyKind:
+				why = skipNotInput
+			}
+			skips.add(why, err.Error())
+		}
 	}
 	if len(g.traces)+len(g.gctraces) > 0 {
 		groups = append([]*group{g}, groups...)

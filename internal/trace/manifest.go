@@ -3,10 +3,10 @@ package trace
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/gcwatch/gcwatch/internal/limits"
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/units"
 )
@@ -21,9 +21,10 @@ type manifest struct {
 }
 
 // readManifest reads the settings out of a capture description. Unknown
-// fields are fine; a file that is not a JSON object is not a manifest.
+// fields are fine; a file that is not a JSON object is not a manifest, and
+// one larger than limits.SideFile is not read.
 func readManifest(path string) (*manifest, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.SideFile)
 	if err != nil {
 		return nil, err
 	}

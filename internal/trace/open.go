@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
@@ -38,6 +39,7 @@ type input struct {
 	gzipped    bool
 	r          *bufio.Reader
 	closer     io.Closer
+	buffers    []*bufio.Reader // from readers
 	counter    *countingReader
 	size       int64 // on-disk size, -1 when unknown (stdin)
 	kind       kindOf
@@ -130,7 +132,7 @@ func openInput(name string, stdin io.Reader) (*input, error) {
 		raw, in.closer = f, f
 	}
 	in.counter = &countingReader{r: raw}
-	br := bufio.NewReaderSize(in.counter, 1<<20)
+	br := in.reader(in.counter)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -140,7 +142,7 @@ func openInput(name string, stdin io.Reader) (*input, error) {
 		zr.Multistream(true)
 		in.gzipped = true
 		in.gz = &gzipGuard{r: zr, counter: in.counter}
-		br = bufio.NewReaderSize(in.gz, 1<<20)
+		br = in.reader(in.gz)
 	}
 	in.r = br
 	prefix, err := br.Peek(sniffSize)
@@ -156,10 +158,34 @@ func openInput(name string, stdin io.Reader) (*input, error) {
 	return in, nil
 }
 
+// readers keeps the read buffers of closed inputs for the next ones: a
+// folder may hold thousands of small files, and making (and so clearing)
+// a megabyte for each was most of the cost of looking at them.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readerSize) }}
+
+// readerSize is an input's read buffer: large enough for the decoders,
+// which then read through it rather than adding a buffer of their own.
+const readerSize = 1 << 20
+
+// reader returns a read buffer over r, given back when in is closed.
+func (in *input) reader(r io.Reader) *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	in.buffers = append(in.buffers, br)
+	return br
+}
+
+// close closes the file and gives back the read buffers: nothing may read
+// from the input after.
 func (in *input) close() {
 	if in.closer != nil {
 		in.closer.Close()
 	}
+	for _, br := range in.buffers {
+		br.Reset(nil)
+		readers.Put(br)
+	}
+	in.buffers = nil
 }
 
 // recognise says what an input is from its first bytes.
