@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/limits"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
@@ -31,6 +32,20 @@ func loadInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 	return used, err
 }
 
+// maxWholeTrace bounds what a gzipped Go ≤1.21 trace may decompress to:
+// x/exp reads those whole into memory before it parses a byte, so the
+// rule that stops other decoders after a stretch they cannot use cannot
+// apply. Real traces compress about 5–20×; 100× the file, plus 64 MiB,
+// leaves room for any of them and stops a bomb (zeros compress about
+// 1000×) at a cost in proportion to its file. From standard input, whose
+// size is unknown, 2 GiB.
+func maxWholeTrace(compressed int64) int64 {
+	if compressed < 0 {
+		return 2 << 30
+	}
+	return 100*compressed + limits.MinUnusable
+}
+
 // decodeInput decodes one opened input into g.
 func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 	src := io.Reader(in.r)
@@ -42,6 +57,9 @@ func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 	switch in.kind {
 	case traceKind:
 		to := opts.Trace
+		if in.gzipped {
+			to.MaxWhole = maxWholeTrace(in.size)
+		}
 		run, err := exectrace.Read(src, in.name, to)
 		if run == nil {
 			var dmg *exectrace.DamageError

@@ -45,10 +45,19 @@ type Options struct {
 	// stay live; the caller may tune its GC for that).
 	Phase func(streaming bool)
 
+	// MaxWhole, when positive, is the most a trace that x/exp reads whole
+	// (the Go ≤1.21 formats, which it reads into memory before parsing)
+	// may hold; more is an error before anything is parsed. Generations of
+	// later formats are read one at a time and need no such cap.
+	MaxWhole int64
+
 	// whole makes Read use one x/exp reader over the whole stream, as it
 	// does for Go ≤1.21 traces; tests compare the two paths.
 	whole bool
 }
+
+// ErrTooLargeWhole is a Go ≤1.21 trace larger than Options.MaxWhole.
+var ErrTooLargeWhole = errors.New("a Go 1.21 or older trace is read whole, and this one decompresses to more than its file can hold (a gzip bomb?); not read")
 
 // DamageError reports a trace that could be read only in part: it was
 // truncated or has corrupted bytes. The run returned with it holds every
@@ -150,7 +159,14 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	var err error
 	if n <= 21 || opts.whole {
 		in.progress = opts.Progress
-		if err := readWhole(br, b, opts.InferRequests != InferNever); err != nil {
+		src := io.Reader(br)
+		if n <= 21 && opts.MaxWhole > 0 {
+			src = &capReader{r: br, left: opts.MaxWhole}
+		}
+		if err := readWhole(src, b, opts.InferRequests != InferNever); err != nil {
+			if errors.Is(err, ErrTooLargeWhole) {
+				return nil, fmt.Errorf("%s: %w", name, ErrTooLargeWhole)
+			}
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if _, err := io.Copy(io.Discard, br); err != nil {
@@ -170,6 +186,25 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	run.Inputs[0].Bytes = in.n
 	// Damage is already in the warnings, one line per damaged stretch.
 	return run, err
+}
+
+// capReader fails with ErrTooLargeWhole once more than left bytes are
+// read, so that x/exp's read-it-all stops there.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, ErrTooLargeWhole
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // readWhole reads the stream with one x/exp reader.
