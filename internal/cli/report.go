@@ -163,14 +163,15 @@ func rawString(raw json.RawMessage) string {
 	return strings.TrimSpace(string(bytes.Trim(raw, `"`)))
 }
 
-// serviceOptions are the analysis options for one service: the command's
-// flags, overridden by what the manifest says of it.
-func (o *fleetOptions) serviceOptions(sp serviceSpec) (analyzeOptions, error) {
+// serviceOptions are the analysis options for service i: the command's
+// flags, overridden by what the manifest says of it. A bad value names
+// the manifest and the service, as readFleetManifest's problems do.
+func (o *fleetOptions) serviceOptions(i int, sp serviceSpec) (analyzeOptions, error) {
 	so := o.analyzeOptions
 	so.Inputs = []string{sp.Captures}
 	so.Output = ""
 	so.Progress = false
-	where := fmt.Sprintf("service %s", sp.Name)
+	where := fmt.Sprintf("%s: service %d (%s)", o.Manifest, i+1, sp.Name)
 	if len(sp.MemBudget) > 0 {
 		if err := so.MemBudget.Set(rawString(sp.MemBudget)); err != nil {
 			return so, fmt.Errorf("%s: mem_budget: %w", where, err)
@@ -221,7 +222,7 @@ func runFleet(s *streams, o *fleetOptions) error {
 	}
 	opts := make([]analyzeOptions, len(specs))
 	for i, sp := range specs {
-		so, err := o.serviceOptions(sp)
+		so, err := o.serviceOptions(i, sp)
 		if err != nil {
 			return usageError{err}
 		}
