@@ -124,7 +124,7 @@ func readFleetManifest(path string) ([]serviceSpec, error) {
 	}
 	var m fleetManifest
 	if err := yaml.UnmarshalStrict(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: not a fleet manifest: %w", path, err)
+		return nil, fmt.Errorf("%s: not a fleet manifest: %s", path, oneLine(err))
 	}
 	if len(m.Services) == 0 {
 		return nil, fmt.Errorf("%s: no services (want a list under \"services\")", path)
@@ -153,6 +153,16 @@ func readFleetManifest(path string) ([]serviceSpec, error) {
 		}
 	}
 	return m.Services, nil
+}
+
+// oneLine is the text of a YAML decoder's error on one line: it lists
+// several problems one per line ("unmarshal errors:\n  line 3: ...").
+func oneLine(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.Join(lines, " ")
 }
 
 func rawString(raw json.RawMessage) string {
