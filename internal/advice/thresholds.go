@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -129,8 +130,8 @@ func (t *Thresholds) Set(name, value string) error {
 			fv.SetInt(int64(n))
 		case f.Type.Kind() == reflect.Float64:
 			x, err := strconv.ParseFloat(value, 64)
-			if err != nil || x < 0 || x != x {
-				return fmt.Errorf("threshold %s: %q is not a number", name, value)
+			if err != nil || x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+				return fmt.Errorf("threshold %s: %q is not a finite number ≥ 0", name, value)
 			}
 			fv.SetFloat(x)
 		}

@@ -17,7 +17,7 @@ func TestThresholdsSetAndLoad(t *testing.T) {
 	if err := th.Set("min_cycles", "4"); err != nil || th.MinCycles != 4 {
 		t.Errorf("Set min_cycles: %v %v", err, th.MinCycles)
 	}
-	for _, bad := range [][2]string{{"nope", "1"}, {"gc_share_small", "x"}, {"time_to_stop_min", "3"}, {"min_cycles", "-1"}, {"gc_share_small", "NaN"}} {
+	for _, bad := range [][2]string{{"nope", "1"}, {"gc_share_small", "x"}, {"time_to_stop_min", "3"}, {"min_cycles", "-1"}, {"gc_share_small", "NaN"}, {"gc_share_small", "Inf"}, {"gc_share_small", "+Inf"}, {"gc_share_small", "1e999"}} {
 		if err := th.Set(bad[0], bad[1]); err == nil {
 			t.Errorf("Set(%q, %q) succeeded", bad[0], bad[1])
 		}

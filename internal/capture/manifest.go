@@ -100,10 +100,11 @@ func parseMetrics(sc *bufio.Scanner) settings {
 		labels := ""
 		if i := strings.IndexByte(name, '{'); i >= 0 {
 			// Labels may hold spaces: cut at the closing brace.
-			end := strings.IndexByte(line, '}')
+			end := strings.IndexByte(line[i:], '}')
 			if end < 0 {
 				continue
 			}
+			end += i
 			name, labels, rest = line[:i], line[i+1:end], strings.TrimSpace(line[end+1:])
 		}
 		valStr, _, _ := strings.Cut(strings.TrimSpace(rest), " ")

@@ -278,7 +278,7 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 		return nil, false, err
 	}
 	for _, n := range loaded.Notes {
-		fmt.Fprintf(s.Err, "gcwatch: note: %s\n", n)
+		printDiag(s.Err, "note: %s", n)
 	}
 	aopts := analyze.DefaultOptions()
 	aopts.WorstPauses = o.Worst
@@ -291,7 +291,7 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 			o.results = append(o.results, res)
 		}
 		for _, w := range res.Warnings {
-			fmt.Fprintf(s.Err, "gcwatch: warning: %s\n", w)
+			printDiag(s.Err, "warning: %s", w)
 		}
 		req := o.advisorRequest(res)
 		out := advice.Decide(req)

@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gcwatch/gcwatch/internal/report"
 )
 
 // Exit codes.
@@ -60,7 +62,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.As(err, &child) {
 		return child.code // gcwatch run exits as its child did
 	}
-	fmt.Fprintf(stderr, "gcwatch: %v\n", err)
+	printDiag(stderr, "%v", err)
 	if errors.Is(err, errFailOn) {
 		return exitFailOn
 	}
@@ -70,6 +72,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitError
+}
+
+// printDiag writes one line to standard error, "gcwatch: " and the
+// message. Messages quote inputs (file names, trace strings, a server's
+// answer), so their control characters are shown escaped.
+func printDiag(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, "gcwatch: "+report.TerminalText(fmt.Sprintf(format, args...)))
 }
 
 func newRootCmd(s *streams) *cobra.Command {

@@ -83,7 +83,7 @@ func writeProfiles(stderr io.Writer, o *analyzeOptions, results []*analyze.Resul
 			if n == 1 {
 				return fmt.Errorf("--pprof-out: %s: %w; no profile written", name, err)
 			}
-			fmt.Fprintf(stderr, "gcwatch: note: --pprof-out: process %d (%s): %v; no %s written\n", i+1, name, err, path)
+			printDiag(stderr, "note: --pprof-out: process %d (%s): %v; no %s written", i+1, name, err, path)
 			continue
 		}
 		if err := guard.Write(path, func(w io.Writer) error { return pprofout.Write(w, p) }); err != nil {
@@ -91,12 +91,12 @@ func writeProfiles(stderr io.Writer, o *analyzeOptions, results []*analyze.Resul
 		}
 		written++
 		sum := pprofout.Sum(p)
-		fmt.Fprintf(stderr, "gcwatch: profile of %s written to %s (mark assist %s, requests inside GC pauses %s); see it with: go tool pprof -top %s\n",
+		printDiag(stderr, "profile of %s written to %s (mark assist %s, requests inside GC pauses %s); see it with: go tool pprof -top %s",
 			name, path, sum.MarkAssist, sum.STWOverlap, path)
 		if sum.MarkAssist == 0 {
-			fmt.Fprintf(stderr, "gcwatch: note: no mark assist in %s: the profile has only stw_overlap samples\n", name)
+			printDiag(stderr, "note: no mark assist in %s: the profile has only stw_overlap samples", name)
 		} else if sum.STWOverlap == 0 {
-			fmt.Fprintf(stderr, "gcwatch: note: no request overlapped a GC pause in %s: the profile has only mark_assist samples\n", name)
+			printDiag(stderr, "note: no request overlapped a GC pause in %s: the profile has only mark_assist samples", name)
 		}
 	}
 	if written == 0 {

@@ -124,7 +124,7 @@ func readFleetManifest(path string) ([]serviceSpec, error) {
 	}
 	var m fleetManifest
 	if err := yaml.UnmarshalStrict(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: not a fleet manifest: %w", path, err)
+		return nil, fmt.Errorf("%s: not a fleet manifest: %s", path, oneLine(err))
 	}
 	if len(m.Services) == 0 {
 		return nil, fmt.Errorf("%s: no services (want a list under \"services\")", path)
@@ -155,6 +155,16 @@ func readFleetManifest(path string) ([]serviceSpec, error) {
 	return m.Services, nil
 }
 
+// oneLine is the text of a YAML decoder's error on one line: it lists
+// several problems one per line ("unmarshal errors:\n  line 3: ...").
+func oneLine(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.Join(lines, " ")
+}
+
 func rawString(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
@@ -163,14 +173,15 @@ func rawString(raw json.RawMessage) string {
 	return strings.TrimSpace(string(bytes.Trim(raw, `"`)))
 }
 
-// serviceOptions are the analysis options for one service: the command's
-// flags, overridden by what the manifest says of it.
-func (o *fleetOptions) serviceOptions(sp serviceSpec) (analyzeOptions, error) {
+// serviceOptions are the analysis options for service i: the command's
+// flags, overridden by what the manifest says of it. A bad value names
+// the manifest and the service, as readFleetManifest's problems do.
+func (o *fleetOptions) serviceOptions(i int, sp serviceSpec) (analyzeOptions, error) {
 	so := o.analyzeOptions
 	so.Inputs = []string{sp.Captures}
 	so.Output = ""
 	so.Progress = false
-	where := fmt.Sprintf("service %s", sp.Name)
+	where := fmt.Sprintf("%s: service %d (%s)", o.Manifest, i+1, sp.Name)
 	if len(sp.MemBudget) > 0 {
 		if err := so.MemBudget.Set(rawString(sp.MemBudget)); err != nil {
 			return so, fmt.Errorf("%s: mem_budget: %w", where, err)
@@ -221,7 +232,7 @@ func runFleet(s *streams, o *fleetOptions) error {
 	}
 	opts := make([]analyzeOptions, len(specs))
 	for i, sp := range specs {
-		so, err := o.serviceOptions(sp)
+		so, err := o.serviceOptions(i, sp)
 		if err != nil {
 			return usageError{err}
 		}

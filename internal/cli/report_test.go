@@ -114,7 +114,8 @@ func TestFleetReportBadManifests(t *testing.T) {
 		{"no name", "services:\n  - captures: TESTDATA/lockbound\n", "service 1 has no name"},
 		{"twice", "services:\n  - name: a\n    captures: TESTDATA/lockbound\n  - name: a\n    captures: TESTDATA/stwdelay\n", "service 2 (a): the name is used twice"},
 		{"missing captures", "services:\n  - name: a\n    captures: TESTDATA/nope\n", "is not a folder"},
-		{"bad budget", "services:\n  - name: a\n    captures: TESTDATA/lockbound\n    mem_budget: lots\n", "service a: mem_budget"},
+		{"bad budget", "services:\n  - name: a\n    captures: TESTDATA/lockbound\n    mem_budget: lots\n", "fleet.yaml: service 1 (a): mem_budget"},
+		{"bad slo", "services:\n  - name: a\n    captures: TESTDATA/lockbound\n  - name: b\n    captures: TESTDATA/lockbound\n    slo: p99\n", "fleet.yaml: service 2 (b): slo"},
 		{"empty", "services: []\n", "no services"},
 		{"not yaml", "{{{", "not a fleet manifest"},
 	} {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +26,10 @@ const sizeUnset = -2
 func parseSize(s string) (int64, error) { return units.ParseSize(s) }
 
 func (v *sizeValue) Set(s string) error {
-	if v.allowOff && strings.EqualFold(strings.TrimSpace(s), "off") {
+	t := strings.TrimSpace(s)
+	// math.MaxInt64 is what Go itself means by no limit (GOMEMLIMIT's
+	// default, as debug.SetMemoryLimit and /metrics report it).
+	if v.allowOff && (strings.EqualFold(t, "off") || t == strconv.FormatInt(math.MaxInt64, 10)) {
 		v.bytes = -1
 		return nil
 	}
@@ -97,13 +102,21 @@ func (o *sloValue) Set(s string) error {
 	if err != nil || pct <= 0 || pct >= 100 {
 		return fmt.Errorf("%q: %q is not a percentile between p0 and p100", s, name)
 	}
-	d, err := time.ParseDuration(strings.TrimSpace(val))
+	val = strings.TrimSpace(val)
+	d, err := time.ParseDuration(val)
+	if err != nil && durationSyntax.MatchString(val) {
+		return fmt.Errorf("%q: %q is too large a duration (at most about 2562047h)", s, val)
+	}
 	if err != nil || d <= 0 {
 		return fmt.Errorf("%q: %q is not a positive duration (example: 50ms)", s, val)
 	}
 	o.quantile, o.target = pct/100, d
 	return nil
 }
+
+// durationSyntax is what time.ParseDuration reads; a string of this form
+// that it refuses is out of range.
+var durationSyntax = regexp.MustCompile(`^[-+]?((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$`)
 
 func (o *sloValue) String() string {
 	if o.target == 0 {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,9 +24,27 @@ func TestParseSize(t *testing.T) {
 	if err := v.Set("off"); err != nil || v.bytes != -1 {
 		t.Errorf("off: %v %d", err, v.bytes)
 	}
+	// Go's "no limit" for GOMEMLIMIT.
+	v = sizeValue{bytes: sizeUnset, allowOff: true}
+	if err := v.Set("9223372036854775807"); err != nil || v.bytes != -1 {
+		t.Errorf("math.MaxInt64: %v %d, want off", err, v.bytes)
+	}
 	v = sizeValue{bytes: sizeUnset}
 	if err := v.Set("off"); err == nil {
 		t.Errorf("a size that cannot be off accepted off")
+	}
+}
+
+func TestSLOTooLarge(t *testing.T) {
+	var o sloValue
+	err := o.Set("p99=99999999999h")
+	if err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("p99=99999999999h: %v, want too large", err)
+	}
+	for _, bad := range []string{"p99=fast", "p99=-5ms", "p99=5"} {
+		if err := o.Set(bad); err == nil || strings.Contains(err.Error(), "too large") {
+			t.Errorf("%s: %v, want not a positive duration", bad, err)
+		}
 	}
 }
 

@@ -131,7 +131,7 @@ func renderHTML(w io.Writer, doc *Document, opts Options) error {
 		}
 		p.Figure = &pageFigure{Title: f.Title, SVG: svg}
 	}
-	return fleetPage.Execute(w, p)
+	return report.WriteHTML(w, fleetPage, p)
 }
 
 // fleetPage is one self-contained file in the single-process report's

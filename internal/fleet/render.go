@@ -98,6 +98,10 @@ func withoutGC(s Service) string {
 	return fmt.Sprintf("p99 %+.0f%%, memory %+.0f%%", s.WithoutGC.P99Change*100, m*100)
 }
 
+// term makes an input-derived string (a service name, a reason quoting a
+// capture) safe for a terminal.
+var term = report.TerminalText
+
 func renderText(w io.Writer, doc *Document) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Fleet: %d services, ranked by what removing the GC would gain (the decision record: p99 −25%%, memory −50%%)\n\n", len(doc.Services))
@@ -108,19 +112,19 @@ func renderText(w io.Writer, doc *Document) error {
 		if s.Data == "insufficient" {
 			verdict += " (too little data)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1f%%\t%s\t%s\t%s\t%s\n", rankString(s), s.Name, verdict, pct(s.GCShareOfTail),
-			s.GCCPUFraction*100, pct(s.MemoryOverhead), ms(s.P99Ms), tuning(s), withoutGC(s))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1f%%\t%s\t%s\t%s\t%s\n", rankString(s), term(s.Name), verdict, pct(s.GCShareOfTail),
+			s.GCCPUFraction*100, pct(s.MemoryOverhead), ms(s.P99Ms), term(tuning(s)), withoutGC(s))
 	}
 	tw.Flush()
 	b.WriteString("\nWhy\n")
 	for _, s := range doc.Services {
-		fmt.Fprintf(&b, "  %s: %s\n", s.Name, s.Summary)
+		fmt.Fprintf(&b, "  %s: %s\n", term(s.Name), term(s.Summary))
 		for _, r := range s.Reasons {
-			fmt.Fprintf(&b, "    - %s\n", r)
+			fmt.Fprintf(&b, "    - %s\n", term(r))
 		}
 	}
 	for _, n := range doc.Notes {
-		fmt.Fprintf(&b, "note: %s\n", n)
+		fmt.Fprintf(&b, "note: %s\n", term(n))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gcwatch/gcwatch/internal/report"
 )
 
 // The columns of a report read from monitoring: what the metrics give,
@@ -60,25 +62,25 @@ const monitoringIntro = "Metrics show what GC costs, not which requests it slowe
 
 func renderMonitoringText(w io.Writer, doc *Document) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Fleet: %s\n%s\n\n", windowLine(doc), monitoringIntro)
+	fmt.Fprintf(&b, "Fleet: %s\n%s\n\n", term(windowLine(doc)), monitoringIntro)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(monitoringColumns, "\t"))
 	for _, s := range doc.Services {
-		fmt.Fprintln(tw, strings.Join(monitoringRow(s), "\t"))
+		fmt.Fprintln(tw, strings.Join(report.TerminalLines(monitoringRow(s)), "\t"))
 	}
 	tw.Flush()
 	b.WriteString("\nWhy, and what the metrics can and cannot tell\n")
 	for _, s := range doc.Services {
-		fmt.Fprintf(&b, "  %s: %s\n", s.Name, s.Summary)
+		fmt.Fprintf(&b, "  %s: %s\n", term(s.Name), term(s.Summary))
 		for _, r := range s.Reasons {
-			fmt.Fprintf(&b, "    - %s\n", r)
+			fmt.Fprintf(&b, "    - %s\n", term(r))
 		}
 		for _, k := range s.Knowable {
-			fmt.Fprintf(&b, "    · %s\n", k)
+			fmt.Fprintf(&b, "    · %s\n", term(k))
 		}
 	}
 	for _, n := range doc.Notes {
-		fmt.Fprintf(&b, "note: %s\n", n)
+		fmt.Fprintf(&b, "note: %s\n", term(n))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -119,7 +119,7 @@ func renderHTML(w io.Writer, doc *Document, opts Options) error {
 		}
 		view.Procs = append(view.Procs, hp)
 	}
-	return htmlPage.Execute(w, view)
+	return WriteHTML(w, htmlPage, view)
 }
 
 // InlineSVG renders a figure as an <svg> element to put in a page. The

@@ -9,19 +9,6 @@ import (
 	"github.com/gcwatch/gcwatch/internal/model"
 )
 
-// mdEscape keeps input-derived text (file names, reasons) from being read
-// as Markdown or HTML.
-var mdEscape = strings.NewReplacer(
-	`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
-	"<", "&lt;", ">", "&gt;", "&", "&amp;", "\n", " ",
-)
-
-func md(s string) string { return mdEscape.Replace(s) }
-
-// MarkdownText escapes input-derived text for a Markdown report, as this
-// package's own report does; the fleet report uses it too.
-func MarkdownText(s string) string { return md(s) }
-
 // renderMarkdown writes the report for a pull request or a ticket.
 func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 	var b strings.Builder
@@ -86,7 +73,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			if len(a.Worst) > 0 {
 				b.WriteString("\n| latency | GC | request | cycles | phases |\n|---|---|---|---|---|\n")
 				for _, w := range a.Worst {
-					fmt.Fprintf(&b, "| %s | %s | %s #%d | %v | %s |\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), md(w.Type), w.ID, w.Cycles, strings.Join(w.Phases, ", "))
+					fmt.Fprintf(&b, "| %s | %s | %s #%d | %v | %s |\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), md(w.Type), w.ID, w.Cycles, md(strings.Join(w.Phases, ", ")))
 				}
 			}
 			if len(a.Spikes) > 0 {

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/model"
 )
 
 const (
@@ -32,10 +33,10 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "%s\n", style(bold, inputsLine(p.Source)))
-		fmt.Fprintf(&b, "%s\n", style(dim, kindsLine(p.Source)))
+		fmt.Fprintf(&b, "%s\n", style(bold, TerminalText(inputsLine(p.Source))))
+		fmt.Fprintf(&b, "%s\n", style(dim, TerminalText(kindsLine(p.Source))))
 		if p.Source.Matching != "" {
-			fmt.Fprintf(&b, "%s\n", style(dim, p.Source.Matching))
+			fmt.Fprintf(&b, "%s\n", style(dim, TerminalText(p.Source.Matching)))
 		}
 		if v := p.Verdict; v != nil {
 			writeTextVerdict(&b, v, style)
@@ -66,7 +67,7 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 			fmt.Fprintf(tw, ", live heap %s, goal %s (at %s)", fmtBytes(last.Bytes), fmtBytes(last.Goal), fmtMs(last.TMs))
 		}
 		fmt.Fprintln(tw)
-		fmt.Fprintf(tw, "  Non-GC STW\t%s\n", stwLine(p.NonGCSTW))
+		fmt.Fprintf(tw, "  Non-GC STW\t%s\n", TerminalText(stwLine(p.NonGCSTW)))
 		l := p.Latency
 		if l.Source != "none" {
 			fmt.Fprintf(tw, "  Requests (%s)\t%d, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n",
@@ -91,16 +92,12 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 			writeTextAttribution(&b, a, style)
 		}
 		if al := p.Allocations; al != nil && len(al.Sites) > 0 {
-			fmt.Fprintf(&b, "\n%s\n", style(bold, fmt.Sprintf("Top allocation sites (%s, %s in all)", al.SampleType, fmtBytes(al.TotalBytes))))
+			fmt.Fprintf(&b, "\n%s\n", style(bold, fmt.Sprintf("Top allocation sites (%s, %s in all)", TerminalText(al.SampleType), fmtBytes(al.TotalBytes))))
 			for i, s := range al.Sites {
 				if i == 5 {
 					break
 				}
-				via := ""
-				if s.Via != "" {
-					via = " via " + s.Via
-				}
-				fmt.Fprintf(&b, "  %5s  %-10s  %s (%s:%d)%s\n", fmtPct(s.Share), fmtBytes(s.Bytes), s.Function, s.File, s.Line, via)
+				fmt.Fprintf(&b, "  %5s  %-10s  %s\n", fmtPct(s.Share), fmtBytes(s.Bytes), siteLine(s))
 			}
 		}
 		if len(p.WorstPauses) > 0 {
@@ -115,25 +112,25 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 				if w.TimeToStopMs != nil {
 					tts = fmtMs(*w.TimeToStopMs)
 				}
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t  %s\t\n", fmtMs(w.DurationMs), fmtMs(w.StartMs), cycle, tts, pauseLabel(w))
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t  %s\t\n", fmtMs(w.DurationMs), fmtMs(w.StartMs), cycle, tts, TerminalText(pauseLabel(w)))
 			}
 			tw.Flush()
 		}
 		if len(p.Warnings) > 0 {
 			fmt.Fprintf(&b, "\n%s\n", style(bold, "Warnings"))
 			for _, warn := range p.Warnings {
-				fmt.Fprintf(&b, "  - %s\n", warn)
+				fmt.Fprintf(&b, "  - %s\n", TerminalText(warn))
 			}
 		}
 	}
 	if len(doc.Notes) > 0 {
 		fmt.Fprintf(&b, "\n%s\n", style(bold, "Notes"))
 		for _, n := range doc.Notes {
-			fmt.Fprintf(&b, "  - %s\n", n)
+			fmt.Fprintf(&b, "  - %s\n", TerminalText(n))
 		}
 	}
 	if opts.HTMLCommand != "" {
-		fmt.Fprintf(&b, "\n%s\n", style(dim, "Plots and the full report: "+opts.HTMLCommand))
+		fmt.Fprintf(&b, "\n%s\n", style(dim, "Plots and the full report: "+TerminalText(opts.HTMLCommand)))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -152,9 +149,9 @@ func writeTextHeadline(b *strings.Builder, doc *Document, style func(code, s str
 		if c := verdictColor(v.ID); c != "" {
 			id = style(c, id)
 		}
-		line := id + " — " + v.Summary
+		line := id + " — " + TerminalText(v.Summary)
 		if len(doc.Processes) > 1 {
-			line += style(dim, " ("+inputsLine(p.Source)+")")
+			line += style(dim, " ("+TerminalText(inputsLine(p.Source))+")")
 		}
 		b.WriteString(line + "\n")
 		n++
@@ -222,14 +219,14 @@ func writeTextAttribution(b *strings.Builder, a *Attribution, style func(code, s
 	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "  latency\tGC\tat\t  request\t  met\t\n")
 	for _, w := range a.Worst {
-		met := strings.Join(w.Phases, ", ")
+		met := TerminalText(strings.Join(w.Phases, ", "))
 		if len(w.Cycles) > 0 {
 			met = fmt.Sprintf("gc %v: %s", strings.Trim(fmt.Sprint(w.Cycles), "[]"), met)
 		}
 		if met == "" {
 			met = "no GC"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s #%d\t  %s\t\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), fmtMs(w.StartMs), w.Type, w.ID, met)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s #%d\t  %s\t\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), fmtMs(w.StartMs), TerminalText(w.Type), w.ID, met)
 	}
 	tw.Flush()
 }
@@ -237,27 +234,23 @@ func writeTextAttribution(b *strings.Builder, a *Attribution, style func(code, s
 // writeTextVerdict writes the verdict in one line, then what to do and
 // why.
 func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s string) string) {
-	fmt.Fprintf(b, "\n%s %s\n", style(bold, "Verdict: "+v.ID), "— "+v.Summary)
+	fmt.Fprintf(b, "\n%s %s\n", style(bold, "Verdict: "+v.ID), "— "+TerminalText(v.Summary))
 	fmt.Fprintf(b, "  confidence %s", v.Confidence)
 	if !v.SufficientData {
 		b.WriteString(" (too little data to model)")
 	}
 	b.WriteString("\n")
 	for _, a := range v.Actions {
-		fmt.Fprintf(b, "  → %s\n", a)
+		fmt.Fprintf(b, "  → %s\n", TerminalText(a))
 	}
 	if m := v.Migration; m != nil && (v.ID == advice.MigrationCandidate || v.ID == advice.ReduceAllocation) {
-		fmt.Fprintf(b, "  without the GC: %s\n", m.Comparison)
+		fmt.Fprintf(b, "  without the GC: %s\n", TerminalText(m.Comparison))
 	}
 	for _, d := range v.STWDelays {
-		fmt.Fprintf(b, "  gc %d %s at %s: %s, of which %s stopping the world\n", d.Cycle, d.Phase, fmtMs(d.StartMs), fmtMs(d.DurationMs), fmtMs(d.TimeToStopMs))
+		fmt.Fprintf(b, "  gc %d %s at %s: %s, of which %s stopping the world\n", d.Cycle, TerminalText(d.Phase), fmtMs(d.StartMs), fmtMs(d.DurationMs), fmtMs(d.TimeToStopMs))
 	}
 	for _, s := range v.AllocSites {
-		via := ""
-		if s.Via != "" {
-			via = " via " + s.Via
-		}
-		fmt.Fprintf(b, "  %5s  %s (%s:%d)%s\n", fmtPct(s.Share), s.Function, s.File, s.Line, via)
+		fmt.Fprintf(b, "  %5s  %s\n", fmtPct(s.Share), siteLine(s))
 	}
 	if len(v.Evidence) > 0 {
 		b.WriteString(style(dim, "  evidence:"))
@@ -270,12 +263,12 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 			if !e.Holds {
 				op = negate[op]
 			}
-			b.WriteString(style(dim, fmt.Sprintf("%s %s %s %s %s", sep, e.Metric, fmtNum(e.Value), op, fmtNum(e.Threshold))))
+			b.WriteString(style(dim, fmt.Sprintf("%s %s %s %s %s", sep, TerminalText(e.Metric), fmtNum(e.Value), op, fmtNum(e.Threshold))))
 		}
 		b.WriteString("\n")
 	}
 	for _, c := range v.Caveats {
-		fmt.Fprintf(b, "  %s\n", style(dim, "caveat: "+c))
+		fmt.Fprintf(b, "  %s\n", style(dim, "caveat: "+TerminalText(c)))
 	}
 }
 
@@ -291,4 +284,14 @@ func fmtNum(v float64) string {
 	default:
 		return fmt.Sprintf("%.3g", v)
 	}
+}
+
+// siteLine names an allocation site: function, place and the call it
+// came through.
+func siteLine(s model.AllocSite) string {
+	line := fmt.Sprintf("%s (%s:%d)", s.Function, s.File, s.Line)
+	if s.Via != "" {
+		line += " via " + s.Via
+	}
+	return TerminalText(line)
 }

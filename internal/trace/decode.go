@@ -101,7 +101,7 @@ func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 			g.gctraces = append(g.gctraces, run)
 		}
 		if len(r.Processes) > 1 {
-			res.Notes = append(res.Notes, fmt.Sprintf("%s holds %d processes (the gc counter restarts); each is analysed on its own", in.name, len(r.Processes)))
+			res.Notes = append(res.Notes, fmt.Sprintf("%s holds %d processes (%s); each is analysed on its own", in.name, len(r.Processes), whyProcesses(r.Processes)))
 		}
 		return true, nil
 	case latencyKind:
@@ -185,4 +185,27 @@ func loadLatency(name string, opts Options, g *group) error {
 	g.latency = append(g.latency, l)
 	g.forced = append(g.forced, true)
 	return nil
+}
+
+// whyProcesses says why a gctrace log was split into processes: its gc
+// counter started again, or its time went backwards while the counter
+// went on.
+func whyProcesses(procs []gctrace.Process) string {
+	restarts, back := 0, 0
+	for _, p := range procs[1:] {
+		if p.TimeWentBack > 0 {
+			if back == 0 {
+				back = p.TimeWentBack
+			}
+		} else {
+			restarts++
+		}
+	}
+	switch {
+	case back == 0:
+		return "the gc counter restarts"
+	case restarts == 0:
+		return fmt.Sprintf("time goes backwards at line %d", back)
+	}
+	return fmt.Sprintf("the gc counter restarts, and time goes backwards at line %d", back)
 }

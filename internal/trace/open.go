@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
@@ -214,17 +213,16 @@ func recognise(prefix []byte) (kindOf, string) {
 	return unknownKind, ""
 }
 
-// looksLikeText reports whether prefix is mostly printable UTF-8.
+// looksLikeText reports whether prefix reads as text: few control bytes
+// (NUL among them). Bytes that are not UTF-8 do not count against it: a
+// log's application output may be in another encoding (Latin-1), and
+// binary data gives itself away by its control bytes, about one in eight.
 func looksLikeText(prefix []byte) bool {
-	bad := 0
-	for len(prefix) > 0 {
-		r, n := utf8.DecodeRune(prefix)
-		if r == utf8.RuneError && n == 1 && len(prefix) >= utf8.UTFMax {
-			bad++
-		} else if r < 0x20 && r != '\n' && r != '\r' && r != '\t' && r != 0x1b {
-			bad++
+	control := 0
+	for _, c := range prefix {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b || c == 0x7f {
+			control++
 		}
-		prefix = prefix[n:]
 	}
-	return bad*100 <= len(prefix)+1 || bad <= 2
+	return control <= 2 || control*100 <= len(prefix)
 }

@@ -300,6 +300,13 @@ func (s *scanner) badRecord(b []byte, p recordParser) {
 
 // cutMessage says where the record in b stopped and what followed it.
 func (s *scanner) cutMessage(b []byte, p recordParser) string {
+	if p.tooLarge {
+		end := p.i
+		for end < len(b) && end-p.i < 40 && isDigit(b[end]) {
+			end++
+		}
+		return fmt.Sprintf("%s:%d: number out of range in gc line: %s after %q", s.name, s.line, b[p.i:end], excerpt(b[:p.i], 80))
+	}
 	msg := fmt.Sprintf("%s:%d: gc line cut short after %q", s.name, s.line, excerpt(b[:p.i], 120))
 	if rest := b[p.i:]; !atContentEnd(rest) {
 		msg += fmt.Sprintf(", followed by %q", excerpt(firstLine(rest), -40))

@@ -24,6 +24,10 @@ type Process struct {
 	// FirstLine and LastLine are the 1-based input lines of the process's
 	// first and last record (damaged ones included).
 	FirstLine, LastLine int
+	// TimeWentBack is the line of the process's first record when it
+	// continued another's gc count at an earlier time, which is why it is
+	// a process of its own; 0 when its count started afresh.
+	TimeWentBack int
 	// WallStart estimates the wall-clock time of runtime init, when line
 	// prefixes carried timestamps: the median (the upper one for an even
 	// count) over records of the line's time minus @T, so that lines a

@@ -53,12 +53,14 @@ type record struct {
 // recordParser walks one record. On failure, i is where it stopped,
 // headerRead says whether N and @T were read completely before that point,
 // and timesRead whether the clock and cpu fields were too: a record cut
-// after them still describes its cycle.
+// after them still describes its cycle. tooLarge is set when it stopped at
+// a whole number out of range, with i at its first digit.
 type recordParser struct {
 	b          []byte
 	i          int
 	headerRead bool
 	timesRead  bool
+	tooLarge   bool
 }
 
 const (
@@ -94,8 +96,12 @@ func (p *recordParser) header(rec *record) bool {
 		return false
 	}
 	p.lit("#")
+	at := p.i
 	n, ok := p.uint(10)
-	if !ok || n > math.MaxInt || !p.lit(" @") {
+	if ok && n > math.MaxInt {
+		return p.outOfRange(at)
+	}
+	if !ok || !p.lit(" @") {
 		return false
 	}
 	rec.n = int(n)
@@ -208,13 +214,14 @@ func (p *recordParser) heap(rec *record) bool {
 		return false
 	}
 	rec.heapGoal = v
+	at := p.i
 	x, ok := p.uint(18)
 	if !ok {
 		return false
 	}
 	if rec.format == formatGo16 && p.lit(" MB stacks, ") {
 		if x > maxMiB {
-			return false
+			return p.outOfRange(at)
 		}
 		rec.format, rec.stacks = formatGo118, x
 		// The extern.go template shows "#MB globals"; the code prints a
@@ -228,11 +235,15 @@ func (p *recordParser) heap(rec *record) bool {
 			return false
 		}
 		rec.globals = g
+		at = p.i
 		if x, ok = p.uint(9); !ok {
 			return false
 		}
 	}
-	if x > math.MaxInt32 || !p.lit(" P") {
+	if x > math.MaxInt32 {
+		return p.outOfRange(at)
+	}
+	if !p.lit(" P") {
 		return false
 	}
 	rec.procs = int(x)
@@ -271,7 +282,7 @@ func (p *recordParser) uint(maxDigits int) (int64, bool) {
 	j := p.i
 	for ; j < len(p.b) && isDigit(p.b[j]); j++ {
 		if j-p.i == maxDigits {
-			return 0, false
+			return 0, p.outOfRange(p.i)
 		}
 		v = v*10 + int64(p.b[j]-'0')
 	}
@@ -284,8 +295,19 @@ func (p *recordParser) uint(maxDigits int) (int64, bool) {
 
 // mib reads a size in MiB, bounded so that it converts to bytes.
 func (p *recordParser) mib() (int64, bool) {
+	at := p.i
 	v, ok := p.uint(18)
-	return v, ok && v <= maxMiB
+	if ok && v > maxMiB {
+		return 0, p.outOfRange(at)
+	}
+	return v, ok
+}
+
+// outOfRange stops the parse at the number that starts at offset at: its
+// digits are all there, but it is larger than any the runtime prints.
+func (p *recordParser) outOfRange(at int) bool {
+	p.i, p.tooLarge = at, true
+	return false
 }
 
 // decimal reads "W" or "W.F" in the given unit (nanoseconds per unit) and
@@ -295,7 +317,10 @@ func (p *recordParser) mib() (int64, bool) {
 func (p *recordParser) decimal(unit int64) (int64, bool) {
 	save := p.i
 	whole, ok := p.uint(18)
-	if !ok || whole >= maxDecimalNS/unit {
+	if ok && whole >= maxDecimalNS/unit {
+		return 0, p.outOfRange(save)
+	}
+	if !ok {
 		p.i = save
 		return 0, false
 	}

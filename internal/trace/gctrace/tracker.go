@@ -78,6 +78,11 @@ func (t *tracker) assign(h header, line int) *procBuilder {
 	}
 	b := &procBuilder{lastLive: -1, lastGoal: -1}
 	b.p.Index = len(t.procs)
+	if prev := t.wentBack(h); prev != nil {
+		b.p.TimeWentBack = line
+		t.warn(b, fmt.Sprintf("%s:%d: time went backwards: gc %d @%s follows gc %d @%s of line %d; read as another process",
+			t.name, line, h.n, seconds(h.start), prev.lastN, seconds(prev.lastStart), prev.lastLine))
+	}
 	if len(t.procs) == 1 {
 		first := t.procs[0]
 		t.byLast = map[int][]int{first.lastN: {first.p.Index}}
@@ -88,6 +93,26 @@ func (t *tracker) assign(h header, line int) *procBuilder {
 	}
 	t.recent = b.p.Index
 	return b
+}
+
+// wentBack returns the process h would have continued, the one that
+// printed last, when only its time stops it: the gc counter goes on, the
+// clock does not (a log with lines from two hosts, or edited). Nil when
+// the counter restarted or h follows no process.
+func (t *tracker) wentBack(h header) *procBuilder {
+	if t.recent < 0 || h.n <= 1 {
+		return nil
+	}
+	b := t.procs[t.recent]
+	if h.n > b.lastN && h.n-b.lastN <= maxGap && h.start < b.lastStart {
+		return b
+	}
+	return nil
+}
+
+// seconds formats a record's @T as the runtime prints it.
+func seconds(ns int64) string {
+	return fmt.Sprintf("%.3fs", float64(ns)/1e9)
 }
 
 // fits reports whether h may continue b at all.
