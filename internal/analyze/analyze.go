@@ -327,8 +327,8 @@ func loggedMarkCPU(run *model.Run) (assist, bg, idle time.Duration, n int) {
 // span since the start, so this is used only when that leaves the window's
 // figure within 1.5 points (a log from near the process start: gcwatch
 // run, a captured stderr) and GOMAXPROCS did not change; the result is
-// kept between 0 and the printed pause CPU. The first cycle's own pauses
-// keep their printed CPU.
+// kept between 0 and GOMAXPROCS × the pauses' clock. The first cycle's own
+// pauses keep their printed CPU.
 func CalibratedSTW(run *model.Run) (time.Duration, bool) {
 	n := len(run.Cycles)
 	procs := run.GOMAXPROCS
@@ -346,12 +346,15 @@ func CalibratedSTW(run *model.Run) (time.Duration, bool) {
 	}
 	// Each percent is truncated: the midpoint of [P, P+1).
 	gc := (float64(last.CumulativeCPUPercent)+0.5)/100*total(last) - (float64(first.CumulativeCPUPercent)+0.5)/100*total(first)
-	var printed, mark time.Duration
+	var most, mark time.Duration
 	for _, c := range run.Cycles[1:] {
-		printed += c.CPU.SweepTermination + c.CPU.MarkTermination
+		// At most every P for the whole of each pause. (Not the printed
+		// pause cpu: the runtime prints it with GOMAXPROCS capped at the
+		// machine's CPU count, while its own accounting counts every P.)
+		most += time.Duration(procs) * (c.SweepTermination + c.MarkTermination)
 		mark += c.CPU.Assist + c.CPU.Background
 	}
-	stw := min(max(time.Duration(gc)-mark, 0), printed)
+	stw := min(max(time.Duration(gc)-mark, 0), most)
 	return first.CPU.SweepTermination + first.CPU.MarkTermination + stw, true
 }
 
