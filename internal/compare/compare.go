@@ -95,6 +95,10 @@ type Row struct {
 	// ChangeCI is the bootstrap confidence interval of Change, for
 	// percentiles.
 	ChangeCI *[2]float64 `json:"change_ci"`
+	// BeforeCI and AfterCI are the bootstrap confidence intervals of a
+	// percentile on each side (null for other figures).
+	BeforeCI *[2]float64 `json:"before_ci"`
+	AfterCI  *[2]float64 `json:"after_ci"`
 	// Significant is null when the change cannot be tested (no samples
 	// behind the figure, or too few to ever reach Alpha).
 	Significant *bool    `json:"significant"`

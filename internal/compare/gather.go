@@ -104,11 +104,16 @@ func gather(s Side, name string) *gathered {
 			}
 		}
 	}
+	sortAll(g)
+	return g
+}
+
+// sortAll puts g's samples in the order the statistics want.
+func sortAll(g *gathered) {
 	for _, v := range [][]float64{g.requests, g.pauses, g.toStop, g.periods, g.cycleCPU, g.cycleAssist, g.live, g.peak} {
 		slices.Sort(v)
 	}
 	slices.SortStableFunc(g.tail, func(a, b latencyGC) int { return cmp.Compare(b.latency, a.latency) })
-	return g
 }
 
 // addCycles adds the per-cycle samples of run's complete cycles.

@@ -75,8 +75,12 @@ type tester struct {
 func (t *tester) row(metric, unit, worse string, before, after float64) Row {
 	r := Row{Metric: metric, Unit: unit, WorseWhen: worse, Before: ptr(before), After: ptr(after)}
 	switch {
-	case r.Before == nil || r.After == nil:
-		r.Note = "not known on both sides"
+	case r.Before == nil && r.After == nil:
+		r.Note = "known on neither side"
+	case r.Before == nil:
+		r.Note = "not known on BEFORE"
+	case r.After == nil:
+		r.Note = "not known on AFTER"
 	case before == after:
 		r.Change = ptr(0)
 	case before != 0:
@@ -107,7 +111,8 @@ func (r Row) test(t *tester, before, after []float64, samples string, p float64)
 	r.Test, r.PValue = "mann-whitney-u", ptr(u.P)
 	significant := u.P < t.opts.Alpha
 	if p > 0 && p < 1 {
-		diff := t.quantileDiff(before, after, p)
+		diff, bci, aci := t.quantileDiff(before, after, p)
+		r.BeforeCI, r.AfterCI = &bci, &aci
 		if *r.Before != 0 {
 			r.ChangeCI = &[2]float64{diff[0] / *r.Before, diff[1] / *r.Before}
 		}
@@ -120,8 +125,8 @@ func (r Row) test(t *tester, before, after []float64, samples string, p float64)
 }
 
 // quantileDiff is the bootstrap interval of after's p-quantile less
-// before's.
-func (t *tester) quantileDiff(before, after []float64, p float64) [2]float64 {
+// before's, and the intervals of the p-quantile on each side.
+func (t *tester) quantileDiff(before, after []float64, p float64) (diff, beforeCI, afterCI [2]float64) {
 	resamples := t.opts.Resamples
 	// Keep a million-request comparison to seconds.
 	if n := len(before) + len(after); n*resamples > 4e8 {
@@ -134,5 +139,5 @@ func (t *tester) quantileDiff(before, after []float64, p float64) [2]float64 {
 	for i := range diffs {
 		diffs[i] = aq[i] - bq[i]
 	}
-	return interval(diffs, t.opts.Confidence)
+	return interval(diffs, t.opts.Confidence), interval(bq, t.opts.Confidence), interval(aq, t.opts.Confidence)
 }
