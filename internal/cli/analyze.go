@@ -251,6 +251,17 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 // the report document, and whether a --fail-on verdict was reached.
 // Diagnostics go to s.Err.
 func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error) {
+	procs, notes, failed, err := analyzeInputs(s, o)
+	if err != nil {
+		return nil, false, err
+	}
+	return report.Build(procs, versionString(), notes), failed, nil
+}
+
+// analyzeInputs loads o.Inputs and analyses and advises each process, as
+// analyze does; it returns them with the notes about the inputs, and
+// whether a --fail-on verdict was reached. Diagnostics go to s.Err.
+func analyzeInputs(s *streams, o *analyzeOptions) ([]report.Input, []string, bool, error) {
 	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
 	lo.Trace.Workers = o.Workers
 	lo.Trace.InferRequests = o.infer
@@ -275,7 +286,7 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 		fmt.Fprint(s.Err, "\r\x1b[K")
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	for _, n := range loaded.Notes {
 		printDiag(s.Err, "note: %s", n)
@@ -300,7 +311,7 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 		}
 		procs = append(procs, report.Input{Result: res, Outcome: &out, Budget: req.Budget})
 	}
-	return report.Build(procs, versionString(), slices.Clone(loaded.Notes)), failed, nil
+	return procs, slices.Clone(loaded.Notes), failed, nil
 }
 
 // errFailOn is returned when a verdict named by --fail-on was reached.

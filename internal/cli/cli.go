@@ -63,7 +63,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return child.code // gcwatch run exits as its child did
 	}
 	printDiag(stderr, "%v", err)
-	if errors.Is(err, errFailOn) {
+	if errors.Is(err, errFailOn) || errors.Is(err, errRegression) {
 		return exitFailOn
 	}
 	var ue usageError
@@ -105,7 +105,7 @@ for a live service, and 'gcwatch report' across a fleet.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{err}
 	})
-	root.AddCommand(newAnalyzeCmd(s, nil), newCaptureCmd(s, nil), newRunCmd(s, nil), newWatchCmd(s), newReportCmd(s), newVersionCmd(s))
+	root.AddCommand(newAnalyzeCmd(s, nil), newCaptureCmd(s, nil), newRunCmd(s, nil), newWatchCmd(s), newReportCmd(s), newCompareCmd(s, nil), newVersionCmd(s))
 	// Unknown sub-commands and bad arguments are usage errors too.
 	for _, c := range root.Commands() {
 		wrapArgs(c)

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/limits"
+	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 	"github.com/gcwatch/gcwatch/internal/trace/latencylog"

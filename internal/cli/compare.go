@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/gcwatch/gcwatch/internal/compare"
+	"github.com/gcwatch/gcwatch/internal/report"
+)
+
+// compareOptions are the options of gcwatch compare. Shared holds the
+// flags both sides take; the --before-X and --after-X flags override them
+// for one side.
+type compareOptions struct {
+	Shared         *analyzeOptions
+	Before, After  []string
+	BeforeGOGC     gogcValue
+	AfterGOGC      gogcValue
+	BeforeMemLimit sizeValue
+	AfterMemLimit  sizeValue
+	BeforeLatency  []string
+	AfterLatency   []string
+	FailOn         string
+	Alpha          float64
+
+	before, after *analyzeOptions
+	thresholds    []compare.Threshold
+}
+
+func newCompareOptions() *compareOptions {
+	return &compareOptions{
+		Shared:         newAnalyzeOptions(),
+		BeforeGOGC:     gogcValue{v: sizeUnset},
+		AfterGOGC:      gogcValue{v: sizeUnset},
+		BeforeMemLimit: sizeValue{bytes: sizeUnset, allowOff: true},
+		AfterMemLimit:  sizeValue{bytes: sizeUnset, allowOff: true},
+		Alpha:          compare.DefaultOptions().Alpha,
+	}
+}
+
+func newCompareCmd(s *streams, runF func(*compareOptions) error) *cobra.Command {
+	opts := newCompareOptions()
+	cmd := &cobra.Command{
+		Use:   "compare [flags] BEFORE AFTER",
+		Short: "Compare two sets of runs: did the change help, beyond the noise?",
+		Long: `Compare a service before and after a change (a GOGC or GOMEMLIMIT setting, an
+allocation fix, a Go upgrade). Each side is anything 'gcwatch analyze' accepts and
+is loaded, analysed and advised exactly as analyze does. Give one input per side
+as BEFORE AFTER, or several with --before and --after (repeatable): the runs of a
+side are pooled as samples of one service.
+
+One row per figure, BEFORE → AFTER with the change. Figures with samples behind
+them (requests, GC pauses, GC cycles) are tested with a two-sided Mann–Whitney U
+test; a percentile's change must also fall outside its bootstrap interval (fixed
+seed: the same inputs give the same report). A change inside the noise prints as
+'~' with its p-value and sample counts, as benchstat does; '?' marks a figure that
+cannot be tested. When BEFORE's verdict recommended a setting and AFTER ran with
+it, the prediction is checked against what AFTER measured.
+
+The flags for the advisor (--slo, --mem-budget, --gogc, --memlimit, ...) apply to
+both sides; --before-gogc, --after-gogc, --before-memlimit, --after-memlimit,
+--before-latency and --after-latency set one side's.
+
+Exit status: 0 when both sides were compared, 1 when a side cannot be used, 2
+for a usage error, 3 when --fail-on-regression names a figure that got worse
+past its bound and the change is significant.`,
+		Example: `  gcwatch compare examples/testdata/tune-before examples/testdata/tune-after
+  gcwatch compare --before monday/ --before tuesday/ --after wednesday/
+  gcwatch compare --format json --fail-on-regression 'p99=+10%,gc_cpu=+2pt' old/ new/`,
+		Args: cobra.MaximumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.complete(args); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runCompare(s, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Shared.Output, "output", "o", "", "write the comparison to `FILE` instead of standard output")
+	opts.bindFlags(f)
+	return cmd
+}
+
+func (o *compareOptions) bindFlags(f *pflag.FlagSet) {
+	sh := o.Shared
+	f.StringArrayVar(&o.Before, "before", nil, "an input of the BEFORE side (`PATH`; repeatable)")
+	f.StringArrayVar(&o.After, "after", nil, "an input of the AFTER side (`PATH`; repeatable)")
+	f.StringVarP(&sh.Format, "format", "f", "text", "output format: text, json, markdown or html")
+	f.StringVar(&sh.TaskType, "task", "", "count only tasks of this `TYPE` as requests (default: every top-level task)")
+	f.StringVar(&sh.Infer, "infer", "auto", "infer requests from net/http and gRPC server goroutines: auto, always or never")
+	f.IntVar(&sh.Workers, "workers", 0, "trace generations parsed in parallel (0: up to 2, by CPU count)")
+	f.StringVar(&sh.Color, "color", "auto", "colour in the text output: auto, always or never")
+	f.BoolVar(&sh.Progress, "progress", true, "show progress on standard error when it is a terminal")
+	f.Var(&sh.SLO, "slo", "latency objective, e.g. `p99=50ms`")
+	f.Var(&sh.MemBudget, "mem-budget", "memory the process may use (`SIZE`: 2GiB, 512MiB)")
+	f.Var(&sh.GOGC, "gogc", "the GOGC both sides ran with, when the inputs do not show it (a number or off)")
+	f.Var(&sh.MemLimit, "memlimit", "the GOMEMLIMIT both sides ran with, when the inputs do not show it (`SIZE` or off)")
+	f.Var(&o.BeforeGOGC, "before-gogc", "the GOGC BEFORE ran with (a number or off)")
+	f.Var(&o.AfterGOGC, "after-gogc", "the GOGC AFTER ran with (a number or off)")
+	f.Var(&o.BeforeMemLimit, "before-memlimit", "the GOMEMLIMIT BEFORE ran with (`SIZE` or off)")
+	f.Var(&o.AfterMemLimit, "after-memlimit", "the GOMEMLIMIT AFTER ran with (`SIZE` or off)")
+	f.StringArrayVar(&o.BeforeLatency, "before-latency", nil, "request-latency log of BEFORE (`FILE`; repeatable)")
+	f.StringArrayVar(&o.AfterLatency, "after-latency", nil, "request-latency log of AFTER (`FILE`; repeatable)")
+	f.StringVar(&sh.Config, "config", "", "read verdict thresholds from `FILE`")
+	f.StringArrayVar(&sh.Thresholds, "threshold", nil, "override one verdict threshold, `NAME=VALUE` (repeatable)")
+	f.StringVar(&o.FailOn, "fail-on-regression", "", "exit 3 when one of these figures got significantly worse past its bound, e.g. `'p99=+10%,gc_cpu=+2pt'` (names: p50, p99, p99.9, gc, gc_cpu, pause_p50, pause_p99, pause_max, time_to_stop, assist, live_heap, peak_heap)")
+	f.Float64Var(&o.Alpha, "alpha", o.Alpha, "significance level of the tests")
+}
+
+// complete resolves the inputs of each side and each side's options, and
+// checks the flags.
+func (o *compareOptions) complete(args []string) error {
+	switch {
+	case len(args) > 0 && (len(o.Before) > 0 || len(o.After) > 0):
+		return usagef("give BEFORE AFTER as arguments or with --before and --after, not both")
+	case len(args) == 2:
+		o.Before, o.After = args[:1], args[1:]
+	case len(args) == 1:
+		return usagef("compare needs BEFORE and AFTER: got only %q", args[0])
+	}
+	if len(o.Before) == 0 || len(o.After) == 0 {
+		return usagef("compare needs BEFORE and AFTER (arguments, or --before and --after)")
+	}
+	if slices.Contains(o.Before, "-") && slices.Contains(o.After, "-") {
+		return usagef("standard input (-) can be given only once")
+	}
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		return usagef("--alpha must be between 0 and 1, not %g", o.Alpha)
+	}
+	ths, err := compare.ParseThresholds(o.FailOn)
+	if err != nil {
+		return usagef("--fail-on-regression: %v", err)
+	}
+	o.thresholds = ths
+	side := func(inputs []string, gogc gogcValue, limit sizeValue, latency []string) (*analyzeOptions, error) {
+		so := *o.Shared
+		so.Inputs = inputs
+		so.Worst = 0
+		if gogc.v != sizeUnset {
+			so.GOGC = gogc
+		}
+		if limit.bytes != sizeUnset {
+			so.MemLimit = limit
+		}
+		so.Latency = append(slices.Clone(o.Shared.Latency), latency...)
+		// The output must not overwrite an input of either side.
+		guarded := so
+		guarded.Inputs = slices.Concat(o.Before, o.After, o.BeforeLatency, o.AfterLatency)
+		if err := guarded.validate(); err != nil {
+			return nil, err
+		}
+		so.format, so.infer, so.rules = guarded.format, guarded.infer, guarded.rules
+		return &so, nil
+	}
+	if o.before, err = side(o.Before, o.BeforeGOGC, o.BeforeMemLimit, o.BeforeLatency); err != nil {
+		return err
+	}
+	o.after, err = side(o.After, o.AfterGOGC, o.AfterMemLimit, o.AfterLatency)
+	return err
+}
+
+// sideOf analyses one side as analyze does and returns it for compare.
+func sideOf(s *streams, name string, o *analyzeOptions) (compare.Side, error) {
+	procs, _, _, err := analyzeInputs(s, o)
+	if err != nil {
+		return compare.Side{}, fmt.Errorf("%s: %w", name, err)
+	}
+	side := compare.Side{Inputs: o.Inputs}
+	if o.GOGC.v != sizeUnset {
+		g := o.GOGC.v
+		side.Known.GOGC = &g
+	}
+	if o.MemLimit.bytes != sizeUnset {
+		l := o.MemLimit.bytes
+		side.Known.MemoryLimit = &l
+	}
+	for _, p := range procs {
+		side.Runs = append(side.Runs, compare.Run{Result: p.Result, Outcome: p.Outcome})
+	}
+	if len(side.Runs) == 0 {
+		return side, fmt.Errorf("%s (%s): no process to compare in the inputs", name, strings.Join(o.Inputs, " "))
+	}
+	return side, nil
+}
+
+// errRegression is returned when --fail-on-regression is met.
+var errRegression = errors.New("a figure named by --fail-on-regression regressed")
+
+func runCompare(s *streams, o *compareOptions) error {
+	before, err := sideOf(s, "BEFORE", o.before)
+	if err != nil {
+		return err
+	}
+	after, err := sideOf(s, "AFTER", o.after)
+	if err != nil {
+		return err
+	}
+	copts := compare.DefaultOptions()
+	copts.Alpha = o.Alpha
+	c, err := compare.Compare(before, after, copts)
+	if err != nil {
+		return err
+	}
+	for _, n := range c.Notes {
+		fmt.Fprintf(s.Err, "gcwatch: note: %s\n", n)
+	}
+	doc := report.NewCompareDocument(c, versionString())
+	sh := o.Shared
+	color := sh.Color == "always" || (sh.Color == "auto" && sh.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
+	err = writeReport(s.Out, guardFor(o.before), sh.Output, false, func(w io.Writer, _ *report.Files) error {
+		return report.RenderCompare(w, doc, o.before.format, report.Options{Color: color})
+	})
+	if err != nil {
+		return err
+	}
+	regs, notes := c.Regressions(o.thresholds)
+	for _, n := range notes {
+		fmt.Fprintf(s.Err, "gcwatch: --fail-on-regression: %s\n", n)
+	}
+	for _, r := range regs {
+		fmt.Fprintf(s.Err, "gcwatch: regression: %s\n", r)
+	}
+	if len(regs) > 0 {
+		return errRegression
+	}
+	return nil
+}

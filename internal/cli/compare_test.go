@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const testdata = "../../examples/testdata/"
+
+// compareJSON runs gcwatch compare --format json and decodes the output.
+func compareJSON(t *testing.T, args ...string) (int, map[string]any, string) {
+	t.Helper()
+	code, out, errs := run(t, append([]string{"compare", "--format", "json"}, args...)...)
+	if code != exitOK && code != exitFailOn {
+		return code, nil, errs
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+	}
+	return code, doc, errs
+}
+
+func compareRows(t *testing.T, doc map[string]any) map[string]map[string]any {
+	t.Helper()
+	rows := map[string]map[string]any{}
+	for _, r := range doc["rows"].([]any) {
+		row := r.(map[string]any)
+		rows[row["metric"].(string)] = row
+	}
+	return rows
+}
+
+func TestCompareJSONContract(t *testing.T) {
+	code, doc, errs := compareJSON(t, testdata+"tune-before", testdata+"tune-after")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if doc["schema"] != "gcwatch/compare/v1" {
+		t.Errorf("schema = %v", doc["schema"])
+	}
+	for _, side := range []string{"before", "after"} {
+		s, ok := doc[side].(map[string]any)
+		if !ok {
+			t.Fatalf("no %s", side)
+		}
+		for _, k := range []string{"inputs", "gogc", "gomemlimit", "gomaxprocs", "verdict"} {
+			if _, ok := s[k]; !ok {
+				t.Errorf("%s.%s missing", side, k)
+			}
+		}
+	}
+	rows := compareRows(t, doc)
+	for _, m := range []string{"gc_per_second", "gc_cpu_fraction", "pause_p50_ms", "pause_p99_ms", "pause_max_ms",
+		"time_to_stop_p99_ms", "mark_assist_ms_per_second", "mmu_1ms", "mmu_10ms", "mmu_100ms",
+		"live_heap_bytes", "peak_heap_bytes", "request_p50_ms", "request_p99_ms", "request_p999_ms", "gc_share_of_tail"} {
+		r, ok := rows[m]
+		if !ok {
+			t.Errorf("no row %s", m)
+			continue
+		}
+		for _, k := range []string{"before", "after", "change", "significant", "p_value"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("%s: %s missing", m, k)
+			}
+		}
+	}
+	if _, ok := doc["prediction_check"]; !ok {
+		t.Error("prediction_check missing")
+	}
+}
+
+// TestCompareTunePair is the tune proof as a comparison: GOGC 100 → 200
+// must halve GC cycles per second, significantly, and the prediction
+// BEFORE's verdict made must hold within the model's stated error.
+func TestCompareTunePair(t *testing.T) {
+	code, doc, errs := compareJSON(t, "--mem-budget", "1GiB", testdata+"tune-before", testdata+"tune-after")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rows := compareRows(t, doc)
+	gc := rows["gc_per_second"]
+	if gc["significant"] != true || gc["change"].(float64) > -0.3 {
+		t.Errorf("gc_per_second: %v", gc)
+	}
+	if r := rows["peak_heap_bytes"]; r["significant"] != true || r["change"].(float64) <= 0 {
+		t.Errorf("peak_heap_bytes: GOGC 200 lets the heap grow: %v", r)
+	}
+	pc, ok := doc["prediction_check"].(map[string]any)
+	if !ok {
+		t.Fatalf("no prediction check: %v", doc["prediction_check"])
+	}
+	if pc["applies"] != true || pc["within_error"] != true {
+		t.Errorf("prediction check: %v", pc)
+	}
+	for _, f := range pc["figures"].([]any) {
+		t.Logf("%v", f)
+	}
+}
+
+// TestCompareAA compares recordings with themselves: nothing may change
+// significantly, whether one recording per side or the pair pooled.
+func TestCompareAA(t *testing.T) {
+	for _, args := range [][]string{
+		{testdata + "tune-before", testdata + "tune-before"},
+		{"--before", testdata + "stwmix-p2", "--before", testdata + "tune-after",
+			"--after", testdata + "tune-after", "--after", testdata + "stwmix-p2"},
+	} {
+		code, doc, errs := compareJSON(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		for m, r := range compareRows(t, doc) {
+			if r["significant"] == true {
+				t.Errorf("%v: %s changed significantly: %v", args, m, r)
+			}
+			if c, ok := r["change"].(float64); ok && c != 0 {
+				t.Errorf("%v: %s changed by %v", args, m, c)
+			}
+		}
+	}
+}
+
+// TestCompareRegression: GOGC 100 → 50 (and 2 → 4 Ps) is a regression the
+// tests must flag, and --fail-on-regression must fail on it.
+func TestCompareRegression(t *testing.T) {
+	before, after := testdata+"allocheavy-p2-gogc100", testdata+"allocheavy-p4-gogc50"
+	code, doc, errs := compareJSON(t, "--fail-on-regression", "gc=+10%,p99=+10%", before, after)
+	if code != exitFailOn {
+		t.Fatalf("exit %d, want %d: %s", code, exitFailOn, errs)
+	}
+	rows := compareRows(t, doc)
+	for _, m := range []string{"gc_per_second", "gc_cpu_fraction", "request_p99_ms"} {
+		if r := rows[m]; r["significant"] != true || r["change"].(float64) <= 0 {
+			t.Errorf("%s: %v", m, r)
+		}
+	}
+	if !strings.Contains(errs, "regression: gc_per_second") || !strings.Contains(errs, "regression: request_p99_ms") {
+		t.Errorf("stderr does not name the regressions:\n%s", errs)
+	}
+	if !strings.Contains(errs, "GOMAXPROCS 2 and AFTER with 4") {
+		t.Errorf("stderr does not say the GOMAXPROCS differ:\n%s", errs)
+	}
+	// The other way round it is an improvement: no failure.
+	if code, _, errs := run(t, "compare", "--fail-on-regression", "gc=+10%", after, before); code != exitOK {
+		t.Errorf("improvement: exit %d: %s", code, errs)
+	}
+}
+
+func TestCompareUsage(t *testing.T) {
+	empty := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"compare", testdata + "tune-before"}, exitUsage, "needs BEFORE and AFTER"},
+		{[]string{"compare", "--before", "a", testdata + "tune-before", testdata + "tune-after"}, exitUsage, "not both"},
+		{[]string{"compare", "--fail-on-regression", "mmu_10ms=+5%", "a", "b"}, exitUsage, "not a figure compare tests"},
+		{[]string{"compare", "--fail-on-regression", "p99=+2pt", "a", "b"}, exitUsage, "percentage points are for fractions"},
+		{[]string{"compare", empty, testdata + "tune-after"}, exitError, "BEFORE"},
+	} {
+		code, _, errs := run(t, c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, errs, c.code, c.want)
+		}
+		if c.code == exitError && strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%v: want one line, got\n%s", c.args, errs)
+		}
+	}
+}
+
+func TestCompareFormats(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"text", "markdown", "html"} {
+		out := filepath.Join(dir, "compare."+f)
+		code, _, errs := run(t, "compare", "--format", f, "-o", out, testdata+"tune-before", testdata+"tune-after")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", f, code, errs)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "GC cycles/s") || !strings.Contains(string(b), "GOGC=200") {
+			t.Errorf("%s output lacks the table or the prediction:\n%s", f, b)
+		}
+	}
+}

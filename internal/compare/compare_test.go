@@ -1,0 +1,181 @@
+package compare
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/model"
+)
+
+// synthRun is a hand-built analysis: one cycle every period over a window
+// of cycles periods, each with a pause of pause, and requests of the given
+// latencies, a tenth of each GC time.
+func synthRun(latencies []time.Duration, cycles int, period, pause time.Duration, gogc *int) *analyze.Result {
+	run := &model.Run{GOMAXPROCS: 2, GOGC: gogc, Start: 0, End: model.Time(time.Duration(cycles) * period), Fidelity: model.Fidelity{Trace: true}}
+	for i := range cycles {
+		start := model.Time(time.Duration(i) * period)
+		run.Cycles = append(run.Cycles, model.Cycle{N: i + 1, Start: start, End: start.Add(pause),
+			CPU:      model.CycleCPU{Background: 2 * pause, Assist: pause / 2},
+			HeapLive: 4 << 20, HeapEnd: 8 << 20, Procs: 2})
+		run.Pauses = append(run.Pauses, model.Pause{Start: start, Duration: pause, Kind: model.PauseMarkTermination, Cycle: i, TimeToStop: pause / 10})
+	}
+	assist := time.Duration(cycles) * pause / 2
+	res := &analyze.Result{Run: run, GC: analyze.GC{Cycles: cycles, Window: run.Duration(), CPUFraction: 0.05, CPUSource: "trace", MarkAssistTotal: &assist}}
+	res.Latency = analyze.Latency{Source: "task", Requests: len(latencies)}
+	a := &analyze.Attribution{}
+	for _, l := range latencies {
+		a.Latencies = append(a.Latencies, l)
+		a.GCTimes = append(a.GCTimes, l/10)
+	}
+	res.Attribution = a
+	return res
+}
+
+func ramp(n int, from, step time.Duration) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = from + time.Duration(i)*step
+	}
+	return out
+}
+
+func side(res ...*analyze.Result) Side {
+	s := Side{Inputs: []string{"x"}}
+	for _, r := range res {
+		s.Runs = append(s.Runs, Run{Result: r})
+	}
+	return s
+}
+
+func TestCompareHandBuilt(t *testing.T) {
+	before := synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 20, 100*time.Millisecond, 200*time.Microsecond, nil)
+	// After: every request 50 % slower, cycles twice as often.
+	after := synthRun(ramp(200, 1500*time.Microsecond, 15*time.Microsecond), 40, 50*time.Millisecond, 200*time.Microsecond, nil)
+	c, err := Compare(side(before), side(after), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		metric      string
+		before      float64
+		change      float64
+		significant *bool
+	}{
+		{"gc_per_second", 10, 1, ptrBool(true)},
+		{"request_p50_ms", 1.99, 0.5, ptrBool(true)},
+		{"request_p99_ms", 2.97, 0.5, ptrBool(true)},
+		{"pause_p99_ms", 0.2, 0, ptrBool(false)},
+		{"mmu_10ms", math.NaN(), math.NaN(), nil},
+	} {
+		r := c.Find(want.metric)
+		if r == nil {
+			t.Fatalf("no row %s", want.metric)
+		}
+		if !math.IsNaN(want.before) && (r.Before == nil || math.Abs(*r.Before-want.before) > 1e-9) {
+			t.Errorf("%s: before %v, want %v", want.metric, deref(r.Before), want.before)
+		}
+		if !math.IsNaN(want.change) && (r.Change == nil || math.Abs(*r.Change-want.change) > 1e-9) {
+			t.Errorf("%s: change %v, want %v", want.metric, deref(r.Change), want.change)
+		}
+		if (want.significant == nil) != (r.Significant == nil) || (want.significant != nil && *want.significant != *r.Significant) {
+			t.Errorf("%s: significant %v, want %v (%+v)", want.metric, r.Significant, want.significant, r)
+		}
+	}
+}
+
+func TestCompareTooFewSamples(t *testing.T) {
+	before := synthRun(ramp(3, time.Millisecond, time.Millisecond), 3, 100*time.Millisecond, 100*time.Microsecond, nil)
+	after := synthRun(ramp(3, 10*time.Millisecond, time.Millisecond), 3, 100*time.Millisecond, 100*time.Microsecond, nil)
+	c, err := Compare(side(before), side(after), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Find("request_p50_ms")
+	if r.Significant != nil || !strings.Contains(r.Note, "too few requests (3 and 3)") {
+		t.Errorf("3 requests a side: %+v", r)
+	}
+	if _, err := Compare(Side{}, side(after), DefaultOptions()); err == nil || !strings.Contains(err.Error(), "BEFORE") {
+		t.Errorf("empty BEFORE: %v", err)
+	}
+}
+
+func TestPredictionCheck(t *testing.T) {
+	gogc100, gogc200 := 100, 200
+	before := synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 20, 100*time.Millisecond, 200*time.Microsecond, &gogc100)
+	after := synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 10, 200*time.Millisecond, 200*time.Microsecond, &gogc200)
+	p99 := 2.5 // after measures 2.97: off by −16 %
+	rec := &advice.Recommendation{GOGC: "200", GOMEMLIMIT: "off", Predicted: advice.WhatIfRow{GOGC: 200, GCPerSecond: 6, P99: &p99}}
+	b := side(before)
+	b.Runs[0].Outcome = &advice.Outcome{Verdict: advice.Verdict{ID: advice.Tune, Settings: rec}}
+	c, err := Compare(b, side(after), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := c.PredictionCheck
+	if pc == nil || !pc.Applies || pc.WithinError == nil || !*pc.WithinError {
+		t.Fatalf("prediction check: %+v", pc)
+	}
+	if f := pc.Figures[0]; f.Metric != "gc_per_second" || math.Abs(f.Error-(6-5.0)/5) > 1e-9 {
+		t.Errorf("gc_per_second: %+v, want error +20%%", f)
+	}
+	// Off by more than 30 %: the prediction missed.
+	p99 = 1.5
+	c, _ = Compare(b, side(after), DefaultOptions())
+	if pc := c.PredictionCheck; *pc.WithinError {
+		t.Errorf("p99 1.5 predicted, 2.97 measured: %+v", pc.Figures)
+	}
+	// AFTER ran with something else, or with what nobody knows.
+	other := 50
+	after.Run.GOGC = &other
+	c, _ = Compare(b, side(after), DefaultOptions())
+	if pc := c.PredictionCheck; pc.Applies || !strings.Contains(pc.Reason, "GOGC=50") {
+		t.Errorf("GOGC=50 after: %+v", pc)
+	}
+	after.Run.GOGC = nil
+	c, _ = Compare(b, side(after), DefaultOptions())
+	if pc := c.PredictionCheck; pc.Applies || !strings.Contains(pc.Reason, "--after-gogc") {
+		t.Errorf("unknown GOGC after: %+v", pc)
+	}
+}
+
+func TestRegressions(t *testing.T) {
+	ths, err := ParseThresholds("p99=+10%, gc_cpu=+2pt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes, no := true, false
+	c := &Comparison{Rows: []Row{
+		{Metric: "request_p99_ms", Before: ptr(10), After: ptr(11.5), Significant: &yes, PValue: ptr(0.01), WorseWhen: "higher"},
+		{Metric: "gc_cpu_fraction", Before: ptr(0.05), After: ptr(0.065), Significant: &yes, PValue: ptr(0.01), WorseWhen: "higher"},
+	}}
+	regs, _ := c.Regressions(ths)
+	if len(regs) != 1 || regs[0].Row.Metric != "request_p99_ms" {
+		t.Errorf("p99 +15%% and GC CPU +1.5pt: %v", regs)
+	}
+	c.Rows[1].After = ptr(0.08)
+	if regs, _ := c.Regressions(ths); len(regs) != 2 {
+		t.Errorf("GC CPU +3pt: %v", regs)
+	}
+	c.Rows[0].Significant = &no
+	if regs, _ := c.Regressions(ths); len(regs) != 1 {
+		t.Errorf("p99 inside the noise still fails: %v", regs)
+	}
+	for _, bad := range []string{"p99", "p99=10", "mmu_10ms=+1%", "p99=+1pt", "p99=+x%"} {
+		if _, err := ParseThresholds(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func ptrBool(b bool) *bool { return &b }
+
+func deref(v *float64) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}

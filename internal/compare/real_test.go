@@ -1,0 +1,89 @@
+package compare
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/trace"
+)
+
+func loadReal(t *testing.T, dir string) *analyze.Result {
+	t.Helper()
+	loaded, err := trace.Load([]string{"../../examples/testdata/" + dir}, trace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loaded.Runs) != 1 {
+		t.Fatalf("%s: %d runs", dir, len(loaded.Runs))
+	}
+	return analyze.Analyze(loaded.Runs[0], analyze.DefaultOptions())
+}
+
+// TestPooledFiguresMatchAnalyze: for one run, the pooled figures are the
+// ones gcwatch analyze reports.
+func TestPooledFiguresMatchAnalyze(t *testing.T) {
+	res := loadReal(t, "tune-before")
+	g := gather(side(res), "BEFORE")
+	a := res.Attribution
+	if got, want := tailShare(g.tail), a.Tail99.GCShare; math.Abs(got-want) > 1e-9 {
+		t.Errorf("GC share of the tail %v, analyze says %v", got, want)
+	}
+	for _, q := range []struct {
+		p    float64
+		want float64
+	}{{0.5, ms(res.Latency.P50)}, {0.99, ms(res.Latency.P99)}, {0.999, ms(res.Latency.P999)}} {
+		if got := quantile(g.requests, q.p); got != q.want {
+			t.Errorf("request p%v %v, analyze says %v", q.p, got, q.want)
+		}
+	}
+	if got, want := quantile(g.pauses, 0.99), ms(res.GC.STW.P99); got != want {
+		t.Errorf("pause p99 %v, analyze says %v", got, want)
+	}
+	if got, want := ratio(float64(g.cycles), g.window), res.GC.PerSecond; math.Abs(got-want) > 1e-9 {
+		t.Errorf("GC/s %v, analyze says %v", got, want)
+	}
+}
+
+// TestAAHalves splits one real recording's requests in two by their order
+// of arrival (odd and even) and its cycles, with their pauses, likewise: two
+// samples of the same service at the same time, which must not differ
+// significantly.
+func TestAAHalves(t *testing.T) {
+	res := loadReal(t, "tune-before")
+	whole := gather(side(res), "whole")
+	halves := [2]*gathered{{name: "odd"}, {name: "even"}}
+	for k, i := range res.Counted {
+		h := halves[k%2]
+		h.requests = append(h.requests, ms(res.Requests.Duration(int(i))))
+	}
+	for _, p := range res.Run.Pauses {
+		if p.IsGC() && p.Cycle >= 0 {
+			h := halves[p.Cycle%2]
+			h.pauses = append(h.pauses, ms(p.Duration))
+		}
+	}
+	// Every other cycle: the intervals are two cycles long on both sides.
+	for k, h := range halves {
+		run := *res.Run
+		run.Cycles = nil
+		for i, c := range res.Run.Cycles {
+			if i%2 == k {
+				run.Cycles = append(run.Cycles, c)
+			}
+		}
+		h.addCycles(&run)
+	}
+	for _, h := range halves {
+		h.window, h.cycles = whole.window/2, len(h.live)
+		sortAll(h)
+	}
+	for _, r := range rows(halves[0], halves[1], DefaultOptions()) {
+		if r.Significant != nil && *r.Significant {
+			t.Errorf("%s differs between two halves of one recording: %+v", r.Metric, r)
+		}
+		if r.PValue != nil {
+			t.Logf("%-26s p=%.3f n=%d+%d", r.Metric, *r.PValue, r.BeforeN, r.AfterN)
+		}
+	}
+}

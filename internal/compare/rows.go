@@ -1,0 +1,143 @@
+package compare
+
+import (
+	"fmt"
+	"math"
+)
+
+// rows builds the table. Each figure is computed from the pooled samples
+// or sums; the samples behind it, where there are any, are what the test
+// compares.
+func rows(b, a *gathered, opts Options) []Row {
+	t := &tester{opts: opts}
+	var out []Row
+	add := func(r Row) { out = append(out, r) }
+
+	perSecond := func(g *gathered) float64 { return ratio(float64(g.cycles), g.window) }
+	add(t.row("gc_per_second", "per_second", "higher", perSecond(b), perSecond(a)).
+		test(t, b.periods, a.periods, "intervals between GC cycles", 0))
+	cpu := func(g *gathered) float64 {
+		if !g.cpuKnown {
+			return math.NaN()
+		}
+		return ratio(g.cpuTime, g.capacity)
+	}
+	add(t.row("gc_cpu_fraction", "fraction", "higher", cpu(b), cpu(a)).
+		test(t, b.cycleCPU, a.cycleCPU, "GC cycles", 0))
+	for _, q := range []struct {
+		metric string
+		p      float64
+	}{{"pause_p50_ms", 0.50}, {"pause_p99_ms", 0.99}, {"pause_max_ms", 1}} {
+		add(t.row(q.metric, "ms", "higher", quantile(b.pauses, q.p), quantile(a.pauses, q.p)).
+			test(t, b.pauses, a.pauses, "GC pauses", q.p))
+	}
+	add(t.row("time_to_stop_p99_ms", "ms", "higher", quantile(b.toStop, 0.99), quantile(a.toStop, 0.99)).
+		test(t, b.toStop, a.toStop, "GC pauses from a trace", 0.99))
+	add(t.row("mark_assist_ms_per_second", "ms_per_second", "higher", ratio(b.assist, b.window), ratio(a.assist, a.window)).
+		test(t, b.cycleAssist, a.cycleAssist, "GC cycles from a trace", 0))
+	for _, w := range mmuWindows {
+		r := t.row(fmt.Sprintf("mmu_%dms", w.Milliseconds()), "fraction", "lower", b.mmu[w], a.mmu[w])
+		r.Note = "a minimum over every window of the run: not tested"
+		add(r)
+	}
+	add(t.row("live_heap_bytes", "bytes", "higher", quantile(b.live, 0.5), quantile(a.live, 0.5)).
+		test(t, b.live, a.live, "GC cycles", 0))
+	add(t.row("peak_heap_bytes", "bytes", "higher", quantile(b.peak, 1), quantile(a.peak, 1)).
+		test(t, b.peak, a.peak, "GC cycles", 0))
+	for _, q := range []struct {
+		metric string
+		p      float64
+	}{{"request_p50_ms", 0.50}, {"request_p99_ms", 0.99}, {"request_p999_ms", 0.999}} {
+		add(t.row(q.metric, "ms", "higher", quantile(b.requests, q.p), quantile(a.requests, q.p)).
+			test(t, b.requests, a.requests, "requests", q.p))
+	}
+	r := t.row("gc_share_of_tail", "fraction", "higher", tailShare(b.tail), tailShare(a.tail))
+	r.BeforeN, r.AfterN, r.Samples = len(b.tail), len(a.tail), "requests"
+	r.Note = "not tested"
+	add(r)
+	return out
+}
+
+func ratio(x, y float64) float64 {
+	if y <= 0 || math.IsNaN(x) {
+		return math.NaN()
+	}
+	return x / y
+}
+
+// tester runs the tests of one comparison; each row draws its bootstrap
+// resamples from a stream of its own, so rows do not depend on each other.
+type tester struct {
+	opts   Options
+	stream uint64
+}
+
+func (t *tester) row(metric, unit, worse string, before, after float64) Row {
+	r := Row{Metric: metric, Unit: unit, WorseWhen: worse, Before: ptr(before), After: ptr(after)}
+	switch {
+	case r.Before == nil && r.After == nil:
+		r.Note = "known on neither side"
+	case r.Before == nil:
+		r.Note = "not known on BEFORE"
+	case r.After == nil:
+		r.Note = "not known on AFTER"
+	case before == after:
+		r.Change = ptr(0)
+	case before != 0:
+		r.Change = ptr((after - before) / before)
+	}
+	return r
+}
+
+// test compares the samples behind r with a Mann–Whitney U test. For a
+// percentile (0 < p < 1) the change must also be outside the bootstrap
+// interval of the difference: the distributions may differ where this
+// percentile did not move.
+func (r Row) test(t *tester, before, after []float64, samples string, p float64) Row {
+	t.stream++
+	r.Samples, r.BeforeN, r.AfterN = samples, len(before), len(after)
+	if r.Before == nil || r.After == nil {
+		return r
+	}
+	switch {
+	case len(before) == 0 || len(after) == 0:
+		r.Note = fmt.Sprintf("no %s on one side to test", samples)
+		return r
+	case minP(len(before), len(after)) >= t.opts.Alpha:
+		r.Note = fmt.Sprintf("too few %s (%d and %d) to tell a change from noise", samples, len(before), len(after))
+		return r
+	}
+	u := MannWhitney(before, after)
+	r.Test, r.PValue = "mann-whitney-u", ptr(u.P)
+	significant := u.P < t.opts.Alpha
+	if p > 0 && p < 1 {
+		diff, bci, aci := t.quantileDiff(before, after, p)
+		r.BeforeCI, r.AfterCI = &bci, &aci
+		if *r.Before != 0 {
+			r.ChangeCI = &[2]float64{diff[0] / *r.Before, diff[1] / *r.Before}
+		}
+		if diff[0] <= 0 && diff[1] >= 0 {
+			significant = false
+		}
+	}
+	r.Significant = &significant
+	return r
+}
+
+// quantileDiff is the bootstrap interval of after's p-quantile less
+// before's, and the intervals of the p-quantile on each side.
+func (t *tester) quantileDiff(before, after []float64, p float64) (diff, beforeCI, afterCI [2]float64) {
+	resamples := t.opts.Resamples
+	// Keep a million-request comparison to seconds.
+	if n := len(before) + len(after); n*resamples > 4e8 {
+		resamples = max(100, 4e8/n)
+	}
+	rng := newRand(t.opts.Seed, t.stream)
+	bq := bootstrapQuantiles(before, []float64{p}, resamples, rng)[0]
+	aq := bootstrapQuantiles(after, []float64{p}, resamples, rng)[0]
+	diffs := make([]float64, resamples)
+	for i := range diffs {
+		diffs[i] = aq[i] - bq[i]
+	}
+	return interval(diffs, t.opts.Confidence), interval(bq, t.opts.Confidence), interval(aq, t.opts.Confidence)
+}

@@ -1,0 +1,212 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/gcwatch/gcwatch/internal/compare"
+)
+
+// CompareSchema names the version of the comparison document.
+const CompareSchema = "gcwatch/compare/v1"
+
+// CompareDocument is what gcwatch compare writes.
+type CompareDocument struct {
+	Schema    string `json:"schema"`
+	Generator string `json:"generator"`
+	*compare.Comparison
+}
+
+// NewCompareDocument wraps a comparison for rendering.
+func NewCompareDocument(c *compare.Comparison, generator string) *CompareDocument {
+	return &CompareDocument{Schema: CompareSchema, Generator: generator, Comparison: c}
+}
+
+// RenderCompare writes the comparison in format f.
+func RenderCompare(w io.Writer, doc *CompareDocument, f Format, opts Options) error {
+	switch f {
+	case JSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	case Text:
+		return renderCompareText(w, doc, opts)
+	case Markdown:
+		return renderCompareMarkdown(w, doc)
+	case HTML:
+		return renderCompareHTML(w, doc)
+	}
+	return fmt.Errorf("unknown format %q", f)
+}
+
+// compareLabels name the rows for people.
+var compareLabels = map[string]string{
+	"gc_per_second": "GC cycles/s", "gc_cpu_fraction": "GC CPU",
+	"pause_p50_ms": "pause p50", "pause_p99_ms": "pause p99", "pause_max_ms": "pause max",
+	"time_to_stop_p99_ms": "time to stop p99", "mark_assist_ms_per_second": "mark assist per s",
+	"mmu_1ms": "MMU 1ms", "mmu_10ms": "MMU 10ms", "mmu_100ms": "MMU 100ms",
+	"live_heap_bytes": "live heap (median)", "peak_heap_bytes": "peak heap",
+	"request_p50_ms": "request p50", "request_p99_ms": "request p99", "request_p999_ms": "request p99.9",
+	"gc_share_of_tail": "GC share of tail",
+}
+
+func compareLabel(metric string) string {
+	if l, ok := compareLabels[metric]; ok {
+		return l
+	}
+	return metric
+}
+
+// compareValue formats a row's value in its unit.
+func compareValue(v *float64, unit string) string {
+	if v == nil {
+		return "?"
+	}
+	switch unit {
+	case "per_second":
+		return fmt.Sprintf("%.2f", *v)
+	case "fraction":
+		return fmtPct(*v)
+	case "ms":
+		return fmtMs(*v)
+	case "ms_per_second":
+		return fmtMs(*v) + "/s"
+	case "bytes":
+		return fmtBytes(int64(*v))
+	}
+	return fmtNum(*v)
+}
+
+// compareChange is benchstat's change column: the change when it is
+// significant, "~" when it is inside the noise, and the change with "?"
+// when it could not be tested.
+func compareChange(r compare.Row) string {
+	if r.Change == nil {
+		return "?"
+	}
+	c := fmt.Sprintf("%+.1f%%", 100**r.Change)
+	switch {
+	case r.Significant == nil:
+		return c + " ?"
+	case !*r.Significant:
+		return "~"
+	}
+	return c
+}
+
+// compareEvidence is the test behind the change: p-value and sample
+// counts, or why there is none.
+func compareEvidence(r compare.Row) string {
+	if r.PValue == nil {
+		return "(" + r.Note + ")"
+	}
+	s := fmt.Sprintf("(p=%.3f n=%d+%d)", *r.PValue, r.BeforeN, r.AfterN)
+	if r.ChangeCI != nil {
+		s += fmt.Sprintf(" %.0f%% CI [%+.1f%%, %+.1f%%]", 95.0, 100*r.ChangeCI[0], 100*r.ChangeCI[1])
+	}
+	return s
+}
+
+// sideLine says what a side was, in one line.
+func sideLine(s compare.SideSummary) string {
+	var parts []string
+	if s.GOGC != "" {
+		p := "GOGC=" + s.GOGC
+		if s.GOMEMLIMIT != "" {
+			p += " GOMEMLIMIT=" + s.GOMEMLIMIT
+		}
+		parts = append(parts, p)
+	}
+	if s.GOMAXPROCS > 0 {
+		parts = append(parts, fmt.Sprintf("GOMAXPROCS %d", s.GOMAXPROCS))
+	}
+	if s.GoVersion != "" {
+		parts = append(parts, s.GoVersion)
+	}
+	parts = append(parts, fmt.Sprintf("%d run(s), %s observed, %d requests, %d cycles", s.Runs, fmtMs(s.WindowMs), s.Requests, s.Cycles))
+	return strings.Join(s.Inputs, " ") + " (" + strings.Join(parts, ", ") + ")"
+}
+
+func sideVerdict(s compare.SideSummary) string {
+	switch s.Verdict {
+	case "":
+		return "no verdict"
+	case "mixed":
+		return "mixed verdicts: " + strings.Join(s.Verdicts, ", ")
+	}
+	return s.Verdict + " — " + s.VerdictSummary
+}
+
+func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
+	style := func(code, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return code + s + reset
+	}
+	c := doc.Comparison
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", style(bold, "BEFORE"), sideLine(c.Before))
+	fmt.Fprintf(&b, "       verdict: %s\n", sideVerdict(c.Before))
+	fmt.Fprintf(&b, "%s  %s\n", style(bold, "AFTER"), sideLine(c.After))
+	fmt.Fprintf(&b, "       verdict: %s\n\n", sideVerdict(c.After))
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tBEFORE\tAFTER\tchange\t\n")
+	for _, r := range c.Rows {
+		change := compareChange(r)
+		if r.Regressed() {
+			change = style(red, change)
+		} else if r.Significant != nil && *r.Significant {
+			change = style(green, change)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", compareLabel(r.Metric), compareValue(r.Before, r.Unit), compareValue(r.After, r.Unit), change, "  "+style(dim, compareEvidence(r)))
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "\n%s\n", style(dim, fmt.Sprintf("~: no significant change (two-sided Mann–Whitney U, α=%.2g; a percentile also needs the bootstrap interval of its change to exclude 0). ?: not tested.", c.Alpha)))
+	if pc := c.PredictionCheck; pc != nil {
+		b.WriteString("\n")
+		writeTextPrediction(&b, pc, style)
+	}
+	if len(c.Notes) > 0 {
+		b.WriteString("\nNotes\n")
+		for _, n := range c.Notes {
+			fmt.Fprintf(&b, "  - %s\n", n)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeTextPrediction(b *strings.Builder, pc *compare.PredictionCheck, style func(code, s string) string) {
+	fmt.Fprintf(b, "%s: BEFORE's verdict recommended %s", style(bold, "Prediction"), pc.Recommended)
+	if !pc.Applies {
+		fmt.Fprintf(b, "; not checked: %s\n", pc.Reason)
+		return
+	}
+	fmt.Fprintf(b, " and AFTER ran with it\n")
+	for _, f := range pc.Figures {
+		unit := "per_second"
+		switch {
+		case strings.HasSuffix(f.Metric, "_ms"):
+			unit = "ms"
+		case strings.HasSuffix(f.Metric, "_fraction"):
+			unit = "fraction"
+		}
+		p, m := f.Predicted, f.Measured
+		fmt.Fprintf(b, "  %-16s predicted %s, measured %s: off by %+.1f%%", compareLabel(f.Metric), compareValue(&p, unit), compareValue(&m, unit), 100*f.Error)
+		if f.Within != nil {
+			fmt.Fprintf(b, ", %s ±%.0f%%", map[bool]string{true: "within", false: "outside"}[*f.Within], 100**f.Tolerance)
+		}
+		b.WriteString("\n")
+	}
+	if pc.WithinError != nil {
+		if *pc.WithinError {
+			fmt.Fprintf(b, "  → %s\n", style(green, "the prediction held, within the model's stated error"))
+		} else {
+			fmt.Fprintf(b, "  → %s\n", style(red, "the prediction missed by more than the model's stated error"))
+		}
+	}
+}
