@@ -149,10 +149,11 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 	}
 	c := doc.Comparison
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n", style(bold, "BEFORE"), sideLine(c.Before))
-	fmt.Fprintf(&b, "       verdict: %s\n", sideVerdict(c.Before))
-	fmt.Fprintf(&b, "%s  %s\n", style(bold, "AFTER"), sideLine(c.After))
-	fmt.Fprintf(&b, "       verdict: %s\n\n", sideVerdict(c.After))
+	// Input names and verdict summaries quote inputs: shown escaped.
+	fmt.Fprintf(&b, "%s %s\n", style(bold, "BEFORE"), TerminalText(sideLine(c.Before)))
+	fmt.Fprintf(&b, "       verdict: %s\n", TerminalText(sideVerdict(c.Before)))
+	fmt.Fprintf(&b, "%s  %s\n", style(bold, "AFTER"), TerminalText(sideLine(c.After)))
+	fmt.Fprintf(&b, "       verdict: %s\n\n", TerminalText(sideVerdict(c.After)))
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tBEFORE\tAFTER\tchange\t\n")
 	for _, r := range c.Rows {
@@ -173,7 +174,7 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 	if len(c.Notes) > 0 {
 		b.WriteString("\nNotes\n")
 		for _, n := range c.Notes {
-			fmt.Fprintf(&b, "  - %s\n", n)
+			fmt.Fprintf(&b, "  - %s\n", TerminalText(n))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

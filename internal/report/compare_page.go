@@ -68,5 +68,5 @@ var comparePage = template.Must(template.New("compare").Funcs(template.FuncMap{
 `))
 
 func renderCompareHTML(w io.Writer, doc *CompareDocument) error {
-	return comparePage.Execute(w, doc.Comparison)
+	return WriteHTML(w, comparePage, doc.Comparison)
 }
