@@ -126,3 +126,39 @@ func TestGzipBombsBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestOldFormatGzipBombBounded: x/exp reads a Go ≤1.21 trace whole before
+// it parses a byte, so the unusable-stretch rule cannot stop a bomb with
+// such a header; instead a gzipped one may decompress to at most 50× its
+// file plus 64 MiB, and is refused with one line beyond that.
+func TestOldFormatGzipBombBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decompresses a few hundred MB")
+	}
+	head := make([]byte, 16)
+	copy(head, "go 1.21 trace")
+	path := writeBomb(t, head, []byte("\x00"))
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	in, err := openInput(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.close()
+	var g group
+	_, err = decodeInput(in, Options{}, &g, &Result{})
+	took := time.Since(start)
+	t.Logf("decompressed %d MiB of a %d KiB file in %v: %v", in.gz.out>>20, st.Size()>>10, took, err)
+	if limit := maxWholeTrace(st.Size()) + 8<<20; in.gz.out > limit {
+		t.Errorf("decompressed %d bytes, want at most %d", in.gz.out, limit)
+	}
+	if err == nil || !strings.Contains(err.Error(), "read whole") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %v: want one line saying an old trace is read whole", err)
+	}
+	if took > 20*time.Second {
+		t.Errorf("took %v", took)
+	}
+}

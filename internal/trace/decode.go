@@ -35,7 +35,7 @@ func loadInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 // maxWholeTrace bounds what a gzipped Go ≤1.21 trace may decompress to:
 // x/exp reads those whole into memory before it parses a byte, so the
 // rule that stops other decoders after a stretch they cannot use cannot
-// apply. Real traces compress about 5–20×; 100× the file, plus 64 MiB,
+// apply. Real traces compress about 5–20×; 50× the file, plus 64 MiB,
 // leaves room for any of them and stops a bomb (zeros compress about
 // 1000×) at a cost in proportion to its file. From standard input, whose
 // size is unknown, 2 GiB.
@@ -43,7 +43,7 @@ func maxWholeTrace(compressed int64) int64 {
 	if compressed < 0 {
 		return 2 << 30
 	}
-	return 100*compressed + limits.MinUnusable
+	return 50*compressed + limits.MinUnusable
 }
 
 // decodeInput decodes one opened input into g.
