@@ -82,8 +82,10 @@ func readTime(t *testing.T, name string, data []byte) time.Duration {
 // TestIngestLinear checks that reading a trace costs about the same per
 // event whatever its structure: 200k tasks never ended, regions left open
 // in 100k tasks, and 25k goroutines working for one task at once are read
-// no more than 5× slower per event than as many ended tasks, within the
-// same run (the machine's load affects both alike).
+// no more than 20× slower per event than as many ended tasks, within the
+// same run. Linear reads measure 3.5–8× here (x/exp's own map holds 200k
+// open tasks, and a loaded machine's noise falls on the shorter read
+// harder); the quadratic reads this guards against took over 100×.
 func TestIngestLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("records traces of 200k events")
@@ -102,8 +104,8 @@ func TestIngestLinear(t *testing.T) {
 		data, events := tracedShape(t, shape.run, n)
 		took := readTime(t, shape.name, data)
 		t.Logf("%s: %d events, %d bytes, read in %v", shape.name, events, len(data), took)
-		if limit := 5 * perEvent * time.Duration(events); took > max(limit, time.Second) || took > 10*time.Second {
-			t.Errorf("%s: %d events read in %v, want at most 5× the %v per event of ended tasks (%v), and 10s",
+		if limit := 20 * perEvent * time.Duration(events); took > max(limit, 3*time.Second) || took > 15*time.Second {
+			t.Errorf("%s: %d events read in %v, want at most 20× the %v per event of ended tasks (%v), and 15s",
 				shape.name, events, took, perEvent, limit)
 		}
 	}
