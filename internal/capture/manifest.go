@@ -59,20 +59,26 @@ func (m *Manifest) readSettings(dir string) {
 	defer f.Close()
 	s := parseMetrics(bufio.NewScanner(f))
 	m.GoVersion = s.goVersion
-	if s.gomaxprocs > 0 {
+	if s.gomaxprocs > 0 && s.gomaxprocs < 1<<20 {
 		m.GOMAXPROCS = strconv.Itoa(int(s.gomaxprocs))
 	}
 	if s.hasGOGC {
-		if s.gogc < 0 {
+		switch {
+		case s.gogc < 0:
 			m.GOGC = "off"
-		} else {
+		case s.gogc > math.MaxInt32:
+			// not a GOGC the runtime reports
+		default:
 			m.GOGC = strconv.Itoa(int(s.gogc))
 		}
 	}
 	if s.hasLimit {
-		if s.limit >= math.MaxInt64/2 {
+		switch {
+		case s.limit >= math.MaxInt64/2:
 			m.GOMEMLIMIT = "off"
-		} else {
+		case s.limit < 0:
+			// not a limit the runtime reports
+		default:
 			m.GOMEMLIMIT = strconv.FormatInt(int64(s.limit), 10)
 		}
 	}
@@ -109,8 +115,8 @@ func parseMetrics(sc *bufio.Scanner) settings {
 		}
 		valStr, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
 		v, err := strconv.ParseFloat(valStr, 64)
-		if err != nil {
-			continue
+		if err != nil || math.IsNaN(v) || math.IsInf(v, -1) || math.IsInf(v, 1) && name != "go_gc_gomemlimit_bytes" {
+			continue // a value no setting can have (+Inf is a limit's "none")
 		}
 		switch name {
 		case "go_info":

@@ -3,6 +3,7 @@ package capture
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -20,15 +21,25 @@ func FuzzReadSettings(f *testing.F) {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
+		var m Manifest
 		go func() {
 			defer close(done)
-			var m Manifest
 			m.readSettings(dir)
 		}()
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
 			t.Fatalf("reading %d bytes of metrics still running after 5s", len(data))
+		}
+		// Whatever the metrics say, the settings read are ones a process
+		// can have: what gcwatch analyze reads back from the manifest.
+		for name, v := range map[string]string{"gogc": m.GOGC, "gomemlimit": m.GOMEMLIMIT, "gomaxprocs": m.GOMAXPROCS} {
+			if v == "" || v == "off" && name != "gomaxprocs" {
+				continue
+			}
+			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || name == "gomaxprocs" && n == 0 {
+				t.Errorf("%s %q from %q", name, v, data)
+			}
 		}
 	})
 }

@@ -128,7 +128,7 @@ func runCapture(ctx context.Context, s *streams, o *captureOptions) error {
 		// One line per failed download: the trace's failure is the error.
 		for _, f := range res.Manifest.Files {
 			if f.Status != "ok" && (f.Name != "trace.out" || err == nil && cut == nil) {
-				fmt.Fprintf(s.Err, "gcwatch: note: %s: %s\n", f.Name, f.Status)
+				printDiag(s.Err, "note: %s: %s", f.Name, f.Status) // the status quotes the server
 			}
 		}
 	}

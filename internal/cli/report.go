@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/gcwatch/gcwatch/internal/fleet"
+	"github.com/gcwatch/gcwatch/internal/limits"
 	"github.com/gcwatch/gcwatch/internal/outfile"
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
@@ -118,7 +119,7 @@ report of its own: it does not mix with --manifest or capture folders.`,
 // readFleetManifest reads and checks a manifest; every problem names the
 // file and the service.
 func readFleetManifest(path string) ([]serviceSpec, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.SideFile) // a manifest is a few KB
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the manifest: %w", err)
 	}

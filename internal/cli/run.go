@@ -159,10 +159,10 @@ func runRun(ctx context.Context, s *streams, o *runOptions) error {
 		return err
 	}
 	if err != nil {
-		fmt.Fprintf(s.Err, "gcwatch: warning: %v\n", err)
+		printDiag(s.Err, "warning: %v", err)
 	}
 	if aerr := runAnalyze(&streams{In: s.In, Out: io.Discard, Err: s.Err}, &o.analyzeOptions); aerr != nil {
-		fmt.Fprintf(s.Err, "gcwatch: no report: %v\n", aerr)
+		printDiag(s.Err, "no report: %v", aerr)
 	} else {
 		fmt.Fprintf(s.Err, "gcwatch: report written to %s (capture in %s)\n", o.Output, o.Dir)
 	}

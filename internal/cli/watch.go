@@ -130,7 +130,7 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 	lastWarning := ""
 	warn := func(msg string) { // the same warning each interval is said once
 		if msg != lastWarning {
-			fmt.Fprintf(s.Err, "gcwatch: warning: %s\n", msg)
+			printDiag(s.Err, "warning: %s", msg)
 			lastWarning = msg
 		}
 	}
