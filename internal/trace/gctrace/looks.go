@@ -17,8 +17,8 @@ func LooksLike(prefix []byte) bool {
 			continue
 		}
 		_, _, p, ok := parseRecord(prefix[k:])
-		if ok {
-			return true
+		if ok || p.timesRead {
+			return true // a record cut after its cpu fields is a cycle too
 		}
 		// Resume where Parse would, so both find the same records.
 		i = k + max(p.i, 1)
