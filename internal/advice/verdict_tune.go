@@ -219,6 +219,10 @@ type allocCut struct {
 	note string
 }
 
+// minClaimedAllocRate is the least allocation rate a summary names as the
+// GC's driver: below 1 KiB/s it prints as 0 KiB/s and drives nothing.
+const minClaimedAllocRate = 1 << 10
+
 // allocCutStep is the resolution the needed cut is searched at.
 const allocCutStep = 0.05
 
@@ -268,6 +272,8 @@ func (d *decider) migration(live int64, markWall time.Duration) {
 	d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", sizeString(live), markWall.Round(time.Millisecond))
 	if d.tgt != nil {
 		d.v.Summary += fmt.Sprintf(", not even with %.0f%% less allocation", max(d.Rules.AllocCutMax, d.Rules.AllocCutIntrinsic)*100)
+	} else {
+		d.v.Summary = fmt.Sprintf("the GC cost looks intrinsic to the live heap (%s, %s of marking per cycle); no setting could be tested against a target (no cost model, or no GC time in p99 to cut)", sizeString(live), markWall.Round(time.Millisecond))
 	}
 	d.v.Actions = append(d.v.Actions,
 		"shrink or restructure the live heap first: fewer pointers (indices instead of pointers, []T instead of []*T, off-heap or arena-like storage) cut the mark cost per byte",
@@ -286,8 +292,11 @@ func (d *decider) reduceAllocation(cut *allocCut) {
 	if cut != nil {
 		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); %.0f%% less allocation (%s/s) meets %s with %s",
 			sizeString(int64(rate)), cut.cut*100, sizeString(int64(rate*(1-cut.cut))), d.tgt.describe, cut.best.Settings)
-	} else {
+	} else if rate >= minClaimedAllocRate {
 		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", sizeString(int64(rate)))
+	} else {
+		// A rate that rounds to nothing cannot be what drives the cost.
+		d.v.Summary = "no GOGC/GOMEMLIMIT inside the budget is known to be enough, and the allocation rate was not measured: whether allocation or the live heap drives the GC cost is not known"
 	}
 	if al := d.Run.Allocs; al != nil && len(al.Sites) > 0 {
 		d.v.AllocSites = al.Sites[:min(5, len(al.Sites))]

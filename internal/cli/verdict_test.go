@@ -200,3 +200,19 @@ func checkWhatIf(t *testing.T, rows []any, budget bool) {
 		}
 	}
 }
+
+// TestFailOnIgnoresThinData: lockbound's window holds two complete cycles,
+// too few to model: its verdict is a hypothesis, and --fail-on does not
+// fire on it.
+func TestFailOnIgnoresThinData(t *testing.T) {
+	code, out, errs := run(t, "analyze", "--fail-on", "gc-not-the-cause", "../../examples/testdata/lockbound")
+	if code != exitOK {
+		t.Errorf("exit %d, want 0: %s", code, errs)
+	}
+	if !strings.Contains(out, "gc-not-the-cause — not enough data: ") {
+		t.Errorf("headline does not say not enough data:\n%s", out)
+	}
+	if !strings.Contains(errs, "--fail-on ignores") {
+		t.Errorf("stderr %q does not say --fail-on was ignored", errs)
+	}
+}
