@@ -37,6 +37,17 @@ type Thresholds struct {
 	// must leave free at its predicted peak: 5 %, the GC guide's advice for
 	// containers (5–10 %).
 	MemoryHeadroom float64 `json:"memory_headroom"`
+	// TuneGainMin: without an SLO, a setting is recommended only when the
+	// model predicts it cuts p99 by at least this share; below it the
+	// verdict says there is nothing to change. 10 %, as GCShareSmall: a
+	// smaller change is inside the noise between two captures, and asking
+	// for it would send a tuned service ever further (GOGC=200, then 400…).
+	TuneGainMin float64 `json:"tune_gain_min"`
+	// TuneMemoryFactor: without a memory budget, a setting whose predicted
+	// peak memory exceeds this multiple of today's is chosen only when no
+	// setting below it meets the target, and the summary then says what it
+	// costs. 2: twice today's memory is as far as gcwatch goes unasked.
+	TuneMemoryFactor float64 `json:"tune_memory_factor"`
 	// TimeToStopMin and TimeToStopShare: a GC pause is a stop-the-world
 	// delay when the world took at least TimeToStopMin to stop and that is
 	// at least TimeToStopShare of the pause. 1 ms and 50 %: a healthy stop
@@ -99,6 +110,8 @@ func DefaultThresholds() Thresholds {
 		GCCPUTarget:            0.10,
 		TailCut:                0.5,
 		MemoryHeadroom:         0.05,
+		TuneGainMin:            0.10,
+		TuneMemoryFactor:       2,
 		TimeToStopMin:          time.Millisecond,
 		TimeToStopShare:        0.5,
 		STWDelayShare:          0.5,
