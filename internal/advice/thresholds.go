@@ -37,6 +37,17 @@ type Thresholds struct {
 	// must leave free at its predicted peak: 5 %, the GC guide's advice for
 	// containers (5–10 %).
 	MemoryHeadroom float64 `json:"memory_headroom"`
+	// TuneGainMin: without an SLO, a setting is recommended only when the
+	// model predicts it cuts p99 by at least this share; below it the
+	// verdict says there is nothing to change. 10 %, as GCShareSmall: a
+	// smaller change is inside the noise between two captures, and asking
+	// for it would send a tuned service ever further (GOGC=200, then 400…).
+	TuneGainMin float64 `json:"tune_gain_min"`
+	// TuneMemoryFactor: without a memory budget, a setting whose predicted
+	// peak memory exceeds this multiple of today's is chosen only when no
+	// setting below it meets the target, and the summary then says what it
+	// costs. 2: twice today's memory is as far as gcwatch goes unasked.
+	TuneMemoryFactor float64 `json:"tune_memory_factor"`
 	// TimeToStopMin and TimeToStopShare: a GC pause is a stop-the-world
 	// delay when the world took at least TimeToStopMin to stop and that is
 	// at least TimeToStopShare of the pause. 1 ms and 50 %: a healthy stop
@@ -74,6 +85,18 @@ type Thresholds struct {
 	MinCycles       int           `json:"min_cycles"`
 	MinTailRequests int           `json:"min_tail_requests"`
 	MinWindow       time.Duration `json:"min_window"`
+	// SufficientCycles, SufficientTailRequests and SufficientWindow: below
+	// these the inputs are not enough data for any verdict. The verdict id
+	// is kept as the leading hypothesis, but the headline says "not enough
+	// data: …" with what is missing, nothing is recommended,
+	// Verdict.SufficientData is false and --fail-on does not fire. 3
+	// complete cycles (the fewest the cost model fits on), 3 requests in
+	// the slowest 1 % (so 300 requests: a p99 of one or two requests is one
+	// outlier), 100 ms observed (shorter, one burst or one pause is every
+	// figure).
+	SufficientCycles       int           `json:"sufficient_cycles"`
+	SufficientTailRequests int           `json:"sufficient_tail_requests"`
+	SufficientWindow       time.Duration `json:"sufficient_window"`
 	// FitErrorMax: the what-if model's error predicting the observed GC
 	// frequency or CPU above which its predictions are a caveat. 20 %.
 	FitErrorMax float64 `json:"fit_error_max"`
@@ -82,22 +105,27 @@ type Thresholds struct {
 // DefaultThresholds returns the defaults documented on Thresholds.
 func DefaultThresholds() Thresholds {
 	return Thresholds{
-		GCShareSmall:        0.10,
-		GCCPUHigh:           0.25,
-		GCCPUTarget:         0.10,
-		TailCut:             0.5,
-		MemoryHeadroom:      0.05,
-		TimeToStopMin:       time.Millisecond,
-		TimeToStopShare:     0.5,
-		STWDelayShare:       0.5,
-		LiveHeapBudgetShare: 0.5,
-		MarkWallHigh:        10 * time.Millisecond,
-		AllocCutMax:         0.5,
-		AllocCutIntrinsic:   0.75,
-		MinCycles:           10,
-		MinTailRequests:     10,
-		MinWindow:           10 * time.Second,
-		FitErrorMax:         0.20,
+		GCShareSmall:           0.10,
+		GCCPUHigh:              0.25,
+		GCCPUTarget:            0.10,
+		TailCut:                0.5,
+		MemoryHeadroom:         0.05,
+		TuneGainMin:            0.10,
+		TuneMemoryFactor:       2,
+		TimeToStopMin:          time.Millisecond,
+		TimeToStopShare:        0.5,
+		STWDelayShare:          0.5,
+		LiveHeapBudgetShare:    0.5,
+		MarkWallHigh:           10 * time.Millisecond,
+		AllocCutMax:            0.5,
+		AllocCutIntrinsic:      0.75,
+		MinCycles:              10,
+		MinTailRequests:        10,
+		MinWindow:              10 * time.Second,
+		SufficientCycles:       3,
+		SufficientTailRequests: 3,
+		SufficientWindow:       100 * time.Millisecond,
+		FitErrorMax:            0.20,
 	}
 }
 

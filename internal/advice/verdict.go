@@ -139,6 +139,8 @@ type decider struct {
 	// tgt is what a remedy must achieve, once tune has worked it out; nil
 	// without a model or without GC time to cut.
 	tgt *target
+	// fitErr says why the cost model could not be fitted.
+	fitErr string
 }
 
 func (d *decider) evidence(metric string, value float64, op string, threshold float64, unit, note string) bool {
@@ -181,6 +183,9 @@ func Decide(req Request) Outcome {
 	default:
 		d.beyondTuning()
 	}
+	if short := d.shortfalls(); len(short) > 0 {
+		d.insufficient(short)
+	}
 	out := Outcome{Verdict: *d.v, Fit: d.fit}
 	if d.grid != nil {
 		out.WhatIf = Rows(WhatIfGrid(*d.fit, d.budgetOrNone(), d.lat))
@@ -215,7 +220,7 @@ func (d *decider) model() {
 		}
 	}
 	if err != nil {
-		d.v.SufficientData = false
+		d.fitErr = err.Error()
 		d.caveat("the what-if model could not be fitted (%v): no setting can be predicted; capture longer", err)
 		return
 	}
@@ -274,9 +279,6 @@ func (d *decider) confidence() {
 				"kernel, network and client time are not in them")
 			score--
 		}
-	}
-	if !d.v.SufficientData {
-		score = min(score, 0)
 	}
 	d.v.Confidence = [...]string{"low", "medium", "high"}[max(0, min(2, score))]
 }

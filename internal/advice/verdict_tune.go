@@ -104,9 +104,13 @@ func (d *decider) tune() bool {
 		d.evidence("settings_meeting_target", 0, ">=", 1, "count", "no GOGC/GOMEMLIMIT in the grid meets "+tg.describe+" inside the memory budget")
 		return false
 	}
-	best := d.smallestChange(good)
 	d.v.ID = Tune
 	cur := d.observed.Row()
+	if d.nothingToChange(tg, good) {
+		return true
+	}
+	good, costly := d.withinMemoryFactor(good)
+	best := d.smallestChange(good)
 	rec := &Recommendation{GOGC: gogcString(best.GOGC), GOMEMLIMIT: limitString(best.MemoryLimit), Predicted: best.Row(), Current: &cur}
 	if d.Budget > 0 {
 		h := d.Budget - best.PeakMemory
@@ -130,17 +134,66 @@ func (d *decider) tune() bool {
 	}
 	what := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", rec.GOGC, rec.GOMEMLIMIT)
 	switch {
-	case best.Settings == d.fit.Settings():
-		d.v.Summary = fmt.Sprintf("the current settings (%s) already meet %s", what, tg.describe)
 	case tight:
 		d.v.Summary = fmt.Sprintf("the memory limit is too tight: the GC runs back to back; %s meets %s", what, tg.describe)
 	default:
 		d.v.Summary = fmt.Sprintf("set %s: predicted to meet %s", what, tg.describe)
 	}
+	if costly {
+		d.v.Summary += fmt.Sprintf(", at %.1f× today's peak memory (%s instead of %s; no --mem-budget given, and no setting under %g× meets it)",
+			float64(best.PeakMemory)/float64(d.observed.PeakMemory), sizeString(best.PeakMemory), sizeString(d.observed.PeakMemory), d.Rules.TuneMemoryFactor)
+	}
 	d.v.Actions = append(d.v.Actions, fmt.Sprintf("run with %s (environment variables, or debug.SetGCPercent and debug.SetMemoryLimit at start-up)", what))
 	d.v.Actions = append(d.v.Actions, fmt.Sprintf("predicted: %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", best.GCPerSecond, best.GCCPUFraction*100, sizeString(best.PeakMemory), p99Note(best)))
 	d.v.Actions = append(d.v.Actions, "capture again with the new setting and compare with this prediction (gcwatch analyze)")
 	return true
+}
+
+// nothingToChange gives the verdict when no setting changes enough: the
+// current settings meet the target, or, without an SLO, no setting that
+// meets it cuts p99 by TuneGainMin. It says so and recommends nothing.
+func (d *decider) nothingToChange(tg target, good []Prediction) bool {
+	cur := d.fit.Settings()
+	what := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", gogcString(cur.GOGC), limitString(cur.MemoryLimit))
+	if tg.meets(d.observed) || slices.ContainsFunc(good, func(p Prediction) bool { return p.Settings == cur }) {
+		d.evidence("settings_meeting_target", float64(len(good)), ">=", 1, "count", tg.describe+", the current settings among them")
+		d.v.Summary = fmt.Sprintf("nothing to change: the current settings (%s) already meet %s", what, tg.describe)
+		d.v.Actions = append(d.v.Actions, fmt.Sprintf("keep %s; capture again when the load or the code changes", what))
+		return true
+	}
+	// A limit that keeps the GC running back to back costs CPU more than
+	// p99: lifting it is worth it whatever p99 gains.
+	tight := d.fit.LimitBoundCycles > 0 && (d.observed.LimiterEngaged || d.observed.BackToBack)
+	if d.SLO != nil || tight || !d.observed.HasP99 || d.observed.P99 <= 0 {
+		return false
+	}
+	gain := func(p Prediction) float64 { return float64(d.observed.P99-p.P99) / float64(d.observed.P99) }
+	best := slices.MaxFunc(good, func(a, b Prediction) int { return cmp.Compare(gain(a), gain(b)) })
+	if d.evidence("predicted_p99_gain", gain(best), ">=", d.Rules.TuneGainMin, "fraction", "the largest p99 cut a setting meeting the target is predicted to give, against the model's p99 for the current settings") {
+		return false
+	}
+	d.v.Summary = fmt.Sprintf("nothing to change: no GOGC/GOMEMLIMIT is predicted to cut p99 by %.0f%% or more (at best %.0f%%, with %s); %s stays", d.Rules.TuneGainMin*100, gain(best)*100, best.Settings, what)
+	d.v.Actions = append(d.v.Actions, "give an objective (--slo p99=…) if a smaller gain matters; capture again when the load or the code changes")
+	return true
+}
+
+// withinMemoryFactor keeps, without a memory budget, the settings whose
+// predicted peak memory is at most TuneMemoryFactor times today's; when
+// none is, it keeps them all and says they are costly.
+func (d *decider) withinMemoryFactor(good []Prediction) (kept []Prediction, costly bool) {
+	if d.Budget > 0 || d.observed.PeakMemory <= 0 || d.observed.Unbounded {
+		return good, false
+	}
+	limit := d.Rules.TuneMemoryFactor * float64(d.observed.PeakMemory)
+	for _, p := range good {
+		if float64(p.PeakMemory) <= limit {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return good, true
+	}
+	return kept, false
 }
 
 // smallestChange picks, among predictions that meet the target, the
@@ -219,6 +272,10 @@ type allocCut struct {
 	note string
 }
 
+// minClaimedAllocRate is the least allocation rate a summary names as the
+// GC's driver: below 1 KiB/s it prints as 0 KiB/s and drives nothing.
+const minClaimedAllocRate = 1 << 10
+
 // allocCutStep is the resolution the needed cut is searched at.
 const allocCutStep = 0.05
 
@@ -268,6 +325,8 @@ func (d *decider) migration(live int64, markWall time.Duration) {
 	d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", sizeString(live), markWall.Round(time.Millisecond))
 	if d.tgt != nil {
 		d.v.Summary += fmt.Sprintf(", not even with %.0f%% less allocation", max(d.Rules.AllocCutMax, d.Rules.AllocCutIntrinsic)*100)
+	} else {
+		d.v.Summary = fmt.Sprintf("the GC cost looks intrinsic to the live heap (%s, %s of marking per cycle); no setting could be tested against a target (no cost model, or no GC time in p99 to cut)", sizeString(live), markWall.Round(time.Millisecond))
 	}
 	d.v.Actions = append(d.v.Actions,
 		"shrink or restructure the live heap first: fewer pointers (indices instead of pointers, []T instead of []*T, off-heap or arena-like storage) cut the mark cost per byte",
@@ -286,8 +345,11 @@ func (d *decider) reduceAllocation(cut *allocCut) {
 	if cut != nil {
 		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); %.0f%% less allocation (%s/s) meets %s with %s",
 			sizeString(int64(rate)), cut.cut*100, sizeString(int64(rate*(1-cut.cut))), d.tgt.describe, cut.best.Settings)
-	} else {
+	} else if rate >= minClaimedAllocRate {
 		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", sizeString(int64(rate)))
+	} else {
+		// A rate that rounds to nothing cannot be what drives the cost.
+		d.v.Summary = "no GOGC/GOMEMLIMIT inside the budget is known to be enough, and the allocation rate was not measured: whether allocation or the live heap drives the GC cost is not known"
 	}
 	if al := d.Run.Allocs; al != nil && len(al.Sites) > 0 {
 		d.v.AllocSites = al.Sites[:min(5, len(al.Sites))]

@@ -79,7 +79,8 @@ fix-stw-delay or migration-candidate) with its evidence; --mem-budget, --slo,
 --gogc and --memlimit tell the advisor what the service may use and must meet.
 
 Exit status: 0 when something was analysed (warnings included), 1 when an input
-cannot be used, 2 for a usage error, 3 when --fail-on names a verdict reached.`,
+cannot be used, 2 for a usage error, 3 when --fail-on names a verdict reached
+on enough data (a verdict whose headline says "not enough data" never fails).`,
 		Example: `  gcwatch analyze examples/testdata/allocheavy-p2-gogc100
   gcwatch analyze --mem-budget 2GiB --slo p99=50ms capture/
   gcwatch analyze --format json -o report.json trace.out gctrace.log
@@ -307,7 +308,13 @@ func analyzeInputs(s *streams, o *analyzeOptions) ([]report.Input, []string, boo
 		req := o.advisorRequest(res)
 		out := advice.Decide(req)
 		if slices.Contains(splitList(o.FailOn), out.Verdict.ID) {
-			failed = true
+			// A verdict on too little data is a hypothesis: CI must not
+			// fail on it.
+			if out.Verdict.SufficientData {
+				failed = true
+			} else {
+				printDiag(s.Err, "note: --fail-on ignores the verdict %s: not enough data to act on", out.Verdict.ID)
+			}
 		}
 		procs = append(procs, report.Input{Result: res, Outcome: &out, Budget: req.Budget})
 	}

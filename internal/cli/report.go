@@ -174,6 +174,15 @@ func rawString(raw json.RawMessage) string {
 	return strings.TrimSpace(string(bytes.Trim(raw, `"`)))
 }
 
+// settingString is a gogc or memlimit value as a flag would take it: YAML
+// reads an unquoted off as false, which means off here.
+func settingString(raw json.RawMessage) string {
+	if strings.TrimSpace(string(raw)) == "false" {
+		return "off"
+	}
+	return rawString(raw)
+}
+
 // serviceOptions are the analysis options for service i: the command's
 // flags, overridden by what the manifest says of it. A bad value names
 // the manifest and the service, as readFleetManifest's problems do.
@@ -194,12 +203,12 @@ func (o *fleetOptions) serviceOptions(i int, sp serviceSpec) (analyzeOptions, er
 		}
 	}
 	if len(sp.GOGC) > 0 {
-		if err := so.GOGC.Set(rawString(sp.GOGC)); err != nil {
+		if err := so.GOGC.Set(settingString(sp.GOGC)); err != nil {
 			return so, fmt.Errorf("%s: gogc: %w", where, err)
 		}
 	}
 	if len(sp.MemLimit) > 0 {
-		if err := so.MemLimit.Set(rawString(sp.MemLimit)); err != nil {
+		if err := so.MemLimit.Set(settingString(sp.MemLimit)); err != nil {
 			return so, fmt.Errorf("%s: memlimit: %w", where, err)
 		}
 	}

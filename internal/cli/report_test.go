@@ -228,3 +228,32 @@ func TestFleetBestTuningMemory(t *testing.T) {
 		t.Errorf("text report lacks the memory change %+.0f%%:\n%s", want*100, text)
 	}
 }
+
+// TestREADMEManifest runs the fleet manifest the README shows, as written:
+// YAML reads its unquoted "off" as false, which must mean off.
+func TestREADMEManifest(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\nservices:\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no fleet manifest example")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "fleet.yaml"), []byte("services:\n"+block), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "captures"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	capture, _ := filepath.Abs("../../examples/testdata/tune-before")
+	if err := os.Symlink(capture, filepath.Join(dir, "captures", "checkout")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := run(t, "report", "--format", "json", "--manifest", filepath.Join(dir, "fleet.yaml"))
+	if code != exitOK {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}

@@ -200,3 +200,58 @@ func checkWhatIf(t *testing.T, rows []any, budget bool) {
 		}
 	}
 }
+
+// TestFailOnIgnoresThinData: lockbound's window holds two complete cycles,
+// too few to model: its verdict is a hypothesis, and --fail-on does not
+// fire on it.
+func TestFailOnIgnoresThinData(t *testing.T) {
+	code, out, errs := run(t, "analyze", "--fail-on", "gc-not-the-cause", "../../examples/testdata/lockbound")
+	if code != exitOK {
+		t.Errorf("exit %d, want 0: %s", code, errs)
+	}
+	if !strings.Contains(out, "gc-not-the-cause — not enough data: ") {
+		t.Errorf("headline does not say not enough data:\n%s", out)
+	}
+	if !strings.Contains(errs, "--fail-on ignores") {
+		t.Errorf("stderr %q does not say --fail-on was ignored", errs)
+	}
+}
+
+// TestTuneOnlyWhenItChanges: a service that already meets its objective
+// is told so and given nothing to do; without a budget, a setting that
+// costs more than twice today's memory says so in the headline.
+func TestTuneOnlyWhenItChanges(t *testing.T) {
+	const dir = "../../examples/testdata/"
+	_, doc, _ := analyzeJSON(t, "--slo", "p99=50ms", "--mem-budget", "2GiB", dir+"allocheavy-p2-gogc100")
+	v := processes(doc)[0]["verdict"].(map[string]any)
+	if v["settings"] != nil || !strings.HasPrefix(v["summary"].(string), "nothing to change: ") {
+		t.Errorf("summary %q, settings %v: want nothing to change and no settings", v["summary"], v["settings"])
+	}
+	for _, a := range v["actions"].([]any) {
+		if strings.Contains(a.(string), "run with") {
+			t.Errorf("action %q recommends a setting", a)
+		}
+	}
+	_, doc, _ = analyzeJSON(t, dir+"stwmix-p2")
+	v = processes(doc)[0]["verdict"].(map[string]any)
+	if s, ok := v["settings"].(map[string]any); ok {
+		peak := s["predicted"].(map[string]any)["peak_memory_bytes"].(float64)
+		now := s["current"].(map[string]any)["peak_memory_bytes"].(float64)
+		if peak > 2*now && !strings.Contains(v["summary"].(string), "today's peak memory") {
+			t.Errorf("summary %q hides a %.1f× memory cost", v["summary"], peak/now)
+		}
+	}
+}
+
+// TestTuneGainMustBeMaterial: without an SLO, a setting whose predicted
+// p99 cut is under tune_gain_min is not recommended.
+func TestTuneGainMustBeMaterial(t *testing.T) {
+	code, doc, errs := analyzeJSON(t, "--threshold", "tune_gain_min=0.9", "../../examples/testdata/tune-before")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	v := processes(doc)[0]["verdict"].(map[string]any)
+	if v["settings"] != nil || !strings.HasPrefix(v["summary"].(string), "nothing to change: ") {
+		t.Errorf("summary %q, settings %v: want nothing to change", v["summary"], v["settings"])
+	}
+}

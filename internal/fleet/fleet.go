@@ -114,18 +114,29 @@ func firstCaveat(v *advice.Verdict) string {
 	return "no caveat given"
 }
 
-// bestTuning is the tune verdict's setting, or else the whatif row with
-// the lowest predicted p99 (then GC CPU) that fits the budget, among the
-// rows at the observed allocation rate: a setting alone.
+// bestTuning is the tune verdict's setting, or else, for verdicts beyond
+// tuning, the whatif row with the lowest predicted p99 (then GC CPU) that
+// fits the budget, among the rows at the observed allocation rate: a
+// setting alone. None where the verdict rules tuning out (GC not the
+// cause, a stop-the-world delay, nothing to change, not enough data) and
+// none that makes p99 worse: the row must not contradict its verdict.
 func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuning {
+	v := p.Verdict
+	if v == nil || !v.SufficientData {
+		return nil
+	}
+	worse := func(r *advice.WhatIfRow) bool {
+		return r.P99 != nil && observedP99 != nil && *r.P99 > *observedP99
+	}
 	var row *advice.WhatIfRow
-	if v := p.Verdict; v != nil && v.Settings != nil {
+	switch {
+	case v.Settings != nil:
 		r := v.Settings.Predicted
 		row = &r
-	} else {
+	case v.ID == advice.ReduceAllocation || v.ID == advice.MigrationCandidate:
 		for i := range p.WhatIf {
 			r := &p.WhatIf[i]
-			if !r.AtObservedAllocRate() || r.PeakMemory == nil || r.LimiterEngaged || r.OverLimit || (budget > 0 && *r.PeakMemory > budget) {
+			if !r.AtObservedAllocRate() || r.PeakMemory == nil || r.LimiterEngaged || r.OverLimit || (budget > 0 && *r.PeakMemory > budget) || worse(r) {
 				continue
 			}
 			if row == nil || better(r, row) {
@@ -133,7 +144,7 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 			}
 		}
 	}
-	if row == nil {
+	if row == nil || worse(row) {
 		return nil
 	}
 	b := &BestTuning{GOGC: gogcString(int(row.GOGC)), GOMEMLIMIT: "off", P99Ms: row.P99, GCCPU: row.GCCPUFraction, PeakHeap: row.PeakHeap}
@@ -194,7 +205,10 @@ func orZero(p *float64) float64 {
 	return *p
 }
 
-// Rank orders the services by what removing the GC would gain them:
+// Header says in what order Rank puts the services.
+const Header = "migration candidates first, then by the GC's share of the tail, GC CPU and memory overhead; GC not the cause last; too little data unranked"
+
+// Rank orders the services as Header says:
 // migration candidates first, then by the GC-attributable share of the
 // tail, then GC CPU, then memory overhead; services where GC is not the
 // cause last; services with too little data after all, unranked.

@@ -62,7 +62,7 @@ func captureRow(s Service) []string {
 
 func newPage(doc *Document) *page {
 	p := &page{Title: "gcwatch fleet report", Columns: captureColumns, WhyTitle: "Why", Notes: doc.Notes,
-		Intro: fmt.Sprintf("%d services, ranked by what removing the GC would gain. The decision record's migrated services saw p99 −25%% and memory −50%%.", len(doc.Services))}
+		Intro: fmt.Sprintf("%d services, ranked: %s. The decision record's migrated services saw p99 −25%% and memory −50%%.", len(doc.Services), Header)}
 	row := captureRow
 	if doc.Source == SourcePrometheus {
 		p.Title, p.Columns, p.WhyTitle, row = "gcwatch fleet report (monitoring)", monitoringColumns, "Why, and what the metrics can and cannot tell", monitoringRow

@@ -104,7 +104,7 @@ var term = report.TerminalText
 
 func renderText(w io.Writer, doc *Document) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Fleet: %d services, ranked by what removing the GC would gain (the decision record: p99 −25%%, memory −50%%)\n\n", len(doc.Services))
+	fmt.Fprintf(&b, "Fleet: %d services, ranked: %s (the decision record: p99 −25%%, memory −50%%)\n\n", len(doc.Services), Header)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "rank\tservice\tverdict\tGC share of tail\tGC CPU\tmemory overhead\tp99\tbest tuning\twithout GC")
 	for _, s := range doc.Services {

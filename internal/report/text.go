@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 
@@ -237,13 +238,14 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 	fmt.Fprintf(b, "\n%s %s\n", style(bold, "Verdict: "+v.ID), "— "+TerminalText(v.Summary))
 	fmt.Fprintf(b, "  confidence %s", v.Confidence)
 	if !v.SufficientData {
-		b.WriteString(" (too little data to model)")
+		b.WriteString(" (not enough data: nothing is recommended)")
 	}
 	b.WriteString("\n")
 	for _, a := range v.Actions {
 		fmt.Fprintf(b, "  → %s\n", TerminalText(a))
 	}
-	if m := v.Migration; m != nil && (v.ID == advice.MigrationCandidate || v.ID == advice.ReduceAllocation) {
+	// A gain that rounds to nothing is not shown as one.
+	if m := v.Migration; m != nil && v.SufficientData && math.Abs(m.P99Change) >= 0.005 && (v.ID == advice.MigrationCandidate || v.ID == advice.ReduceAllocation) {
 		fmt.Fprintf(b, "  without the GC: %s\n", TerminalText(m.Comparison))
 	}
 	for _, d := range v.STWDelays {
