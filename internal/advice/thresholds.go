@@ -46,6 +46,22 @@ type Thresholds struct {
 	// STWDelayShare: the verdict is fix-stw-delay when time spent stopping
 	// the world is at least this share of all GC stop-the-world time. 50 %.
 	STWDelayShare float64 `json:"stw_delay_share"`
+	// StarvedMinDelays and StarvedLastToStopShare tell a process starved of
+	// CPU from one slow to stop. A goroutine that cannot be preempted is
+	// the last to stop at nearly every pause it delays, so it holds most of
+	// the stopping time; when threads are descheduled (a CPU quota below
+	// GOMAXPROCS, a busy host) whichever goroutine was running on the
+	// thread the OS put aside is last, a different one at each pause. With
+	// at least StarvedMinDelays delayed GC pauses whose last goroutine is
+	// known, and no goroutine last to stop for more than
+	// StarvedLastToStopShare of their stopping time, the process was
+	// starved: the verdict is gc-not-the-cause and the action is about CPU.
+	// 4 and 50 %: below 4 pauses one goroutine's share says little; the
+	// non-preemptible example holds over 90 % of the stopping time, quiet or
+	// starved, and starved services spread it thinly (no goroutine over
+	// 10 %).
+	StarvedMinDelays       int     `json:"starved_min_delays"`
+	StarvedLastToStopShare float64 `json:"starved_last_to_stop_share"`
 	// LiveHeapBudgetShare: the live heap (with the runtime's other memory)
 	// takes at least this share of the memory budget, so the heap cannot
 	// grow enough for GOGC to space cycles out: the cost is the live heap's.
@@ -82,22 +98,24 @@ type Thresholds struct {
 // DefaultThresholds returns the defaults documented on Thresholds.
 func DefaultThresholds() Thresholds {
 	return Thresholds{
-		GCShareSmall:        0.10,
-		GCCPUHigh:           0.25,
-		GCCPUTarget:         0.10,
-		TailCut:             0.5,
-		MemoryHeadroom:      0.05,
-		TimeToStopMin:       time.Millisecond,
-		TimeToStopShare:     0.5,
-		STWDelayShare:       0.5,
-		LiveHeapBudgetShare: 0.5,
-		MarkWallHigh:        10 * time.Millisecond,
-		AllocCutMax:         0.5,
-		AllocCutIntrinsic:   0.75,
-		MinCycles:           10,
-		MinTailRequests:     10,
-		MinWindow:           10 * time.Second,
-		FitErrorMax:         0.20,
+		GCShareSmall:           0.10,
+		GCCPUHigh:              0.25,
+		GCCPUTarget:            0.10,
+		TailCut:                0.5,
+		MemoryHeadroom:         0.05,
+		TimeToStopMin:          time.Millisecond,
+		TimeToStopShare:        0.5,
+		STWDelayShare:          0.5,
+		StarvedMinDelays:       4,
+		StarvedLastToStopShare: 0.5,
+		LiveHeapBudgetShare:    0.5,
+		MarkWallHigh:           10 * time.Millisecond,
+		AllocCutMax:            0.5,
+		AllocCutIntrinsic:      0.75,
+		MinCycles:              10,
+		MinTailRequests:        10,
+		MinWindow:              10 * time.Second,
+		FitErrorMax:            0.20,
 	}
 }
 

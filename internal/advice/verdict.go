@@ -342,11 +342,21 @@ func (d *decider) stwDelay() bool {
 		fmt.Sprintf("%d GC pauses waited at least %s for the world to stop", len(delays), r.TimeToStopMin)) {
 		return false
 	}
+	slices.SortFunc(delays, func(a, b STWDelay) int { return cmp.Compare(b.TimeToStopMs, a.TimeToStopMs) })
+	// Threads the OS did not run are slow to stop too; that is not the
+	// code's doing, nor (unless the GC's own CPU is high) the GC's.
+	if d.starvedOfCPU(delays) {
+		if d.evidence("gc_cpu_fraction", d.gcCPU, "<", r.GCCPUHigh, "fraction", "") {
+			d.starvedVerdict(delays)
+			return true
+		}
+		d.caveat("GC pauses waited long for the world to stop because the process was starved of CPU, not because of its code; the verdict weighs the GC's own cost instead")
+		return false
+	}
 	// It must matter: to the tail, or to the pauses themselves.
 	if !math.IsNaN(d.gcShare) && !d.evidence("gc_share_of_tail", d.gcShare, ">=", r.GCShareSmall, "fraction", "") {
 		return false
 	}
-	slices.SortFunc(delays, func(a, b STWDelay) int { return cmp.Compare(b.TimeToStopMs, a.TimeToStopMs) })
 	d.v.ID = FixSTWDelay
 	d.v.STWDelays = delays[:min(len(delays), 10)]
 	worst := delays[0]

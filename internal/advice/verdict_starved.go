@@ -1,0 +1,76 @@
+package advice
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// starvedOfCPU tells, among GC pauses that waited long for the world to
+// stop, a process whose threads were descheduled (a CPU quota below
+// GOMAXPROCS, a busy host) from code that cannot be preempted. Both read
+// the same in a pause's time to stop; what differs is who was last to
+// stop. A non-preemptible loop is last at nearly every pause it delays;
+// when the OS takes the CPU away, the last is whichever goroutine ran on
+// the thread it put aside, a different one each time.
+//
+// It reports whether the delays look starved, with its evidence rows; the
+// caller decides what that makes the verdict.
+func (d *decider) starvedOfCPU(delays []STWDelay) bool {
+	r := d.Rules
+	byGoroutine := map[uint64]float64{}
+	var known int
+	var total float64
+	for _, s := range delays {
+		if s.LastToStop == 0 {
+			continue
+		}
+		known++
+		byGoroutine[s.LastToStop] += s.TimeToStopMs
+		total += s.TimeToStopMs
+	}
+	if !d.evidence("stw_delays_with_last_to_stop", float64(known), ">=", float64(r.StarvedMinDelays), "pauses",
+		"delayed GC pauses whose last goroutine to stop is known: fewer cannot tell a starved process from a non-preemptible loop") {
+		return false
+	}
+	top, topMs := busiest(byGoroutine)
+	return d.evidence("last_to_stop_top_goroutine_share", topMs/total, "<", r.StarvedLastToStopShare, "fraction",
+		fmt.Sprintf("goroutine %d was last to stop for this share of the delayed pauses' stopping time (%d goroutines were last at %d pauses); a loop that cannot be preempted is last at nearly all of them, descheduled threads spread it",
+			top, len(byGoroutine), known))
+}
+
+// busiest is the goroutine with the most stopping time (the lowest id on a
+// tie, so that the verdict does not depend on map order).
+func busiest(byGoroutine map[uint64]float64) (g uint64, ms float64) {
+	ids := make([]uint64, 0, len(byGoroutine))
+	for id := range byGoroutine {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b uint64) int {
+		return cmp.Or(cmp.Compare(byGoroutine[b], byGoroutine[a]), cmp.Compare(a, b))
+	})
+	if len(ids) == 0 {
+		return 0, 0
+	}
+	return ids[0], byGoroutine[ids[0]]
+}
+
+// starvedVerdict is gc-not-the-cause for a process starved of CPU: the
+// pauses are long because the threads that had to stop were not running,
+// and the requests waited on the same missing CPU outside the pauses too.
+func (d *decider) starvedVerdict(delays []STWDelay) {
+	d.v.ID = NotTheCause
+	d.v.STWDelays = delays[:min(len(delays), 10)]
+	if !math.IsNaN(d.gcShare) {
+		d.v.TailMadeOf = d.tailMadeOf()
+	}
+	worst := delays[0]
+	d.v.Summary = fmt.Sprintf("the process was starved of CPU, not slow to stop: GC pauses waited up to %.1f ms for the world to stop (gc %d), the last goroutine to stop changing from pause to pause, as when the OS deschedules the process's threads",
+		worst.TimeToStopMs, worst.Cycle)
+	d.v.Actions = append(d.v.Actions,
+		"give the process the CPU GOMAXPROCS promises: set GOMAXPROCS at or below its CPU limit (Go 1.25+ does so from the cgroup quota unless GOMAXPROCS is set), or raise the limit",
+		"look at the host: other processes on the same cores, or CPU throttling counters (cgroup cpu.stat nr_throttled, container_cpu_cfs_throttled_periods_total)",
+		"no GC setting or code change shortens these pauses; re-capture once the process has its CPU to see what remains")
+	d.caveat("told apart from non-preemptible code by who was last to stop; several goroutines that each run non-preemptible loops would look the same — check the listed last_to_stop goroutines if the host was idle")
+}
