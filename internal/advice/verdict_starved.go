@@ -19,40 +19,49 @@ import (
 // caller decides what that makes the verdict.
 func (d *decider) starvedOfCPU(delays []STWDelay) bool {
 	r := d.Rules
-	byGoroutine := map[uint64]float64{}
+	byGoroutine := map[uint64]lastToStop{}
 	var known int
-	var total float64
 	for _, s := range delays {
 		if s.LastToStop == 0 {
 			continue
 		}
 		known++
-		byGoroutine[s.LastToStop] += s.TimeToStopMs
-		total += s.TimeToStopMs
+		l := byGoroutine[s.LastToStop]
+		l.pauses++
+		l.stoppingMs += s.TimeToStopMs
+		byGoroutine[s.LastToStop] = l
 	}
 	if !d.evidence("stw_delays_with_last_to_stop", float64(known), ">=", float64(r.StarvedMinDelays), "pauses",
 		"delayed GC pauses whose last goroutine to stop is known: fewer cannot tell a starved process from a non-preemptible loop") {
 		return false
 	}
-	top, topMs := busiest(byGoroutine)
-	return d.evidence("last_to_stop_top_goroutine_share", topMs/total, "<", r.StarvedLastToStopShare, "fraction",
-		fmt.Sprintf("goroutine %d was last to stop for this share of the delayed pauses' stopping time (%d goroutines were last at %d pauses); a loop that cannot be preempted is last at nearly all of them, descheduled threads spread it",
-			top, len(byGoroutine), known))
+	top, l := mostOftenLast(byGoroutine)
+	return d.evidence("last_to_stop_top_goroutine_share", float64(l.pauses)/float64(known), "<", r.StarvedLastToStopShare, "fraction",
+		fmt.Sprintf("goroutine %d was last to stop at %d of the %d delayed pauses, %d goroutines at one or more; a loop that cannot be preempted is last at most of them, descheduled threads spread them",
+			top, l.pauses, known, len(byGoroutine)))
 }
 
-// busiest is the goroutine with the most stopping time (the lowest id on a
-// tie, so that the verdict does not depend on map order).
-func busiest(byGoroutine map[uint64]float64) (g uint64, ms float64) {
+// lastToStop is what one goroutine held up as the last to stop.
+type lastToStop struct {
+	pauses     int
+	stoppingMs float64
+}
+
+// mostOftenLast is the goroutine last to stop at the most pauses (then
+// with the most stopping time, then the lowest id, so that the verdict
+// does not depend on map order).
+func mostOftenLast(byGoroutine map[uint64]lastToStop) (uint64, lastToStop) {
 	ids := make([]uint64, 0, len(byGoroutine))
 	for id := range byGoroutine {
 		ids = append(ids, id)
 	}
-	slices.SortFunc(ids, func(a, b uint64) int {
-		return cmp.Or(cmp.Compare(byGoroutine[b], byGoroutine[a]), cmp.Compare(a, b))
-	})
 	if len(ids) == 0 {
-		return 0, 0
+		return 0, lastToStop{}
 	}
+	slices.SortFunc(ids, func(a, b uint64) int {
+		x, y := byGoroutine[a], byGoroutine[b]
+		return cmp.Or(cmp.Compare(y.pauses, x.pauses), cmp.Compare(y.stoppingMs, x.stoppingMs), cmp.Compare(a, b))
+	})
 	return ids[0], byGoroutine[ids[0]]
 }
 
