@@ -99,24 +99,25 @@ type Thresholds struct {
 // DefaultThresholds returns the defaults documented on Thresholds.
 func DefaultThresholds() Thresholds {
 	return Thresholds{
-		GCShareSmall:           0.10,
-		GCCPUHigh:              0.25,
-		GCCPUTarget:            0.10,
-		TailCut:                0.5,
-		MemoryHeadroom:         0.05,
-		TimeToStopMin:          time.Millisecond,
-		TimeToStopShare:        0.5,
-		STWDelayShare:          0.5,
+		GCShareSmall:        0.10,
+		GCCPUHigh:           0.25,
+		GCCPUTarget:         0.10,
+		TailCut:             0.5,
+		MemoryHeadroom:      0.05,
+		TimeToStopMin:       time.Millisecond,
+		TimeToStopShare:     0.5,
+		STWDelayShare:       0.5,
+		LiveHeapBudgetShare: 0.5,
+		MarkWallHigh:        10 * time.Millisecond,
+		AllocCutMax:         0.5,
+		AllocCutIntrinsic:   0.75,
+		MinCycles:           10,
+		MinTailRequests:     10,
+		MinWindow:           10 * time.Second,
+		FitErrorMax:         0.20,
+
 		StarvedMinDelays:       4,
 		StarvedLastToStopShare: 0.5,
-		LiveHeapBudgetShare:    0.5,
-		MarkWallHigh:           10 * time.Millisecond,
-		AllocCutMax:            0.5,
-		AllocCutIntrinsic:      0.75,
-		MinCycles:              10,
-		MinTailRequests:        10,
-		MinWindow:              10 * time.Second,
-		FitErrorMax:            0.20,
 	}
 }
 

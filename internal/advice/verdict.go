@@ -346,12 +346,13 @@ func (d *decider) stwDelay() bool {
 	// Threads the OS did not run are slow to stop too; that is not the
 	// code's doing, nor (unless the GC's own CPU is high) the GC's.
 	if d.starvedOfCPU(delays) {
-		if d.evidence("gc_cpu_fraction", d.gcCPU, "<", r.GCCPUHigh, "fraction", "") {
-			d.starvedVerdict(delays)
-			return true
+		if d.gcCPU >= r.GCCPUHigh { // the rules below weigh it, with its evidence
+			d.caveat("GC pauses waited long for the world to stop because the process was starved of CPU, not because of its code; the verdict weighs the GC's own cost instead")
+			return false
 		}
-		d.caveat("GC pauses waited long for the world to stop because the process was starved of CPU, not because of its code; the verdict weighs the GC's own cost instead")
-		return false
+		d.evidence("gc_cpu_fraction", d.gcCPU, "<", r.GCCPUHigh, "fraction", "")
+		d.starvedVerdict(delays)
+		return true
 	}
 	// It must matter: to the tail, or to the pauses themselves.
 	if !math.IsNaN(d.gcShare) && !d.evidence("gc_share_of_tail", d.gcShare, ">=", r.GCShareSmall, "fraction", "") {
