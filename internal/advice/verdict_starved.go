@@ -15,9 +15,10 @@ import (
 // when the OS takes the CPU away, the last is whichever goroutine ran on
 // the thread it put aside, a different one each time.
 //
-// It reports whether the delays look starved, with its evidence rows; the
-// caller decides what that makes the verdict.
-func (d *decider) starvedOfCPU(delays []STWDelay) bool {
+// It reports whether the delays look starved, with its evidence rows, and
+// whether there were enough of them to tell; the caller decides what that
+// makes the verdict.
+func (d *decider) starvedOfCPU(delays []STWDelay) (starved, told bool) {
 	r := d.Rules
 	byGoroutine := map[uint64]lastToStop{}
 	var known int
@@ -33,12 +34,12 @@ func (d *decider) starvedOfCPU(delays []STWDelay) bool {
 	}
 	if !d.evidence("stw_delays_with_last_to_stop", float64(known), ">=", float64(r.StarvedMinDelays), "pauses",
 		"delayed GC pauses whose last goroutine to stop is known: fewer cannot tell a starved process from a non-preemptible loop") {
-		return false
+		return false, false
 	}
 	top, l := mostOftenLast(byGoroutine)
 	return d.evidence("last_to_stop_top_goroutine_share", float64(l.pauses)/float64(known), "<", r.StarvedLastToStopShare, "fraction",
 		fmt.Sprintf("goroutine %d was last to stop at %d of the %d delayed pauses, %d goroutines at one or more; a loop that cannot be preempted is last at most of them, descheduled threads spread them",
-			top, l.pauses, known, len(byGoroutine)))
+			top, l.pauses, known, len(byGoroutine))), true
 }
 
 // lastToStop is what one goroutine held up as the last to stop.
