@@ -45,9 +45,14 @@ var starvedRecordings = []struct {
 	{"starved-stwdelay", "stwdelay", []string{"-duration", "1s"}, FixSTWDelay},
 }
 
+// starvedBurners is how many busy loops share CPU 0 with the program. With
+// two, allocheavy's stops stretched too little to tell in one run of four
+// (the test then skips); with three, in one run of about fifteen.
+const starvedBurners = 3
+
 // TestRecordStarved records example programs at GOMAXPROCS=2 pinned to
-// CPU 0 beside two busy loops pinned there too, so their two procs share a
-// third of one CPU, and checks their verdicts. It is how
+// CPU 0 beside starvedBurners busy loops pinned there too, so their two
+// procs share at most a quarter of that CPU, and checks their verdicts. It is how
 // testdata/starved-* were made (-update-starved); it runs only when asked
 // (-record-starved), as it takes a CPU for tens of seconds.
 func TestRecordStarved(t *testing.T) {
@@ -70,7 +75,7 @@ func TestRecordStarved(t *testing.T) {
 			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 		}
 	}
-	for range 2 {
+	for range starvedBurners {
 		burner := exec.CommandContext(ctx, taskset, "-c", "0", os.Args[0], "-test.run=^TestStarvedBurner$")
 		burner.Env = append(os.Environ(), burnerEnv+"=1", "GOMAXPROCS=1")
 		if err := burner.Start(); err != nil {
