@@ -30,7 +30,8 @@ func (d *decider) shortfalls() []shortfall {
 		if cycles < r.SufficientCycles {
 			out = append(out, shortfall{fmt.Sprintf("%s (need %d)", plural(cycles, "complete GC cycle"), r.SufficientCycles),
 				fmt.Sprintf("%s, to see at least %d GC cycles", capture, r.SufficientCycles)})
-		} else {
+		} else if d.v.ID != NotTheCause && d.v.ID != FixSTWDelay {
+			// Only the verdicts that rest on predictions need the model.
 			out = append(out, shortfall{"a cost model (" + d.fitErr + ")", capture})
 		}
 	}

@@ -57,6 +57,23 @@ type Thresholds struct {
 	// STWDelayShare: the verdict is fix-stw-delay when time spent stopping
 	// the world is at least this share of all GC stop-the-world time. 50 %.
 	STWDelayShare float64 `json:"stw_delay_share"`
+	// StarvedMinDelays and StarvedLastToStopShare tell a process starved of
+	// CPU from one slow to stop. A goroutine that cannot be preempted is
+	// the last to stop at most of the pauses it delays; when threads are
+	// descheduled (a CPU quota below GOMAXPROCS, a busy host) whichever
+	// goroutine was running on the thread the OS put aside is last, a
+	// different one at each pause. With at least StarvedMinDelays delayed
+	// GC pauses whose last goroutine is known, and no goroutine last at
+	// more than StarvedLastToStopShare of them, the process was starved:
+	// the verdict is gc-not-the-cause and the action is about CPU. 4 and
+	// 50 %: below 4 pauses one goroutine's share says little; the
+	// non-preemptible example's loop is last at three quarters of its
+	// delayed pauses or more, also when starved itself, while in starved
+	// services no goroutine is last at more than one pause in five.
+	// Pauses, not stopping time: one long stall can hold most of a starved
+	// run's stopping time.
+	StarvedMinDelays       int     `json:"starved_min_delays"`
+	StarvedLastToStopShare float64 `json:"starved_last_to_stop_share"`
 	// LiveHeapBudgetShare: the live heap (with the runtime's other memory)
 	// takes at least this share of the memory budget, so the heap cannot
 	// grow enough for GOGC to space cycles out: the cost is the live heap's.
@@ -126,6 +143,9 @@ func DefaultThresholds() Thresholds {
 		SufficientTailRequests: 3,
 		SufficientWindow:       100 * time.Millisecond,
 		FitErrorMax:            0.20,
+
+		StarvedMinDelays:       4,
+		StarvedLastToStopShare: 0.5,
 	}
 }
 

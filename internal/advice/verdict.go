@@ -344,11 +344,23 @@ func (d *decider) stwDelay() bool {
 		fmt.Sprintf("%d GC pauses waited at least %s for the world to stop", len(delays), r.TimeToStopMin)) {
 		return false
 	}
+	slices.SortFunc(delays, func(a, b STWDelay) int { return cmp.Compare(b.TimeToStopMs, a.TimeToStopMs) })
+	// Threads the OS did not run are slow to stop too; that is not the
+	// code's doing, nor (unless the GC's own CPU is high) the GC's.
+	starved, told := d.starvedOfCPU(delays)
+	if starved {
+		if d.gcCPU >= r.GCCPUHigh { // the rules below weigh it, with its evidence
+			d.caveat("GC pauses waited long for the world to stop because the process was starved of CPU, not because of its code; the verdict weighs the GC's own cost instead")
+			return false
+		}
+		d.evidence("gc_cpu_fraction", d.gcCPU, "<", r.GCCPUHigh, "fraction", "")
+		d.starvedVerdict(delays)
+		return true
+	}
 	// It must matter: to the tail, or to the pauses themselves.
 	if !math.IsNaN(d.gcShare) && !d.evidence("gc_share_of_tail", d.gcShare, ">=", r.GCShareSmall, "fraction", "") {
 		return false
 	}
-	slices.SortFunc(delays, func(a, b STWDelay) int { return cmp.Compare(b.TimeToStopMs, a.TimeToStopMs) })
 	d.v.ID = FixSTWDelay
 	d.v.STWDelays = delays[:min(len(delays), 10)]
 	worst := delays[0]
@@ -357,6 +369,9 @@ func (d *decider) stwDelay() bool {
 		"find the code running when these pauses began: a goroutine that cannot be preempted — a long loop or copy without function calls, a large memmove/clear, a long cgo or assembly call — delays every stop-the-world",
 		"in the execution trace, look at what the last goroutine to stop was running at each listed pause (last_to_stop_goroutine)",
 		"split the work into smaller steps, or add a call (a function call is a preemption point) inside long tight loops")
+	if !told {
+		d.caveat("too few delayed pauses to tell code that cannot be preempted from a process starved of CPU (threads descheduled on a busy host or under a CPU quota below GOMAXPROCS): if the last goroutines to stop differ and run ordinary code, look at the CPU first")
+	}
 	return true
 }
 
