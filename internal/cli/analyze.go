@@ -108,22 +108,31 @@ on enough data (a verdict whose headline says "not enough data" never fails).`,
 // (analyze, capture, run): the format, what counts as a request, and what
 // the advisor is told.
 func (opts *analyzeOptions) bindFlags(f *pflag.FlagSet) {
-	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json, markdown or html")
-	f.StringVar(&opts.TaskType, "task", "", "count only tasks of this `TYPE` as requests (default: every top-level task)")
-	f.StringVar(&opts.Infer, "infer", "auto", "infer requests from net/http and gRPC server goroutines: auto (when a trace has no tasks), always or never")
+	opts.bindPipelineFlags(f, "the process ran with")
 	f.IntVar(&opts.Worst, "worst", 10, "how many of the longest pauses to list")
-	f.IntVar(&opts.Workers, "workers", 0, "trace generations parsed in parallel (0: up to 2, by CPU count)")
-	f.StringVar(&opts.Color, "color", "auto", "colour in the text report: auto, always or never")
-	f.BoolVar(&opts.Progress, "progress", true, "show progress on standard error when it is a terminal")
-	f.Var(&opts.SLO, "slo", "latency objective, e.g. `p99=50ms`")
-	f.Var(&opts.MemBudget, "mem-budget", "memory the process may use, e.g. its container limit (`SIZE`: 2GiB, 512MiB)")
-	f.Var(&opts.GOGC, "gogc", "the GOGC the process ran with, when the inputs do not show it (a number or off)")
-	f.Var(&opts.MemLimit, "memlimit", "the GOMEMLIMIT the process ran with, when the inputs do not show it (`SIZE` or off)")
-	f.StringVar(&opts.Config, "config", "", "read verdict thresholds from `FILE` (JSON: {\"thresholds\": {NAME: VALUE}})")
-	f.StringArrayVar(&opts.Thresholds, "threshold", nil, "override one verdict threshold, `NAME=VALUE` (repeatable; names: "+strings.Join(advice.ThresholdNames(), ", ")+")")
 	f.StringArrayVar(&opts.Latency, "latency", nil, "request-latency log of the same process (`FILE`: JSONL or CSV, one request a line with a wall-clock start and a duration; repeatable)")
 	f.StringVar(&opts.ProcStart, "process-start", "", "wall-clock `TIME` the process started (RFC 3339), to line up a latency log with a gctrace log")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a process's verdict is one of these comma-separated `IDS` (for CI)")
+}
+
+// bindPipelineFlags binds the flags of every command that runs the
+// pipeline on its inputs (analyze, capture, run, compare): the format, what
+// counts as a request, how the trace is read, and what the advisor is told.
+// ranWith finishes the help of --gogc and --memlimit ("the process ran
+// with").
+func (opts *analyzeOptions) bindPipelineFlags(f *pflag.FlagSet, ranWith string) {
+	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json, markdown or html")
+	f.StringVar(&opts.TaskType, "task", "", "count only tasks of this `TYPE` as requests (default: every top-level task)")
+	f.StringVar(&opts.Infer, "infer", "auto", "infer requests from net/http and gRPC server goroutines: auto (when a trace has no tasks), always or never")
+	f.IntVar(&opts.Workers, "workers", 0, "trace generations parsed in parallel (0: up to 2, by CPU count)")
+	f.StringVar(&opts.Color, "color", "auto", "colour in the text output: auto, always or never")
+	f.BoolVar(&opts.Progress, "progress", true, "show progress on standard error when it is a terminal")
+	f.Var(&opts.SLO, "slo", "latency objective, e.g. `p99=50ms`")
+	f.Var(&opts.MemBudget, "mem-budget", "memory the process may use, e.g. its container limit (`SIZE`: 2GiB, 512MiB)")
+	f.Var(&opts.GOGC, "gogc", "the GOGC "+ranWith+", when the inputs do not show it (a number or off)")
+	f.Var(&opts.MemLimit, "memlimit", "the GOMEMLIMIT "+ranWith+", when the inputs do not show it (`SIZE` or off)")
+	f.StringVar(&opts.Config, "config", "", "read verdict thresholds from `FILE` (JSON: {\"thresholds\": {NAME: VALUE}})")
+	f.StringArrayVar(&opts.Thresholds, "threshold", nil, "override one verdict threshold, `NAME=VALUE` (repeatable; names: "+strings.Join(advice.ThresholdNames(), ", ")+")")
 }
 
 func (o *analyzeOptions) validate() error {
