@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -73,6 +74,11 @@ type Figures struct {
 	// each edge cycle: the live heap the cycle marked.
 	LiveHeapStart uint64 `json:"live_heap_start_bytes"`
 	LiveHeapEnd   uint64 `json:"live_heap_end_bytes"`
+
+	// ProcessCPU is the CPU time the process got over the interval
+	// (getrusage: user + system, seconds). Beside GOMAXPROCS × wall
+	// (/cpu/classes/total) it tells whether the host took CPUs away.
+	ProcessCPU float64 `json:"process_cpu_seconds"`
 
 	// Requests are the program's own timing of each task, in
 	// nanoseconds, in the order they ended.
@@ -127,12 +133,14 @@ func run(tracePath, out string, duration time.Duration, workers, liveMiB int) er
 	}
 	runtime.GC()
 	start := read()
+	cpuStart := processCPU()
 	wallStart := time.Now()
 
 	reqs := serve(duration, workers, heap)
 
 	runtime.GC()
 	wallEnd := time.Now()
+	cpuEnd := processCPU()
 	end := read()
 	trace.Stop()
 	runtime.KeepAlive(heap)
@@ -144,6 +152,7 @@ func run(tracePath, out string, duration time.Duration, workers, liveMiB int) er
 		WallStart:  wallStart,
 		WallEnd:    wallEnd,
 		CPU:        map[string]float64{},
+		ProcessCPU: cpuEnd - cpuStart,
 	}
 	debug.SetGCPercent(fig.GOGC)
 	c0 := start.value("/gc/cycles/total:gc-cycles").Uint64()
@@ -186,6 +195,16 @@ func run(tracePath, out string, duration time.Duration, workers, liveMiB int) er
 		return err
 	}
 	return os.WriteFile(out, append(b, '\n'), 0o644)
+}
+
+// processCPU is the process's user and system CPU time so far, in seconds.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	sec := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return sec(ru.Utime) + sec(ru.Stime)
 }
 
 // node is the live heap's unit: a pointer-rich tree node, so that marking

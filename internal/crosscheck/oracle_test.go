@@ -36,6 +36,7 @@ type oracleFigures struct {
 		Counts []uint64  `json:"counts"`
 		Bounds []float64 `json:"bounds"`
 	} `json:"pauses"`
+	ProcessCPU    float64 `json:"process_cpu_seconds"`
 	LiveHeapStart uint64  `json:"live_heap_start_bytes"`
 	LiveHeapEnd   uint64  `json:"live_heap_end_bytes"`
 	Requests      []int64 `json:"request_ns"`
@@ -318,22 +319,24 @@ func (r *oracleRun) check(t reporter) {
 	t.Logf("assist %v, runtime %v; pause CPU %v, runtime %v; background %v, runtime %v; idle %v, runtime %v",
 		assist, runtimeAssist, stw, fig.cpu("gc/pause"), background, fig.cpu("gc/mark/dedicated"), idle, fig.cpu("gc/mark/idle"))
 	// The targets are 5 % for assists and 2 points for GC CPU. They hold
-	// at GOMAXPROCS=1. With more Ps the trace counts more: a goroutine
-	// that runs out of mark work goes on into gcMarkDone, where the runtime
-	// no longer counts it as assist or worker time, while the trace still
-	// shows it in its assist range or worker run; only the mark-termination
-	// pause it may end in is visible, not gcMarkDone's ragged barrier
-	// before it, which waits for every P to reach a safe point and on a
-	// busy host can take milliseconds (docs/gc-figures.md). There the test
-	// holds the trace's figures to never being below the runtime's; the
-	// excess is logged.
+	// whenever the process had its CPUs: at GOMAXPROCS=1, and at 2 on an
+	// otherwise idle 2-core host. When the host takes CPU away (other load,
+	// or more Ps than cores) the trace counts more assist and worker time
+	// than the runtime does, the more so the busier the host: part of it is
+	// gcMarkDone's ragged barrier, which the trace cannot see, the rest is
+	// not explained yet (docs/gc-figures.md). So a run whose process got
+	// less than 90 % of GOMAXPROCS × wall in CPU (getrusage) holds the
+	// trace's figures only to never being below the runtime's, and logs
+	// the excess.
 	capacity := fig.cpu("total")
 	gcFraction := float64(stw+assist+background) / float64(capacity)
 	runtimeFraction := float64(fig.cpu("gc/total")-fig.cpu("gc/mark/idle")) / float64(capacity)
-	t.Logf("GC CPU without idle marking %.2f%%, runtime %.2f%%", 100*gcFraction, 100*runtimeFraction)
+	hadCPUs := r.fig.ProcessCPU >= 0.9*capacity.Seconds()
+	t.Logf("GC CPU without idle marking %.2f%%, runtime %.2f%%; the process got %.0f%% of GOMAXPROCS × wall in CPU",
+		100*gcFraction, 100*runtimeFraction, 100*r.fig.ProcessCPU/capacity.Seconds())
 	lowAssist, highAssist := runtimeAssist-runtimeAssist/20-time.Millisecond, runtimeAssist+runtimeAssist/20+time.Millisecond
 	lowCPU, highCPU := runtimeFraction-0.02, runtimeFraction+0.02
-	if r.fig.GOMAXPROCS > 1 {
+	if !hadCPUs {
 		highAssist, highCPU = time.Duration(math.MaxInt64), math.Inf(1)
 	}
 	if assist < lowAssist || assist > highAssist {
