@@ -22,7 +22,7 @@ const (
 )
 
 // ADR figures: what the decision record that motivates gcwatch reported
-// for services moved from Go to Rust (../shared/ADR-rust-over-go.txt).
+// for services moved from Go to Rust (docs/decision-record.md).
 const (
 	adrP99Change    = -0.25
 	adrMemoryChange = -0.50

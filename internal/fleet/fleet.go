@@ -61,7 +61,7 @@ type BestTuning struct {
 }
 
 // WithoutGC is what removing the GC would buy, in the decision record's
-// terms (../shared/ADR-rust-over-go.txt: p99 −25 %, memory −50 %).
+// terms (docs/decision-record.md: p99 −25 %, memory −50 %).
 type WithoutGC struct {
 	P99Ms           float64 `json:"p99_ms"`
 	P99Change       float64 `json:"p99_change"`
