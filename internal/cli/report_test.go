@@ -229,17 +229,17 @@ func TestFleetBestTuningMemory(t *testing.T) {
 	}
 }
 
-// TestREADMEManifest runs the fleet manifest the README shows, as written:
-// YAML reads its unquoted "off" as false, which must mean off.
-func TestREADMEManifest(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// TestDocsManifest runs the fleet manifest docs/fleet.md shows, as
+// written: YAML reads its unquoted "off" as false, which must mean off.
+func TestDocsManifest(t *testing.T) {
+	readme, err := os.ReadFile("../../docs/fleet.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, rest, ok := strings.Cut(string(readme), "```yaml\nservices:\n")
 	block, _, ok2 := strings.Cut(rest, "```")
 	if !ok || !ok2 {
-		t.Fatal("README has no fleet manifest example")
+		t.Fatal("docs/fleet.md has no fleet manifest example")
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "fleet.yaml"), []byte("services:\n"+block), 0o644); err != nil {

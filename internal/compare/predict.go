@@ -9,7 +9,7 @@ import (
 
 // Tolerances are the model's stated error: how far a measurement may be
 // from a prediction, as a fraction of the measurement, for the prediction
-// to hold. They are the bounds of the tune proof (README, "The tune
+// to hold. They are the bounds of the tune proof (docs/verdicts.md, "The tune
 // prediction, checked"): cycles per second within ±20 %, p99 within ±30 %.
 var Tolerances = map[string]float64{"gc_per_second": 0.20, "request_p99_ms": 0.30}
 

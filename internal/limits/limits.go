@@ -1,6 +1,6 @@
 // Package limits holds the bounds gcwatch's decoders put on the work an
 // input can make them do, so that every decoder applies the same rule and
-// the README can state it once.
+// docs/usage.md can state it once.
 package limits
 
 import (
