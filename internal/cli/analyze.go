@@ -155,10 +155,11 @@ func (o *analyzeOptions) validate() error {
 	default:
 		return usagef("--color must be auto, always or never, not %q", o.Color)
 	}
-	if err := checkOutput(guardFor(o), o.Output, o.format == report.Markdown); err != nil {
+	guard := guardFor(o) // walks the input folders once for both checks
+	if err := checkOutput(guard, o.Output, o.format == report.Markdown); err != nil {
 		return err
 	}
-	if err := o.validatePprofOut(); err != nil {
+	if err := o.validatePprofOut(guard); err != nil {
 		return err
 	}
 	if n := strings.Count(strings.Join(o.Inputs, "\x00")+"\x00", "-\x00"); n > 1 {
@@ -220,15 +221,22 @@ func (o *analyzeOptions) advisorRequest(res *analyze.Result) advice.Request {
 	if o.MemBudget.bytes >= 0 {
 		req.Budget = o.MemBudget.bytes
 	}
+	req.Known = o.known()
+	return req
+}
+
+// known is what --gogc and --memlimit say the process ran with.
+func (o *analyzeOptions) known() advice.Known {
+	var k advice.Known
 	if o.GOGC.v != sizeUnset {
 		g := o.GOGC.v
-		req.Known.GOGC = &g
+		k.GOGC = &g
 	}
 	if o.MemLimit.bytes != sizeUnset {
 		l := o.MemLimit.bytes
-		req.Known.MemoryLimit = &l
+		k.MemoryLimit = &l
 	}
-	return req
+	return k
 }
 
 func runAnalyze(s *streams, o *analyzeOptions) error {
@@ -244,12 +252,13 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 	}
 	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
 	ropts := report.Options{Color: color, Plots: plot.Figures, HTMLCommand: htmlCommand(o)}
-	err = writeReport(s.Out, guardFor(o), o.Output, o.format == report.Markdown, func(w io.Writer, files *report.Files) error {
+	guard := guardFor(o)
+	err = writeReport(s.Out, guard, o.Output, o.format == report.Markdown, func(w io.Writer, files *report.Files) error {
 		ropts.Files = files
 		return report.Render(w, doc, o.format, ropts)
 	})
 	if err == nil && o.PprofOut != "" {
-		err = writeProfiles(s.Err, o, o.results)
+		err = writeProfiles(s.Err, guard, o, o.results)
 	}
 	if err == nil && failed {
 		return doc, errFailOn

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gcwatch/gcwatch/internal/compare"
+	"github.com/gcwatch/gcwatch/internal/outfile"
 	"github.com/gcwatch/gcwatch/internal/report"
 )
 
@@ -164,15 +165,7 @@ func sideOf(s *streams, name string, o *analyzeOptions) (compare.Side, error) {
 	if err != nil {
 		return compare.Side{}, fmt.Errorf("%s: %w", name, err)
 	}
-	side := compare.Side{Inputs: o.Inputs}
-	if o.GOGC.v != sizeUnset {
-		g := o.GOGC.v
-		side.Known.GOGC = &g
-	}
-	if o.MemLimit.bytes != sizeUnset {
-		l := o.MemLimit.bytes
-		side.Known.MemoryLimit = &l
-	}
+	side := compare.Side{Inputs: o.Inputs, Known: o.known()}
 	for _, p := range procs {
 		side.Runs = append(side.Runs, compare.Run{Result: p.Result, Outcome: p.Outcome})
 	}
@@ -186,6 +179,12 @@ func sideOf(s *streams, name string, o *analyzeOptions) (compare.Side, error) {
 var errRegression = errors.New("a figure named by --fail-on-regression regressed")
 
 func runCompare(s *streams, o *compareOptions) error {
+	// -o may replace neither side's inputs: checked before any analysis.
+	guard := guardFor(o.before)
+	guard.Add(guardedPaths(o.after), outfile.IsOutput)
+	if err := checkOutput(guard, o.Shared.Output, false); err != nil {
+		return err
+	}
 	before, err := sideOf(s, "BEFORE", o.before)
 	if err != nil {
 		return err
@@ -201,12 +200,12 @@ func runCompare(s *streams, o *compareOptions) error {
 		return err
 	}
 	for _, n := range c.Notes {
-		fmt.Fprintf(s.Err, "gcwatch: note: %s\n", n)
+		printDiag(s.Err, "note: %s", n) // notes name inputs
 	}
 	doc := report.NewCompareDocument(c, versionString())
 	sh := o.Shared
 	color := sh.Color == "always" || (sh.Color == "auto" && sh.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
-	err = writeReport(s.Out, guardFor(o.before), sh.Output, false, func(w io.Writer, _ *report.Files) error {
+	err = writeReport(s.Out, guard, sh.Output, false, func(w io.Writer, _ *report.Files) error {
 		return report.RenderCompare(w, doc, o.before.format, report.Options{Color: color})
 	})
 	if err != nil {

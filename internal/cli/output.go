@@ -69,8 +69,12 @@ func checkOutput(guard *outfile.Guard, out string, markdown bool) error {
 // guardFor protects the files a run reads: its inputs (every file below
 // a folder but gcwatch's own reports and plots), latency logs and config.
 func guardFor(o *analyzeOptions) *outfile.Guard {
-	paths := slices.Concat(o.Inputs, o.Latency, []string{o.Config})
-	return outfile.Protect(paths, outfile.IsOutput)
+	return outfile.Protect(guardedPaths(o), outfile.IsOutput)
+}
+
+// guardedPaths are the files and folders a run reads.
+func guardedPaths(o *analyzeOptions) []string {
+	return slices.Concat(o.Inputs, o.Latency, []string{o.Config})
 }
 
 // htmlCommand is the command that writes the same report as HTML, for the

@@ -252,3 +252,24 @@ func listTree(t *testing.T, dir string) []string {
 	})
 	return out
 }
+
+// TestCompareNeverOverInputs: compare's -o may replace neither side's
+// input; it is refused before anything is analysed, the input intact.
+func TestCompareNeverOverInputs(t *testing.T) {
+	dir := t.TempDir()
+	for _, side := range []string{"before", "after"} {
+		copyFile(t, example+"/trace.out", filepath.Join(dir, side, "trace.out"))
+		copyFile(t, example+"/gctrace.log", filepath.Join(dir, side, "gctrace.log"))
+	}
+	for _, target := range []string{"before/gctrace.log", "after/gctrace.log"} {
+		in := filepath.Join(dir, target)
+		before, _ := os.ReadFile(in)
+		code, _, errs := run(t, "compare", "-o", in, filepath.Join(dir, "before"), filepath.Join(dir, "after"))
+		if code == exitOK || !strings.Contains(errs, "not overwritten") || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("-o %s: exit %d, stderr %q", target, code, errs)
+		}
+		if after, _ := os.ReadFile(in); !slices.Equal(before, after) {
+			t.Errorf("-o %s: the input changed", target)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/outfile"
 	"github.com/gcwatch/gcwatch/internal/report/pprofout"
 )
 
@@ -22,33 +22,20 @@ func (o *analyzeOptions) bindPprofFlag(f *pflag.FlagSet) {
 }
 
 // validatePprofOut checks --pprof-out against the inputs and -o.
-func (o *analyzeOptions) validatePprofOut() error {
+func (o *analyzeOptions) validatePprofOut(guard *outfile.Guard) error {
 	if o.PprofOut == "" {
 		return nil
 	}
 	if o.PprofOut == "-" {
 		return usagef("--pprof-out needs a file name (the profile is binary)")
 	}
-	if err := guardFor(o).Check(o.PprofOut); err != nil {
+	if err := guard.Check(o.PprofOut); err != nil {
 		return fmt.Errorf("--pprof-out: %w", err)
 	}
-	if o.Output != "" && sameFile(o.PprofOut, o.Output) {
+	if o.Output != "" && outfile.Same(o.PprofOut, o.Output) {
 		return usagef("--pprof-out %s is also the report's -o", o.PprofOut)
 	}
 	return nil
-}
-
-// sameFile reports whether a and b name the same file: the same path, or
-// the same existing file under two names.
-func sameFile(a, b string) bool {
-	aa, _ := filepath.Abs(a)
-	bb, _ := filepath.Abs(b)
-	if aa == bb {
-		return true
-	}
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // profilePath is process i's profile file among n.
@@ -65,9 +52,8 @@ func profilePath(path string, i, n int) string {
 
 // writeProfiles writes one profile per analysed process. A process with
 // nothing to profile is an error when it is the only one, else a note.
-func writeProfiles(stderr io.Writer, o *analyzeOptions, results []*analyze.Result) error {
+func writeProfiles(stderr io.Writer, guard *outfile.Guard, o *analyzeOptions, results []*analyze.Result) error {
 	n := len(results)
-	guard := guardFor(o)
 	for i := range results {
 		path := profilePath(o.PprofOut, i, n)
 		if err := guard.Check(path); err != nil {

@@ -127,6 +127,17 @@ func sameName(a, b string) bool {
 	return aa == bb
 }
 
+// Same reports whether a and b name the same file: the same path, or the
+// same existing file under two names (a hard or symbolic link).
+func Same(a, b string) bool {
+	if sameName(a, b) {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
 func kind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
