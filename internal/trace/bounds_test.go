@@ -46,6 +46,22 @@ func writeBomb(t *testing.T, head, filler []byte) string {
 	return path
 }
 
+// decodeBomb opens and decodes one gzipped input as Load would, and
+// returns what it made, how many bytes were decompressed and how long it
+// took.
+func decodeBomb(t *testing.T, path string) (*group, int64, time.Duration, error) {
+	t.Helper()
+	start := time.Now()
+	in, err := openInput(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.close()
+	g := &group{}
+	_, err = decodeInput(in, Options{}, g, &Result{})
+	return g, in.gz.out, time.Since(start), err
+}
+
 // TestGzipBombsBounded checks that what follows the last usable byte of a
 // compressed input is read only so far: a trace header, a whole trace, a
 // gctrace log and a latency log each followed by 2 GiB of zeros or of text
@@ -88,16 +104,7 @@ func TestGzipBombsBounded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeBomb(t, []byte(tc.head), []byte(tc.filler))
-			start := time.Now()
-			in, err := openInput(path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer in.close()
-			var g group
-			_, err = decodeInput(in, Options{}, &g, &Result{})
-			took := time.Since(start)
-			read := in.gz.out
+			g, read, took, err := decodeBomb(t, path)
 			t.Logf("%s: decompressed %d MiB in %v: %v", tc.name, read>>20, took, err)
 			if limit := int64(len(tc.head)) + 64<<20 + 8<<20; read > limit {
 				t.Errorf("decompressed %d bytes of %d, want at most %d", read, len(tc.head)+bombSize, limit)
@@ -142,18 +149,10 @@ func TestOldFormatGzipBombBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
-	in, err := openInput(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.close()
-	var g group
-	_, err = decodeInput(in, Options{}, &g, &Result{})
-	took := time.Since(start)
-	t.Logf("decompressed %d MiB of a %d KiB file in %v: %v", in.gz.out>>20, st.Size()>>10, took, err)
-	if limit := maxWholeTrace(st.Size()) + 8<<20; in.gz.out > limit {
-		t.Errorf("decompressed %d bytes, want at most %d", in.gz.out, limit)
+	_, read, took, err := decodeBomb(t, path)
+	t.Logf("decompressed %d MiB of a %d KiB file in %v: %v", read>>20, st.Size()>>10, took, err)
+	if limit := maxWholeTrace(st.Size()) + 8<<20; read > limit {
+		t.Errorf("decompressed %d bytes, want at most %d", read, limit)
 	}
 	if err == nil || !strings.Contains(err.Error(), "read whole") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("error %v: want one line saying an old trace is read whole", err)
