@@ -104,17 +104,20 @@ func (b *builder) procState(t model.Time, id int32, held bool) {
 		b.known++
 	}
 	if p.held != held {
-		b.procBusy(t, p, func() { p.held = held })
+		was := p.busy()
+		p.held = held
+		b.procBusyChanged(t, p, was)
 	}
 }
 
-// procBusy applies change to pr and counts pr in cpuState.busy when it
-// became busy — held by an M or running a goroutine — or stopped being.
-// While a GC pause holds the world, that changes how many procs it takes.
-func (b *builder) procBusy(t model.Time, pr *proc, change func()) {
-	was := pr.held || pr.running != noGoroutine
-	change()
-	now := pr.held || pr.running != noGoroutine
+// busy reports whether an M holds the proc or it runs a goroutine.
+func (pr *proc) busy() bool { return pr.held || pr.running != noGoroutine }
+
+// procBusyChanged counts pr in cpuState.busy when it became busy, or no
+// longer is, since was. While a GC pause holds the world, that changes
+// how many procs it takes.
+func (b *builder) procBusyChanged(t model.Time, pr *proc, was bool) {
+	now := pr.busy()
 	if was == now {
 		return
 	}
@@ -161,7 +164,9 @@ func (b *builder) enterRunning(t model.Time, g *goroutine, p int32) {
 	g.p = p
 	g.worker = workerNone // a mark worker is labelled right after it starts
 	if pr := b.proc(p); pr != nil {
-		b.procBusy(t, pr, func() { pr.running = g.id })
+		was := pr.busy()
+		pr.running = g.id
+		b.procBusyChanged(t, pr, was)
 		if !pr.known {
 			pr.known = true
 			b.known++
@@ -199,7 +204,9 @@ func (b *builder) leaveRunning(t model.Time, g *goroutine) {
 		b.feedMMU(t)
 	}
 	if pr := b.proc(g.p); pr != nil && pr.running == g.id {
-		b.procBusy(t, pr, func() { pr.running = noGoroutine })
+		was := pr.busy()
+		pr.running = noGoroutine
+		b.procBusyChanged(t, pr, was)
 	}
 	g.p = -1
 	b.stoppedRunning(t, g.id)
