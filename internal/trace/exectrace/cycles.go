@@ -200,6 +200,7 @@ func (b *builder) stwBegin(t model.Time, gid int64, reason string) {
 			b.stopperLeavesGCWork(t, gid)
 		}
 		b.gc.holding = &heldWorld{pause: stw.pause, stopper: gid}
+		b.noteWorld()
 		b.feedMMU(t)
 	}
 }
@@ -259,27 +260,41 @@ func (b *builder) releaseWorld(t model.Time) {
 // runtime notes its stop time), not from when its goroutine stopped: an M
 // that is slow to get there — descheduled by the OS on a busy host, say —
 // keeps its proc out of the pause, as the runtime counts it. 0 when no GC
-// pause holds the world.
+// pause holds the world, and once it is being restarted.
 func (b *builder) stwProcs() int {
 	h := b.gc.holding
 	if h == nil || h.restarting || b.procs <= 0 {
 		return 0
 	}
+	return min(max(b.procs-b.othersBusy(h), 0), b.procs)
+}
+
+// othersBusy is how many procs other than the stopper's are busy.
+func (b *builder) othersBusy(h *heldWorld) int {
 	others := b.cpu.busy
 	if h.stopper != noGoroutine {
 		if g := b.goroutine(h.stopper); g.state == exptrace.GoRunning && g.p >= 0 {
-			if pr := b.proc(g.p); pr != nil && (pr.held || pr.running != noGoroutine) {
+			if pr := b.proc(g.p); pr != nil && pr.busy() {
 				others-- // the stopper's own proc is paused from the start
 			}
 		}
 	}
-	if others <= 0 {
+	return others
+}
+
+// noteWorld follows the held pause's world after a proc's busy state
+// changed: stopped once no other proc is busy, restarting once one is
+// busy again after that.
+func (b *builder) noteWorld() {
+	h := b.gc.holding
+	if h == nil {
+		return
+	}
+	if others := b.othersBusy(h); others <= 0 {
 		h.stopped = true
 	} else if h.stopped {
 		h.restarting = true
-		return 0
 	}
-	return min(max(b.procs-others, 0), b.procs)
 }
 
 func (b *builder) beginGCPause(t model.Time, c *model.Cycle, kind model.PauseKind) {

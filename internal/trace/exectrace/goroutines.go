@@ -128,7 +128,7 @@ func (b *builder) procBusyChanged(t model.Time, pr *proc, was bool) {
 	if b.gc.holding != nil {
 		b.advanceCPU(t)
 		b.cpu.busy += delta
-		b.stwProcs() // notes a stopped or restarting world
+		b.noteWorld()
 		b.feedMMU(t)
 		return
 	}
