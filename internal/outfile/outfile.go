@@ -25,11 +25,18 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Guard knows the run's inputs and refuses to write over them.
 type Guard struct {
-	inputs []input
+	// ids maps each protected file's identity to the input argument that
+	// protects it (the file itself, or the folder it is in): a folder of
+	// many files costs a map entry each, not a path and a FileInfo.
+	ids map[fileID]string
+	// others are the files whose identity the platform does not expose as
+	// a device and inode; they are compared with os.SameFile.
+	others []input
 	names  []string // every input named, as an absolute path, found or not
 }
 
@@ -38,12 +45,34 @@ type input struct {
 	info fs.FileInfo
 }
 
+// fileID is a file's identity: device and inode.
+type fileID struct{ dev, ino uint64 }
+
+// idOf returns fi's identity, when the platform gives one.
+func idOf(fi fs.FileInfo) (fileID, bool) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return fileID{uint64(st.Dev), uint64(st.Ino)}, true
+	}
+	return fileID{}, false
+}
+
+// protect records one file, protected by the input argument from.
+func (g *Guard) protect(fi fs.FileInfo, path, from string) {
+	if id, ok := idOf(fi); ok {
+		if _, seen := g.ids[id]; !seen {
+			g.ids[id] = from
+		}
+		return
+	}
+	g.others = append(g.others, input{path, fi})
+}
+
 // Protect returns a guard for the given inputs. A file is protected
 // itself; a folder protects every regular file below it but those skip
 // accepts (IsOutput: gcwatch's own reports and plots, which a later run
 // may replace). Paths that do not exist, and "-", are ignored.
 func Protect(paths []string, skip func(name string) bool) *Guard {
-	g := &Guard{}
+	g := &Guard{ids: map[fileID]string{}}
 	g.Add(paths, skip)
 	return g
 }
@@ -62,7 +91,7 @@ func (g *Guard) Add(paths []string, skip func(name string) bool) {
 			continue
 		}
 		if !st.IsDir() {
-			g.inputs = append(g.inputs, input{p, st})
+			g.protect(st, p, p)
 			continue
 		}
 		filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -73,7 +102,7 @@ func (g *Guard) Add(paths []string, skip func(name string) bool) {
 				return nil
 			}
 			if info, err := d.Info(); err == nil {
-				g.inputs = append(g.inputs, input{path, info})
+				g.protect(info, path, p)
 			}
 			return nil
 		})
@@ -110,15 +139,40 @@ func (g *Guard) resolve(path string) (string, error) {
 	case !st.Mode().IsRegular():
 		return "", fmt.Errorf("%s is %s, not a regular file; gcwatch writes only regular files (leave out -o to write to standard output)", path, kind(st.Mode()))
 	}
-	for _, in := range g.inputs {
+	if id, ok := idOf(st); ok {
+		if from, found := g.ids[id]; found {
+			return "", refusal(path, from)
+		}
+	}
+	for _, in := range g.others {
 		if os.SameFile(st, in.info) {
-			if sameName(in.name, path) {
-				return "", fmt.Errorf("%s is an input; not overwritten", path)
-			}
-			return "", fmt.Errorf("%s is the input %s under another name; not overwritten", path, in.name)
+			return "", refusal(path, in.name)
 		}
 	}
 	return target, nil
+}
+
+// refusal says that path is the input from, or a file of the input
+// folder from, perhaps under another name.
+func refusal(path, from string) error {
+	if sameName(from, path) || within(path, from) {
+		return fmt.Errorf("%s is an input; not overwritten", path)
+	}
+	if st, err := os.Stat(from); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a file of the input folder %s under another name; not overwritten", path, from)
+	}
+	return fmt.Errorf("%s is the input %s under another name; not overwritten", path, from)
+}
+
+// within reports whether path lies inside the folder dir.
+func within(path, dir string) bool {
+	ap, err1 := filepath.Abs(path)
+	ad, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(ad, ap)
+	return err == nil && rel != "." && !strings.HasPrefix(rel, "..")
 }
 
 func sameName(a, b string) bool {
