@@ -2,6 +2,7 @@ package crosscheck
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -353,9 +354,23 @@ func (r *oracleRun) check(t reporter) {
 			logged[c.N] = c
 		}
 		both := stw
+		type excess struct {
+			n                  int
+			assist, background time.Duration // the trace's less the log's
+		}
+		var worst []excess
 		for _, c := range cycles {
 			if lc, ok := logged[int(r.fig.FirstCycle)+c.N-cycles[0].N]; ok {
 				both += lc.CPU.Assist + lc.CPU.Background
+				worst = append(worst, excess{lc.N, c.CPU.Assist - lc.CPU.Assist, c.CPU.Background - lc.CPU.Background})
+			}
+		}
+		if !hadCPUs {
+			// Where the trace's mark work exceeds the runtime's: the cycles
+			// with the most, by the log's own per-cycle fields.
+			slices.SortFunc(worst, func(a, b excess) int { return cmp.Compare(b.assist+b.background, a.assist+a.background) })
+			for _, e := range worst[:min(3, len(worst))] {
+				t.Logf("gc %d: the trace has %v more assist and %v more worker time than the log", e.n, e.assist, e.background)
 			}
 		}
 		f := float64(both) / float64(capacity)
