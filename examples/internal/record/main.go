@@ -62,8 +62,10 @@ func record(args []string) error {
 		// Record into a staging folder and replace the scenario's folder
 		// only when the recording is good, so a failed run leaves the
 		// previous recording in place.
+		// A name with a folder in it (proof/allocheavy) records into that
+		// folder under out.
 		dir := filepath.Join(*out, s.name)
-		staging := filepath.Join(*out, "."+s.name+".new")
+		staging := filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".new")
 		start := time.Now()
 		err := recordOne(s, exe, staging, goVersion)
 		for try := 2; errors.Is(err, errMissed) && try <= 3; try++ {
