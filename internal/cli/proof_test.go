@@ -158,9 +158,20 @@ func (r proofRun) target(t *testing.T) float64 {
 	t.Helper()
 	p99, nogc := r.p99(), r.migration()["p99_without_gc_ms"].(float64)
 	target := p99 - advice.DefaultThresholds().TailCut*(p99-nogc)
-	m := regexp.MustCompile(`p99 ≤ ([0-9.]+(?:ms|µs|s))`).FindStringSubmatch(r.verdict()["summary"].(string))
+	// The summary names it; a migration-candidate summary does not, its
+	// settings_meeting_target evidence does.
+	texts := []string{r.verdict()["summary"].(string)}
+	for _, e := range r.evidence("settings_meeting_target") {
+		texts = append(texts, e["note"].(string))
+	}
+	var m []string
+	for _, text := range texts {
+		if m = regexp.MustCompile(`p99 ≤ ([0-9.]+(?:ms|µs|s))`).FindStringSubmatch(text); m != nil {
+			break
+		}
+	}
 	if m == nil {
-		t.Fatalf("%s: no target in %q", r.name, r.verdict()["summary"])
+		t.Fatalf("%s: no target in %q", r.name, texts)
 	}
 	said, err := time.ParseDuration(m[1])
 	if err != nil {
@@ -437,7 +448,8 @@ func TestProofMigration(t *testing.T) {
 		remedy                   []string // the cut run's extra flags
 		// As docs/verdicts.md records: the GOGC=off run improves p99
 		// beyond the decision record's change; the estimate is within 30 %
-		// of it; the 4x allocation cut does not improve p99 that far.
+		// of it; the 4x allocation cut neither improves p99 that far nor
+		// meets the verdict's target.
 		bound, estimate, cutFails bool
 	}{
 		{"proof/bigheap", "450MiB", "proof/bigheap-gogcoff", "proof/bigheap-cut4", []string{"-reuse-buffers"}, true, false, false},
@@ -482,9 +494,9 @@ func TestProofMigration(t *testing.T) {
 			if peak, ok := cut.migration()["peak_heap_bytes"].(float64); !ok || peak > float64(budget) {
 				t.Fatalf("%s peaked at %v bytes, over the %s budget", cut.name, cut.migration()["peak_heap_bytes"], tc.budget)
 			}
-			cutChange := change(cut.p99(), before.p99())
-			expect(t, "no 4x allocation cut reaching the decision record's change", cutChange >= adr, tc.cutFails,
-				fmt.Sprintf("p99 %.3f ms -> %.3f ms at a quarter of the allocation: %+.0f%%", before.p99(), cut.p99(), 100*cutChange))
+			cutChange, target := change(cut.p99(), before.p99()), before.target(t)
+			expect(t, "no 4x allocation cut reaching the decision record's change or the target", cutChange >= adr && cut.p99() > target, tc.cutFails,
+				fmt.Sprintf("p99 %.3f ms -> %.3f ms at a quarter of the allocation: %+.0f%%; target p99 ≤ %.3f ms", before.p99(), cut.p99(), 100*cutChange, target))
 		})
 	}
 }
