@@ -245,7 +245,7 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 	rate := d.fit.AllocRate
 	if !found {
 		o.Basis = fmt.Sprintf("what-if model at %.0f%% of today's allocation rate", (1-d.maxAllocCut())*100)
-		o.Change = fmt.Sprintf("even %.0f%% less allocation meets the target with no setting inside the budget", d.maxAllocCut()*100)
+		o.Change = fmt.Sprintf("no setting inside the budget meets the target even with %.0f%% less allocation", d.maxAllocCut()*100)
 		p, fits, ok := Prediction{}, true, cut.nearest != nil
 		if ok {
 			p = *cut.nearest
