@@ -240,6 +240,9 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 		o.Basis, o.Note, o.Change = "not modelled", "no target to meet (no GC time in p99 to cut)", o.Change+sites
 		return o
 	}
+	if len(d.settingsMeeting(tg)) > 0 {
+		return d.allocOptionKeeping(tg, o, sites)
+	}
 	cut, found := d.allocCut(tg)
 	o.MeetsTarget = boolPtr(found)
 	rate := d.fit.AllocRate
@@ -266,6 +269,45 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 	o.predicted(cut.best)
 	o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, with GOGC=%s GOMEMLIMIT=%s",
 		c*100, sizeString(int64(rate)), sizeString(int64(after)), sites, o.Settings.GOGC, o.Settings.GOMEMLIMIT)
+	return o
+}
+
+// allocOptionKeeping is the reduce-allocation option when a setting
+// already meets the target at today's rate (tune, the cheaper step, does
+// it): the alternative that changes the code and not the settings, the
+// least cut (allocCutStep steps up to maxAllocCut) with which today's
+// settings meet the target.
+func (d *decider) allocOptionKeeping(tg target, o Option, sites string) Option {
+	cur := d.fit.Settings()
+	keep := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", gogcString(cur.GOGC), limitString(cur.MemoryLimit))
+	rate := d.fit.AllocRate
+	maxCut := d.maxAllocCut()
+	var p Prediction
+	cut := 0.0
+	for i := 0; ; i++ {
+		cut = min(float64(i)*allocCutStep, maxCut)
+		p = PredictAt(*d.fit, cur, 1-cut, d.lat)
+		if (d.fits(p) && tg.meets(p)) || cut >= maxCut {
+			break
+		}
+	}
+	met := d.fits(p) && tg.meets(p)
+	o.MeetsTarget = boolPtr(met)
+	o.Settings = d.recommendation(p)
+	o.predicted(p)
+	o.Basis = fmt.Sprintf("what-if model at %.0f%% of today's allocation rate, with today's settings", (1-cut)*100)
+	switch {
+	case met && cut == 0:
+		o.Change = "no cut needed: today's settings (" + keep + ") meet the target"
+	case met:
+		after := rate * (1 - cut)
+		o.AllocCut, o.AllocBytesPerSecond = &cut, &after
+		o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, keeping %s", cut*100, sizeString(int64(rate)), sizeString(int64(after)), sites, keep)
+		o.Note = "the code change instead of the setting: a setting meets the target at today's allocation rate (tune)"
+	default:
+		o.Change = fmt.Sprintf("with today's settings (%s), even %.0f%% less allocation does not meet the target", keep, maxCut*100)
+		o.Note = "a setting meets the target at today's allocation rate (tune)"
+	}
 	return o
 }
 

@@ -181,6 +181,22 @@ func TestLadderOnTune(t *testing.T) {
 	if v.Target == "" || !strings.Contains(v.Target, "5ms") {
 		t.Errorf("target %q does not name the SLO", v.Target)
 	}
+
+	// Beside a setting that meets the target, the allocation step is the
+	// code change instead: the least cut with which today's settings meet
+	// it, worked out again here from the model.
+	out := Decide(req)
+	r := option(out.Verdict, ReduceAllocation)
+	cur := out.Fit.Settings()
+	if r.Settings == nil || r.Settings.GOGC != gogcString(cur.GOGC) || r.Settings.GOMEMLIMIT != limitString(cur.MemoryLimit) || r.AllocCut == nil {
+		t.Fatalf("reduce-allocation beside tune: %+v, want today's settings and a cut", r)
+	}
+	lat, slo := mustLatency(t, req), req.SLO.Target
+	at := PredictAt(*out.Fit, cur, 1-*r.AllocCut, lat)
+	before := PredictAt(*out.Fit, cur, 1-(*r.AllocCut-allocCutStep), lat)
+	if r.MeetsTarget == nil || !*r.MeetsTarget || at.P99 > slo || before.P99 <= slo || *r.P99Ms != ms(float64(at.P99)) {
+		t.Errorf("cut %.2f: p99 %v there, %v one step less, option %v ms; want the least cut meeting %v", *r.AllocCut, at.P99, before.P99, *r.P99Ms, slo)
+	}
 }
 
 // TestLadderWithoutEnoughData: a report on two cycles lists the ladder,

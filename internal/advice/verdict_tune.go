@@ -119,7 +119,8 @@ func (d *decider) tune() bool {
 	if d.nothingToChange(tg, good) {
 		return true
 	}
-	best, costly := d.bestSetting(good)
+	good, costly := d.withinMemoryFactor(good)
+	best := d.smallestChange(good)
 	rec := d.recommendation(best)
 	d.v.Settings = rec
 	d.evidence("settings_meeting_target", float64(len(good)), ">=", 1, "count", tg.describe)
