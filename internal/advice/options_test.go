@@ -227,17 +227,22 @@ func TestUpgradeGoOption(t *testing.T) {
 	p.allocRate = 100 << 20
 	p.wallFixed, p.wallPerByte = 1e6, 599e6/float64(304<<20)
 	p.cpuFixed, p.cpuPerByte = 1e6, 599e6/float64(304<<20)
+	var v Verdict
 	decide := func(version, from string, stw, assist, background float64) Option {
 		req := allocRequest(p, 0.2)
 		req.Run.GoVersion, req.Run.GoVersionFrom = version, from
 		g := &req.Analysis.GC
 		g.CPU.STW, g.CPU.Assist, g.CPU.Background, g.CPUSource = stw, assist, background, "trace"
 		g.CPUFraction = stw + assist + background
-		v := Decide(req).Verdict
+		v = Decide(req).Verdict
 		checkLadder(t, v)
 		return option(v, UpgradeGo)
 	}
 	o := decide("go1.22.5", "meta.json", 0.01, 0.04, 0.15)
+	// The migration candidate is told to upgrade first.
+	if v.ID != MigrationCandidate || !strings.HasPrefix(v.Actions[0], "first upgrade Go (go1.22.5)") {
+		t.Errorf("verdict %s, actions %q: want the upgrade first", v.ID, v.Actions)
+	}
 	if !o.Applicable || o.Modelled || o.MeetsTarget != nil || o.P99Ms != nil || o.Estimate == nil {
 		t.Fatalf("go1.22 with 95%% marking: %+v", o)
 	}
