@@ -175,7 +175,10 @@ func (d *decider) tuneOption(tg target, hasTarget bool) Option {
 			o.Note = fmt.Sprintf("%.1f× today's peak memory: no setting under tune_memory_factor (%g×) meets the target", float64(best.PeakMemory)/float64(d.observed.PeakMemory), d.Rules.TuneMemoryFactor)
 		}
 		if d.v.ID == Tune && d.v.Settings == nil {
-			o.Note = "the verdict says nothing to change: the gain this setting is predicted to give is under tune_gain_min"
+			// nothingToChange: the gain is in the noise between captures.
+			o.Change = fmt.Sprintf("keep %s: GOGC=%s GOMEMLIMIT=%s would meet the target, but is predicted to cut p99 by less than tune_gain_min (%.0f%%)",
+				keep, o.Settings.GOGC, o.Settings.GOMEMLIMIT, d.Rules.TuneGainMin*100)
+			o.Note = "the figures are that setting's; the verdict says nothing to change"
 		}
 	default:
 		o.Change = "no GOGC/GOMEMLIMIT in the grid meets the target inside the memory budget"
