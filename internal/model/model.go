@@ -74,6 +74,11 @@ type Fidelity struct {
 type Run struct {
 	Inputs    []Input `json:"inputs"`
 	GoVersion string  `json:"go_version,omitempty"` // e.g. "go1.23" when known
+	// GoVersionFrom says where GoVersion was read: "trace" (the execution
+	// trace's format: "go1.23+" is a release writing that format) or the
+	// capture description it came from (meta.json: /metrics go_info or the
+	// program's own report).
+	GoVersionFrom string `json:"go_version_from,omitempty"`
 	// GOMAXPROCS is the value in force at the start of the window (0 when
 	// unknown); ProcsChanges lists every change, the first at Start.
 	GOMAXPROCS   int           `json:"gomaxprocs"`

@@ -32,6 +32,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 {{with .Source.Matching}}<p class="dim">{{.}}</p>{{end}}
 {{with .Verdict}}<div class="verdict"><p><strong>Verdict: <code>{{.ID}}</code></strong> — {{.Summary}} <span class="dim">(confidence {{.Confidence}})</span></p>
 <ul>{{range .Actions}}<li>{{.}}</li>{{end}}</ul>
+{{template "options" .}}
 {{if .STWDelays}}<table><tr><th>pause</th><th>at</th><th>duration</th><th>time to stop</th><th>last goroutine to stop</th></tr>
 {{range .STWDelays}}<tr><td>gc {{.Cycle}} {{.Phase}}</td><td class="num">{{ms .StartMs}}</td><td class="num">{{ms .DurationMs}}</td><td class="num">{{ms .TimeToStopMs}}</td><td>{{lastToStop .LastToStop}}</td></tr>
 {{end}}</table>{{end}}

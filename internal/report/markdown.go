@@ -24,6 +24,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			for _, a := range v.Actions {
 				fmt.Fprintf(&b, "- %s\n", md(a))
 			}
+			writeMarkdownOptions(&b, v)
 			if len(v.STWDelays) > 0 {
 				b.WriteString("\n| pause | at | duration | time to stop | last goroutine to stop |\n|---|---|---|---|---|\n")
 				for _, d := range v.STWDelays {

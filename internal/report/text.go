@@ -244,6 +244,7 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 	for _, a := range v.Actions {
 		fmt.Fprintf(b, "  → %s\n", TerminalText(a))
 	}
+	writeTextOptions(b, v, style)
 	// A gain that rounds to nothing is not shown as one.
 	if m := v.Migration; m != nil && v.SufficientData && math.Abs(m.P99Change) >= 0.005 && (v.ID == advice.MigrationCandidate || v.ID == advice.ReduceAllocation) {
 		fmt.Fprintf(b, "  without the GC: %s\n", TerminalText(m.Comparison))
