@@ -72,8 +72,8 @@ func TestGoldenAnalyze(t *testing.T) {
 		t.Fatalf("no example captures: %v", err)
 	}
 	for _, dir := range dirs {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			continue
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || isFolderOfCaptures(dir) {
+			continue // the remedy re-runs under proof/ have their own tests
 		}
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
@@ -87,6 +87,20 @@ func TestGoldenAnalyze(t *testing.T) {
 			}
 		})
 	}
+}
+
+// isFolderOfCaptures tells a folder that holds only folders.
+func isFolderOfCaptures(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			return false
+		}
+	}
+	return true
 }
 
 // TestGoldenFleet keeps the fleet report over the shipped examples.
