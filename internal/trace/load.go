@@ -16,6 +16,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
+	"github.com/gcwatch/gcwatch/internal/trace/otelspans"
 )
 
 // Options tune Load.
@@ -34,6 +35,9 @@ type Options struct {
 	// ProcessStart is the wall-clock time the process started, for lining
 	// up latency logs with a gctrace log (--process-start).
 	ProcessStart *time.Time
+	// Spans chooses the spans of OpenTelemetry trace exports that are
+	// requests (--service, --span).
+	Spans otelspans.Options
 }
 
 // Result is what Load found.
@@ -324,6 +328,13 @@ next:
 func (g *group) attachLatency(runs []*model.Run, processStart *time.Time) ([]string, error) {
 	var notes []string
 	for i, l := range g.latency {
+		if j := repeats(g.latency[:i], l); j >= 0 {
+			// A capture folder may hold the same spans twice, from two
+			// exporters (OTLP and stdout): counting them twice would
+			// double every request.
+			notes = append(notes, fmt.Sprintf("%s repeats the requests of %s; read once", l.Name, g.latency[j].Name))
+			continue
+		}
 		fail := func(err error) error {
 			if g.forced[i] {
 				return &InputError{Name: l.Name, Msg: "cannot be used", Err: err}
@@ -358,6 +369,37 @@ func (g *group) attachLatency(runs []*model.Run, processStart *time.Time) ([]str
 		notes = append(notes, a.String())
 	}
 	return notes, nil
+}
+
+// repeats returns the index of the log among logs that holds the same
+// requests as l (the same starts, durations, types and ids, in any order),
+// or -1.
+func repeats(logs []*latencylog.Log, l *latencylog.Log) int {
+	key := func(log *latencylog.Log) []latencylog.Entry {
+		es := slices.Clone(log.Requests)
+		for i := range es {
+			es[i].Line, es[i].Status = 0, ""
+			es[i].Start = es[i].Start.UTC()
+		}
+		slices.SortFunc(es, func(a, b latencylog.Entry) int {
+			return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Duration, b.Duration),
+				slices.Compare(a.SpanID[:], b.SpanID[:]), cmp.Compare(a.Type, b.Type), cmp.Compare(a.ID, b.ID))
+		})
+		return es
+	}
+	var mine []latencylog.Entry
+	for j, o := range logs {
+		if len(o.Requests) != len(l.Requests) {
+			continue
+		}
+		if mine == nil {
+			mine = key(l)
+		}
+		if slices.Equal(key(o), mine) {
+			return j
+		}
+	}
+	return -1
 }
 
 // allocsRank orders profiles: allocs profiles first, then heap profiles,
