@@ -116,7 +116,7 @@ on enough data (a verdict whose headline says "not enough data" never fails).`,
 func (opts *analyzeOptions) bindFlags(f *pflag.FlagSet) {
 	opts.bindPipelineFlags(f, "the process ran with")
 	f.IntVar(&opts.Worst, "worst", 10, "how many of the longest pauses to list")
-	f.StringArrayVar(&opts.Latency, "latency", nil, "request-latency log of the same process (`FILE`: JSONL or CSV, one request a line with a wall-clock start and a duration; repeatable)")
+	f.StringArrayVar(&opts.Latency, "latency", nil, "request-latency log of the same process (`FILE`: JSONL or CSV, one request a line with a wall-clock start and a duration, or OpenTelemetry spans as OTLP JSON or the stdout exporter writes them; repeatable)")
 	f.StringVar(&opts.ProcStart, "process-start", "", "wall-clock `TIME` the process started (RFC 3339), to line up a latency log with a gctrace log")
 	f.StringVar(&opts.Service, "service", "", "in an OpenTelemetry trace export given with --latency, read the spans of the service with this service.name (`NAME`; needed when several services have request spans)")
 	f.StringVar(&opts.Span, "span", "", "in an OpenTelemetry trace export, count the spans with this `NAME` as requests (default: server spans, else root spans)")
