@@ -78,6 +78,10 @@ func TestOTelSpanFlags(t *testing.T) {
 	if code != exitError || !strings.Contains(errs, `no span has service.name "nope"; its services: "otelsvc" with`) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
 		t.Errorf("unknown service: exit %d: %s", code, errs)
 	}
+	code, _, errs = run(t, "analyze", "--latency", spans, "--service-instance", "pod-7", trace)
+	if code != exitError || !strings.Contains(errs, `no request span of service "otelsvc" comes from instance "pod-7"; its instances: (none named) with`) {
+		t.Errorf("--service-instance: exit %d: %s", code, errs)
+	}
 	for _, bad := range []string{"https://jaeger.example/trace/", "javascript:alert(1)//{trace_id}", "/trace/{trace_id}"} {
 		code, _, errs := run(t, "analyze", "--trace-url", bad, trace)
 		if code != exitUsage || !strings.Contains(errs, "--trace-url") {

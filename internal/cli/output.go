@@ -89,7 +89,7 @@ func htmlCommand(o *analyzeOptions) string {
 	for _, l := range o.Latency {
 		parts = append(parts, "--latency", shellQuote(l))
 	}
-	for _, f := range [][2]string{{"--process-start", o.ProcStart}, {"--service", o.Service}, {"--span", o.Span}, {"--task", o.TaskType}} {
+	for _, f := range [][2]string{{"--process-start", o.ProcStart}, {"--service", o.Service}, {"--service-instance", o.Instance}, {"--span", o.Span}, {"--task", o.TaskType}} {
 		if f[1] != "" {
 			parts = append(parts, f[0], shellQuote(f[1]))
 		}

@@ -366,7 +366,11 @@ func (g *group) attachLatency(runs []*model.Run, processStart *time.Time) ([]str
 		run.Inputs = append(run.Inputs, model.Input{Path: l.Name, Kind: model.KindLatencyLog, Bytes: l.Stats.Bytes, Format: l.Format})
 		run.Warnings = append(run.Warnings, l.Warnings...)
 		run.Warnings = append(run.Warnings, a.Warnings...)
-		notes = append(notes, a.String())
+		note := a.String()
+		if l.Format == otelspans.FormatOTLP || l.Format == otelspans.FormatStdout {
+			note += "; the requests are its " + l.Fields // which spans
+		}
+		notes = append(notes, note)
 	}
 	return notes, nil
 }

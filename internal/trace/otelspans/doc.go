@@ -34,7 +34,10 @@
 //
 // The service is Options.Service (the resource's service.name); when it is
 // not given, the file must hold request spans of one service only, and an
-// error names the services otherwise.
+// error names the services otherwise. Its request spans must come from one
+// process, as a collector's file may hold the spans of every replica: the
+// instance is the resource's service.instance.id, else its process.pid
+// and host.name; when they name several, Options.Instance must choose.
 //
 // # What cannot be read
 //

@@ -25,7 +25,18 @@ func (rd *reader) otlp(raw []byte) {
 	}
 	rd.setFormat(FormatOTLP)
 	for _, rs := range td.GetResourceSpans() {
-		service := serviceName(rs.GetResource().GetAttributes())
+		attrs := rs.GetResource().GetAttributes()
+		service, instance := serviceName(attrs), instanceOf(func(key string) string {
+			for _, kv := range attrs {
+				if kv.GetKey() == key {
+					if v := kv.GetValue(); v.GetIntValue() != 0 {
+						return fmt.Sprint(v.GetIntValue())
+					}
+					return kv.GetValue().GetStringValue()
+				}
+			}
+			return ""
+		})
 		for _, ss := range rs.GetScopeSpans() {
 			for k, sp := range ss.GetSpans() {
 				where := func() string {
@@ -37,7 +48,7 @@ func (rd *reader) otlp(raw []byte) {
 					rd.bad(where(), err)
 					continue
 				}
-				rd.add(s, service, where)
+				rd.add(s, service, instance, where)
 			}
 		}
 	}

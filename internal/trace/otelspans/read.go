@@ -29,6 +29,11 @@ type Options struct {
 	// Span is the name of the spans that are requests; "" takes server
 	// spans, else root spans.
 	Span string
+	// Instance is the instance of the service whose spans are read, as
+	// instanceOf names it: "" when the service's request spans come from
+	// one instance (the spans of several processes cannot be set against
+	// one process's GC).
+	Instance string
 	// MaxValueBytes bounds one JSON value (an OTLP batch or a stdout
 	// span); 0 applies gcwatch's rule for unusable input
 	// (internal/limits): a value may be as long as everything before it,
@@ -56,6 +61,7 @@ type span struct {
 	id, parent model.SpanID
 	kind       int32
 	service    int // index in reader.services
+	instance   string
 	ordinal    int // 1-based among the file's spans
 }
 
@@ -140,7 +146,7 @@ func (rd *reader) valueOf(raw []byte) {
 }
 
 // add keeps a span that may be a request, and counts every span.
-func (rd *reader) add(s span, service string, where func() string) {
+func (rd *reader) add(s span, service, instance string, where func() string) {
 	st := &rd.log.Stats
 	st.Lines++
 	s.ordinal = st.Lines
@@ -153,6 +159,7 @@ func (rd *reader) add(s span, service string, where func() string) {
 	}
 	rd.withSpans[si]++
 	s.service = si
+	s.instance = instance
 	candidate := s.kind == kindServer || s.parent.IsZero() && (s.kind == kindUnspecified || s.kind == kindInternal) ||
 		rd.opts.Span != "" && s.name == rd.opts.Span
 	if !candidate {
@@ -230,6 +237,9 @@ func (rd *reader) finish() error {
 	if len(keep) == 0 {
 		return fmt.Errorf("%s: %w: %s", rd.name, ErrNoSpans, rd.noneWhy(svc))
 	}
+	if keep, err = rd.oneInstance(svc, keep); err != nil {
+		return err
+	}
 	// A request span whose parent is another request span is part of that
 	// request.
 	ids := make(map[model.SpanID]model.TraceID, len(keep))
@@ -253,10 +263,75 @@ func (rd *reader) finish() error {
 	st.Parsed = len(rd.log.Requests)
 	st.Skipped = st.Lines - st.Parsed - st.Bad
 	rd.log.Fields = fmt.Sprintf("%s of service %q", class, rd.services[svc])
+	if in := rd.spans[keep[0]].instance; in != "" {
+		rd.log.Fields += fmt.Sprintf(", instance %q", in)
+	}
 	if nested > 0 {
 		rd.log.Fields += fmt.Sprintf(" (%d nested in another left out)", nested)
 	}
 	return nil
+}
+
+// oneInstance keeps the request spans of Options.Instance, and fails when
+// it is not given and the spans come from several instances.
+func (rd *reader) oneInstance(svc int, keep []int) ([]int, error) {
+	count := map[string]int{}
+	var order []string
+	for _, i := range keep {
+		in := rd.spans[i].instance
+		if count[in] == 0 {
+			order = append(order, in)
+		}
+		count[in]++
+	}
+	list := func() string {
+		var parts []string
+		for _, in := range order {
+			name := fmt.Sprintf("%q", in)
+			if in == "" {
+				name = "(none named)"
+			}
+			parts = append(parts, fmt.Sprintf("%s with %d", name, count[in]))
+		}
+		if len(parts) > 8 {
+			parts = append(parts[:8], fmt.Sprintf("and %d more", len(parts)-8))
+		}
+		return strings.Join(parts, ", ")
+	}
+	if rd.opts.Instance == "" {
+		if len(order) > 1 {
+			return nil, fmt.Errorf("%s: the request spans of service %q come from %d instances (%s): they are several processes, and one process's GC can be set against its own requests only; name one with --service-instance",
+				rd.name, rd.services[svc], len(order), list())
+		}
+		return keep, nil
+	}
+	if count[rd.opts.Instance] == 0 {
+		return nil, fmt.Errorf("%s: %w: no request span of service %q comes from instance %q; its instances: %s", rd.name, ErrNoSpans, rd.services[svc], rd.opts.Instance, list())
+	}
+	out := keep[:0:0]
+	for _, i := range keep {
+		if rd.spans[i].instance == rd.opts.Instance {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+// instanceOf names the process a resource describes, from its
+// attributes: service.instance.id, else the process id with the host
+// ("pid 123 on web-1"); "" when it names none.
+func instanceOf(attr func(key string) string) string {
+	if id := attr("service.instance.id"); id != "" {
+		return id
+	}
+	pid, host := attr("process.pid"), attr("host.name")
+	switch {
+	case pid != "" && host != "":
+		return "pid " + pid + " on " + host
+	case pid != "":
+		return "pid " + pid
+	}
+	return host
 }
 
 // service is the index of the service whose spans are read.

@@ -254,3 +254,42 @@ func TestBoundedValue(t *testing.T) {
 		t.Errorf("requests %d, warnings %q", len(l.Requests), l.Warnings)
 	}
 }
+
+// otlpBatchAttrs is otlpBatch with resource attributes of one's own.
+func otlpBatchAttrs(attrs string, spans ...string) string {
+	return fmt.Sprintf(`{"resourceSpans":[{"resource":{"attributes":[%s]},"scopeSpans":[{"spans":[%s]}]}]}`, attrs, strings.Join(spans, ","))
+}
+
+// TestReadInstances: the spans of several replicas of a service are not
+// one process's requests; --service-instance picks one.
+func TestReadInstances(t *testing.T) {
+	attrs := func(extra string) string {
+		return `{"key":"service.name","value":{"stringValue":"api"}},` + extra
+	}
+	in := otlpBatchAttrs(attrs(`{"key":"service.instance.id","value":{"stringValue":"pod-a"}}`),
+		otlpSpan("GET /a", 2, trace1, "1111111111111111", "", t0, t0+100)) + "\n" +
+		otlpBatchAttrs(attrs(`{"key":"process.pid","value":{"intValue":"4242"}},{"key":"host.name","value":{"stringValue":"web-2"}}`),
+			otlpSpan("GET /a", 2, trace2, "2222222222222222", "", t0, t0+50),
+			otlpSpan("GET /b", 2, trace2, "3333333333333333", "", t0+60, t0+70))
+	_, err := Read(strings.NewReader(in), "spans.json", Options{})
+	if err == nil || !strings.Contains(err.Error(), `the request spans of service "api" come from 2 instances ("pod-a" with 1, "pid 4242 on web-2" with 2)`) ||
+		!strings.Contains(err.Error(), "--service-instance") {
+		t.Errorf("two instances: %v", err)
+	}
+	l := read(t, in, Options{Instance: "pid 4242 on web-2"})
+	if len(l.Requests) != 2 || !strings.Contains(l.Fields, `instance "pid 4242 on web-2"`) {
+		t.Errorf("--service-instance: %+v %s", l.Requests, l.Fields)
+	}
+	_, err = Read(strings.NewReader(in), "spans.json", Options{Instance: "pod-z"})
+	if !errors.Is(err, ErrNoSpans) || !strings.Contains(err.Error(), `no request span of service "api" comes from instance "pod-z"`) {
+		t.Errorf("unknown instance: %v", err)
+	}
+	// The stdout exporter's resource names the instance the same way.
+	start := time.Unix(0, t0)
+	one := strings.Replace(stdoutSpanJSON("GET /a", 2, trace1, "1111111111111111", "", "api", start, 5), `"Resource":[`,
+		`"Resource":[{"Key":"process.pid","Value":{"Type":"INT64","Value":4242}},{"Key":"host.name","Value":{"Type":"STRING","Value":"web-2"}},`, 1)
+	two := stdoutSpanJSON("GET /a", 2, trace2, "2222222222222222", "", "api", start, 5)
+	if _, err := Read(strings.NewReader(one+"\n"+two), "spans.json", Options{}); err == nil || !strings.Contains(err.Error(), `("pid 4242 on web-2" with 1, (none named) with 1)`) {
+		t.Errorf("stdout instances: %v", err)
+	}
+}

@@ -76,11 +76,20 @@ func (rd *reader) stdoutSpan(sp *stdoutSpan, at string) {
 	case "Error":
 		s.status = "error"
 	}
-	service := ""
-	for _, kv := range sp.Resource {
-		if kv.Key == "service.name" {
-			_ = json.Unmarshal(kv.Value.Value, &service) // not a string: no name
+	attr := func(key string) string {
+		for _, kv := range sp.Resource {
+			if kv.Key == key {
+				var v any
+				_ = json.Unmarshal(kv.Value.Value, &v) // not a value: none
+				switch v := v.(type) {
+				case string:
+					return v
+				case float64:
+					return fmt.Sprint(int64(v))
+				}
+			}
 		}
+		return ""
 	}
-	rd.add(s, service, where)
+	rd.add(s, attr("service.name"), instanceOf(attr), where)
 }
