@@ -119,11 +119,17 @@ func (opts *analyzeOptions) bindFlags(f *pflag.FlagSet) {
 	f.IntVar(&opts.Worst, "worst", 10, "how many of the longest pauses to list")
 	f.StringArrayVar(&opts.Latency, "latency", nil, "request-latency log of the same process (`FILE`: JSONL or CSV, one request a line with a wall-clock start and a duration, or OpenTelemetry spans as OTLP JSON or the stdout exporter writes them; repeatable)")
 	f.StringVar(&opts.ProcStart, "process-start", "", "wall-clock `TIME` the process started (RFC 3339), to line up a latency log with a gctrace log")
+	opts.bindSpanFlags(f)
+	f.StringVar(&opts.TraceURL, "trace-url", "", "link the slowest requests from OpenTelemetry spans to a tracing UI in the HTML report: a `URL` with {trace_id} (and optionally {span_id}), e.g. 'https://jaeger.example/trace/{trace_id}'")
+	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a process's verdict is one of these comma-separated `IDS` (for CI)")
+}
+
+// bindSpanFlags binds the flags that choose the spans of an OpenTelemetry
+// trace export that are requests.
+func (opts *analyzeOptions) bindSpanFlags(f *pflag.FlagSet) {
 	f.StringVar(&opts.Service, "service", "", "in an OpenTelemetry trace export, read the spans of the service with this service.name (`NAME`; needed when several services have request spans)")
 	f.StringVar(&opts.Instance, "service-instance", "", "in an OpenTelemetry trace export whose service has several instances, read the spans of this one (`ID`: its service.instance.id, or \"pid N on HOST\" as the error lists them)")
 	f.StringVar(&opts.Span, "span", "", "in an OpenTelemetry trace export, count the spans with this `NAME` as requests (default: server spans, else root spans)")
-	f.StringVar(&opts.TraceURL, "trace-url", "", "link the slowest requests from OpenTelemetry spans to a tracing UI in the HTML report: a `URL` with {trace_id} (and optionally {span_id}), e.g. 'https://jaeger.example/trace/{trace_id}'")
-	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a process's verdict is one of these comma-separated `IDS` (for CI)")
 }
 
 // bindPipelineFlags binds the flags of every command that runs the

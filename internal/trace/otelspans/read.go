@@ -355,6 +355,8 @@ func (rd *reader) service() (int, error) {
 		return slices.Index(with, true), nil
 	case n == 0 && len(rd.services) == 1:
 		return 0, nil // finish says why none is a request
+	case n == 0 && rd.opts.Span != "":
+		return 0, fmt.Errorf("%s: %w: no span of any of its services is named %q (%s)", rd.name, ErrNoSpans, rd.opts.Span, rd.serviceList(nil))
 	case n == 0:
 		return 0, fmt.Errorf("%s: %w: none of its services has a request span (%s); name the spans with --span", rd.name, ErrNoSpans, rd.serviceList(nil))
 	}

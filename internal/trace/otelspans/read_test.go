@@ -149,6 +149,10 @@ func TestReadServices(t *testing.T) {
 	if !errors.Is(err, ErrNoSpans) || !strings.Contains(err.Error(), `no span has service.name "c"; its services: "a" with 1 spans, "b" with 1 spans`) {
 		t.Errorf("--service c: %v", err)
 	}
+	_, err = Read(strings.NewReader(in), "spans.json", Options{Span: "nope"})
+	if !errors.Is(err, ErrNoSpans) || !strings.Contains(err.Error(), `no span of any of its services is named "nope" ("a" with 1 spans, "b" with 1 spans)`) {
+		t.Errorf("--span nope, two services: %v", err)
+	}
 	_, err = Read(strings.NewReader(in), "spans.json", Options{Service: "a", Span: "nope"})
 	if !errors.Is(err, ErrNoSpans) || !strings.Contains(err.Error(), `none of the 1 spans of service "a" is named "nope"`) {
 		t.Errorf("--span nope: %v", err)
