@@ -31,7 +31,7 @@ func FuzzRead(f *testing.F) {
 				return
 			}
 			st := l.Stats
-			if st.Lines != st.Parsed+st.Skipped+st.Bad || st.Parsed != len(l.Requests) || st.Parsed == 0 {
+			if st.Lines != st.Parsed+st.Skipped+st.Bad || st.Skipped < 0 || st.Bad < 0 || st.Parsed != len(l.Requests) || st.Parsed == 0 {
 				t.Errorf("stats %+v with %d requests", st, len(l.Requests))
 			}
 			for _, r := range l.Requests {

@@ -88,8 +88,8 @@ var ErrNoSpans = errors.New("no request spans")
 // Read reads an OpenTelemetry trace export, OTLP JSON or the stdout
 // exporter's, and returns the spans that are requests as a latency log
 // (Log.Format FormatOTLP or FormatStdout). Spans are counted in Log.Stats:
-// Lines every span, Parsed the requests, Skipped the other spans and Bad
-// the unusable ones. It fails on input that is not such an export, and
+// Lines every span (and every JSON value that could not be read), Parsed
+// the requests, Skipped the other spans and Bad the unusable ones. It fails on input that is not such an export, and
 // when no span is a request, saying why in one line.
 func Read(r io.Reader, name string, opts Options) (*latencylog.Log, error) {
 	rd := &reader{
@@ -194,9 +194,11 @@ func (rd *reader) bad(where string, err error) {
 	}
 }
 
-// badValue reports a JSON value that could not be read at all.
+// badValue reports a JSON value that could not be read at all; it counts
+// as one bad item among the spans.
 func (rd *reader) badValue(err error) {
 	st := &rd.log.Stats
+	st.Lines++
 	st.Bad++
 	msg := fmt.Sprintf("%s: JSON value %d: %v", rd.name, rd.value, err)
 	if rd.firstBad == "" {
@@ -222,7 +224,7 @@ func (rd *reader) finish() error {
 	if st.Bad > maxBadReports {
 		rd.warn(fmt.Sprintf("%s: %d more bad spans not shown", rd.name, st.Bad-maxBadReports))
 	}
-	if st.Lines == 0 {
+	if len(rd.services) == 0 { // not a span read, good or bad
 		why := "it holds no spans"
 		if rd.firstBad != "" {
 			why = "no span could be read; the first: " + rd.firstBad

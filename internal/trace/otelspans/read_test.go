@@ -170,7 +170,7 @@ func TestReadBad(t *testing.T) {
 		otlpSpan("GET /shortid", 2, "4bf92f35", "4444444444444444", "", t0, t0+1),
 	) + "\n" + `{"foo": 1}` + "\n" + otlpBatch("api", otlpSpan("GET /late", 2, trace2, "5555555555555555", "", t0, t0+7)) + "\n{\"resourceSpans\": [tr"
 	l := read(t, in, Options{})
-	if len(l.Requests) != 2 || l.Stats.Bad != 4 || l.Stats.Lines != 5 {
+	if len(l.Requests) != 2 || l.Stats.Bad != 4 || l.Stats.Lines != 6 || l.Stats.Skipped != 0 {
 		t.Fatalf("requests %+v, stats %+v", l.Requests, l.Stats)
 	}
 	all := strings.Join(l.Warnings, "\n")
