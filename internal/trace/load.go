@@ -122,7 +122,11 @@ func Load(paths []string, opts Options) (*Result, error) {
 	if len(direct.traces)+len(direct.gctraces) > 0 {
 		groups = append([]*group{direct}, groups...)
 	} else if len(direct.latency) > 0 {
-		return nil, &InputError{Name: direct.latency[0].Name, Msg: "is a request-latency log; give it together with a trace or gctrace log of the same process"}
+		what := "is a request-latency log"
+		if f := direct.latency[0].Format; f == otelspans.FormatOTLP || f == otelspans.FormatStdout {
+			what = "holds OpenTelemetry spans, which give request latencies"
+		}
+		return nil, &InputError{Name: direct.latency[0].Name, Msg: what + "; give it together with a trace or gctrace log of the same process"}
 	}
 	for _, g := range groups {
 		runs, notes := g.merge()

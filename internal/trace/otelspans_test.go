@@ -125,6 +125,9 @@ func TestOTelSpansNeedAClock(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `--latency: not a usable OpenTelemetry trace export: no request spans: no span has service.name "no-such-service"; its services: "otelsvc" with`) {
 		t.Errorf("unknown service: %v", err)
 	}
+	if _, err := Load([]string{spans}, Options{}); err == nil || !strings.Contains(err.Error(), "spans.otlp.json.gz: holds OpenTelemetry spans, which give request latencies; give it together with a trace or gctrace log") {
+		t.Errorf("spans alone: %v", err)
+	}
 	// With --process-start the same spans line up with the gctrace log.
 	start := time.Date(2026, 12, 6, 21, 58, 0, 0, time.UTC)
 	res, err := Load([]string{gctrace}, Options{Latency: []string{spans}, ProcessStart: &start})
