@@ -149,57 +149,91 @@ func TestOTelSpanLatency(t *testing.T) {
 // the trace's wall clock) against that of the runtime/trace tasks the SDK
 // made of the same server spans (on the trace's own clock). Spans are
 // requests from a log, for which gcwatch knows only their overlap with
-// stop-the-world pauses; that overlap, summed and over the tail, and the
-// tail's latency agree within 1 %, and each span lies within 1 ms of its
-// task (measured: a few µs; the task starts after the span and ends
-// before it).
+// stop-the-world pauses.
+//
+// A span and its task are not quite the same interval: the SDK reads the
+// span's start before it begins the task, and ends the task after it read
+// the span's end; a few µs, more when the goroutine is preempted between
+// the two. So each span's pause overlap may differ from its task's by at
+// most the length of those two edges, and no more: that holds on any
+// recording, and the median edge says the clocks are lined up (well under
+// 200 µs; measured, a few µs). On the committed recording, the pause
+// overlap of every request and of the slowest 1 %, p99 and the slowest
+// 1 %'s latency agree within 1 %; a fresh recording on a busy machine can
+// have a pause fall into an edge, so there p99 and the tail's latency are
+// held to the bound the edges allow.
 func TestOTelSpanAttribution(t *testing.T) {
 	dir := otelRecording()
+	committed := dir == defaultOTelRecording
 	spans := analyzeRecording(t, trace.Options{Latency: []string{filepath.Join(dir, "spans.otlp.json.gz")}}, "")
 	tasks := analyzeRecording(t, trace.Options{}, "GET /work")
 	sa, ta := spans.Attribution, tasks.Attribution
 	if sa == nil || ta == nil {
 		t.Fatal("no attribution")
 	}
-	within := func(what string, got, want time.Duration, mayBeZero bool) {
-		t.Helper()
-		if mayBeZero && got == 0 && want == 0 {
-			t.Logf("%s: 0 from both", what)
-			return
-		}
-		if want <= 0 {
-			t.Errorf("%s: the tasks give %v: the recording shows no GC in its requests", what, want)
-			return
-		}
-		if d := math.Abs(float64(got-want)) / float64(want); d > 0.01 {
-			t.Errorf("%s: spans %v, tasks %v (%.2f%% apart)", what, got, want, 100*d)
-		}
-		t.Logf("%s: spans %v, tasks %v", what, got, want)
+	if ta.STWOverlap <= 0 {
+		t.Fatalf("the tasks overlap no pause: the recording shows no GC in its requests")
 	}
-	within("STW overlap of every request", sa.STWOverlap, ta.STWOverlap, false)
-	// A fresh recording's few slowest requests may have met no pause.
-	within("STW overlap of the slowest 1%", sa.Tail99.Sum.SweepTermination+sa.Tail99.Sum.MarkTermination,
-		ta.Tail99.Sum.SweepTermination+ta.Tail99.Sum.MarkTermination, otelRecording() != defaultOTelRecording)
-	within("p99", sa.Tail99.Observed, ta.Tail99.Observed, false)
-	within("latency of the slowest 1%", sa.Tail99.Latency, ta.Tail99.Latency, false)
 
-	// Each span and its task, paired in order of start.
-	starts := func(res *analyze.Result) []model.Request {
+	// Each span and its task, paired in order of start, with every
+	// request's own breakdown.
+	counted := func(res *analyze.Result) ([]model.Request, map[uint64]analyze.Breakdown) {
 		var out []model.Request
 		for _, i := range res.Counted {
 			out = append(out, res.Requests.At(int(i)))
 		}
+		all := analyze.Attribute(res.Run, model.RequestsOf(out...), len(out))
+		bd := map[uint64]analyze.Breakdown{}
+		for _, w := range all.Worst {
+			bd[w.Request.ID] = w.Breakdown
+		}
 		sort.Slice(out, func(a, b int) bool { return out[a].Start < out[b].Start })
-		return out
+		return out, bd
 	}
-	sr, tr := starts(spans), starts(tasks)
-	var worst time.Duration
+	sr, sb := counted(spans)
+	tr, tb := counted(tasks)
+	if len(sr) != len(tr) || len(sb) != len(sr) || len(tb) != len(tr) {
+		t.Fatalf("%d spans (%d attributed), %d tasks (%d attributed)", len(sr), len(sb), len(tr), len(tb))
+	}
+	abs := func(d time.Duration) time.Duration { return max(d, -d) }
+	stw := func(b analyze.Breakdown) time.Duration { return b.SweepTermination + b.MarkTermination + b.NonGCSTW }
+	var edges []time.Duration
+	var widest time.Duration // the largest sum of a pair's two edges
 	for i := range sr {
-		lead, lag := tr[i].Start.Sub(sr[i].Start), sr[i].End.Sub(tr[i].End)
-		worst = max(worst, lead, lag, -lead, -lag)
+		lead, lag := abs(tr[i].Start.Sub(sr[i].Start)), abs(sr[i].End.Sub(tr[i].End))
+		edges = append(edges, lead, lag)
+		widest = max(widest, lead+lag)
+		if d := abs(stw(sb[sr[i].ID]) - stw(tb[tr[i].ID])); d > lead+lag {
+			t.Errorf("span %s: pause overlap %v, its task's %v: %v apart, more than its edges %v + %v",
+				sr[i].SpanID, stw(sb[sr[i].ID]), stw(tb[tr[i].ID]), d, lead, lag)
+		}
 	}
-	if worst > time.Millisecond {
-		t.Errorf("a span's edges lie %v from its task's", worst)
+	slices.Sort(edges)
+	if med := edges[len(edges)/2]; med > 200*time.Microsecond {
+		t.Errorf("the median edge between a span and its task is %v: the clocks are not lined up", med)
 	}
-	t.Logf("%d requests; spans' edges within %v of their tasks'", len(sr), worst)
+	t.Logf("%d requests; edges between span and task: median %v, max %v", len(sr), edges[len(edges)/2], edges[len(edges)-1])
+
+	within := func(what string, got, want, slack time.Duration) {
+		t.Helper()
+		d := abs(got - want)
+		switch {
+		case committed && want <= 0:
+			t.Errorf("%s: the tasks give %v", what, want)
+		case committed && float64(d) > 0.01*float64(want):
+			t.Errorf("%s: spans %v, tasks %v (%.2f%% apart)", what, got, want, 100*float64(d)/float64(want))
+		case !committed && float64(d) > 0.01*float64(want) && d > slack:
+			t.Errorf("%s: spans %v, tasks %v: %v apart, more than 1 %% and than the edges allow (%v)", what, got, want, d, slack)
+		}
+		t.Logf("%s: spans %v, tasks %v", what, got, want)
+	}
+	edgeSum := time.Duration(0)
+	for _, e := range edges {
+		edgeSum += e
+	}
+	within("STW overlap of every request", sa.STWOverlap, ta.STWOverlap, edgeSum)
+	within("STW overlap of the slowest 1%", sa.Tail99.Sum.SweepTermination+sa.Tail99.Sum.MarkTermination,
+		ta.Tail99.Sum.SweepTermination+ta.Tail99.Sum.MarkTermination, time.Duration(sa.Tail99.Requests)*widest+ta.Tail99.Latency)
+	within("p99", sa.Tail99.Observed, ta.Tail99.Observed, widest)
+	within("latency of the slowest 1%", sa.Tail99.Latency, ta.Tail99.Latency, time.Duration(sa.Tail99.Requests)*widest)
 }
