@@ -330,6 +330,11 @@ type Request struct {
 	// Open is set when the request had not ended when the window ended (End
 	// is then the end of the window) or began before it.
 	Open bool `json:"open,omitempty"`
+	// TraceID and SpanID identify a request taken from a distributed
+	// trace's span (zero otherwise), so that a report can point at it in
+	// the service's own tracing UI.
+	TraceID TraceID `json:"trace_id,omitzero"`
+	SpanID  SpanID  `json:"span_id,omitzero"`
 	// Accounted says whether the per-state durations below were measured
 	// (false for requests from logs). It sits beside Open so that the two
 	// share one word: a run can hold millions of requests.
