@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -33,7 +34,9 @@ func docCommands(t *testing.T) []docCommand {
 			t.Fatal(err)
 		}
 		for _, m := range codeBlock.FindAllStringSubmatch(string(b), -1) {
-			for _, l := range strings.Split(m[1], "\n") {
+			// A line ending in a backslash goes on on the next.
+			block := strings.ReplaceAll(m[1], "\\\n", " ")
+			for _, l := range strings.Split(block, "\n") {
 				l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "$ "))
 				if i := strings.Index(l, "  #"); i >= 0 {
 					l = strings.TrimSpace(l[:i])
@@ -58,6 +61,14 @@ var shipped = map[string][]string{
 	"capture/":    {"../../examples/testdata/allocheavy-p2-gogc100"},
 	"before/":     {"../../examples/testdata/tune-before"},
 	"after/":      {"../../examples/testdata/tune-after"},
+}
+
+// shippedSpans is what the placeholders stand for in a command with
+// --latency: the OpenTelemetry example's trace and its spans.
+var shippedSpans = map[string][]string{
+	"trace.out":       {"../../examples/otelsvc/testdata/trace.out"},
+	"spans.otlp.json": {"../../examples/otelsvc/testdata/spans.otlp.json.gz"},
+	"spans.json.gz":   {"../../examples/otelsvc/testdata/spans.stdout.json.gz"},
 }
 
 // TestDocCommands runs every command the README and docs/ show that works
@@ -116,9 +127,16 @@ func docArgs(t *testing.T, line string) (args []string, stdin string, ok bool) {
 	default:
 		return nil, "", false
 	}
+	files := shipped
+	if slices.Contains(fields, "--latency") {
+		files = shippedSpans
+	}
 	for i := 0; i < len(fields); i++ {
 		f := strings.Trim(fields[i], "'")
 		switch {
+		case f == "--service" && i+1 < len(fields):
+			args = append(args, f, "otelsvc") // the example's service name
+			i++
 		case f == "--manifest":
 			return nil, "", false
 		case f == "-o" && i+1 < len(fields):
@@ -130,8 +148,8 @@ func docArgs(t *testing.T, line string) (args []string, stdin string, ok bool) {
 				t.Fatal(err)
 			}
 			args = append(args, dirs...)
-		case shipped[f] != nil:
-			args = append(args, shipped[f]...)
+		case files[f] != nil:
+			args = append(args, files[f]...)
 		case strings.HasPrefix(f, "examples/"):
 			args = append(args, "../../"+f)
 		default:
