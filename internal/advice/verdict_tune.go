@@ -89,6 +89,7 @@ func (d *decider) tune() bool {
 	if d.fit == nil {
 		return false
 	}
+	d.rule = Tune
 	tg, ok := d.target()
 	if !ok {
 		return false
@@ -111,7 +112,7 @@ func (d *decider) tune() bool {
 	}
 	good, costly := d.withinMemoryFactor(good)
 	best := d.smallestChange(good)
-	rec := &Recommendation{GOGC: gogcString(best.GOGC), GOMEMLIMIT: limitString(best.MemoryLimit), Predicted: best.Row(), Current: &cur}
+	rec := &Recommendation{Setting: best.Settings.Setting(), Predicted: best.Row(), Current: &cur}
 	if d.Budget > 0 {
 		h := d.Budget - best.PeakMemory
 		rec.HeadroomBytes = &h
@@ -132,7 +133,7 @@ func (d *decider) tune() bool {
 	if tight {
 		d.evidence("limit_bound_cycles", float64(d.fit.LimitBoundCycles), ">", 0, "count", "the memory limit set the heap goal, with the GC running back to back or its CPU limiter engaged")
 	}
-	what := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", rec.GOGC, rec.GOMEMLIMIT)
+	what := rec.Setting.String()
 	switch {
 	case tight:
 		d.v.Summary = fmt.Sprintf("the memory limit is too tight: the GC runs back to back; %s meets %s", what, tg.describe)
@@ -154,7 +155,7 @@ func (d *decider) tune() bool {
 // meets it cuts p99 by TuneGainMin. It says so and recommends nothing.
 func (d *decider) nothingToChange(tg target, good []Prediction) bool {
 	cur := d.fit.Settings()
-	what := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", gogcString(cur.GOGC), limitString(cur.MemoryLimit))
+	what := cur.String()
 	if tg.meets(d.observed) || slices.ContainsFunc(good, func(p Prediction) bool { return p.Settings == cur }) {
 		d.evidence("settings_meeting_target", float64(len(good)), ">=", 1, "count", tg.describe+", the current settings among them")
 		d.v.Summary = fmt.Sprintf("nothing to change: the current settings (%s) already meet %s", what, tg.describe)
@@ -232,6 +233,9 @@ func (d *decider) beyondTuning() {
 		}
 		liveShare = float64(live+nonHeap) / float64(d.Budget)
 	}
+	// Migration needs long marking and a live heap that fills the budget;
+	// reduce-allocation needs a cut of the allocation rate that works.
+	d.rule = MigrationCandidate
 	markHigh := d.evidence("mark_wall_per_cycle_ms", ms(float64(markWall)), ">=", ms(float64(r.MarkWallHigh)), "ms",
 		fmt.Sprintf("a cycle's sweep termination to mark termination, at %s scanned", sizeString(int64(scan))))
 	heapBound := true
@@ -240,6 +244,7 @@ func (d *decider) beyondTuning() {
 	} else {
 		d.caveat("no memory budget given (--mem-budget): whether the heap could grow is not known")
 	}
+	d.rule = ReduceAllocation
 	if d.tgt == nil {
 		// No model or no target: what less allocation would do is unknown.
 		if markHigh && heapBound {
@@ -250,6 +255,7 @@ func (d *decider) beyondTuning() {
 		d.reduceAllocation(nil)
 		return
 	}
+	d.rule = ReduceAllocation
 	cut, found := d.allocCut(*d.tgt, max(r.AllocCutMax, r.AllocCutIntrinsic))
 	switch {
 	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutMax, "fraction", "alloc_cut_max: "+cut.note):
@@ -391,23 +397,6 @@ func (d *decider) liveAndMark() (live int64, scan float64, markWall time.Duratio
 		markWall = wall / time.Duration(n)
 	}
 	return live, float64(live), markWall
-}
-
-func gogcString(g int) string {
-	if g < 0 {
-		return "off"
-	}
-	return fmt.Sprint(g)
-}
-
-func limitString(l int64) string {
-	if l < 0 {
-		return "off"
-	}
-	if l%(1<<20) == 0 {
-		return fmt.Sprintf("%dMiB", l>>20)
-	}
-	return fmt.Sprint(l)
 }
 
 func sizeString(b int64) string {

@@ -23,7 +23,7 @@ func TestVerdictsOnRecordings(t *testing.T) {
 		// higher GOGC halves the GC part of p99...
 		{"allocheavy-p2-gogc100", []string{"--mem-budget", "1GiB"}, "tune", func(t *testing.T, v map[string]any) {
 			s := v["settings"].(map[string]any)
-			if s["GOGC"] == "100" || s["GOMEMLIMIT"] != "off" {
+			if s["gogc"] == 100.0 || s["memlimit_bytes"] != "off" {
 				t.Errorf("settings %v: want a higher GOGC and no limit", s)
 			}
 		}},
@@ -65,7 +65,7 @@ func TestVerdictsOnRecordings(t *testing.T) {
 		// away.
 		{"memlimit", []string{"--mem-budget", "1GiB"}, "tune", func(t *testing.T, v map[string]any) {
 			s := v["settings"].(map[string]any)
-			if s["GOMEMLIMIT"] == "110MiB" {
+			if s["memlimit_bytes"] == float64(110<<20) {
 				t.Errorf("settings %v keep the tight limit", s)
 			}
 			if !strings.Contains(v["summary"].(string), "limit is too tight") {
@@ -180,7 +180,7 @@ func checkWhatIf(t *testing.T, rows []any, budget bool) {
 			}
 		}
 		g := fmt.Sprint(m["gogc"])
-		if m["memlimit_bytes"] == nil {
+		if m["memlimit_bytes"] == "off" {
 			noLimit[g] = true
 		} else {
 			limited[g] = true

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // Service is one service's line in the fleet report.
@@ -15,10 +16,11 @@ type Service struct {
 	Captures string `json:"captures"`
 	// Rank is the place in the ranking, from 1; 0 for services with too
 	// little data, which are listed but not ranked.
-	Rank    int    `json:"rank"`
-	Data    string `json:"data"` // "sufficient" or "insufficient"
-	Verdict string `json:"verdict"`
-	Summary string `json:"summary"`
+	Rank int    `json:"rank"`
+	Data string `json:"data"` // "sufficient" or "insufficient"
+	// Verdict is the service's verdict, the same object as a process's in
+	// the analysis document (null when the advisor did not run).
+	Verdict *advice.Verdict `json:"verdict"`
 	// GCShareOfTail is the GC-attributable share of the slowest 1 % of
 	// requests' time (null without requests).
 	GCShareOfTail *float64 `json:"gc_share_of_tail"`
@@ -29,7 +31,6 @@ type Service struct {
 	P99Ms          *float64    `json:"p99_ms"`
 	BestTuning     *BestTuning `json:"best_tuning"`
 	WithoutGC      *WithoutGC  `json:"without_gc"`
-	Confidence     string      `json:"confidence"`
 	// Reasons say why the service is where it is in the ranking.
 	Reasons []string `json:"reasons"`
 	// Process is the full per-service report (text/HTML renderers use it).
@@ -48,12 +49,11 @@ type Service struct {
 
 // BestTuning is what the best setting inside the budget would buy.
 type BestTuning struct {
-	GOGC       string   `json:"GOGC"`
-	GOMEMLIMIT string   `json:"GOMEMLIMIT"`
-	P99Ms      *float64 `json:"p99_ms"`
-	P99Change  *float64 `json:"p99_change"`
-	GCCPU      float64  `json:"gc_cpu_fraction"`
-	PeakHeap   *int64   `json:"peak_heap_bytes"`
+	units.Setting
+	P99Ms     *float64 `json:"p99_ms"`
+	P99Change *float64 `json:"p99_change"`
+	GCCPU     float64  `json:"gc_cpu_fraction"`
+	PeakHeap  *int64   `json:"peak_heap_bytes"`
 	// PeakMemoryChange is the predicted peak memory against the model's
 	// for the current settings (0.5: half as much again); null when either
 	// is unbounded or unknown.
@@ -79,7 +79,7 @@ func FromProcess(name, captures string, p *report.Process, budget int64) Service
 	s := Service{Name: name, Captures: captures, Process: p, Data: "sufficient", Reasons: []string{}}
 	s.GCCPUFraction = p.GC.CPUFraction
 	if v := p.Verdict; v != nil {
-		s.Verdict, s.Summary, s.Confidence = v.ID, v.Summary, v.Confidence
+		s.Verdict = v
 		// Ranking needs the GC's share of the tail or, without requests,
 		// a fitted model; a couple of cycles at least either way.
 		complete := p.GC.Cycles - p.GC.PartialCycles
@@ -147,10 +147,7 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 	if row == nil || worse(row) {
 		return nil
 	}
-	b := &BestTuning{GOGC: gogcString(int(row.GOGC)), GOMEMLIMIT: "off", P99Ms: row.P99, GCCPU: row.GCCPUFraction, PeakHeap: row.PeakHeap}
-	if row.MemoryLimit != nil {
-		b.GOMEMLIMIT = limitString(*row.MemoryLimit)
-	}
+	b := &BestTuning{Setting: units.Setting{GOGC: row.GOGC, MemoryLimit: row.Limit()}, P99Ms: row.P99, GCCPU: row.GCCPUFraction, PeakHeap: row.PeakHeap}
 	if row.P99 != nil && observedP99 != nil && *observedP99 > 0 {
 		c := (*row.P99 - *observedP99) / *observedP99
 		b.P99Change = &c
@@ -172,18 +169,28 @@ func better(a, b *advice.WhatIfRow) bool {
 	return a.GCCPUFraction < b.GCCPUFraction
 }
 
-func limitString(l int64) string {
-	if l%(1<<20) == 0 {
-		return fmt.Sprintf("%dMiB", l>>20)
+// VerdictID is the id of the service's verdict; "" without one.
+func (s Service) VerdictID() string {
+	if s.Verdict == nil {
+		return ""
 	}
-	return fmt.Sprint(l)
+	return s.Verdict.ID
 }
 
-func gogcString(g int) string {
-	if g < 0 {
-		return "off"
+// Confidence is the service's verdict's confidence; "" without one.
+func (s Service) Confidence() string {
+	if s.Verdict == nil {
+		return ""
 	}
-	return fmt.Sprint(g)
+	return s.Verdict.Confidence
+}
+
+// Summary is the service's verdict's summary; "" without one.
+func (s Service) Summary() string {
+	if s.Verdict == nil {
+		return ""
+	}
+	return s.Verdict.Summary
 }
 
 // verdictGroup orders verdicts: migration candidates first, services where
@@ -222,7 +229,7 @@ func Rank(services []Service) []Service {
 			return -1
 		}
 		return cmp.Or(
-			cmp.Compare(verdictGroup(a.Verdict), verdictGroup(b.Verdict)),
+			cmp.Compare(verdictGroup(a.VerdictID()), verdictGroup(b.VerdictID())),
 			cmp.Compare(orZero(b.GCShareOfTail), orZero(a.GCShareOfTail)),
 			cmp.Compare(b.GCCPUFraction, a.GCCPUFraction),
 			cmp.Compare(orZero(b.MemoryOverhead), orZero(a.MemoryOverhead)),
@@ -252,5 +259,5 @@ func reason(s *Service) string {
 	if s.MemoryOverhead != nil {
 		mem = fmt.Sprintf("%.0f%%", *s.MemoryOverhead*100)
 	}
-	return fmt.Sprintf("%s: GC is %s of the slowest requests' time, %.1f%% of CPU, and %s of the peak heap is above the live heap", s.Verdict, share, s.GCCPUFraction*100, mem)
+	return fmt.Sprintf("%s: GC is %s of the slowest requests' time, %.1f%% of CPU, and %s of the peak heap is above the live heap", s.VerdictID(), share, s.GCCPUFraction*100, mem)
 }

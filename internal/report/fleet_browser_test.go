@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
@@ -28,9 +29,9 @@ func TestFleetHTMLInChromium(t *testing.T) {
 	}
 	adr := &fleet.WithoutGC{ADRP99Change: -0.25, ADRMemoryChange: -0.5}
 	doc := &fleet.Document{Kind: "fleet", Services: []fleet.Service{
-		{Name: "<script>alert(1)</script>", Rank: 1, Verdict: "migration-candidate", Data: "sufficient", GCShareOfTail: ptr(0.6), MemoryOverhead: ptr(0.55), WithoutGC: adr},
-		{Name: "checkout", Rank: 2, Verdict: "tune", Data: "sufficient", GCShareOfTail: ptr(0.2), MemoryOverhead: ptr(0.4), WithoutGC: adr},
-		{Name: "thin", Verdict: "tune", Data: "insufficient"},
+		{Name: "<script>alert(1)</script>", Rank: 1, Verdict: &advice.Verdict{ID: "migration-candidate"}, Data: "sufficient", GCShareOfTail: ptr(0.6), MemoryOverhead: ptr(0.55), WithoutGC: adr},
+		{Name: "checkout", Rank: 2, Verdict: &advice.Verdict{ID: "tune"}, Data: "sufficient", GCShareOfTail: ptr(0.2), MemoryOverhead: ptr(0.4), WithoutGC: adr},
+		{Name: "thin", Verdict: &advice.Verdict{ID: "tune"}, Data: "insufficient"},
 	}}
 	var b bytes.Buffer
 	if err := fleet.Render(&b, doc, "html", fleet.Options{Plot: plot.FleetFigure}); err != nil {

@@ -29,7 +29,11 @@ func readManifest(path string) (*manifest, error) {
 		return nil, err
 	}
 	var raw struct {
-		GOGC       json.RawMessage   `json:"gogc"`
+		GOGC json.RawMessage `json:"gogc"`
+		// memlimit_bytes is gcwatch's own (docs/json.md); gomemlimit
+		// is what capture folders written before it, and meta.json
+		// files, carry.
+		MemLimit   json.RawMessage   `json:"memlimit_bytes"`
 		GOMemLimit json.RawMessage   `json:"gomemlimit"`
 		Env        map[string]string `json:"env"`
 	}
@@ -38,7 +42,13 @@ func readManifest(path string) (*manifest, error) {
 	}
 	m := &manifest{path: path}
 	gogc := unquote(raw.GOGC)
+	if gogc == "null" {
+		gogc = ""
+	}
 	limit := unquote(raw.GOMemLimit)
+	if l := unquote(raw.MemLimit); l != "" && l != "null" {
+		limit = l
+	}
 	if v, ok := raw.Env["GOGC"]; ok {
 		gogc = v
 	}
