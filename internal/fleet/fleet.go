@@ -36,9 +36,9 @@ type Service struct {
 	// Process is the full per-service report (text/HTML renderers use it).
 	Process *report.Process `json:"-"`
 
-	// Source is SourcePrometheus for a line read from monitoring (empty
-	// for captures, whose JSON stays as it was).
-	Source string `json:"source,omitempty"`
+	// Source is SourcePrometheus for a line read from monitoring, empty
+	// for captures. The document's source says the same in JSON.
+	Source string `json:"-"`
 	// WorthCapture: the metrics show enough GC cost that a trace capture
 	// would be worth taking to attribute the tail (monitoring lines only).
 	WorthCapture bool `json:"worth_capture,omitempty"`
