@@ -18,7 +18,8 @@ func ptr(v float64) *float64 { return &v }
 // TestFleetHTMLInChromium loads the fleet report, with a service named as
 // a script, in headless Chromium, as TestHTMLInChromium does the
 // single-process report: no console errors, the plot an SVG element in
-// the DOM, the service's name text, and a screenshot that shows the plot.
+// the DOM, the service's name text, a screenshot that shows the plot, and
+// no sideways scrolling at 1280 px.
 func TestFleetHTMLInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no browser")
@@ -65,5 +66,6 @@ func TestFleetHTMLInChromium(t *testing.T) {
 	if !strings.Contains(dom, `id="svc-1--script-alert-1---script-"`) || !strings.Contains(dom, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Errorf("the script-named service is not in the DOM as text with its anchor")
 	}
+	checkNoSidewaysScroll(t, "the fleet page", measurePage(t, chromium, page))
 	t.Logf("screenshot kept at %s", shot)
 }
