@@ -129,6 +129,19 @@ func TestVerdictsOnRecordings(t *testing.T) {
 			if len(v["evidence"].([]any)) == 0 {
 				t.Errorf("a verdict without evidence")
 			}
+			// Every row names its rule, and the verdict's own rule has rows.
+			deciding := 0
+			for _, e := range v["evidence"].([]any) {
+				switch rule := e.(map[string]any)["rule"]; rule {
+				case nil, "":
+					t.Errorf("evidence %v names no rule", e)
+				case v["id"]:
+					deciding++
+				}
+			}
+			if deciding == 0 {
+				t.Errorf("no evidence row of the %s rule: %v", v["id"], v["evidence"])
+			}
 			if tc.check != nil {
 				tc.check(t, v)
 			}

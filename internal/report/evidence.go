@@ -1,10 +1,6 @@
 package report
 
-import (
-	"fmt"
-
-	"github.com/gcwatch/gcwatch/internal/advice"
-)
+import "github.com/gcwatch/gcwatch/internal/advice"
 
 // ruleEvidence is the evidence of one rule the advisor tried.
 type ruleEvidence struct {
@@ -29,16 +25,6 @@ func splitEvidence(v *advice.Verdict) (decided []advice.Evidence, others []ruleE
 		others = append(others, ruleEvidence{Rule: e.Rule, Rows: []advice.Evidence{e}})
 	}
 	return decided, others
-}
-
-// comparison is an evidence row as it came out: "0.305 ≥ 0.1" for a row
-// whose test ("< 0.1") does not hold.
-func comparison(e advice.Evidence) string {
-	op := e.Op
-	if !e.Holds {
-		op = negate[op]
-	}
-	return fmt.Sprintf("%s %s %s", evidenceValue(e.Unit, e.Value), opText(op), evidenceValue(e.Unit, e.Threshold))
 }
 
 // test is what an evidence row asks: "< 0.1", "≤ 973 MiB".
@@ -67,4 +53,11 @@ func opText(op string) string {
 		return "≥"
 	}
 	return op
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

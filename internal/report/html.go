@@ -30,7 +30,7 @@ details.others{margin:.5em 0 1em}details.others summary{cursor:pointer;color:#44
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms": fmtMs, "bytes": fmtBytes, "pct": fmtPct, "rate": fmtRate, "window": fmtWindow,
 	"inputs": inputsLine, "num": fmtNum, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
-	"sites": topSites, "lastToStop": lastToStop, "evidence": evidenceOf, "test": test, "compared": comparison, "measured": measured,
+	"sites": topSites, "lastToStop": lastToStop, "evidence": evidenceOf, "test": test, "measured": measured,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gcwatch report</title>
 <style>` + PageCSS + `</style></head><body>
@@ -55,7 +55,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 {{if .Others}}<details class="others"><summary>Other rules tried ({{len .Others}}), and why they did not decide</summary>
 <p class="dim">The rules are tried in order (gc-not-the-cause, fix-stw-delay, tune, then reduce-allocation or migration-candidate); a rule decides only when all its comparisons hold.</p>
 <table class="evidence"><tr><th>rule</th><th>evidence</th><th>measured</th><th>needs</th><th>holds</th></tr>
-{{range .Others}}{{$rule := .Rule}}{{range .Rows}}<tr><td><code>{{$rule}}</code></td><td class="wrap">{{.Metric}}{{with .Note}}<br><span class="dim">{{.}}</span>{{end}}</td><td class="num">{{compared .}}</td><td class="num">{{test .}}</td><td>{{if .Holds}}yes{{else}}no{{end}}</td></tr>
+{{range .Others}}{{$rule := .Rule}}{{range .Rows}}<tr><td><code>{{$rule}}</code></td><td class="wrap">{{.Metric}}{{with .Note}}<br><span class="dim">{{.}}</span>{{end}}</td><td class="num">{{measured .}}</td><td class="num">{{test .}}</td><td>{{if .Holds}}yes{{else}}no{{end}}</td></tr>
 {{end}}{{end}}</table></details>{{end}}{{end}}
 {{range .Caveats}}<p class="dim">caveat: {{.}}</p>{{end}}</div>{{end}}
 <p class="dim">{{kinds .Source}}</p>
