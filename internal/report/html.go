@@ -53,7 +53,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 {{range .Decided}}<tr><td class="wrap">{{.Metric}}{{with .Note}}<br><span class="dim">{{.}}</span>{{end}}</td><td class="num">{{measured .}}</td><td class="num">{{test .}}</td><td>{{if .Holds}}yes{{else}}<strong>no</strong>{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Others}}<details class="others"><summary>Other rules tried ({{len .Others}}), and why they did not decide</summary>
-<p class="dim">The rules are tried in order (gc-not-the-cause, fix-stw-delay, tune, then reduce-allocation or migration-candidate); a rule decides only when all its comparisons hold.</p>
+<p class="dim">The rules are tried in order (fix-stw-delay, gc-not-the-cause, tune, then reduce-allocation or migration-candidate); a rule decides only when all its comparisons hold.</p>
 <table class="evidence"><tr><th>rule</th><th>evidence</th><th>measured</th><th>needs</th><th>holds</th></tr>
 {{range .Others}}{{$rule := .Rule}}{{range .Rows}}<tr><td><code>{{$rule}}</code></td><td class="wrap">{{.Metric}}{{with .Note}}<br><span class="dim">{{.}}</span>{{end}}</td><td class="num">{{measured .}}</td><td class="num">{{test .}}</td><td>{{if .Holds}}yes{{else}}no{{end}}</td></tr>
 {{end}}{{end}}</table></details>{{end}}{{end}}
