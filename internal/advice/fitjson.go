@@ -3,42 +3,44 @@ package advice
 import (
 	"encoding/json"
 	"math"
+
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // fitJSON is Fit as the report carries it: snake_case, sizes in bytes,
 // durations in milliseconds, per-byte costs in nanoseconds per byte, and
 // null where a number is unknown (NaN).
 type fitJSON struct {
-	AllocRate         float64  `json:"alloc_rate_bytes_per_second"`
-	LiveHeap          int64    `json:"live_heap_bytes"`
-	LiveHeapMin       int64    `json:"live_heap_min_bytes"`
-	LiveHeapMax       int64    `json:"live_heap_max_bytes"`
-	Stacks            int64    `json:"stacks_bytes"`
-	Globals           int64    `json:"globals_bytes"`
-	RootsKnown        bool     `json:"roots_known"`
-	RootsHidden       int64    `json:"roots_hidden_bytes"`
-	NonHeap           int64    `json:"non_heap_bytes"`
-	NonHeapMeasured   bool     `json:"non_heap_measured"`
-	MarkCPUFixed      float64  `json:"gc_cpu_per_cycle_fixed_ms"`
-	MarkCPUPerByte    float64  `json:"gc_cpu_per_byte_ns"`
-	MarkWallFixed     float64  `json:"gc_wall_per_cycle_fixed_ms"`
-	MarkWallPerByte   float64  `json:"gc_wall_per_byte_ns"`
-	Proportional      bool     `json:"cost_proportional"`
-	IdleShare         float64  `json:"idle_mark_share"`
-	AssistShare       *float64 `json:"assist_share"`
-	Overshoot         float64  `json:"goal_overshoot"`
-	Procs             int      `json:"gomaxprocs"`
-	GOGC              any      `json:"gogc"`
-	GOGCSource        string   `json:"gogc_source"`
-	GOGCInferred      *float64 `json:"gogc_inferred"`
-	GOGCInferredLow   *float64 `json:"gogc_inferred_low"`
-	GOGCInferredHigh  *float64 `json:"gogc_inferred_high"`
-	MemoryLimit       *int64   `json:"memlimit_bytes"`
-	MemoryLimitSource string   `json:"memlimit_source,omitempty"`
-	LimitBoundCycles  int      `json:"limit_bound_cycles"`
-	Window            float64  `json:"window_ms"`
-	Cycles            int      `json:"cycles"`
-	WarmupCycles      int      `json:"warmup_cycles"`
+	AllocRate         float64     `json:"alloc_rate_bytes_per_second"`
+	LiveHeap          int64       `json:"live_heap_bytes"`
+	LiveHeapMin       int64       `json:"live_heap_min_bytes"`
+	LiveHeapMax       int64       `json:"live_heap_max_bytes"`
+	Stacks            int64       `json:"stacks_bytes"`
+	Globals           int64       `json:"globals_bytes"`
+	RootsKnown        bool        `json:"roots_known"`
+	RootsHidden       int64       `json:"roots_hidden_bytes"`
+	NonHeap           int64       `json:"non_heap_bytes"`
+	NonHeapMeasured   bool        `json:"non_heap_measured"`
+	MarkCPUFixed      float64     `json:"gc_cpu_per_cycle_fixed_ms"`
+	MarkCPUPerByte    float64     `json:"gc_cpu_per_byte_ns"`
+	MarkWallFixed     float64     `json:"gc_wall_per_cycle_fixed_ms"`
+	MarkWallPerByte   float64     `json:"gc_wall_per_byte_ns"`
+	Proportional      bool        `json:"cost_proportional"`
+	IdleShare         float64     `json:"idle_mark_share"`
+	AssistShare       *float64    `json:"assist_share"`
+	Overshoot         float64     `json:"goal_overshoot"`
+	Procs             int         `json:"gomaxprocs"`
+	GOGC              any         `json:"gogc"`
+	GOGCSource        string      `json:"gogc_source"`
+	GOGCInferred      *float64    `json:"gogc_inferred"`
+	GOGCInferredLow   *float64    `json:"gogc_inferred_low"`
+	GOGCInferredHigh  *float64    `json:"gogc_inferred_high"`
+	MemoryLimit       units.Limit `json:"memlimit_bytes"`
+	MemoryLimitSource string      `json:"memlimit_source,omitempty"`
+	LimitBoundCycles  int         `json:"limit_bound_cycles"`
+	Window            float64     `json:"window_ms"`
+	Cycles            int         `json:"cycles"`
+	WarmupCycles      int         `json:"warmup_cycles"`
 	Observed          struct {
 		GCPerSecond        float64 `json:"gc_per_second"`
 		GCCPUFraction      float64 `json:"gc_cpu_fraction"`
@@ -75,9 +77,7 @@ func (f Fit) MarshalJSON() ([]byte, error) {
 		Window: ms(float64(f.Window)), Cycles: f.Cycles, WarmupCycles: f.WarmupCycles,
 		Warnings: f.Warnings,
 	}
-	if f.MemoryLimit >= 0 {
-		j.MemoryLimit = ptr(f.MemoryLimit)
-	}
+	j.MemoryLimit = units.Limit(max(f.MemoryLimit, NoLimit))
 	j.Observed.GCPerSecond = f.Observed.GCPerSecond
 	j.Observed.GCCPUFraction = f.Observed.GCCPUFraction
 	j.Observed.MarkActiveFraction = f.Observed.MarkActiveFraction

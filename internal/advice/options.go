@@ -159,7 +159,7 @@ func (d *decider) tuneOption(tg target, hasTarget bool) Option {
 	good := d.settingsMeeting(tg)
 	o.MeetsTarget = boolPtr(len(good) > 0)
 	cur := d.fit.Settings()
-	keep := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", gogcString(cur.GOGC), limitString(cur.MemoryLimit))
+	keep := cur.String()
 	switch {
 	case len(good) > 0 && (tg.meets(d.observed) || slices.ContainsFunc(good, func(p Prediction) bool { return p.Settings == cur })):
 		// The current settings meet it: the option is to keep them.
@@ -170,14 +170,14 @@ func (d *decider) tuneOption(tg target, hasTarget bool) Option {
 		best, costly := d.bestSetting(good)
 		o.Settings = d.recommendation(best)
 		o.predicted(best)
-		o.Change = fmt.Sprintf("set GOGC=%s GOMEMLIMIT=%s (today %s)", o.Settings.GOGC, o.Settings.GOMEMLIMIT, keep)
+		o.Change = fmt.Sprintf("set %s (today %s)", o.Settings.Setting, keep)
 		if costly {
 			o.Note = fmt.Sprintf("%.1f× today's peak memory: no setting under tune_memory_factor (%g×) meets the target", float64(best.PeakMemory)/float64(d.observed.PeakMemory), d.Rules.TuneMemoryFactor)
 		}
 		if d.v.ID == Tune && d.v.Settings == nil {
 			// nothingToChange: the gain is in the noise between captures.
-			o.Change = fmt.Sprintf("keep %s: GOGC=%s GOMEMLIMIT=%s would meet the target, but is predicted to cut p99 by less than tune_gain_min (%.0f%%)",
-				keep, o.Settings.GOGC, o.Settings.GOMEMLIMIT, d.Rules.TuneGainMin*100)
+			o.Change = fmt.Sprintf("keep %s: %s would meet the target, but is predicted to cut p99 by less than tune_gain_min (%.0f%%)",
+				keep, o.Settings.Setting, d.Rules.TuneGainMin*100)
 			o.Note = "the figures are that setting's; the verdict says nothing to change"
 		}
 	default:
@@ -223,7 +223,7 @@ func (d *decider) nearestSetting(ps []Prediction, tg target) (p Prediction, fits
 
 // nearestNote names the nearest miss, and whether it fits.
 func nearestNote(rec *Recommendation, fits bool, at string) string {
-	note := fmt.Sprintf("the nearest: GOGC=%s GOMEMLIMIT=%s%s", rec.GOGC, rec.GOMEMLIMIT, at)
+	note := fmt.Sprintf("the nearest: %s%s", rec.Setting, at)
 	if !fits {
 		note = "no setting fits the memory budget with its headroom (or keeps the GC off its CPU limiter); " + note + ", which does not"
 	}
@@ -276,8 +276,8 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 	o.AllocCut, o.AllocBytesPerSecond = &c, &after
 	o.Settings = d.recommendation(cut.best)
 	o.predicted(cut.best)
-	o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, with GOGC=%s GOMEMLIMIT=%s",
-		c*100, sizeString(int64(rate)), sizeString(int64(after)), sites, o.Settings.GOGC, o.Settings.GOMEMLIMIT)
+	o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, with %s",
+		c*100, sizeString(int64(rate)), sizeString(int64(after)), sites, o.Settings.Setting)
 	return o
 }
 
@@ -288,7 +288,7 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 // settings meet the target.
 func (d *decider) allocOptionKeeping(tg target, o Option, sites string) Option {
 	cur := d.fit.Settings()
-	keep := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", gogcString(cur.GOGC), limitString(cur.MemoryLimit))
+	keep := cur.String()
 	rate := d.fit.AllocRate
 	maxCut := d.maxAllocCut()
 	var p Prediction

@@ -174,9 +174,9 @@ func TestLadderOnTune(t *testing.T) {
 	if v.ID != Tune || v.Settings == nil || !o.Recommended {
 		t.Fatalf("verdict %s (%s), tune option %+v", v.ID, v.Summary, o)
 	}
-	if o.Settings.GOGC != v.Settings.GOGC || o.Settings.GOMEMLIMIT != v.Settings.GOMEMLIMIT || *o.P99Ms != *v.Settings.Predicted.P99 {
-		t.Errorf("tune option %s/%s p99 %v; verdict settings %s/%s p99 %v", o.Settings.GOGC, o.Settings.GOMEMLIMIT, *o.P99Ms,
-			v.Settings.GOGC, v.Settings.GOMEMLIMIT, *v.Settings.Predicted.P99)
+	if o.Settings.Setting != v.Settings.Setting || *o.P99Ms != *v.Settings.Predicted.P99 {
+		t.Errorf("tune option %s p99 %v; verdict settings %s p99 %v", o.Settings.Setting, *o.P99Ms,
+			v.Settings.Setting, *v.Settings.Predicted.P99)
 	}
 	if v.Target == "" || !strings.Contains(v.Target, "5ms") {
 		t.Errorf("target %q does not name the SLO", v.Target)
@@ -188,7 +188,7 @@ func TestLadderOnTune(t *testing.T) {
 	out := Decide(req)
 	r := option(out.Verdict, ReduceAllocation)
 	cur := out.Fit.Settings()
-	if r.Settings == nil || r.Settings.GOGC != gogcString(cur.GOGC) || r.Settings.GOMEMLIMIT != limitString(cur.MemoryLimit) || r.AllocCut == nil {
+	if r.Settings == nil || r.Settings.Setting != cur.Setting() || r.AllocCut == nil {
 		t.Fatalf("reduce-allocation beside tune: %+v, want today's settings and a cut", r)
 	}
 	lat, slo := mustLatency(t, req), req.SLO.Target

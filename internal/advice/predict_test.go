@@ -249,15 +249,15 @@ func TestWhatIfRowJSON(t *testing.T) {
 		}
 	}
 	first, last := generic[0], generic[len(generic)-1]
-	if first["gogc"] != 25.0 || first["memlimit_bytes"] != nil {
-		t.Errorf("first row gogc %v limit %v, want 25 and null", first["gogc"], first["memlimit_bytes"])
+	if first["gogc"] != 25.0 || first["memlimit_bytes"] != "off" {
+		t.Errorf("first row gogc %v limit %v, want 25 and \"off\"", first["gogc"], first["memlimit_bytes"])
 	}
 	if last["gogc"] != "off" || last["memlimit_bytes"] != float64(1<<30) {
 		t.Errorf("last row gogc %v limit %v, want \"off\" and 1 GiB", last["gogc"], last["memlimit_bytes"])
 	}
 	var offNoLimit map[string]any
 	for _, r := range generic {
-		if r["gogc"] == "off" && r["memlimit_bytes"] == nil {
+		if r["gogc"] == "off" && r["memlimit_bytes"] == "off" {
 			offNoLimit = r
 		}
 	}
@@ -267,7 +267,7 @@ func TestWhatIfRowJSON(t *testing.T) {
 	// The observed setting (GOGC=100, no limit) reproduces the observed
 	// p99 of the two requests: 3 ms.
 	for _, r := range generic {
-		if r["gogc"] == 100.0 && r["memlimit_bytes"] == nil && r["p99_ms"] != 3.0 {
+		if r["gogc"] == 100.0 && r["memlimit_bytes"] == "off" && r["p99_ms"] != 3.0 {
 			t.Errorf("observed setting p99_ms %v, want 3", r["p99_ms"])
 		}
 	}
@@ -277,6 +277,9 @@ func TestWhatIfRowJSON(t *testing.T) {
 	}
 	if back[len(back)-1].GOGC != Off || back[0].GOGC != 25 {
 		t.Errorf("gogc round trip: %v %v", back[0].GOGC, back[len(back)-1].GOGC)
+	}
+	if back[0].MemoryLimit != nil || back[len(back)-1].MemoryLimit == nil || *back[len(back)-1].MemoryLimit != 1<<30 {
+		t.Errorf("memlimit round trip: %v %v", back[0].MemoryLimit, back[len(back)-1].MemoryLimit)
 	}
 	var g GOGCValue
 	if err := json.Unmarshal([]byte(`"on"`), &g); err == nil || !strings.Contains(err.Error(), "off") {
@@ -298,7 +301,7 @@ func TestFitJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	if m["gogc"] != 100.0 || m["memlimit_bytes"] != nil || m["quality"].(map[string]any)["gc_cpu_r2"] != nil {
+	if m["gogc"] != 100.0 || m["memlimit_bytes"] != "off" || m["quality"].(map[string]any)["gc_cpu_r2"] != nil {
 		t.Errorf("fit JSON: %s", b)
 	}
 	within(t, "cpu fixed ms", m["gc_cpu_per_cycle_fixed_ms"].(float64), 2, 1e-3)

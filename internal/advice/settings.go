@@ -1,9 +1,9 @@
 package advice
 
 import (
-	"fmt"
 	"math"
-	"strconv"
+
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // Off is the GOGC value for GOGC=off; NoLimit is the MemoryLimit for no
@@ -22,21 +22,14 @@ type Settings struct {
 	MemoryLimit int64
 }
 
-// String formats the settings the way a user would set them.
-func (s Settings) String() string {
-	g := "off"
-	if s.GOGC >= 0 {
-		g = strconv.Itoa(s.GOGC)
-	}
-	m := "off"
-	if s.MemoryLimit >= 0 {
-		m = fmt.Sprintf("%dMiB", s.MemoryLimit>>20)
-		if s.MemoryLimit%(1<<20) != 0 {
-			m = strconv.FormatInt(s.MemoryLimit, 10)
-		}
-	}
-	return "GOGC=" + g + " GOMEMLIMIT=" + m
+// Setting is the settings as gcwatch's JSON writes them.
+func (s Settings) Setting() units.Setting {
+	return units.Setting{GOGC: units.GOGC(max(s.GOGC, Off)), MemoryLimit: units.Limit(max(s.MemoryLimit, NoLimit))}
 }
+
+// String formats the settings the way a user would set them:
+// "GOGC=200 GOMEMLIMIT=off".
+func (s Settings) String() string { return s.Setting().String() }
 
 // Known are the settings the user told us, for when the inputs did not
 // show them. A nil field is unknown.

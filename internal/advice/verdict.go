@@ -2,6 +2,7 @@ package advice
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // The verdict ids: exactly one per process.
@@ -55,15 +57,19 @@ type Evidence struct {
 	// Holds says whether Value Op Threshold is true.
 	Holds bool   `json:"holds"`
 	Note  string `json:"note,omitempty"`
+	// Rule is the verdict whose rule the comparison belongs to. The rules
+	// are tried in order (docs/verdicts.md); the rows whose Rule is the
+	// verdict's id are the ones that decided it, the others are rules
+	// tried before it that did not apply, or weighed beside it.
+	Rule string `json:"rule"`
 }
 
-// Recommendation is the exact setting a tune verdict gives, with what the
-// model predicts for it.
+// Recommendation is the exact setting a tune verdict gives (gogc and
+// memlimit_bytes in JSON), with what the model predicts for it.
 type Recommendation struct {
-	GOGC       string     `json:"GOGC"`
-	GOMEMLIMIT string     `json:"GOMEMLIMIT"`
-	Predicted  WhatIfRow  `json:"predicted"`
-	Current    *WhatIfRow `json:"current,omitempty"`
+	units.Setting
+	Predicted WhatIfRow  `json:"predicted"`
+	Current   *WhatIfRow `json:"current,omitempty"`
 	// HeadroomBytes is the budget left at the predicted peak (null without
 	// a budget).
 	HeadroomBytes *int64 `json:"headroom_bytes"`
@@ -81,6 +87,22 @@ type MigrationEstimate struct {
 	ADRP99Change    float64 `json:"adr_p99_change"`
 	ADRMemoryChange float64 `json:"adr_memory_change"`
 	Comparison      string  `json:"comparison"`
+}
+
+// MarshalJSON writes the heap sizes, when unknown (negative), as null.
+func (m MigrationEstimate) MarshalJSON() ([]byte, error) {
+	type plain MigrationEstimate
+	size := func(b int64) *int64 {
+		if b < 0 {
+			return nil
+		}
+		return &b
+	}
+	return json.Marshal(struct {
+		plain
+		PeakHeapBytes *int64 `json:"peak_heap_bytes"`
+		LiveHeapBytes *int64 `json:"live_heap_bytes"`
+	}{plain(m), size(m.PeakHeapBytes), size(m.LiveHeapBytes)})
 }
 
 // STWDelay is a GC pause that was long because the world took long to
@@ -152,6 +174,9 @@ type decider struct {
 	cutFound bool
 	// fitErr says why the cost model could not be fitted.
 	fitErr string
+	// rule is the verdict the rule being tried would give; the evidence it
+	// adds carries it.
+	rule string
 }
 
 func (d *decider) evidence(metric string, value float64, op string, threshold float64, unit, note string) bool {
@@ -166,7 +191,7 @@ func (d *decider) evidence(metric string, value float64, op string, threshold fl
 	case ">=":
 		holds = value >= threshold
 	}
-	d.v.Evidence = append(d.v.Evidence, Evidence{Metric: metric, Value: value, Op: op, Threshold: threshold, Unit: unit, Holds: holds, Note: note})
+	d.v.Evidence = append(d.v.Evidence, Evidence{Metric: metric, Value: value, Op: op, Threshold: threshold, Unit: unit, Holds: holds, Note: note, Rule: d.rule})
 	return holds
 }
 
@@ -329,6 +354,8 @@ func (d *decider) migrationEstimate() {
 // stwDelay: long GC pauses because goroutines took long to stop.
 func (d *decider) stwDelay() bool {
 	r := d.Rules
+	d.rule = FixSTWDelay
+	first := len(d.v.Evidence)
 	var stw, stopping time.Duration
 	var delays []STWDelay
 	for _, p := range d.Run.Pauses {
@@ -360,6 +387,7 @@ func (d *decider) stwDelay() bool {
 	slices.SortFunc(delays, func(a, b STWDelay) int { return cmp.Compare(b.TimeToStopMs, a.TimeToStopMs) })
 	// Threads the OS did not run are slow to stop too; that is not the
 	// code's doing, nor (unless the GC's own CPU is high) the GC's.
+	d.rule = NotTheCause // a process starved of CPU is not the GC's doing
 	starved, told := d.starvedOfCPU(delays)
 	if starved {
 		if d.gcCPU >= r.GCCPUHigh { // the rules below weigh it, with its evidence
@@ -367,9 +395,14 @@ func (d *decider) stwDelay() bool {
 			return false
 		}
 		d.evidence("gc_cpu_fraction", d.gcCPU, "<", r.GCCPUHigh, "fraction", "")
+		// The long waits to stop are this verdict's evidence too.
+		for i := first; i < len(d.v.Evidence); i++ {
+			d.v.Evidence[i].Rule = NotTheCause
+		}
 		d.starvedVerdict(delays)
 		return true
 	}
+	d.rule = FixSTWDelay
 	// It must matter: to the tail, or to the pauses themselves.
 	if !math.IsNaN(d.gcShare) && !d.evidence("gc_share_of_tail", d.gcShare, ">=", r.GCShareSmall, "fraction", "") {
 		return false
@@ -391,6 +424,7 @@ func (d *decider) stwDelay() bool {
 // notTheCause: GC time is a small part of the tail (and GC CPU is modest).
 func (d *decider) notTheCause() bool {
 	r := d.Rules
+	d.rule = NotTheCause
 	cpuOK := d.evidence("gc_cpu_fraction", d.gcCPU, "<", r.GCCPUHigh, "fraction", "")
 	if math.IsNaN(d.gcShare) {
 		if !cpuOK {

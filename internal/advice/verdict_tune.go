@@ -106,6 +106,7 @@ func (d *decider) tune() bool {
 	if d.fit == nil {
 		return false
 	}
+	d.rule = Tune
 	tg, ok := d.theTarget()
 	if !ok {
 		return false
@@ -138,7 +139,7 @@ func (d *decider) tune() bool {
 	if tight {
 		d.evidence("limit_bound_cycles", float64(d.fit.LimitBoundCycles), ">", 0, "count", "the memory limit set the heap goal, with the GC running back to back or its CPU limiter engaged")
 	}
-	what := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", rec.GOGC, rec.GOMEMLIMIT)
+	what := rec.Setting.String()
 	switch {
 	case tight:
 		d.v.Summary = fmt.Sprintf("the memory limit is too tight: the GC runs back to back; %s meets %s", what, tg.describe)
@@ -178,7 +179,7 @@ func (d *decider) bestSetting(good []Prediction) (best Prediction, costly bool) 
 // the model's prediction for the current settings.
 func (d *decider) recommendation(p Prediction) *Recommendation {
 	cur := d.observed.Row()
-	rec := &Recommendation{GOGC: gogcString(p.GOGC), GOMEMLIMIT: limitString(p.MemoryLimit), Predicted: p.Row(), Current: &cur}
+	rec := &Recommendation{Setting: p.Settings.Setting(), Predicted: p.Row(), Current: &cur}
 	if d.Budget > 0 && !p.Unbounded {
 		h := d.Budget - p.PeakMemory
 		rec.HeadroomBytes = &h
@@ -191,7 +192,7 @@ func (d *decider) recommendation(p Prediction) *Recommendation {
 // meets it cuts p99 by TuneGainMin. It says so and recommends nothing.
 func (d *decider) nothingToChange(tg target, good []Prediction) bool {
 	cur := d.fit.Settings()
-	what := fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s", gogcString(cur.GOGC), limitString(cur.MemoryLimit))
+	what := cur.String()
 	if tg.meets(d.observed) || slices.ContainsFunc(good, func(p Prediction) bool { return p.Settings == cur }) {
 		d.evidence("settings_meeting_target", float64(len(good)), ">=", 1, "count", tg.describe+", the current settings among them")
 		d.v.Summary = fmt.Sprintf("nothing to change: the current settings (%s) already meet %s", what, tg.describe)
@@ -261,6 +262,7 @@ func p99Note(p Prediction) string {
 func (d *decider) beyondTuning() {
 	r := d.Rules
 	in := d.intrinsic()
+	d.rule = MigrationCandidate
 	markHigh := d.evidence("mark_wall_per_cycle_ms", ms(float64(in.markWall)), ">=", ms(float64(r.MarkWallHigh)), "ms",
 		fmt.Sprintf("a cycle's sweep termination to mark termination, at %s scanned", sizeString(int64(in.scan))))
 	heapBound := true
@@ -269,6 +271,7 @@ func (d *decider) beyondTuning() {
 	} else {
 		d.caveat("no memory budget given (--mem-budget): whether the heap could grow is not known")
 	}
+	d.rule = ReduceAllocation
 	if d.tgt == nil {
 		// No model or no target: what less allocation would do is unknown.
 		if markHigh && heapBound {
@@ -471,23 +474,6 @@ func (d *decider) liveAndMark() (live int64, scan float64, markWall time.Duratio
 		markWall = wall / time.Duration(n)
 	}
 	return live, float64(live), markWall
-}
-
-func gogcString(g int) string {
-	if g < 0 {
-		return "off"
-	}
-	return fmt.Sprint(g)
-}
-
-func limitString(l int64) string {
-	if l < 0 {
-		return "off"
-	}
-	if l%(1<<20) == 0 {
-		return fmt.Sprintf("%dMiB", l>>20)
-	}
-	return fmt.Sprint(l)
 }
 
 func sizeString(b int64) string {

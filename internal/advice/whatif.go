@@ -1,41 +1,18 @@
 package advice
 
 import (
-	"bytes"
-	"fmt"
-	"strconv"
+	"encoding/json"
+
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
-// GOGCValue is a GOGC setting in JSON: a number, or the string "off" for a
-// negative value.
-type GOGCValue int
-
-// MarshalJSON writes the number, or "off".
-func (g GOGCValue) MarshalJSON() ([]byte, error) {
-	if g < 0 {
-		return []byte(`"off"`), nil
-	}
-	return strconv.AppendInt(nil, int64(g), 10), nil
-}
-
-// UnmarshalJSON reads a non-negative whole number or "off".
-func (g *GOGCValue) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(b, []byte(`"off"`)) {
-		*g = Off
-		return nil
-	}
-	n, err := strconv.Atoi(string(b))
-	if err != nil || n < 0 {
-		return fmt.Errorf("gogc: want a non-negative whole number or \"off\", got %s", b)
-	}
-	*g = GOGCValue(n)
-	return nil
-}
+// GOGCValue is a GOGC setting in JSON: a number, or "off".
+type GOGCValue = units.GOGC
 
 // WhatIfRow is one row of the report's `whatif` grid. The first six fields
 // are the report's contract; the rest explain the row. Sizes are bytes,
-// latencies milliseconds, fractions 0..1. Null means none (memlimit_bytes),
-// unbounded (peak sizes, with heap_unbounded set) or unknown (p99_ms without
+// latencies milliseconds, fractions 0..1; gogc and memlimit_bytes are a
+// number or "off" (docs/json.md). Null means unbounded (peak sizes, with heap_unbounded set) or unknown (p99_ms without
 // request latencies, assist_share when the inputs did not split the GC's
 // CPU).
 //
@@ -46,12 +23,13 @@ func (g *GOGCValue) UnmarshalJSON(b []byte) error {
 // as much. A reader choosing a setting reads the rows at 1 only
 // (AtObservedAllocRate).
 type WhatIfRow struct {
-	GOGC          GOGCValue `json:"gogc"`
-	MemoryLimit   *int64    `json:"memlimit_bytes"`
-	GCPerSecond   float64   `json:"gc_per_second"`
-	GCCPUFraction float64   `json:"gc_cpu_fraction"`
-	PeakHeap      *int64    `json:"peak_heap_bytes"`
-	P99           *float64  `json:"p99_ms"`
+	GOGC GOGCValue `json:"gogc"`
+	// MemoryLimit is nil for no limit; JSON writes it as "off".
+	MemoryLimit   *int64   `json:"memlimit_bytes"`
+	GCPerSecond   float64  `json:"gc_per_second"`
+	GCCPUFraction float64  `json:"gc_cpu_fraction"`
+	PeakHeap      *int64   `json:"peak_heap_bytes"`
+	P99           *float64 `json:"p99_ms"`
 
 	PeakMemory         *int64  `json:"peak_memory_bytes"`
 	HeapGoal           *int64  `json:"heap_goal_bytes"`
@@ -65,6 +43,40 @@ type WhatIfRow struct {
 
 	AllocRateFactor float64  `json:"alloc_rate_factor"`
 	AssistShare     *float64 `json:"assist_share"`
+}
+
+// Limit is the row's memory limit as JSON writes it.
+func (r WhatIfRow) Limit() units.Limit {
+	if r.MemoryLimit == nil {
+		return units.LimitOff
+	}
+	return units.Limit(*r.MemoryLimit)
+}
+
+// MarshalJSON writes the row with memlimit_bytes a number or "off".
+func (r WhatIfRow) MarshalJSON() ([]byte, error) {
+	type plain WhatIfRow
+	return json.Marshal(struct {
+		plain
+		MemoryLimit units.Limit `json:"memlimit_bytes"`
+	}{plain(r), r.Limit()})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (r *WhatIfRow) UnmarshalJSON(b []byte) error {
+	type plain WhatIfRow
+	v := struct {
+		plain
+		MemoryLimit units.Limit `json:"memlimit_bytes"`
+	}{MemoryLimit: units.LimitOff}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = WhatIfRow(v.plain)
+	if !v.MemoryLimit.Off() {
+		r.MemoryLimit = ptr(int64(v.MemoryLimit))
+	}
+	return nil
 }
 
 // AtObservedAllocRate says whether the row is predicted at the observed

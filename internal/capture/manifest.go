@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,18 +9,32 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/limits"
 	"github.com/gcwatch/gcwatch/internal/outfile"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // ManifestName is the file a capture folder's description is kept in;
 // gcwatch analyze reads the settings back from it.
 const ManifestName = "manifest.json"
 
+// Schema and KindCapture are the manifest's version and kind among
+// gcwatch's JSON documents (docs/json.md). capture sits below the report
+// package, so it names the version itself; the JSON convention test holds
+// it to report.Schema.
+const (
+	Schema      = "gcwatch/v2"
+	KindCapture = "capture"
+)
+
 // Manifest describes a capture folder.
 type Manifest struct {
+	// Schema and Kind are Schema and KindCapture, set when written.
+	Schema      string    `json:"schema"`
+	Kind        string    `json:"kind"`
 	Tool        string    `json:"tool"`
 	Target      string    `json:"target,omitempty"`
 	Command     []string  `json:"command,omitempty"`
@@ -29,16 +44,17 @@ type Manifest struct {
 	Interrupted bool      `json:"interrupted,omitempty"`
 	ExitCode    *int      `json:"exit_code,omitempty"`
 	// Settings the service ran with, as read from its metrics or its
-	// environment ("" when unknown). gcwatch analyze reads gogc and
-	// gomemlimit.
-	GoVersion  string `json:"go_version,omitempty"`
-	GOMAXPROCS string `json:"gomaxprocs,omitempty"`
-	GOGC       string `json:"gogc,omitempty"`
-	GOMEMLIMIT string `json:"gomemlimit,omitempty"`
-	Files      []File `json:"files"`
+	// environment (null when unknown). gcwatch analyze reads gogc and
+	// memlimit_bytes.
+	GoVersion   string       `json:"go_version,omitempty"`
+	GOMAXPROCS  *int         `json:"gomaxprocs"`
+	GOGC        *units.GOGC  `json:"gogc"`
+	MemoryLimit *units.Limit `json:"memlimit_bytes"`
+	Files       []File       `json:"files"`
 }
 
 func (m *Manifest) write(dir string) error {
+	m.Schema, m.Kind = Schema, KindCapture
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
@@ -59,27 +75,38 @@ func (m *Manifest) readSettings(dir string) {
 	s := parseMetrics(io.LimitReader(f, 64<<20))
 	m.GoVersion = s.goVersion
 	if s.gomaxprocs > 0 && s.gomaxprocs < 1<<20 {
-		m.GOMAXPROCS = strconv.Itoa(int(s.gomaxprocs))
+		m.GOMAXPROCS = ptr(int(s.gomaxprocs))
 	}
-	if s.hasGOGC {
-		switch {
-		case s.gogc < 0:
-			m.GOGC = "off"
-		case s.gogc > math.MaxInt32:
-			// not a GOGC the runtime reports
-		default:
-			m.GOGC = strconv.Itoa(int(s.gogc))
-		}
+	if s.hasGOGC && s.gogc <= math.MaxInt32 { // above: not a GOGC the runtime reports
+		m.GOGC = ptr(units.GOGC(max(s.gogc, -1)))
 	}
 	if s.hasLimit {
 		switch {
 		case s.limit >= math.MaxInt64/2:
-			m.GOMEMLIMIT = "off"
-		case s.limit < 0:
-			// not a limit the runtime reports
-		default:
-			m.GOMEMLIMIT = strconv.FormatInt(int64(s.limit), 10)
+			m.MemoryLimit = ptr(units.LimitOff)
+		case s.limit >= 0: // below: not a limit the runtime reports
+			m.MemoryLimit = ptr(units.Limit(s.limit))
 		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// fromEnv sets the settings a child's environment gives; a value the
+// runtime would not read as a setting is left unknown.
+func (m *Manifest) fromEnv(env []string) {
+	if v := envValue(env, "GOGC"); strings.EqualFold(v, "off") {
+		m.GOGC = ptr(units.GOGCOff)
+	} else if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		m.GOGC = ptr(units.GOGC(n))
+	}
+	if v := envValue(env, "GOMEMLIMIT"); strings.EqualFold(v, "off") {
+		m.MemoryLimit = ptr(units.LimitOff)
+	} else if n, err := units.ParseSize(v); err == nil && v != "" {
+		m.MemoryLimit = ptr(units.Limit(n))
+	}
+	if n, err := strconv.Atoi(envValue(env, "GOMAXPROCS")); err == nil && n > 0 {
+		m.GOMAXPROCS = &n
 	}
 }
 
@@ -161,14 +188,8 @@ func (m *Manifest) mergeFrom(dir string) {
 	if m.Target == "" {
 		m.Target, m.Seconds = old.Target, old.Seconds
 	}
-	for _, kv := range []struct {
-		dst *string
-		src string
-	}{
-		{&m.GoVersion, old.GoVersion}, {&m.GOMAXPROCS, old.GOMAXPROCS}, {&m.GOGC, old.GOGC}, {&m.GOMEMLIMIT, old.GOMEMLIMIT},
-	} {
-		if *kv.dst == "" {
-			*kv.dst = kv.src
-		}
-	}
+	m.GoVersion = cmp.Or(m.GoVersion, old.GoVersion)
+	m.GOMAXPROCS = cmp.Or(m.GOMAXPROCS, old.GOMAXPROCS)
+	m.GOGC = cmp.Or(m.GOGC, old.GOGC)
+	m.MemoryLimit = cmp.Or(m.MemoryLimit, old.MemoryLimit)
 }

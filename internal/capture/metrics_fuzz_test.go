@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
+
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // FuzzReadSettings feeds arbitrary bytes, as the metrics.txt a capture
@@ -34,13 +35,14 @@ func FuzzReadSettings(f *testing.F) {
 		}
 		// Whatever the metrics say, the settings read are ones a process
 		// can have: what gcwatch analyze reads back from the manifest.
-		for name, v := range map[string]string{"gogc": m.GOGC, "gomemlimit": m.GOMEMLIMIT, "gomaxprocs": m.GOMAXPROCS} {
-			if v == "" || v == "off" && name != "gomaxprocs" {
-				continue
-			}
-			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || name == "gomaxprocs" && n == 0 {
-				t.Errorf("%s %q from %q", name, v, data)
-			}
+		if m.GOMAXPROCS != nil && *m.GOMAXPROCS <= 0 {
+			t.Errorf("gomaxprocs %d from %q", *m.GOMAXPROCS, data)
+		}
+		if m.GOGC != nil && *m.GOGC < units.GOGCOff {
+			t.Errorf("gogc %d from %q", *m.GOGC, data)
+		}
+		if m.MemoryLimit != nil && *m.MemoryLimit < units.LimitOff {
+			t.Errorf("memlimit %d from %q", *m.MemoryLimit, data)
 		}
 	})
 }

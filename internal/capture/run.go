@@ -108,7 +108,7 @@ func Run(ctx context.Context, argv []string, opts RunOptions) (*RunResult, error
 		return nil, err
 	}
 	res := &RunResult{GCTracePath: logPath, Manifest: Manifest{Tool: "gcwatch run", Command: argv}}
-	res.Manifest.GOGC, res.Manifest.GOMEMLIMIT, res.Manifest.GOMAXPROCS = envValue(env, "GOGC"), envValue(env, "GOMEMLIMIT"), envValue(env, "GOMAXPROCS")
+	res.Manifest.fromEnv(env)
 	res.Manifest.Started = now().UTC()
 	// Listen for the signals before the child starts, so that none sent
 	// once it runs is lost (or kills gcwatch instead of reaching it).

@@ -39,15 +39,15 @@ func TestCompareJSONContract(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if doc["schema"] != "gcwatch/compare/v1" {
-		t.Errorf("schema = %v", doc["schema"])
+	if doc["schema"] != "gcwatch/v2" || doc["kind"] != "comparison" {
+		t.Errorf("schema = %v, kind = %v", doc["schema"], doc["kind"])
 	}
 	for _, side := range []string{"before", "after"} {
 		s, ok := doc[side].(map[string]any)
 		if !ok {
 			t.Fatalf("no %s", side)
 		}
-		for _, k := range []string{"inputs", "gogc", "gomemlimit", "gomaxprocs", "verdict"} {
+		for _, k := range []string{"inputs", "gogc", "memlimit_bytes", "gomaxprocs", "verdict_id"} {
 			if _, ok := s[k]; !ok {
 				t.Errorf("%s.%s missing", side, k)
 			}

@@ -272,9 +272,9 @@ func TestProofTune(t *testing.T) {
 			sameLoad(t, before, after)
 			s := before.verdict()["settings"].(map[string]any)
 			gogc, limit := after.setting()
-			if s["GOGC"] != gogc || s["GOMEMLIMIT"] != limit {
+			if g, l := rowSetting(s); g != gogc || l != limit {
 				t.Fatalf("gcwatch recommends GOGC=%v GOMEMLIMIT=%v for %s, %s ran with GOGC=%s GOMEMLIMIT=%s: re-record it",
-					s["GOGC"], s["GOMEMLIMIT"], tc.before, tc.after, gogc, limit)
+					g, l, tc.before, tc.after, gogc, limit)
 			}
 			pred := s["predicted"].(map[string]any)
 			pGC, pP99 := pred["gc_per_second"].(float64), pred["p99_ms"].(float64)

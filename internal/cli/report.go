@@ -261,7 +261,7 @@ func runFleet(s *streams, o *fleetOptions) error {
 		}
 		services = append(services, fleet.FromProcess(sp.Name, sp.Captures, p, opts[i].MemBudget.bytes))
 	}
-	fd := &fleet.Document{Schema: report.Schema, Kind: "fleet", Generator: versionString(), Services: fleet.Rank(services), Notes: notes}
+	fd := &fleet.Document{Schema: report.Schema, Kind: fleet.Kind, Generator: versionString(), Services: fleet.Rank(services), Notes: notes}
 	if fd.Notes == nil {
 		fd.Notes = []string{}
 	}

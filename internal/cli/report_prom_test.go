@@ -55,8 +55,8 @@ func TestFleetReportPrometheus(t *testing.T) {
 		t.Fatalf("%d jobs, want 2:\n%s", len(doc.Services), out.String())
 	}
 	first, second := doc.Services[0], doc.Services[1]
-	if first.Name != "heavy" || first.Rank != 1 || !first.WorthCapture || first.Verdict != promfleet.WorthCapture {
-		t.Errorf("first: %s rank %d worth %v verdict %s; want heavy, 1, flagged:\n%s", first.Name, first.Rank, first.WorthCapture, first.Verdict, out.String())
+	if first.Name != "heavy" || first.Rank != 1 || !first.WorthCapture || first.VerdictID() != promfleet.WorthCapture {
+		t.Errorf("first: %s rank %d worth %v verdict %s; want heavy, 1, flagged:\n%s", first.Name, first.Rank, first.WorthCapture, first.VerdictID(), out.String())
 	}
 	if second.Name != "quiet" || second.WorthCapture {
 		t.Errorf("second: %s worth %v (%q); want quiet, not flagged:\n%s", second.Name, second.WorthCapture, second.Reasons, out.String())
@@ -67,7 +67,7 @@ func TestFleetReportPrometheus(t *testing.T) {
 		gogc string
 	}{{first, "5"}, {second, "100"}} {
 		m := c.s.Metrics
-		if m == nil || m.GOGC != c.gogc || m.GOMAXPROCS == nil || *m.GOMAXPROCS != 1 || m.GOMEMLIMIT != "off" || m.Instances != 1 {
+		if m == nil || m.GOGC == nil || m.GOGC.String() != c.gogc || m.GOMAXPROCS == nil || *m.GOMAXPROCS != 1 || m.MemoryLimit == nil || !m.MemoryLimit.Off() || m.Instances != 1 {
 			t.Errorf("%s metrics %+v: want GOGC=%s GOMAXPROCS=1 GOMEMLIMIT=off, one instance", c.s.Name, m, c.gogc)
 			continue
 		}

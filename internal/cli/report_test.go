@@ -58,10 +58,12 @@ func TestFleetReportRanks(t *testing.T) {
 	var doc struct {
 		Schema   string `json:"schema"`
 		Services []struct {
-			Name          string   `json:"name"`
-			Rank          int      `json:"rank"`
-			Data          string   `json:"data"`
-			Verdict       string   `json:"verdict"`
+			Name    string `json:"name"`
+			Rank    int    `json:"rank"`
+			Data    string `json:"data"`
+			Verdict struct {
+				ID string `json:"id"`
+			} `json:"verdict"`
 			GCShareOfTail *float64 `json:"gc_share_of_tail"`
 			Recommended   *string  `json:"recommended_option"`
 			WithoutGC     *struct {
@@ -85,7 +87,7 @@ func TestFleetReportRanks(t *testing.T) {
 	if strings.Join(names, ",") != "ledger,jobs,statements,checkout,lockbound,thin" {
 		t.Errorf("order %v", names)
 	}
-	if v := doc.Services[2].Verdict; v != "reduce-allocation" {
+	if v := doc.Services[2].Verdict.ID; v != "reduce-allocation" {
 		t.Errorf("statements: verdict %s, want reduce-allocation", v)
 	}
 	// The ranking follows the options ladder: each service's recommended
@@ -101,13 +103,13 @@ func TestFleetReportRanks(t *testing.T) {
 		}
 	}
 	first, last := doc.Services[0], doc.Services[len(doc.Services)-1]
-	if first.Verdict != "migration-candidate" || first.Rank != 1 || first.WithoutGC == nil || first.WithoutGC.P99Change >= 0 {
+	if first.Verdict.ID != "migration-candidate" || first.Rank != 1 || first.WithoutGC == nil || first.WithoutGC.P99Change >= 0 {
 		t.Errorf("first %+v", first)
 	}
 	if last.Data != "insufficient" || last.Rank != 0 {
 		t.Errorf("thin service %+v", last)
 	}
-	if doc.Services[4].Verdict != "gc-not-the-cause" || doc.Services[4].Rank != 5 {
+	if doc.Services[4].Verdict.ID != "gc-not-the-cause" || doc.Services[4].Rank != 5 {
 		t.Errorf("lockbound %+v", doc.Services[4])
 	}
 	for _, f := range []string{"text", "markdown", "html"} {

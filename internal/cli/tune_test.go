@@ -2,9 +2,12 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"testing"
+
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // TestTunePredictionHolds is the tune verdict's proof. tune-before is the
@@ -36,9 +39,9 @@ func TestTunePredictionHolds(t *testing.T) {
 	if limit == "" {
 		limit = "off"
 	}
-	if settings["GOGC"] != meta.Env["GOGC"] || settings["GOMEMLIMIT"] != limit {
-		t.Fatalf("gcwatch now recommends GOGC=%v GOMEMLIMIT=%v for tune-before, but tune-after ran with GOGC=%s GOMEMLIMIT=%s: re-record tune-after (go generate ./examples/...)",
-			settings["GOGC"], settings["GOMEMLIMIT"], meta.Env["GOGC"], limit)
+	if fmt.Sprint(settings["gogc"]) != meta.Env["GOGC"] || limitText(settings["memlimit_bytes"]) != limit {
+		t.Fatalf("gcwatch now recommends gogc %v memlimit_bytes %v for tune-before, but tune-after ran with GOGC=%s GOMEMLIMIT=%s: re-record tune-after (go generate ./examples/...)",
+			settings["gogc"], settings["memlimit_bytes"], meta.Env["GOGC"], limit)
 	}
 	predicted := settings["predicted"].(map[string]any)
 
@@ -50,7 +53,7 @@ func TestTunePredictionHolds(t *testing.T) {
 	gcps := p["gc"].(map[string]any)["per_second"].(float64)
 	p99 := p["latency"].(map[string]any)["p99_ms"].(float64)
 	t.Logf("GOGC=%v: GC %.2f/s predicted, %.2f/s measured; p99 %.3f ms predicted, %.3f ms measured",
-		settings["GOGC"], predicted["gc_per_second"], gcps, predicted["p99_ms"], p99)
+		settings["gogc"], predicted["gc_per_second"], gcps, predicted["p99_ms"], p99)
 	check := func(what string, pred, got, tol float64) {
 		if math.Abs(pred-got) > tol*got {
 			t.Errorf("%s predicted %.3f, measured %.3f: off by %.0f%%, more than ±%.0f%%", what, pred, got, 100*(pred-got)/got, 100*tol)
@@ -58,4 +61,12 @@ func TestTunePredictionHolds(t *testing.T) {
 	}
 	check("GC per second", predicted["gc_per_second"].(float64), gcps, 0.20)
 	check("p99 ms", predicted["p99_ms"].(float64), p99, 0.30)
+}
+
+// limitText is a memlimit_bytes from JSON as GOMEMLIMIT is written.
+func limitText(v any) string {
+	if b, ok := v.(float64); ok {
+		return units.Limit(b).String()
+	}
+	return fmt.Sprint(v)
 }

@@ -25,7 +25,7 @@ func TestVerdictsOnRecordings(t *testing.T) {
 		// higher GOGC halves the GC part of p99...
 		{"allocheavy-p2-gogc100", []string{"--mem-budget", "1GiB"}, "tune", func(t *testing.T, v map[string]any) {
 			s := v["settings"].(map[string]any)
-			if s["GOGC"] == "100" || s["GOMEMLIMIT"] != "off" {
+			if s["gogc"] == 100.0 || s["memlimit_bytes"] != "off" {
 				t.Errorf("settings %v: want a higher GOGC and no limit", s)
 			}
 		}},
@@ -67,7 +67,7 @@ func TestVerdictsOnRecordings(t *testing.T) {
 		// away.
 		{"memlimit", []string{"--mem-budget", "1GiB"}, "tune", func(t *testing.T, v map[string]any) {
 			s := v["settings"].(map[string]any)
-			if s["GOMEMLIMIT"] == "110MiB" {
+			if s["memlimit_bytes"] == float64(110<<20) {
 				t.Errorf("settings %v keep the tight limit", s)
 			}
 			if !strings.Contains(v["summary"].(string), "limit is too tight") {
@@ -131,6 +131,19 @@ func TestVerdictsOnRecordings(t *testing.T) {
 			if len(v["evidence"].([]any)) == 0 {
 				t.Errorf("a verdict without evidence")
 			}
+			// Every row names its rule, and the verdict's own rule has rows.
+			deciding := 0
+			for _, e := range v["evidence"].([]any) {
+				switch rule := e.(map[string]any)["rule"]; rule {
+				case nil, "":
+					t.Errorf("evidence %v names no rule", e)
+				case v["id"]:
+					deciding++
+				}
+			}
+			if deciding == 0 {
+				t.Errorf("no evidence row of the %s rule: %v", v["id"], v["evidence"])
+			}
 			if tc.check != nil {
 				tc.check(t, v)
 			}
@@ -183,7 +196,7 @@ func checkWhatIf(t *testing.T, rows []any, budget bool) {
 			}
 		}
 		g := fmt.Sprint(m["gogc"])
-		if m["memlimit_bytes"] == nil {
+		if m["memlimit_bytes"] == "off" {
 			noLimit[g] = true
 		} else {
 			limited[g] = true

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // Run is one analysed process: its analysis and, when the advisor ran,
@@ -67,17 +67,17 @@ type SideSummary struct {
 	Runs       int      `json:"runs"`
 	GoVersion  string   `json:"go_version"`
 	GOMAXPROCS int      `json:"gomaxprocs"`
-	// GOGC and GOMEMLIMIT as they would be set ("100", "off", "512MiB");
-	// empty when not known.
-	GOGC       string  `json:"gogc"`
-	GOMEMLIMIT string  `json:"gomemlimit"`
-	WindowMs   float64 `json:"window_ms"`
-	Requests   int     `json:"requests"`
-	Cycles     int     `json:"cycles"`
-	// Verdict is the verdict id of the side's runs ("mixed" when they
+	// GOGC and MemoryLimit are the settings the side ran with (null when
+	// not known).
+	GOGC        *units.GOGC  `json:"gogc"`
+	MemoryLimit *units.Limit `json:"memlimit_bytes"`
+	WindowMs    float64      `json:"window_ms"`
+	Requests    int          `json:"requests"`
+	Cycles      int          `json:"cycles"`
+	// VerdictID is the verdict id of the side's runs ("mixed" when they
 	// disagree, "" when the advisor did not run); Verdicts lists each
 	// run's, in order.
-	Verdict        string   `json:"verdict"`
+	VerdictID      string   `json:"verdict_id"`
 	VerdictSummary string   `json:"verdict_summary"`
 	Verdicts       []string `json:"verdicts"`
 }
@@ -165,10 +165,12 @@ func summarize(s Side, g *gathered) SideSummary {
 	first := s.Runs[0].Result.Run
 	sum.GoVersion, sum.GOMAXPROCS = first.GoVersion, first.GOMAXPROCS
 	if gogc, ok := runGOGC(s, 0); ok {
-		sum.GOGC = gogcString(gogc)
+		g := units.GOGC(max(gogc, advice.Off))
+		sum.GOGC = &g
 	}
 	if limit, ok := runLimit(s, 0); ok {
-		sum.GOMEMLIMIT = limitString(limit)
+		l := units.Limit(max(limit, advice.NoLimit))
+		sum.MemoryLimit = &l
 	}
 	for _, r := range s.Runs {
 		if r.Outcome == nil {
@@ -176,12 +178,12 @@ func summarize(s Side, g *gathered) SideSummary {
 		}
 		v := r.Outcome.Verdict
 		sum.Verdicts = append(sum.Verdicts, v.ID)
-		switch sum.Verdict {
+		switch sum.VerdictID {
 		case "":
-			sum.Verdict, sum.VerdictSummary = v.ID, v.Summary
+			sum.VerdictID, sum.VerdictSummary = v.ID, v.Summary
 		case v.ID:
 		default:
-			sum.Verdict, sum.VerdictSummary = "mixed", ""
+			sum.VerdictID, sum.VerdictSummary = "mixed", ""
 		}
 	}
 	return sum
@@ -213,23 +215,6 @@ func runLimit(s Side, i int) (int64, bool) {
 		return advice.NoLimit, true
 	}
 	return 0, false
-}
-
-func gogcString(g int) string {
-	if g < 0 {
-		return "off"
-	}
-	return strconv.Itoa(g)
-}
-
-func limitString(l int64) string {
-	if l < 0 {
-		return "off"
-	}
-	if l%(1<<20) == 0 {
-		return fmt.Sprintf("%dMiB", l>>20)
-	}
-	return strconv.FormatInt(l, 10)
 }
 
 // mismatches lists what makes the sides' figures hard to compare.

@@ -9,6 +9,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // synthRun is a hand-built analysis: one cycle every period over a window
@@ -108,7 +109,7 @@ func TestPredictionCheck(t *testing.T) {
 	before := synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 20, 100*time.Millisecond, 200*time.Microsecond, &gogc100)
 	after := synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 10, 200*time.Millisecond, 200*time.Microsecond, &gogc200)
 	p99 := 2.5 // after measures 2.97: off by −16 %
-	rec := &advice.Recommendation{GOGC: "200", GOMEMLIMIT: "off", Predicted: advice.WhatIfRow{GOGC: 200, GCPerSecond: 6, P99: &p99}}
+	rec := &advice.Recommendation{Setting: units.Setting{GOGC: 200, MemoryLimit: units.LimitOff}, Predicted: advice.WhatIfRow{GOGC: 200, GCPerSecond: 6, P99: &p99}}
 	b := side(before)
 	b.Runs[0].Outcome = &advice.Outcome{Verdict: advice.Verdict{ID: advice.Tune, Settings: rec}}
 	c, err := Compare(b, side(after), DefaultOptions())

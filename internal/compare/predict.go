@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // Tolerances are the model's stated error: how far a measurement may be
@@ -16,9 +17,9 @@ var Tolerances = map[string]float64{"gc_per_second": 0.20, "request_p99_ms": 0.3
 // PredictionCheck is BEFORE's recommendation held against AFTER.
 type PredictionCheck struct {
 	// Recommended is the setting BEFORE's verdict recommended; AfterRan
-	// the one AFTER ran with ("" when not known).
-	Recommended string `json:"recommended"`
-	AfterRan    string `json:"after_ran"`
+	// the one AFTER ran with (null when not known).
+	Recommended units.Setting  `json:"recommended"`
+	AfterRan    *units.Setting `json:"after_ran"`
 	// Applies is set when AFTER ran with the recommendation; Reason says
 	// why not otherwise.
 	Applies bool   `json:"applies"`
@@ -56,20 +57,17 @@ func checkPrediction(before, after Side, c *Comparison) *PredictionCheck {
 	if rec == nil {
 		return nil
 	}
-	pc := &PredictionCheck{Recommended: "GOGC=" + rec.GOGC + " GOMEMLIMIT=" + rec.GOMEMLIMIT, Figures: []PredictedFigure{}}
+	pc := &PredictionCheck{Recommended: rec.Setting, Figures: []PredictedFigure{}}
 	gogc, okG := runGOGC(after, 0)
 	limit, okL := runLimit(after, 0)
 	if !okG || !okL {
 		pc.Reason = "AFTER's GOGC and GOMEMLIMIT are not known (they come from a capture's meta.json, or give --after-gogc and --after-memlimit)"
 		return pc
 	}
-	pc.AfterRan = "GOGC=" + gogcString(gogc) + " GOMEMLIMIT=" + limitString(limit)
-	wantLimit := int64(advice.NoLimit)
-	if rec.Predicted.MemoryLimit != nil {
-		wantLimit = *rec.Predicted.MemoryLimit
-	}
-	if int(rec.Predicted.GOGC) != gogc || max(wantLimit, -1) != max(limit, -1) {
-		pc.Reason = fmt.Sprintf("AFTER ran with %s, not the recommended %s", pc.AfterRan, pc.Recommended)
+	ran := advice.Settings{GOGC: gogc, MemoryLimit: limit}.Setting()
+	pc.AfterRan = &ran
+	if ran != rec.Setting {
+		pc.Reason = fmt.Sprintf("AFTER ran with %s, not the recommended %s", ran, rec.Setting)
 		return pc
 	}
 	pc.Applies = true

@@ -17,7 +17,9 @@ const controlName = "svc\x1b[2J\x07\x00|x\tb\r\nnote: forged \xff\u202eevil"
 func controlFleet() *fleet.Document {
 	doc := hostileFleet()
 	doc.Services[1].Name = controlName
-	doc.Services[1].Summary = "summary " + controlName
+	v := *doc.Services[1].Verdict
+	v.Summary = "summary " + controlName
+	doc.Services[1].Verdict = &v
 	doc.Services[1].Reasons = append(doc.Services[1].Reasons, "reason "+controlName)
 	doc.Notes = append(doc.Notes, "note "+controlName)
 	return doc

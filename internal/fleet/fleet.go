@@ -7,6 +7,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // Service is one service's line in the fleet report.
@@ -15,10 +16,11 @@ type Service struct {
 	Captures string `json:"captures"`
 	// Rank is the place in the ranking, from 1; 0 for services with too
 	// little data, which are listed but not ranked.
-	Rank    int    `json:"rank"`
-	Data    string `json:"data"` // "sufficient" or "insufficient"
-	Verdict string `json:"verdict"`
-	Summary string `json:"summary"`
+	Rank int    `json:"rank"`
+	Data string `json:"data"` // "sufficient" or "insufficient"
+	// Verdict is the service's verdict, the same object as a process's in
+	// the analysis document (null when the advisor did not run).
+	Verdict *advice.Verdict `json:"verdict"`
 	// GCShareOfTail is the GC-attributable share of the slowest 1 % of
 	// requests' time (null without requests).
 	GCShareOfTail *float64 `json:"gc_share_of_tail"`
@@ -29,7 +31,6 @@ type Service struct {
 	P99Ms          *float64    `json:"p99_ms"`
 	BestTuning     *BestTuning `json:"best_tuning"`
 	WithoutGC      *WithoutGC  `json:"without_gc"`
-	Confidence     string      `json:"confidence"`
 	// RecommendedOption is the option the verdict recommends (the first
 	// rung of its options ladder that meets the target; see
 	// docs/verdicts.md), null when it recommends none. Only a service
@@ -41,9 +42,9 @@ type Service struct {
 	// Process is the full per-service report (text/HTML renderers use it).
 	Process *report.Process `json:"-"`
 
-	// Source is SourcePrometheus for a line read from monitoring (empty
-	// for captures, whose JSON stays as it was).
-	Source string `json:"source,omitempty"`
+	// Source is SourcePrometheus for a line read from monitoring, empty
+	// for captures. The document's source says the same in JSON.
+	Source string `json:"-"`
 	// WorthCapture: the metrics show enough GC cost that a trace capture
 	// would be worth taking to attribute the tail (monitoring lines only).
 	WorthCapture bool `json:"worth_capture,omitempty"`
@@ -54,12 +55,11 @@ type Service struct {
 
 // BestTuning is what the best setting inside the budget would buy.
 type BestTuning struct {
-	GOGC       string   `json:"GOGC"`
-	GOMEMLIMIT string   `json:"GOMEMLIMIT"`
-	P99Ms      *float64 `json:"p99_ms"`
-	P99Change  *float64 `json:"p99_change"`
-	GCCPU      float64  `json:"gc_cpu_fraction"`
-	PeakHeap   *int64   `json:"peak_heap_bytes"`
+	units.Setting
+	P99Ms     *float64 `json:"p99_ms"`
+	P99Change *float64 `json:"p99_change"`
+	GCCPU     float64  `json:"gc_cpu_fraction"`
+	PeakHeap  *int64   `json:"peak_heap_bytes"`
 	// PeakMemoryChange is the predicted peak memory against the model's
 	// for the current settings (0.5: half as much again); null when either
 	// is unbounded or unknown.
@@ -85,7 +85,7 @@ func FromProcess(name, captures string, p *report.Process, budget int64) Service
 	s := Service{Name: name, Captures: captures, Process: p, Data: "sufficient", Reasons: []string{}}
 	s.GCCPUFraction = p.GC.CPUFraction
 	if v := p.Verdict; v != nil {
-		s.Verdict, s.Summary, s.Confidence = v.ID, v.Summary, v.Confidence
+		s.Verdict = v
 		for _, o := range v.Options {
 			if o.Recommended {
 				id := o.ID
@@ -162,10 +162,7 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 	if row == nil || worse(row) {
 		return nil
 	}
-	b := &BestTuning{GOGC: gogcString(int(row.GOGC)), GOMEMLIMIT: "off", P99Ms: row.P99, GCCPU: row.GCCPUFraction, PeakHeap: row.PeakHeap}
-	if row.MemoryLimit != nil {
-		b.GOMEMLIMIT = limitString(*row.MemoryLimit)
-	}
+	b := &BestTuning{Setting: units.Setting{GOGC: row.GOGC, MemoryLimit: row.Limit()}, P99Ms: row.P99, GCCPU: row.GCCPUFraction, PeakHeap: row.PeakHeap}
 	if row.P99 != nil && observedP99 != nil && *observedP99 > 0 {
 		c := (*row.P99 - *observedP99) / *observedP99
 		b.P99Change = &c
@@ -187,18 +184,28 @@ func better(a, b *advice.WhatIfRow) bool {
 	return a.GCCPUFraction < b.GCCPUFraction
 }
 
-func limitString(l int64) string {
-	if l%(1<<20) == 0 {
-		return fmt.Sprintf("%dMiB", l>>20)
+// VerdictID is the id of the service's verdict; "" without one.
+func (s Service) VerdictID() string {
+	if s.Verdict == nil {
+		return ""
 	}
-	return fmt.Sprint(l)
+	return s.Verdict.ID
 }
 
-func gogcString(g int) string {
-	if g < 0 {
-		return "off"
+// Confidence is the service's verdict's confidence; "" without one.
+func (s Service) Confidence() string {
+	if s.Verdict == nil {
+		return ""
 	}
-	return fmt.Sprint(g)
+	return s.Verdict.Confidence
+}
+
+// Summary is the service's verdict's summary; "" without one.
+func (s Service) Summary() string {
+	if s.Verdict == nil {
+		return ""
+	}
+	return s.Verdict.Summary
 }
 
 // migrationCandidate says whether the service ranks as a migration
@@ -208,7 +215,7 @@ func gogcString(g int) string {
 // with something cheaper — an allocation problem that looked like a
 // migration candidate — or with nothing, does not.
 func (s *Service) migrationCandidate() bool {
-	return s.Verdict == advice.MigrationCandidate && s.RecommendedOption != nil && *s.RecommendedOption == advice.MigrationCandidate
+	return s.VerdictID() == advice.MigrationCandidate && s.RecommendedOption != nil && *s.RecommendedOption == advice.MigrationCandidate
 }
 
 // notMigration says why a migration-candidate verdict does not rank as one.
@@ -230,7 +237,7 @@ func group(s *Service) int {
 	switch {
 	case s.migrationCandidate():
 		return 0
-	case s.Verdict == advice.NotTheCause:
+	case s.VerdictID() == advice.NotTheCause:
 		return 2
 	}
 	return 1
@@ -291,5 +298,5 @@ func reason(s *Service) string {
 	if s.MemoryOverhead != nil {
 		mem = fmt.Sprintf("%.0f%%", *s.MemoryOverhead*100)
 	}
-	return fmt.Sprintf("%s: GC is %s of the slowest requests' time, %.1f%% of CPU, and %s of the peak heap is above the live heap", s.Verdict, share, s.GCCPUFraction*100, mem)
+	return fmt.Sprintf("%s: GC is %s of the slowest requests' time, %.1f%% of CPU, and %s of the peak heap is above the live heap", s.VerdictID(), share, s.GCCPUFraction*100, mem)
 }

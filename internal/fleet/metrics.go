@@ -1,6 +1,10 @@
 package fleet
 
-import "time"
+import (
+	"time"
+
+	"github.com/gcwatch/gcwatch/internal/units"
+)
 
 // Source values: where a fleet report's numbers come from.
 const (
@@ -52,9 +56,12 @@ type Metrics struct {
 	HeapInuseMaxBytes  *float64 `json:"heap_inuse_max_bytes"`
 	HeapLiveMaxBytes   *float64 `json:"heap_live_max_bytes"`
 	HeapGoalMaxBytes   *float64 `json:"heap_goal_max_bytes"`
-	GOGC               string   `json:"GOGC"`       // "" when unknown
-	GOMEMLIMIT         string   `json:"GOMEMLIMIT"` // "" when unknown
-	GOMAXPROCS         *float64 `json:"GOMAXPROCS"`
+	// GOGC, MemoryLimit and GOMAXPROCS: go_gc_gogc_percent,
+	// go_gc_gomemlimit_bytes and go_sched_gomaxprocs_threads (null when
+	// not exported).
+	GOGC        *units.GOGC  `json:"gogc"`
+	MemoryLimit *units.Limit `json:"memlimit_bytes"`
+	GOMAXPROCS  *float64     `json:"gomaxprocs"`
 	// Latency: the request-latency histogram used, its quantile and value.
 	LatencyMetric     string   `json:"latency_metric"`
 	LatencyQuantile   float64  `json:"latency_quantile"`

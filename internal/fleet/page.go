@@ -52,12 +52,12 @@ type pageLeftOut struct {
 var captureColumns = []string{"rank", "service", "verdict", "GC share of tail", "GC CPU", "memory overhead", "p99", "best tuning", "without GC", "confidence"}
 
 func captureRow(s Service) []string {
-	verdict := s.Verdict
+	verdict := s.VerdictID()
 	if s.Data == "insufficient" {
 		verdict += " (too little data)"
 	}
 	return []string{rankString(s), s.Name, verdict, pct(s.GCShareOfTail), fmt.Sprintf("%.1f%%", s.GCCPUFraction*100),
-		pct(s.MemoryOverhead), ms(s.P99Ms), tuning(s), withoutGC(s), s.Confidence}
+		pct(s.MemoryOverhead), ms(s.P99Ms), tuning(s), withoutGC(s), s.Confidence()}
 }
 
 func newPage(doc *Document) *page {
@@ -151,7 +151,7 @@ var fleetPage = template.Must(template.New("fleet").Parse(`<!DOCTYPE html>
 {{else}}<p class="dim">No service has the numbers to be placed on the plot.</p>{{end}}{{end}}
 <h2>{{.WhyTitle}}</h2>
 {{range .Services}}<section id="{{.Anchor}}" class="verdict"><h3>{{.Name}}</h3>
-<p><strong>Verdict: <code>{{.Verdict}}</code></strong>{{with .Summary}} — {{.}}{{end}}{{with .Confidence}} <span class="dim">(confidence {{.}})</span>{{end}}</p>
+<p><strong>Verdict: <code>{{.VerdictID}}</code></strong>{{with .Summary}} — {{.}}{{end}}{{with .Confidence}} <span class="dim">(confidence {{.}})</span>{{end}}</p>
 {{with .Captures}}<p class="dim">captures: {{.}}</p>{{end}}
 <ul>{{range .Reasons}}<li>{{.}}</li>{{end}}{{range .Knowable}}<li class="dim">{{.}}</li>{{end}}</ul></section>
 {{end}}
@@ -180,7 +180,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 	}
 	fmt.Fprintf(&b, "\n## %s\n\n", p.WhyTitle)
 	for _, s := range p.Services {
-		fmt.Fprintf(&b, "- **%s**: %s\n", md(s.Name), md(s.Summary))
+		fmt.Fprintf(&b, "- **%s**: %s\n", md(s.Name), md(s.Summary()))
 		for _, r := range slices.Concat(s.Reasons, s.Knowable) {
 			fmt.Fprintf(&b, "  - %s\n", md(r))
 		}

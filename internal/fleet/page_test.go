@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
@@ -23,14 +24,14 @@ const hostile = "<script>alert(1)</script>"
 func hostileFleet() *fleet.Document {
 	adr := &fleet.WithoutGC{P99Change: -0.4, MemoryChange: -0.6, ADRP99Change: -0.25, ADRMemoryChange: -0.5}
 	return &fleet.Document{Kind: "fleet", Notes: []string{"a note & more"}, Services: []fleet.Service{
-		{Name: hostile, Rank: 1, Verdict: "migration-candidate", Data: "sufficient", Summary: "the GC cost is intrinsic",
-			GCShareOfTail: ptr(0.41), MemoryOverhead: ptr(0.6), GCCPUFraction: 0.2, WithoutGC: adr, Confidence: "high",
+		{Name: hostile, Rank: 1, Verdict: &advice.Verdict{ID: "migration-candidate", Summary: "the GC cost is intrinsic", Confidence: "high"}, Data: "sufficient",
+			GCShareOfTail: ptr(0.41), MemoryOverhead: ptr(0.6), GCCPUFraction: 0.2, WithoutGC: adr,
 			Captures: "captures/" + hostile, Reasons: []string{"migration-candidate: GC is 41% of the slowest requests' time"}},
-		{Name: "checkout api", Rank: 2, Verdict: "tune", Data: "sufficient", GCShareOfTail: ptr(0.12), MemoryOverhead: ptr(0.45), WithoutGC: adr,
+		{Name: "checkout api", Rank: 2, Verdict: &advice.Verdict{ID: "tune"}, Data: "sufficient", GCShareOfTail: ptr(0.12), MemoryOverhead: ptr(0.45), WithoutGC: adr,
 			Reasons: []string{"tune: GC is 12%"}},
-		{Name: "batch", Rank: 3, Verdict: "gc-not-the-cause", Data: "sufficient", MemoryOverhead: ptr(0.3),
+		{Name: "batch", Rank: 3, Verdict: &advice.Verdict{ID: "gc-not-the-cause"}, Data: "sufficient", MemoryOverhead: ptr(0.3),
 			Reasons: []string{"no request latency: ranked on GC CPU and memory alone"}},
-		{Name: "thin", Verdict: "tune", Data: "insufficient", Reasons: []string{"too little data to rank: 1 complete GC cycles"}},
+		{Name: "thin", Verdict: &advice.Verdict{ID: "tune"}, Data: "insufficient", Reasons: []string{"too little data to rank: 1 complete GC cycles"}},
 	}}
 }
 
@@ -177,7 +178,7 @@ func TestFleetTextHasNoPlot(t *testing.T) {
 // same page and a plot of what metrics give.
 func TestMonitoringHTMLPlot(t *testing.T) {
 	doc := &fleet.Document{Kind: "fleet", Source: fleet.SourcePrometheus, Window: &fleet.Window{URL: "http://p:9090", Job: ".+", Range: "1h", Step: "6m"},
-		Services: []fleet.Service{{Name: "heavy", Rank: 1, Verdict: "worth-trace-capture", Data: "sufficient", MemoryOverhead: ptr(0.7),
+		Services: []fleet.Service{{Name: "heavy", Rank: 1, Verdict: &advice.Verdict{ID: "worth-trace-capture"}, Data: "sufficient", MemoryOverhead: ptr(0.7),
 			Metrics: &fleet.Metrics{GCCPUFraction: ptr(0.3)}, Knowable: []string{"cannot tell: which requests GC slowed"}}}}
 	page := render(t, doc, "html", fleet.Options{Plot: plot.FleetFigure})
 	for _, want := range []string{report.PageCSS, "gcwatch fleet report (monitoring)", "<svg", "GC CPU against memory overhead", `<a href="#svc-1-heavy">heavy</a>`, `id="svc-1-heavy"`, "cannot tell: which requests GC slowed"} {

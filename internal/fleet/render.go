@@ -10,10 +10,14 @@ import (
 	"github.com/gcwatch/gcwatch/internal/report"
 )
 
+// Kind is the fleet report's document kind (report.Schema names its
+// version).
+const Kind = report.KindFleet
+
 // Document is the fleet report.
 type Document struct {
 	Schema    string    `json:"schema"`
-	Kind      string    `json:"kind"` // "fleet"
+	Kind      string    `json:"kind"` // Kind
 	Generator string    `json:"generator"`
 	Services  []Service `json:"services"`
 	Notes     []string  `json:"notes"`
@@ -87,7 +91,7 @@ func tuning(s Service) string {
 		return "-"
 	}
 	b := s.BestTuning
-	return fmt.Sprintf("GOGC=%s GOMEMLIMIT=%s: p99 %s, GC CPU %.1f%%, peak memory %s", b.GOGC, b.GOMEMLIMIT, signed(b.P99Change), b.GCCPU*100, signed(b.PeakMemoryChange))
+	return fmt.Sprintf("%s: p99 %s, GC CPU %.1f%%, peak memory %s", b.Setting, signed(b.P99Change), b.GCCPU*100, signed(b.PeakMemoryChange))
 }
 
 func withoutGC(s Service) string {
@@ -108,7 +112,7 @@ func renderText(w io.Writer, doc *Document) error {
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "rank\tservice\tverdict\tGC share of tail\tGC CPU\tmemory overhead\tp99\tbest tuning\twithout GC")
 	for _, s := range doc.Services {
-		verdict := s.Verdict
+		verdict := s.VerdictID()
 		if s.Data == "insufficient" {
 			verdict += " (too little data)"
 		}
@@ -118,7 +122,7 @@ func renderText(w io.Writer, doc *Document) error {
 	tw.Flush()
 	b.WriteString("\nWhy\n")
 	for _, s := range doc.Services {
-		fmt.Fprintf(&b, "  %s: %s\n", term(s.Name), term(s.Summary))
+		fmt.Fprintf(&b, "  %s: %s\n", term(s.Name), term(s.Summary()))
 		for _, r := range s.Reasons {
 			fmt.Fprintf(&b, "    - %s\n", term(r))
 		}

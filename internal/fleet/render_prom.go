@@ -19,7 +19,7 @@ func monitoringRow(s Service) []string {
 	if m == nil {
 		m = &Metrics{}
 	}
-	verdict := s.Verdict
+	verdict := s.VerdictID()
 	if s.Data == "insufficient" {
 		verdict += " (too little data)"
 	}
@@ -32,7 +32,7 @@ func monitoringRow(s Service) []string {
 		latency = fmt.Sprintf("p%g %.2f ms", m.LatencyQuantile*100, *m.LatencyMs)
 	}
 	return []string{rankString(s), s.Name, verdict, capture, fmt.Sprintf("%.2f", m.GCPerSecond), ms(m.PauseMeanMs), ms(m.PauseP99Ms),
-		ms(m.PauseSummaryMaxMs), pct1(m.GCCPUFraction), pct1(m.GCCPUPeak), pct(s.MemoryOverhead), latency, orDash(m.GOGC), orDash(m.GOMEMLIMIT)}
+		ms(m.PauseSummaryMaxMs), pct1(m.GCCPUFraction), pct1(m.GCCPUPeak), pct(s.MemoryOverhead), latency, orDash(m.GOGC), orDash(m.MemoryLimit)}
 }
 
 func pct1(p *float64) string {
@@ -42,11 +42,11 @@ func pct1(p *float64) string {
 	return fmt.Sprintf("%.1f%%", *p*100)
 }
 
-func orDash(s string) string {
-	if s == "" {
+func orDash[T fmt.Stringer](p *T) string {
+	if p == nil {
 		return "-"
 	}
-	return s
+	return (*p).String()
 }
 
 func windowLine(doc *Document) string {
@@ -71,7 +71,7 @@ func renderMonitoringText(w io.Writer, doc *Document) error {
 	tw.Flush()
 	b.WriteString("\nWhy, and what the metrics can and cannot tell\n")
 	for _, s := range doc.Services {
-		fmt.Fprintf(&b, "  %s: %s\n", term(s.Name), term(s.Summary))
+		fmt.Fprintf(&b, "  %s: %s\n", term(s.Name), term(s.Summary()))
 		for _, r := range s.Reasons {
 			fmt.Fprintf(&b, "    - %s\n", term(r))
 		}

@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 func TestRenderMonitoring(t *testing.T) {
 	cpu, p99 := 0.3, 1.5
 	doc := &Document{Kind: "fleet", Source: SourcePrometheus, Window: &Window{URL: "http://p:9090", Job: ".+", Range: "1h", Step: "6m"},
-		Services: []Service{{Name: "a<b>", Rank: 1, Verdict: "worth-trace-capture", WorthCapture: true, Data: "sufficient",
+		Services: []Service{{Name: "a<b>", Rank: 1, Verdict: &advice.Verdict{ID: "worth-trace-capture"}, WorthCapture: true, Data: "sufficient",
 			Reasons: []string{"GC takes 30.0% of the CPU"}, Knowable: []string{"cannot tell: the p99 of GC pauses"},
-			Metrics: &Metrics{GCCPUFraction: &cpu, PauseP99Ms: &p99, GOGC: "50", LatencyQuantile: 0.99}}},
+			Metrics: &Metrics{GCCPUFraction: &cpu, PauseP99Ms: &p99, GOGC: ptrTo(units.GOGC(50)), LatencyQuantile: 0.99}}},
 		Notes: []string{"query x: the server warned: partial"}}
 	for _, format := range []string{"text", "markdown", "html"} {
 		var b bytes.Buffer
@@ -36,3 +39,5 @@ func TestRenderMonitoring(t *testing.T) {
 		t.Errorf("json round trip: %v %+v", err, back)
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }

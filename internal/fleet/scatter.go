@@ -66,7 +66,7 @@ func Placement(doc *Document) Scatter {
 		case s.MemoryOverhead == nil:
 			why = noOverhead
 		default:
-			sc.Points = append(sc.Points, ScatterPoint{Name: s.Name, Verdict: s.Verdict, X: *s.MemoryOverhead, Y: *y})
+			sc.Points = append(sc.Points, ScatterPoint{Name: s.Name, Verdict: s.VerdictID(), X: *s.MemoryOverhead, Y: *y})
 			continue
 		}
 		sc.LeftOut = append(sc.LeftOut, LeftOut{Name: s.Name, Why: why})

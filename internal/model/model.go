@@ -467,6 +467,9 @@ type AllocProfile struct {
 	TotalBytes   int64       `json:"total_bytes"`
 	TotalObjects int64       `json:"total_objects"`
 	Sites        []AllocSite `json:"sites"`
+	// InputBytes is the size of the profile as read (after
+	// decompression); the run's inputs list carries it.
+	InputBytes int64 `json:"-"`
 }
 
 // AllocSite is one place in the program's own code that allocates: the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/fleet"
 )
 
@@ -35,9 +36,16 @@ func Assess(res *Result) []fleet.Service {
 	return out
 }
 
+// verdict is a verdict from the metrics alone, in the advisor's shape:
+// confidence "metrics only", no evidence rows, settings or estimates.
+func verdict(id, summary string, sufficient bool) *advice.Verdict {
+	return &advice.Verdict{ID: id, Summary: summary, Actions: []string{}, Evidence: []advice.Evidence{},
+		Confidence: "metrics only", SufficientData: sufficient, Caveats: []string{}}
+}
+
 func assess(j *Job, o *Options) fleet.Service {
 	m := j.Metrics
-	s := fleet.Service{Name: j.Name, Source: fleet.SourcePrometheus, Data: "sufficient", Confidence: "metrics only",
+	s := fleet.Service{Name: j.Name, Source: fleet.SourcePrometheus, Data: "sufficient",
 		Reasons: []string{}, Metrics: &m, P99Ms: m.LatencyMs}
 	if m.GCCPUFraction != nil {
 		s.GCCPUFraction = *m.GCCPUFraction
@@ -56,19 +64,17 @@ func assess(j *Job, o *Options) fleet.Service {
 	}
 	s.Knowable = knowable(j, o)
 	if m.GCCycles < minCycles {
-		s.Data, s.Verdict = "insufficient", QuietInMetrics
-		s.Summary = fmt.Sprintf("too little data to judge: %.0f GC cycles in the range", m.GCCycles)
+		s.Data = "insufficient"
+		s.Verdict = verdict(QuietInMetrics, fmt.Sprintf("too little data to judge: %.0f GC cycles in the range", m.GCCycles), false)
 		s.Reasons = append(s.Reasons, fmt.Sprintf("too little data to rank: %.1f GC cycles over %v (want %d)", m.GCCycles, o.Range, minCycles))
 		return s
 	}
 	s.Reasons = triggers(s.Metrics, o, objective)
 	s.WorthCapture = len(s.Reasons) > 0
 	if s.WorthCapture {
-		s.Verdict = WorthCapture
-		s.Summary = "the metrics show GC cost worth a trace capture (gcwatch capture) to see whether it makes the tail"
+		s.Verdict = verdict(WorthCapture, "the metrics show GC cost worth a trace capture (gcwatch capture) to see whether it makes the tail", true)
 	} else {
-		s.Verdict = QuietInMetrics
-		s.Summary = "the metrics show no GC cost above the advisor's thresholds"
+		s.Verdict = verdict(QuietInMetrics, "the metrics show no GC cost above the advisor's thresholds", true)
 		s.Reasons = append(s.Reasons, quietReason(s.Metrics, o))
 	}
 	if o.Objective > 0 && m.LatencyMs != nil && *m.LatencyMs > float64(o.Objective)/float64(time.Millisecond) {

@@ -6,9 +6,9 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strconv"
 
 	"github.com/gcwatch/gcwatch/internal/fleet"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // Job is one job's raw numbers, straight from the queries.
@@ -122,8 +122,8 @@ func (q *querier) gcSeries(ctx context.Context, jobs map[string]*Job) error {
 				j.Metrics.HeapGoalMaxBytes = ptr(v)
 			}
 		}},
-		{"gogc", qGOGC, func(j *Job, v float64) { j.Metrics.GOGC = gogcString(v) }},
-		{"gomemlimit", qMemLimit, func(j *Job, v float64) { j.Metrics.GOMEMLIMIT = memLimitString(v) }},
+		{"gogc", qGOGC, func(j *Job, v float64) { j.Metrics.GOGC = gogcOf(v) }},
+		{"gomemlimit", qMemLimit, func(j *Job, v float64) { j.Metrics.MemoryLimit = limitOf(v) }},
 		{"gomaxprocs", qGOMAXPROCS, setField(plain, func(m *fleet.Metrics) **float64 { return &m.GOMAXPROCS })},
 	}
 	for _, qu := range queries {
@@ -163,21 +163,25 @@ func setField(scale float64, field func(*fleet.Metrics) **float64) func(*Job, fl
 
 func ptr(v float64) *float64 { return &v }
 
-func gogcString(v float64) string {
-	if v < 0 {
-		return "off"
+// gogcOf is the GOGC go_gc_gogc_percent reports; negative is off. A value
+// no runtime reports is left unknown.
+func gogcOf(v float64) *units.GOGC {
+	if v != math.Trunc(v) || v > math.MaxInt32 {
+		return nil
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	g := units.GOGC(max(v, -1))
+	return &g
 }
 
-// memLimitString names GOMEMLIMIT; the runtime reports "off" as
-// math.MaxInt64 bytes (a float64 of 2^63).
-func memLimitString(v float64) string {
-	if v >= math.MaxInt64 {
-		return "off"
+// limitOf is the limit go_gc_gomemlimit_bytes reports; the runtime reports
+// "off" as math.MaxInt64 bytes (a float64 of 2^63).
+func limitOf(v float64) *units.Limit {
+	if v < 0 || math.IsNaN(v) {
+		return nil
 	}
-	if b := int64(v); b%(1<<20) == 0 {
-		return fmt.Sprintf("%dMiB", b>>20)
+	l := units.LimitOff
+	if v < math.MaxInt64 {
+		l = units.Limit(v)
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return &l
 }

@@ -40,7 +40,7 @@ func knowable(j *Job, o *Options) []string {
 	for _, s := range []struct {
 		name  string
 		known bool
-	}{{"GOGC", m.GOGC != ""}, {"GOMEMLIMIT", m.GOMEMLIMIT != ""}, {"GOMAXPROCS", m.GOMAXPROCS != nil}} {
+	}{{"GOGC", m.GOGC != nil}, {"GOMEMLIMIT", m.MemoryLimit != nil}, {"GOMAXPROCS", m.GOMAXPROCS != nil}} {
 		if !s.known {
 			unknown = append(unknown, s.name)
 		}

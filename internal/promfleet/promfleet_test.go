@@ -3,15 +3,15 @@ package promfleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/fleet"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
-
-	"github.com/gcwatch/gcwatch/internal/fleet"
 )
 
 // fakeAPI answers each query by the metric name it reads (the first
@@ -134,8 +134,8 @@ func TestCollect(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", c.name, deref(c.got), deref(c.want))
 		}
 	}
-	if a.GOGC != "50" || b.GOGC != "off" || a.GOMEMLIMIT != "512MiB" || b.GOMEMLIMIT != "off" || a.Instances != 2 || a.GCCycles != 40 {
-		t.Errorf("settings: a GOGC %s GOMEMLIMIT %s, b GOGC %s GOMEMLIMIT %s, a instances %d cycles %v", a.GOGC, a.GOMEMLIMIT, b.GOGC, b.GOMEMLIMIT, a.Instances, a.GCCycles)
+	if str(a.GOGC) != "50" || str(b.GOGC) != "off" || str(a.MemoryLimit) != "512MiB" || str(b.MemoryLimit) != "off" || a.Instances != 2 || a.GCCycles != 40 {
+		t.Errorf("settings: a GOGC %s GOMEMLIMIT %s, b GOGC %s GOMEMLIMIT %s, a instances %d cycles %v", str(a.GOGC), str(a.MemoryLimit), str(b.GOGC), str(b.MemoryLimit), a.Instances, a.GCCycles)
 	}
 	if a.LatencyMetric != "grpc_request_duration_seconds" || len(res.Jobs[0].OtherLatencyMetrics) != 1 {
 		t.Errorf("a latency from %s, others %v", a.LatencyMetric, res.Jobs[0].OtherLatencyMetrics)
@@ -251,4 +251,12 @@ func FuzzPromString(f *testing.F) {
 			}
 		}
 	})
+}
+
+// str is a setting as text, "" when unknown.
+func str[T fmt.Stringer](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return (*p).String()
 }

@@ -8,10 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/advice"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
-
-	"github.com/gcwatch/gcwatch/internal/advice"
 )
 
 // API is the part of the Prometheus HTTP API client (v1.API) Collect uses;

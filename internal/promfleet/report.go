@@ -11,7 +11,7 @@ import (
 // assessed and ranked, the window, and the server's warnings as notes.
 func Document(res *Result, url, schema, generator string) *fleet.Document {
 	o := res.Opts
-	doc := &fleet.Document{Schema: schema, Kind: "fleet", Generator: generator, Source: fleet.SourcePrometheus,
+	doc := &fleet.Document{Schema: schema, Kind: fleet.Kind, Generator: generator, Source: fleet.SourcePrometheus,
 		Services: Rank(Assess(res)), Notes: slices.Clone(res.Notes),
 		Window: &fleet.Window{URL: url, Job: o.Job, Start: o.End.Add(-o.Range).UTC(), End: o.End.UTC(),
 			Range: promDuration(o.Range), Step: promDuration(o.Step)}}

@@ -10,19 +10,18 @@ import (
 	"github.com/gcwatch/gcwatch/internal/compare"
 )
 
-// CompareSchema names the version of the comparison document.
-const CompareSchema = "gcwatch/compare/v1"
-
-// CompareDocument is what gcwatch compare writes.
+// CompareDocument is what gcwatch compare writes: schema Schema, kind
+// KindComparison.
 type CompareDocument struct {
 	Schema    string `json:"schema"`
+	Kind      string `json:"kind"`
 	Generator string `json:"generator"`
 	*compare.Comparison
 }
 
 // NewCompareDocument wraps a comparison for rendering.
 func NewCompareDocument(c *compare.Comparison, generator string) *CompareDocument {
-	return &CompareDocument{Schema: CompareSchema, Generator: generator, Comparison: c}
+	return &CompareDocument{Schema: Schema, Kind: KindComparison, Generator: generator, Comparison: c}
 }
 
 // RenderCompare writes the comparison in format f.
@@ -113,10 +112,10 @@ func compareEvidence(r compare.Row) string {
 // sideLine says what a side was, in one line.
 func sideLine(s compare.SideSummary) string {
 	var parts []string
-	if s.GOGC != "" {
-		p := "GOGC=" + s.GOGC
-		if s.GOMEMLIMIT != "" {
-			p += " GOMEMLIMIT=" + s.GOMEMLIMIT
+	if s.GOGC != nil {
+		p := "GOGC=" + s.GOGC.String()
+		if s.MemoryLimit != nil {
+			p += " GOMEMLIMIT=" + s.MemoryLimit.String()
 		}
 		parts = append(parts, p)
 	}
@@ -131,13 +130,13 @@ func sideLine(s compare.SideSummary) string {
 }
 
 func sideVerdict(s compare.SideSummary) string {
-	switch s.Verdict {
+	switch s.VerdictID {
 	case "":
 		return "no verdict"
 	case "mixed":
 		return "mixed verdicts: " + strings.Join(s.Verdicts, ", ")
 	}
-	return s.Verdict + " — " + s.VerdictSummary
+	return s.VerdictID + " — " + s.VerdictSummary
 }
 
 func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {

@@ -1,5 +1,6 @@
 // Package report is the last step of gcwatch's pipeline: it turns analysis
-// results into the versioned report document (schema "gcwatch/v1") and
+// results into the versioned report document (schema "gcwatch/v2", see
+// docs/json.md) and
 // renders that one document as text, JSON, Markdown or HTML. Every format
 // shows the same numbers because every renderer reads the same Document.
 //

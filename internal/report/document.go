@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
@@ -8,13 +9,23 @@ import (
 	"github.com/gcwatch/gcwatch/internal/model"
 )
 
-// Schema names the version of the report document. Adding fields keeps it;
-// renaming or removing one needs a new version.
-const Schema = "gcwatch/v1"
+// Schema names the version of every JSON document gcwatch writes; Kind
+// tells them apart. Adding fields keeps it; renaming or removing one, or
+// changing its type, needs a new version (docs/json.md).
+const Schema = "gcwatch/v2"
+
+// The kinds of document.
+const (
+	KindAnalysis   = "analysis"   // analyze, capture, run, watch
+	KindFleet      = "fleet"      // report
+	KindComparison = "comparison" // compare
+	KindCapture    = "capture"    // a capture folder's manifest.json
+)
 
 // Document is the report: one entry per process analysed.
 type Document struct {
 	Schema    string    `json:"schema"`
+	Kind      string    `json:"kind"`
 	Generator string    `json:"generator"`
 	Processes []Process `json:"processes"`
 	// Notes are diagnostics about the inputs as a whole.
@@ -135,6 +146,24 @@ type HeapPoint struct {
 	Goal  int64   `json:"goal_bytes"`
 }
 
+// MarshalJSON writes a size the input did not carry (negative) as null.
+func (h HeapPoint) MarshalJSON() ([]byte, error) {
+	type plain HeapPoint
+	return json.Marshal(struct {
+		plain
+		Bytes *int64 `json:"heap_bytes"`
+		Goal  *int64 `json:"goal_bytes"`
+	}{plain(h), size(h.Bytes), size(h.Goal)})
+}
+
+// size is b, or nil when b is negative (model.Unknown): null in JSON.
+func size(b int64) *int64 {
+	if b < 0 {
+		return nil
+	}
+	return &b
+}
+
 // STWByReason groups non-GC stop-the-world pauses.
 type STWByReason struct {
 	Reason  string  `json:"reason"`
@@ -190,6 +219,21 @@ type Cycle struct {
 	From               string  `json:"from"`
 }
 
+// MarshalJSON writes the sizes a cycle's inputs did not carry (negative)
+// as null.
+func (c Cycle) MarshalJSON() ([]byte, error) {
+	type plain Cycle
+	return json.Marshal(struct {
+		plain
+		HeapStart *int64 `json:"heap_start_bytes"`
+		HeapEnd   *int64 `json:"heap_end_bytes"`
+		HeapLive  *int64 `json:"heap_live_bytes"`
+		HeapGoal  *int64 `json:"heap_goal_bytes"`
+		Stacks    *int64 `json:"stacks_bytes"`
+		Globals   *int64 `json:"globals_bytes"`
+	}{plain(c), size(c.HeapStart), size(c.HeapEnd), size(c.HeapLive), size(c.HeapGoal), size(c.Stacks), size(c.Globals)})
+}
+
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
 // Input is what the document shows of one process: its analysis and,
@@ -203,7 +247,7 @@ type Input struct {
 
 // Build makes the document from analysis results.
 func Build(procs []Input, generator string, notes []string) *Document {
-	doc := &Document{Schema: Schema, Generator: generator, Notes: notes, Processes: []Process{}}
+	doc := &Document{Schema: Schema, Kind: KindAnalysis, Generator: generator, Notes: notes, Processes: []Process{}}
 	if doc.Notes == nil {
 		doc.Notes = []string{}
 	}

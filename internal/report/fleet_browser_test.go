@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
@@ -16,7 +17,8 @@ func ptr(v float64) *float64 { return &v }
 // TestFleetHTMLInChromium loads the fleet report, with a service named as
 // a script, in headless Chromium, as TestHTMLInChromium does the
 // single-process report: no console errors, the plot an SVG element in
-// the DOM, the service's name text, and a screenshot that shows the plot.
+// the DOM, the service's name text, a screenshot that shows the plot, and
+// no sideways scrolling at 1280 px.
 func TestFleetHTMLInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no browser")
@@ -27,9 +29,9 @@ func TestFleetHTMLInChromium(t *testing.T) {
 	}
 	adr := &fleet.WithoutGC{ADRP99Change: -0.25, ADRMemoryChange: -0.5}
 	doc := &fleet.Document{Kind: "fleet", Services: []fleet.Service{
-		{Name: "<script>alert(1)</script>", Rank: 1, Verdict: "migration-candidate", Data: "sufficient", GCShareOfTail: ptr(0.6), MemoryOverhead: ptr(0.55), WithoutGC: adr},
-		{Name: "checkout", Rank: 2, Verdict: "tune", Data: "sufficient", GCShareOfTail: ptr(0.2), MemoryOverhead: ptr(0.4), WithoutGC: adr},
-		{Name: "thin", Verdict: "tune", Data: "insufficient"},
+		{Name: "<script>alert(1)</script>", Rank: 1, Verdict: &advice.Verdict{ID: "migration-candidate"}, Data: "sufficient", GCShareOfTail: ptr(0.6), MemoryOverhead: ptr(0.55), WithoutGC: adr},
+		{Name: "checkout", Rank: 2, Verdict: &advice.Verdict{ID: "tune"}, Data: "sufficient", GCShareOfTail: ptr(0.2), MemoryOverhead: ptr(0.4), WithoutGC: adr},
+		{Name: "thin", Verdict: &advice.Verdict{ID: "tune"}, Data: "insufficient"},
 	}}
 	var b bytes.Buffer
 	if err := fleet.Render(&b, doc, "html", fleet.Options{Plot: plot.FleetFigure}); err != nil {
@@ -63,5 +65,6 @@ func TestFleetHTMLInChromium(t *testing.T) {
 	if !strings.Contains(dom, `id="svc-1--script-alert-1---script-"`) || !strings.Contains(dom, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Errorf("the script-named service is not in the DOM as text with its anchor")
 	}
+	checkNoSidewaysScroll(t, "the fleet page", measurePage(t, chromium, page))
 	t.Logf("screenshot kept at %s", shot)
 }

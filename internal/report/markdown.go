@@ -34,10 +34,19 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			if m := v.Migration; m != nil {
 				fmt.Fprintf(&b, "\nWithout the GC: %s.\n", md(m.Comparison))
 			}
-			if len(v.Evidence) > 0 {
-				b.WriteString("\n| evidence | value | threshold | holds |\n|---|---|---|---|\n")
-				for _, e := range v.Evidence {
-					fmt.Fprintf(&b, "| %s | %s | %s %s | %v |\n", md(e.Metric), fmtNum(e.Value), e.Op, fmtNum(e.Threshold), e.Holds)
+			decided, others := splitEvidence(v)
+			if len(decided) > 0 {
+				fmt.Fprintf(&b, "\nWhy `%s`, the rule that decided:\n\n| evidence | value | needs | holds |\n|---|---|---|---|\n", v.ID)
+				for _, e := range decided {
+					fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", md(e.Metric), measured(e), test(e), yesNo(e.Holds))
+				}
+			}
+			if len(others) > 0 {
+				b.WriteString("\nOther rules tried, which did not decide:\n\n| rule | evidence | measured | needs | holds |\n|---|---|---|---|---|\n")
+				for _, r := range others {
+					for _, e := range r.Rows {
+						fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", r.Rule, md(e.Metric), measured(e), test(e), yesNo(e.Holds))
+					}
 				}
 			}
 			for _, c := range v.Caveats {

@@ -44,7 +44,7 @@ func optionFigures(o advice.Option) string {
 	var parts []string
 	if o.MeetsTarget != nil && !*o.MeetsTarget && o.Settings != nil {
 		// A step that misses shows the setting that came nearest.
-		parts = append(parts, fmt.Sprintf("nearest GOGC=%s GOMEMLIMIT=%s", o.Settings.GOGC, o.Settings.GOMEMLIMIT))
+		parts = append(parts, "nearest "+o.Settings.Setting.String())
 	}
 	if o.P99Ms != nil {
 		parts = append(parts, "p99 "+fmtMs(*o.P99Ms))

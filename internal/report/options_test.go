@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // ladderDocument is a report whose verdict carries a ladder of every kind
@@ -20,7 +21,7 @@ func ladderDocument() *Document {
 		Options: []advice.Option{
 			{ID: advice.Tune, Applicable: true, Modelled: true, Change: "no GOGC/GOMEMLIMIT in the grid meets the target",
 				P99Ms: f(12.5), GCCPUFraction: f(0.31), PeakMemoryBytes: i(480 << 20), MeetsTarget: &no,
-				Settings: &advice.Recommendation{GOGC: "50", GOMEMLIMIT: "off"}},
+				Settings: &advice.Recommendation{Setting: units.Setting{GOGC: 50, MemoryLimit: units.LimitOff}}},
 			{ID: advice.ReduceAllocation, Applicable: true, Modelled: true, Recommended: true, MeetsTarget: &yes,
 				Change: "cut the allocation rate by 40%, starting with main.<script>x</script>\x1b[2J", P99Ms: f(4.25), GCCPUFraction: f(0.125), PeakMemoryBytes: i(450 << 20)},
 			{ID: advice.UpgradeGo, Applicable: true, Change: "upgrade Go from go1.22.5", Note: "an estimate",

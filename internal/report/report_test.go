@@ -36,7 +36,7 @@ func sampleResult() *analyze.Result {
 }
 
 // TestJSONContract checks the field names that issues spell out: they are
-// an API and must not change within schema gcwatch/v1.
+// an API and must not change within schema gcwatch/v2.
 func TestJSONContract(t *testing.T) {
 	doc := Build([]Input{{Result: sampleResult()}}, "test", nil)
 	var buf bytes.Buffer
@@ -47,8 +47,8 @@ func TestJSONContract(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &top); err != nil {
 		t.Fatal(err)
 	}
-	if top["schema"] != "gcwatch/v1" {
-		t.Fatalf("schema = %v", top["schema"])
+	if top["schema"] != "gcwatch/v2" || top["kind"] != "analysis" {
+		t.Fatalf("schema = %v, kind = %v", top["schema"], top["kind"])
 	}
 	procs := top["processes"].([]any)
 	p := procs[0].(map[string]any)

@@ -264,28 +264,35 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 	for _, s := range v.AllocSites {
 		fmt.Fprintf(b, "  %5s  %s\n", fmtPct(s.Share), siteLine(s))
 	}
-	if len(v.Evidence) > 0 {
-		b.WriteString(style(dim, "  evidence:"))
-		for i, e := range v.Evidence {
-			sep := ","
-			if i == 0 {
-				sep = ""
-			}
-			op := e.Op
-			if !e.Holds {
-				op = negate[op]
-			}
-			b.WriteString(style(dim, fmt.Sprintf("%s %s %s %s %s", sep, TerminalText(e.Metric), fmtNum(e.Value), op, fmtNum(e.Threshold))))
-		}
-		b.WriteString("\n")
+	decided, others := splitEvidence(v)
+	if len(decided) > 0 {
+		b.WriteString(style(dim, "  why "+v.ID+": "+evidenceLine(decided)) + "\n")
+	}
+	for _, r := range others {
+		b.WriteString(style(dim, "  not "+r.Rule+": "+evidenceLine(r.Rows)) + "\n")
 	}
 	for _, c := range v.Caveats {
 		fmt.Fprintf(b, "  %s\n", style(dim, "caveat: "+TerminalText(c)))
 	}
 }
 
+// evidenceLine is evidence rows as they came out, in one line: a row that
+// does not hold shows the comparison that does ("gc_share_of_tail 0.305 ≥
+// 0.1").
+func evidenceLine(rows []advice.Evidence) string {
+	var parts []string
+	for _, e := range rows {
+		op := e.Op
+		if !e.Holds {
+			op = negate[op]
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %s %s", TerminalText(e.Metric), evidenceValue(e.Unit, e.Value), opText(op), evidenceValue(e.Unit, e.Threshold)))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // negate turns a comparison that does not hold into one that does.
-var negate = map[string]string{"<": "≥", "<=": ">", ">": "≤", ">=": "<"}
+var negate = map[string]string{"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 func fmtNum(v float64) string {
 	switch {

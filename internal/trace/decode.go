@@ -128,10 +128,12 @@ func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 		g.forced = append(g.forced, false)
 		return true, nil
 	case profileKind:
-		ap, err := readAllocs(src, in.name)
+		cr := &countingReader{r: src}
+		ap, err := readAllocs(cr, in.name)
 		if err != nil {
 			return false, &InputError{Name: in.name, Msg: "unusable profile", Err: err}
 		}
+		ap.InputBytes = cr.n
 		res.Profiles = append(res.Profiles, in.name)
 		g.allocs = append(g.allocs, ap)
 		return false, nil

@@ -283,7 +283,7 @@ func (g *group) merge() ([]*model.Run, []string) {
 		})
 		if len(runs) == 1 {
 			runs[0].Allocs = g.allocs[0]
-			runs[0].Inputs = append(runs[0].Inputs, model.Input{Path: g.allocs[0].Path, Kind: model.KindProfile, Format: "pprof " + g.allocs[0].SampleType})
+			runs[0].Inputs = append(runs[0].Inputs, model.Input{Path: g.allocs[0].Path, Kind: model.KindProfile, Bytes: g.allocs[0].InputBytes, Format: "pprof " + g.allocs[0].SampleType})
 			if len(g.allocs) > 1 && allocsRank(g.allocs[1].Path) == allocsRank(g.allocs[0].Path) {
 				notes = append(notes, fmt.Sprintf("in %s, only the first of %d profiles is used: %s", g.name, len(g.allocs), g.allocs[0].Path))
 			}

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -34,20 +35,30 @@ func readManifest(path string) (*manifest, error) {
 		return nil, err
 	}
 	var raw struct {
-		GOGC       json.RawMessage   `json:"gogc"`
+		GOGC json.RawMessage `json:"gogc"`
+		// memlimit_bytes is gcwatch's own (docs/json.md); gomemlimit
+		// is what capture folders written before it, and meta.json
+		// files, carry.
+		MemLimit   json.RawMessage   `json:"memlimit_bytes"`
 		GOMemLimit json.RawMessage   `json:"gomemlimit"`
 		GoVersion  json.RawMessage   `json:"go_version"`
 		Env        map[string]string `json:"env"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("%s: not a capture description: %w", path, err)
+		return nil, fmt.Errorf("%s: not a capture description: %s", path, jsonProblem(err))
 	}
 	m := &manifest{path: path}
 	if v := unquote(raw.GoVersion); goVersionPattern.MatchString(v) {
 		m.goVersion = v
 	}
 	gogc := unquote(raw.GOGC)
+	if gogc == "null" {
+		gogc = ""
+	}
 	limit := unquote(raw.GOMemLimit)
+	if l := unquote(raw.MemLimit); l != "" && l != "null" {
+		limit = l
+	}
 	if v, ok := raw.Env["GOGC"]; ok {
 		gogc = v
 	}
@@ -109,4 +120,20 @@ func (m *manifest) apply(run *model.Run) []string {
 		set = append(set, "the Go version")
 	}
 	return set
+}
+
+// jsonProblem says what is wrong with a JSON document in a few words,
+// without the Go types encoding/json names.
+func jsonProblem(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("invalid JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("field %q is a JSON %s, not what it should be (byte %d)", typ.Field, typ.Value, typ.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("a JSON %s, not an object (byte %d)", typ.Value, typ.Offset)
+	}
+	return err.Error()
 }

@@ -98,7 +98,8 @@ func (in *input) damage() string {
 		in.name, what, in.gz.err, in.gz.inAtFail, in.gz.out)
 }
 
-// countingReader counts bytes read from the underlying file, for progress.
+// countingReader counts the bytes read through it: from the underlying
+// file, for progress, and a profile's decompressed bytes.
 type countingReader struct {
 	r io.Reader
 	n int64

@@ -1,7 +1,8 @@
 // Package units reads the sizes people write for Go's memory settings and
 // container limits ("2GiB", "512MiB", "1.5GB", "1048576"). It is shared by
 // the command line and by ingest, which reads the same values from capture
-// manifests.
+// manifests. It also holds the types that write GOGC and memory limits in
+// gcwatch's JSON, one convention for every document.
 package units
 
 import (

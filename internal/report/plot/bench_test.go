@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/fleet"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkFleetFigure(b *testing.B) {
 	doc := &fleet.Document{Kind: "fleet"}
 	verdicts := []string{"migration-candidate", "tune", "reduce-allocation", "fix-stw-delay", "gc-not-the-cause"}
 	for i := range 200 {
-		doc.Services = append(doc.Services, fleet.Service{Name: fmt.Sprintf("service-%d", i), Verdict: verdicts[i%len(verdicts)],
+		doc.Services = append(doc.Services, fleet.Service{Name: fmt.Sprintf("service-%d", i), Verdict: &advice.Verdict{ID: verdicts[i%len(verdicts)]},
 			Data: "sufficient", GCShareOfTail: ptr(float64(i%97) / 100), MemoryOverhead: ptr(float64(i%89) / 100)})
 	}
 	for b.Loop() {

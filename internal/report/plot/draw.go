@@ -73,26 +73,67 @@ func renderer(pl *plot.Plot) func(io.Writer, string) error {
 	return sizedRenderer(pl, width, height)
 }
 
-// sizedRenderer is renderer for a figure of another size.
+// sizedRenderer is renderer for a figure of another size: w × h for the
+// plot, and the legend, if any, in a column to its right, so that it never
+// covers data; the figure widens by the legend's width.
 func sizedRenderer(pl *plot.Plot, w, h vg.Length) func(io.Writer, string) error {
 	return func(out io.Writer, format string) error {
 		if format != "svg" && format != "png" {
 			return fmt.Errorf("unknown image format %q (want svg or png)", format)
 		}
-		wt, err := pl.WriterTo(w, h, format)
+		legend := pl.Legend
+		lw := legendWidth(legend)
+		c, err := draw.NewFormattedCanvas(w+lw, h, format)
 		if err != nil {
 			return err
 		}
-		_, err = wt.WriteTo(out)
+		dc := draw.New(c)
+		if pl.BackgroundColor != nil { // under the legend's column too
+			dc.SetColor(pl.BackgroundColor)
+			dc.Fill(dc.Rectangle.Path())
+		}
+		bare := *pl // the plot without its legend, which is drawn beside it
+		bare.Legend = plot.NewLegend()
+		bare.Draw(draw.Crop(dc, 0, -lw, 0, 0))
+		if lw > 0 {
+			legend.Top, legend.Left = true, true
+			legend.XOffs, legend.YOffs = 0, 0
+			legend.Padding = vg.Points(3)
+			legend.Draw(draw.Crop(dc, w+legendGap, 0, 0, -titleHeight(pl)))
+		}
+		_, err = c.WriteTo(out)
 		return err
 	}
+}
+
+// legendGap is the room between a plot and its legend.
+const legendGap = 0.15 * vg.Inch
+
+// legendWidth is the room the legend's column takes: its entries' width,
+// with a third more for a browser that draws an SVG's text in a wider
+// font than the one measured here (DejaVu Sans is about a sixth wider than
+// Liberation Sans), and the gap; 0 without entries.
+func legendWidth(l plot.Legend) vg.Length {
+	r := l.Rectangle(draw.Canvas{})
+	if w := r.Max.X - r.Min.X; w > 0 {
+		return legendGap + w*4/3
+	}
+	return 0
+}
+
+// titleHeight is the room the plot's title takes above the data, as
+// plot.Draw leaves it.
+func titleHeight(pl *plot.Plot) vg.Length {
+	if pl.Title.Text == "" {
+		return 0
+	}
+	return pl.Title.TextStyle.Rectangle(pl.Title.Text).Size().Y + pl.Title.Padding
 }
 
 func newPlot(x, y string) *plot.Plot {
 	pl := plot.New()
 	pl.X.Label.Text = x
 	pl.Y.Label.Text = y
-	pl.Legend.Top = true
 	pl.Add(plotter.NewGrid())
 	return pl
 }

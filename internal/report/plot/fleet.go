@@ -107,20 +107,25 @@ func FleetFigure(doc *fleet.Document) (*report.Figure, error) {
 		}
 		top = max(top, r.Y*100)
 	}
+	var xys plotter.XYs
+	var names []string
 	for _, g := range fleetGroups(sc) {
 		if err := points(pl, g.verdict, g.xys, g.style.color, g.style.shape, vg.Points(4)); err != nil {
 			return nil, err
 		}
-		if err := labels(pl, g.xys, g.labels); err != nil {
-			return nil, err
-		}
+		xys, names = append(xys, g.xys...), append(names, g.labels...)
 	}
+	// One set of labels for every service, so that none covers another.
+	l, err := newPlacedLabels(xys, names)
+	if err != nil {
+		return nil, err
+	}
+	pl.Add(l)
 	// Shares run from 0 to 100 % (a little more, so that the last tick's
 	// label is not cut at the edge); the y axis stops a little above the
 	// highest point so that a fleet of small shares is not squashed flat.
 	pl.X.Min, pl.X.Max = 0, 104
 	pl.Y.Min, pl.Y.Max = 0, min(100, max(10, top*1.2))
-	pl.Legend.Left = true
 	pl.Title.Text = sc.Title + placedNote(len(sc.Points), len(sc.LeftOut))
 	return &report.Figure{Name: "fleet", Title: sc.Title, Render: sizedRenderer(pl, fleetWidth, fleetHeight)}, nil
 }
@@ -155,15 +160,4 @@ func referenceLines(pl *plot.Plot, r *fleet.ScatterPoint) error {
 	pl.Add(l)
 	name := fmt.Sprintf("decision record's migrations: memory %+.0f%%, p99 %+.0f%%", -x, -y)
 	return points(pl, name, plotter.XYs{{X: x, Y: y}}, colorMain, draw.CrossGlyph{}, vg.Points(5))
-}
-
-// labels writes each service's name to the right of its point.
-func labels(pl *plot.Plot, xys plotter.XYs, names []string) error {
-	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: names})
-	if err != nil {
-		return err
-	}
-	l.Offset = vg.Point{X: vg.Points(6), Y: vg.Points(-3)}
-	pl.Add(l)
-	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/report"
 )
@@ -18,13 +19,13 @@ func ptr(v float64) *float64 { return &v }
 func fleetDocument() *fleet.Document {
 	adr := &fleet.WithoutGC{ADRP99Change: -0.25, ADRMemoryChange: -0.5}
 	return &fleet.Document{Kind: "fleet", Services: []fleet.Service{
-		{Name: "checkout", Verdict: "migration-candidate", Data: "sufficient", GCShareOfTail: ptr(0.41), MemoryOverhead: ptr(0.62), WithoutGC: adr},
-		{Name: "ledger", Verdict: "tune", Data: "sufficient", GCShareOfTail: ptr(0.12), MemoryOverhead: ptr(0.45), WithoutGC: adr},
-		{Name: "odd", Verdict: "something-new", Data: "sufficient", GCShareOfTail: ptr(0.2), MemoryOverhead: ptr(0.1)},
-		{Name: "<script>alert(1)</script>", Verdict: "gc-not-the-cause", Data: "sufficient", GCShareOfTail: ptr(0.02), MemoryOverhead: ptr(0.3)},
-		{Name: "batch", Verdict: "tune", Data: "sufficient", MemoryOverhead: ptr(0.5)},
-		{Name: "nolive", Verdict: "tune", Data: "sufficient", GCShareOfTail: ptr(0.3)},
-		{Name: "thin", Verdict: "tune", Data: "insufficient", GCShareOfTail: ptr(0.9), MemoryOverhead: ptr(0.9)},
+		{Name: "checkout", Verdict: &advice.Verdict{ID: "migration-candidate"}, Data: "sufficient", GCShareOfTail: ptr(0.41), MemoryOverhead: ptr(0.62), WithoutGC: adr},
+		{Name: "ledger", Verdict: &advice.Verdict{ID: "tune"}, Data: "sufficient", GCShareOfTail: ptr(0.12), MemoryOverhead: ptr(0.45), WithoutGC: adr},
+		{Name: "odd", Verdict: &advice.Verdict{ID: "something-new"}, Data: "sufficient", GCShareOfTail: ptr(0.2), MemoryOverhead: ptr(0.1)},
+		{Name: "<script>alert(1)</script>", Verdict: &advice.Verdict{ID: "gc-not-the-cause"}, Data: "sufficient", GCShareOfTail: ptr(0.02), MemoryOverhead: ptr(0.3)},
+		{Name: "batch", Verdict: &advice.Verdict{ID: "tune"}, Data: "sufficient", MemoryOverhead: ptr(0.5)},
+		{Name: "nolive", Verdict: &advice.Verdict{ID: "tune"}, Data: "sufficient", GCShareOfTail: ptr(0.3)},
+		{Name: "thin", Verdict: &advice.Verdict{ID: "tune"}, Data: "insufficient", GCShareOfTail: ptr(0.9), MemoryOverhead: ptr(0.9)},
 	}}
 }
 
@@ -113,9 +114,9 @@ func TestFleetFigure(t *testing.T) {
 // nothing.
 func TestFleetFigureFromMetrics(t *testing.T) {
 	doc := &fleet.Document{Kind: "fleet", Source: fleet.SourcePrometheus, Services: []fleet.Service{
-		{Name: "heavy", Verdict: "worth-trace-capture", Data: "sufficient", MemoryOverhead: ptr(0.7), GCCPUFraction: 0.3,
+		{Name: "heavy", Verdict: &advice.Verdict{ID: "worth-trace-capture"}, Data: "sufficient", MemoryOverhead: ptr(0.7), GCCPUFraction: 0.3,
 			Metrics: &fleet.Metrics{GCCPUFraction: ptr(0.3)}},
-		{Name: "nocpu", Verdict: "gc-quiet-in-metrics", Data: "sufficient", MemoryOverhead: ptr(0.2), Metrics: &fleet.Metrics{}},
+		{Name: "nocpu", Verdict: &advice.Verdict{ID: "gc-quiet-in-metrics"}, Data: "sufficient", MemoryOverhead: ptr(0.2), Metrics: &fleet.Metrics{}},
 	}}
 	sc := fleet.Placement(doc)
 	if len(sc.Points) != 1 || sc.Points[0].Name != "heavy" || !near(sc.Points[0].Y, 0.3) || !near(sc.Points[0].X, 0.7) {

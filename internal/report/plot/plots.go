@@ -142,7 +142,6 @@ func attributionPlot(p *report.Process) (*plot.Plot, error) {
 		below = bars
 	}
 	pl.NominalX(labels...)
-	pl.Legend.Left = false
 	return pl, nil
 }
 
@@ -163,8 +162,6 @@ func mmuPlot(p *report.Process) (*plot.Plot, error) {
 			return nil, err
 		}
 	}
-	pl.Legend.Top = false
-	pl.Legend.Left = false
 	if p.GC.MMUSynthesized {
 		pl.Title.Text += " (from gctrace phases, coarse)"
 	}

@@ -227,9 +227,9 @@ func whatIf(p *report.Process) whatIfSeries {
 		if r.PeakHeap != nil {
 			s.recommendedHeap = float64(*r.PeakHeap) / mib
 		}
-		s.recommendedLabel = "recommended: GOGC=" + v.Settings.GOGC
-		if v.Settings.GOMEMLIMIT != "" && v.Settings.GOMEMLIMIT != "off" {
-			s.recommendedLabel += " GOMEMLIMIT=" + v.Settings.GOMEMLIMIT
+		s.recommendedLabel = "recommended: GOGC=" + v.Settings.GOGC.String()
+		if !v.Settings.MemoryLimit.Off() {
+			s.recommendedLabel += " GOMEMLIMIT=" + v.Settings.MemoryLimit.String()
 		}
 	}
 	return s

@@ -3,10 +3,10 @@ package plot
 import (
 	"testing"
 
-	"gonum.org/v1/plot/plotter"
-
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/units"
+	"gonum.org/v1/plot/plotter"
 )
 
 func i64(v int64) *int64 { return &v }
@@ -49,7 +49,7 @@ func handProcess() *report.Process {
 			{GOGC: -1, GCCPUFraction: 0, HeapUnbounded: true},
 		},
 		MemBudgetBytes: i64(64 << 20),
-		Verdict: &advice.Verdict{ID: advice.Tune, Settings: &advice.Recommendation{GOGC: "100", GOMEMLIMIT: "off",
+		Verdict: &advice.Verdict{ID: advice.Tune, Settings: &advice.Recommendation{Setting: units.Setting{GOGC: 100, MemoryLimit: units.LimitOff},
 			Predicted: advice.WhatIfRow{GOGC: 100, GCCPUFraction: 0.1, PeakHeap: i64(16 << 20)}}},
 	}
 }

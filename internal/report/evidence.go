@@ -1,0 +1,63 @@
+package report
+
+import "github.com/gcwatch/gcwatch/internal/advice"
+
+// ruleEvidence is the evidence of one rule the advisor tried.
+type ruleEvidence struct {
+	Rule string
+	Rows []advice.Evidence
+}
+
+// splitEvidence separates the rows of the rule that decided v (their rule
+// is v's id) from those of the rules tried before it or weighed beside it,
+// grouped by rule in the order they were tried. A row without a rule
+// counts as deciding.
+func splitEvidence(v *advice.Verdict) (decided []advice.Evidence, others []ruleEvidence) {
+	for _, e := range v.Evidence {
+		if e.Rule == "" || e.Rule == v.ID {
+			decided = append(decided, e)
+			continue
+		}
+		if n := len(others); n > 0 && others[n-1].Rule == e.Rule {
+			others[n-1].Rows = append(others[n-1].Rows, e)
+			continue
+		}
+		others = append(others, ruleEvidence{Rule: e.Rule, Rows: []advice.Evidence{e}})
+	}
+	return decided, others
+}
+
+// test is what an evidence row asks: "< 0.1", "≤ 973 MiB".
+func test(e advice.Evidence) string { return opText(e.Op) + " " + evidenceValue(e.Unit, e.Threshold) }
+
+// measured is an evidence row's value in its unit.
+func measured(e advice.Evidence) string { return evidenceValue(e.Unit, e.Value) }
+
+func evidenceValue(unit string, v float64) string {
+	switch unit {
+	case "bytes":
+		return fmtBytes(int64(v))
+	case "ms":
+		return fmtMs(v)
+	case "B/s":
+		return fmtRate(v)
+	}
+	return fmtNum(v)
+}
+
+func opText(op string) string {
+	switch op {
+	case "<=":
+		return "≤"
+	case ">=":
+		return "≥"
+	}
+	return op
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
