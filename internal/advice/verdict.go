@@ -52,9 +52,19 @@ type Evidence struct {
 	Op        string  `json:"op"`
 	Threshold float64 `json:"threshold"`
 	Unit      string  `json:"unit,omitempty"`
-	// Holds says whether Value Op Threshold is true.
+	// Holds says whether Value Op Threshold is true; for a figure with a
+	// standard error (Noise), whether it is true once the value is moved
+	// NoiseSigmas standard errors towards the verdict that recommends
+	// nothing (see decider.noisy).
 	Holds bool   `json:"holds"`
 	Note  string `json:"note,omitempty"`
+	// Noise is the value's standard error (0: not estimated), Rule the
+	// name of the threshold (as --threshold takes it), and NearThreshold
+	// whether the value is within NoiseSigmas standard errors of it: too
+	// close to the threshold to tell which side it is on.
+	Noise         float64 `json:"noise,omitempty"`
+	Rule          string  `json:"rule,omitempty"`
+	NearThreshold bool    `json:"near_threshold,omitempty"`
 }
 
 // Recommendation is the exact setting a tune verdict gives, with what the
@@ -130,6 +140,7 @@ type decider struct {
 	Request
 	v        *Verdict
 	gcShare  float64 // GC share of the tail; NaN without requests
+	gcSE     float64 // its standard error
 	gcCPU    float64
 	attr     *analyze.Attribution
 	fit      *Fit
@@ -141,6 +152,8 @@ type decider struct {
 	tgt *target
 	// fitErr says why the cost model could not be fitted.
 	fitErr string
+	// nearTold: the near-threshold caveat was given.
+	nearTold bool
 }
 
 func (d *decider) evidence(metric string, value float64, op string, threshold float64, unit, note string) bool {
@@ -171,7 +184,7 @@ func Decide(req Request) Outcome {
 	d.gcCPU = a.GC.CPUFraction
 	d.gcShare = math.NaN()
 	if d.attr != nil && d.attr.Requests > 0 {
-		d.gcShare = d.attr.Tail99.GCShare
+		d.gcShare, d.gcSE = d.attr.Tail99.GCShare, d.attr.Tail99.GCShareSE
 	}
 	d.model()
 	d.confidence()
@@ -358,7 +371,7 @@ func (d *decider) stwDelay() bool {
 		return true
 	}
 	// It must matter: to the tail, or to the pauses themselves.
-	if !math.IsNaN(d.gcShare) && !d.evidence("gc_share_of_tail", d.gcShare, ">=", r.GCShareSmall, "fraction", "") {
+	if !math.IsNaN(d.gcShare) && !d.gcShareMatters(">=") {
 		return false
 	}
 	d.v.ID = FixSTWDelay
@@ -388,7 +401,7 @@ func (d *decider) notTheCause() bool {
 		d.v.Actions = append(d.v.Actions, "capture request latency (runtime/trace tasks, or --latency) to see what the tail is made of")
 		return true
 	}
-	if !d.evidence("gc_share_of_tail", d.gcShare, "<", r.GCShareSmall, "fraction", "GC-attributable share of the slowest 1% of requests' time") || !cpuOK {
+	if !d.gcShareMatters("<") || !cpuOK {
 		return false
 	}
 	d.v.ID = NotTheCause
@@ -400,6 +413,10 @@ func (d *decider) notTheCause() bool {
 		}
 	}
 	d.v.Summary = fmt.Sprintf("GC is %.1f%% of the slowest requests' time; the tail is mostly %s (%.0f%%)", d.gcShare*100, top, share*100)
+	if d.nearTold {
+		d.v.Summary = fmt.Sprintf("GC is %.1f%% ± %.1f%% of the slowest requests' time, too close to the %.0f%% threshold to name it the cause; the tail is mostly %s (%.0f%%)",
+			d.gcShare*100, d.gcSE*100, r.GCShareSmall*100, top, share*100)
+	}
 	switch top {
 	case "blocked":
 		d.v.Actions = append(d.v.Actions, "look at what the slow requests wait on: locks, channels, network or a slow dependency (the trace's blocking profile names them)")
@@ -413,6 +430,40 @@ func (d *decider) notTheCause() bool {
 		d.v.Actions = append(d.v.Actions, "the slow requests are running their own code: a CPU profile of the slow path is the next step")
 	}
 	return true
+}
+
+// gcShareMatters adds the evidence row for the GC share of the tail and
+// says whether it holds: op "<" for gc-not-the-cause, ">=" for a rule that
+// needs the GC to matter. The share must clear gc_share_small by
+// NoiseSigmas standard errors to count as mattering; nearer, it counts as
+// small and the verdict says it sits beside the threshold.
+func (d *decider) gcShareMatters(op string) bool {
+	r := d.Rules
+	margin := r.NoiseSigmas * d.gcSE
+	matters := d.gcShare-margin >= r.GCShareSmall
+	near := math.Abs(d.gcShare-r.GCShareSmall) < margin
+	note := "GC-attributable share of the slowest 1% of requests' time"
+	if near {
+		note += fmt.Sprintf("; within %s (%.3f) of the threshold, so GC is not named the cause", sigmas(r.NoiseSigmas), d.gcSE)
+	}
+	holds := matters == (op == ">=")
+	d.v.Evidence = append(d.v.Evidence, Evidence{Metric: "gc_share_of_tail", Value: d.gcShare, Op: op, Threshold: r.GCShareSmall,
+		Unit: "fraction", Holds: holds, Note: note, Noise: d.gcSE, Rule: "gc_share_small", NearThreshold: near})
+	if near && !d.nearTold {
+		d.nearTold = true
+		d.v.Confidence = "low"
+		d.caveat("near a threshold: the GC's share of the slowest requests' time, %.1f%% ± %.1f%%, is within %s of gc_share_small (%.0f%%); another capture of the same load may land on either side, so the verdict takes the side that recommends nothing — capture longer (more GC cycles and requests narrow it)",
+			d.gcShare*100, d.gcSE*100, sigmas(r.NoiseSigmas), r.GCShareSmall*100)
+	}
+	return holds
+}
+
+// sigmas says "one standard error" or "2 standard errors".
+func sigmas(n float64) string {
+	if n == 1 {
+		return "one standard error"
+	}
+	return fmt.Sprintf("%g standard errors", n)
 }
 
 // tailMadeOf splits the slowest 1 %'s time by state.

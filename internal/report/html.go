@@ -21,7 +21,7 @@ section.verdict{margin:1em 0}:target{outline:2px solid #446}
 // input-derived string goes through html/template's contextual escaping.
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms": fmtMs, "bytes": fmtBytes, "pct": fmtPct, "rate": fmtRate, "window": fmtWindow,
-	"inputs": inputsLine, "num": fmtNum, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
+	"inputs": inputsLine, "num": fmtNum, "evidenceValue": evidenceValue, "evidenceThreshold": evidenceThreshold, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
 	"sites": topSites, "lastToStop": lastToStop,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gcwatch report</title>
@@ -37,7 +37,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 {{end}}</table>{{end}}
 {{with .Migration}}<p>Without the GC: {{.Comparison}}.</p>{{end}}
 {{if .Evidence}}<table><tr><th>evidence</th><th>value</th><th>threshold</th><th>holds</th></tr>
-{{range .Evidence}}<tr><td>{{.Metric}}</td><td class="num">{{num .Value}}</td><td>{{.Op}} {{num .Threshold}}</td><td>{{.Holds}}</td></tr>
+{{range .Evidence}}<tr><td>{{.Metric}}</td><td class="num">{{evidenceValue .}}</td><td>{{if .NearThreshold}}{{evidenceThreshold .}}{{else}}{{.Op}} {{num .Threshold}}{{end}}</td><td>{{.Holds}}</td></tr>
 {{end}}</table>{{end}}
 {{range .Caveats}}<p class="dim">caveat: {{.}}</p>{{end}}</div>{{end}}
 {{with .Attribution}}<h3>How much of the tail is GC</h3>

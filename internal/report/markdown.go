@@ -36,7 +36,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			if len(v.Evidence) > 0 {
 				b.WriteString("\n| evidence | value | threshold | holds |\n|---|---|---|---|\n")
 				for _, e := range v.Evidence {
-					fmt.Fprintf(&b, "| %s | %s | %s %s | %v |\n", md(e.Metric), fmtNum(e.Value), e.Op, fmtNum(e.Threshold), e.Holds)
+					fmt.Fprintf(&b, "| %s | %s | %s | %v |\n", md(e.Metric), evidenceValue(e), md(evidenceThreshold(e)), e.Holds)
 				}
 			}
 			for _, c := range v.Caveats {

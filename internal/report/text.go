@@ -261,11 +261,7 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 			if i == 0 {
 				sep = ""
 			}
-			op := e.Op
-			if !e.Holds {
-				op = negate[op]
-			}
-			b.WriteString(style(dim, fmt.Sprintf("%s %s %s %s %s", sep, TerminalText(e.Metric), fmtNum(e.Value), op, fmtNum(e.Threshold))))
+			b.WriteString(style(dim, fmt.Sprintf("%s %s %s %s", sep, TerminalText(e.Metric), evidenceValue(e), TerminalText(evidenceThreshold(e)))))
 		}
 		b.WriteString("\n")
 	}
@@ -276,6 +272,33 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 
 // negate turns a comparison that does not hold into one that does.
 var negate = map[string]string{"<": "≥", "<=": ">", ">": "≤", ">=": "<"}
+
+// evidenceValue is an evidence row's value, with its standard error when
+// it has one: "0.14 ± 0.071".
+func evidenceValue(e advice.Evidence) string {
+	if e.Noise > 0 {
+		return fmtNum(e.Value) + " ± " + fmtNum(e.Noise)
+	}
+	return fmtNum(e.Value)
+}
+
+// evidenceThreshold is the comparison that holds, against the threshold
+// ("< 0.1"); a value within its noise of the threshold says so instead
+// ("near gc_share_small 0.1"), as the verdict does.
+func evidenceThreshold(e advice.Evidence) string {
+	if e.NearThreshold {
+		name := e.Rule
+		if name == "" {
+			name = "the threshold"
+		}
+		return "near " + name + " " + fmtNum(e.Threshold)
+	}
+	op := e.Op
+	if !e.Holds {
+		op = negate[op]
+	}
+	return op + " " + fmtNum(e.Threshold)
+}
 
 func fmtNum(v float64) string {
 	switch {
