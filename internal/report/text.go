@@ -73,6 +73,8 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		if l.Source != "none" {
 			fmt.Fprintf(tw, "  Requests (%s)\t%d, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n",
 				l.Source, l.Requests, fmtMs(l.P50Ms), fmtMs(l.P90Ms), fmtMs(l.P99Ms), fmtMs(l.P999Ms), fmtMs(l.MaxMs))
+		} else if l.Note != "" {
+			fmt.Fprintf(tw, "  Requests\tnone: %s\n", TerminalText(l.Note))
 		} else {
 			fmt.Fprintf(tw, "  Requests\tnone in the inputs (add runtime/trace tasks to see request latency)\n")
 		}
