@@ -68,15 +68,6 @@ func TestBareSizeRefused(t *testing.T) {
 	}
 }
 
-func TestRefusedConnectionOneLine(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "cap")
-	code, _, errs := run(t, "capture", "127.0.0.1:1", "--seconds", "1", "-o", dir)
-	if code != exitError {
-		t.Errorf("exit %d", code)
-	}
-	saysInOneLine(t, "refused", errs, "connection refused", "/debug/pprof/trace")
-}
-
 func TestTaskTypesNamed(t *testing.T) {
 	_, out, errs := run(t, "analyze", "--task", "nosuch", "../../examples/testdata/tune-before")
 	want := `no task of type "nosuch"; the tasks in the trace are of type "request" (3747)`

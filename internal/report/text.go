@@ -95,7 +95,7 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 			writeTextAttribution(&b, a, style)
 		}
 		if al := p.Allocations; al != nil && len(al.Sites) > 0 {
-			fmt.Fprintf(&b, "\n%s\n", style(bold, fmt.Sprintf("Top allocation sites (%s, %s in all)", TerminalText(al.SampleType), fmtBytes(al.TotalBytes))))
+			fmt.Fprintf(&b, "\n%s\n", style(bold, fmt.Sprintf("Top allocation sites (%s, %s in all)", TerminalText(al.SampleType), fmtBytes(al.TotalBytes)))+allocCovers(al))
 			for i, s := range al.Sites {
 				if i == 5 {
 					break
@@ -274,6 +274,15 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 
 // negate turns a comparison that does not hold into one that does.
 var negate = map[string]string{"<": "≥", "<=": ">", ">": "≤", ">=": "<"}
+
+// allocCovers says what time an allocation list covers: " — allocated
+// over the 5s before it was taken"; nothing when the profile does not say.
+func allocCovers(al *model.AllocProfile) string {
+	if al.Covers == "" {
+		return ""
+	}
+	return " — " + TerminalText(al.Covers)
+}
 
 // evidenceValue is an evidence row's value, with its standard error when
 // it has one: "0.14 ± 0.071".
