@@ -96,3 +96,21 @@ func TestRootsCaveatNamesTheInput(t *testing.T) {
 		t.Errorf("caveats %v: want the roots caveat naming the trace", v["caveats"])
 	}
 }
+
+// TestMissingFilesNamed: every command says which file it cannot read, in
+// one line, without the system call.
+func TestMissingFilesNamed(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope")
+	for _, args := range [][]string{
+		{"analyze", "--config", missing + ".json", "x"},
+		{"report", missing},
+		{"report", "--manifest", missing + ".yaml"},
+		{"compare", missing, missing + "2"},
+	} {
+		_, _, errs := run(t, args...)
+		saysInOneLine(t, strings.Join(args, " "), errs, missing, "no such file or directory")
+		if strings.Contains(errs, "open ") || strings.Contains(errs, "stat ") {
+			t.Errorf("%v: %q names the system call", args, errs)
+		}
+	}
+}
