@@ -453,18 +453,18 @@ type AllocProfile struct {
 	// SampleType is the profile value the sites are ranked by:
 	// "alloc_space" (bytes allocated since start) when the profile has it,
 	// else "inuse_space".
-	SampleType string `json:"sample_type"`
-	// WindowSeconds is how long the profile's allocations were counted
-	// over when it is a delta (net/http/pprof's /debug/pprof/allocs?seconds=N,
-	// as gcwatch capture fetches it); 0 when it counts since the process
-	// started (or holds what is in use, for inuse_space).
-	WindowSeconds float64 `json:"window_seconds"`
-	// Covers says so in words: "the 5 s capture window", "since the
-	// process started", "in use when it was taken".
-	Covers       string      `json:"covers"`
+	SampleType   string      `json:"sample_type"`
 	TotalBytes   int64       `json:"total_bytes"`
 	TotalObjects int64       `json:"total_objects"`
 	Sites        []AllocSite `json:"sites"`
+	// WindowSeconds is how long the profile's allocations were counted
+	// over when it is a delta (net/http/pprof's /debug/pprof/allocs?seconds=N,
+	// as gcwatch capture fetches it); 0 when it counts since the process
+	// started (or holds what is in use, for inuse_space). Covers says so in
+	// words: "allocated over the 5s before it was taken", "allocated since
+	// the process started", "in use when it was taken".
+	WindowSeconds float64 `json:"window_seconds"`
+	Covers        string  `json:"covers"`
 }
 
 // AllocSite is one place in the program's own code that allocates: the

@@ -146,17 +146,17 @@ type STWByReason struct {
 
 // Latency summarises request latency.
 type Latency struct {
-	Source   string `json:"source"`
-	Requests int    `json:"requests"`
-	Open     int    `json:"open"`
+	Source   string  `json:"source"`
+	Requests int     `json:"requests"`
+	Open     int     `json:"open"`
+	P50Ms    float64 `json:"p50_ms"`
+	P90Ms    float64 `json:"p90_ms"`
+	P99Ms    float64 `json:"p99_ms"`
+	P999Ms   float64 `json:"p999_ms"`
+	MaxMs    float64 `json:"max_ms"`
 	// Note says why there are none when the inputs hold requests that were
 	// not chosen (tasks of another type than --task).
-	Note   string  `json:"note,omitempty"`
-	P50Ms  float64 `json:"p50_ms"`
-	P90Ms  float64 `json:"p90_ms"`
-	P99Ms  float64 `json:"p99_ms"`
-	P999Ms float64 `json:"p999_ms"`
-	MaxMs  float64 `json:"max_ms"`
+	Note string `json:"note,omitempty"`
 }
 
 // Pause is one stop-the-world pause.
