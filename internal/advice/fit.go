@@ -195,6 +195,15 @@ func (f *Fit) warnf(format string, args ...any) {
 	f.Warnings = append(f.Warnings, fmt.Sprintf(format, args...))
 }
 
+// rootsMissing says why a run's cycles carry no stack and global root
+// sizes: only gctrace lines from Go 1.18 on print them.
+func rootsMissing(run *model.Run) string {
+	if !run.Fidelity.GCTrace {
+		return "an execution trace does not record them; a GODEBUG=gctrace=1 log of the same process does"
+	}
+	return "gctrace lines before Go 1.18 do not show them"
+}
+
 // fitHeap measures the allocation rate, live heap and roots.
 func (f *Fit) fitHeap(run *model.Run, steady []observation) error {
 	rate, ok := allocRate(steady)
@@ -231,7 +240,7 @@ func (f *Fit) fitHeap(run *model.Run, steady []observation) error {
 		}
 	}
 	if len(roots) == 0 {
-		f.warnf("stack and global roots unknown (traces and gctrace before Go 1.18 do not show them): taken as 0")
+		f.warnf("stack and global roots unknown (%s): taken as 0", rootsMissing(run))
 		return nil
 	}
 	f.RootsKnown = true

@@ -121,6 +121,15 @@ type Thresholds struct {
 	SufficientCycles       int           `json:"sufficient_cycles"`
 	SufficientTailRequests int           `json:"sufficient_tail_requests"`
 	SufficientWindow       time.Duration `json:"sufficient_window"`
+	// NoiseSigmas: a measured figure that carries its standard error (the
+	// GC share of the tail) must clear its threshold by this many standard
+	// errors before a rule acts on it; closer than that, the rule keeps the
+	// verdict that recommends nothing (gc-not-the-cause), its confidence is
+	// low and the verdict says which threshold it sits beside. 1: the
+	// evidence must clear the threshold by its own noise. Captures of
+	// examples/httpsvc under one load gave shares from 0 to 0.30, each
+	// within one of its standard errors of 0.10 (docs/verdicts.md).
+	NoiseSigmas float64 `json:"noise_sigmas"`
 	// FitErrorMax: the what-if model's error predicting the observed GC
 	// frequency or CPU above which its predictions are a caveat. 20 %.
 	FitErrorMax float64 `json:"fit_error_max"`
@@ -150,6 +159,7 @@ func DefaultThresholds() Thresholds {
 		SufficientTailRequests: 3,
 		SufficientWindow:       100 * time.Millisecond,
 		FitErrorMax:            0.20,
+		NoiseSigmas:            1,
 
 		StarvedMinDelays:       4,
 		StarvedLastToStopShare: 0.5,

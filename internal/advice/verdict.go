@@ -54,7 +54,10 @@ type Evidence struct {
 	Op        string  `json:"op"`
 	Threshold float64 `json:"threshold"`
 	Unit      string  `json:"unit,omitempty"`
-	// Holds says whether Value Op Threshold is true.
+	// Holds says whether Value Op Threshold is true; for a figure with a
+	// standard error (Noise), whether it is true once the value is moved
+	// NoiseSigmas standard errors towards the verdict that recommends
+	// nothing (see decider.noisy).
 	Holds bool   `json:"holds"`
 	Note  string `json:"note,omitempty"`
 	// Rule is the verdict whose rule the comparison belongs to. The rules
@@ -62,6 +65,13 @@ type Evidence struct {
 	// verdict's id are the ones that decided it, the others are rules
 	// tried before it that did not apply, or weighed beside it.
 	Rule string `json:"rule"`
+	// Noise is the value's standard error (0: not estimated),
+	// ThresholdName the name of the threshold (as --threshold takes it),
+	// and NearThreshold whether the value is within NoiseSigmas standard
+	// errors of it: too close to the threshold to tell which side it is on.
+	Noise         float64 `json:"noise,omitempty"`
+	ThresholdName string  `json:"threshold_name,omitempty"`
+	NearThreshold bool    `json:"near_threshold,omitempty"`
 }
 
 // Recommendation is the exact setting a tune verdict gives (gogc and
@@ -159,6 +169,7 @@ type decider struct {
 	Request
 	v        *Verdict
 	gcShare  float64 // GC share of the tail; NaN without requests
+	gcSE     float64 // its standard error
 	gcCPU    float64
 	attr     *analyze.Attribution
 	fit      *Fit
@@ -177,6 +188,8 @@ type decider struct {
 	// rule is the verdict the rule being tried would give; the evidence it
 	// adds carries it.
 	rule string
+	// nearTold: the near-threshold caveat was given.
+	nearTold bool
 }
 
 func (d *decider) evidence(metric string, value float64, op string, threshold float64, unit, note string) bool {
@@ -207,7 +220,7 @@ func Decide(req Request) Outcome {
 	d.gcCPU = a.GC.CPUFraction
 	d.gcShare = math.NaN()
 	if d.attr != nil && d.attr.Requests > 0 {
-		d.gcShare = d.attr.Tail99.GCShare
+		d.gcShare, d.gcSE = d.attr.Tail99.GCShare, d.attr.Tail99.GCShareSE
 	}
 	d.model()
 	d.confidence()
@@ -404,7 +417,7 @@ func (d *decider) stwDelay() bool {
 	}
 	d.rule = FixSTWDelay
 	// It must matter: to the tail, or to the pauses themselves.
-	if !math.IsNaN(d.gcShare) && !d.evidence("gc_share_of_tail", d.gcShare, ">=", r.GCShareSmall, "fraction", "") {
+	if !math.IsNaN(d.gcShare) && !d.gcShareMatters(">=") {
 		return false
 	}
 	d.v.ID = FixSTWDelay
@@ -435,7 +448,7 @@ func (d *decider) notTheCause() bool {
 		d.v.Actions = append(d.v.Actions, "capture request latency (runtime/trace tasks, or --latency) to see what the tail is made of")
 		return true
 	}
-	if !d.evidence("gc_share_of_tail", d.gcShare, "<", r.GCShareSmall, "fraction", "GC-attributable share of the slowest 1% of requests' time") || !cpuOK {
+	if !d.gcShareMatters("<") || !cpuOK {
 		return false
 	}
 	d.v.ID = NotTheCause
@@ -447,6 +460,10 @@ func (d *decider) notTheCause() bool {
 		}
 	}
 	d.v.Summary = fmt.Sprintf("GC is %.1f%% of the slowest requests' time; the tail is mostly %s (%.0f%%)", d.gcShare*100, top, share*100)
+	if d.nearTold {
+		d.v.Summary = fmt.Sprintf("GC is %.1f%% ± %.1f%% of the slowest requests' time, under but close to the %.0f%% threshold; the tail is mostly %s (%.0f%%)",
+			d.gcShare*100, d.gcSE*100, r.GCShareSmall*100, top, share*100)
+	}
 	switch top {
 	case "blocked":
 		d.v.Actions = append(d.v.Actions, "look at what the slow requests wait on: locks, channels, network or a slow dependency (the trace's blocking profile names them)")
@@ -460,6 +477,47 @@ func (d *decider) notTheCause() bool {
 		d.v.Actions = append(d.v.Actions, "the slow requests are running their own code: a CPU profile of the slow path is the next step")
 	}
 	return true
+}
+
+// gcShareMatters adds the evidence row for the GC share of the tail and
+// says whether it holds: op "<" for gc-not-the-cause, ">=" for a rule that
+// needs the GC to matter. The share is compared with gc_share_small as
+// measured; when it lies within NoiseSigmas standard errors of it, the
+// verdict says it sits beside the threshold and its confidence is low.
+//
+// Counting a near share as small instead (the side that recommends
+// nothing) made five captures of a steady service agree, but it also
+// called the GC "not the cause" of bigheap's tail (52 % ± 52 %, one cycle
+// in a short capture), whose p99 the GOGC=off re-run cut by 95 %: the
+// standard error cannot yet tell an unlucky cycle from a cost every
+// cycle brings (docs/verdicts.md).
+func (d *decider) gcShareMatters(op string) bool {
+	r := d.Rules
+	margin := r.NoiseSigmas * d.gcSE
+	matters := d.gcShare >= r.GCShareSmall
+	near := math.Abs(d.gcShare-r.GCShareSmall) < margin
+	note := "GC-attributable share of the slowest 1% of requests' time"
+	if near {
+		note += fmt.Sprintf("; within %s (%.3f) of the threshold: another capture may land on the other side", sigmas(r.NoiseSigmas), d.gcSE)
+	}
+	holds := matters == (op == ">=")
+	d.v.Evidence = append(d.v.Evidence, Evidence{Metric: "gc_share_of_tail", Value: d.gcShare, Op: op, Threshold: r.GCShareSmall,
+		Unit: "fraction", Holds: holds, Note: note, Noise: d.gcSE, ThresholdName: "gc_share_small", NearThreshold: near, Rule: d.rule})
+	if near && !d.nearTold {
+		d.nearTold = true
+		d.v.Confidence = "low"
+		d.caveat("near a threshold: the GC's share of the slowest requests' time, %.1f%% ± %.1f%%, is within %s of gc_share_small (%.0f%%); another capture of the same load may land on either side — capture longer (more GC cycles and requests narrow it) before acting on it",
+			d.gcShare*100, d.gcSE*100, sigmas(r.NoiseSigmas), r.GCShareSmall*100)
+	}
+	return holds
+}
+
+// sigmas says "one standard error" or "2 standard errors".
+func sigmas(n float64) string {
+	if n == 1 {
+		return "one standard error"
+	}
+	return fmt.Sprintf("%g standard errors", n)
 }
 
 // tailMadeOf splits the slowest 1 %'s time by state.

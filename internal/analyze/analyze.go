@@ -3,7 +3,9 @@ package analyze
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,6 +102,9 @@ type Latency struct {
 	Requests int
 	// Open counts requests cut by the window, left out of the percentiles.
 	Open int
+	// Note says why there are no requests when the inputs hold some that
+	// were not chosen (tasks of another type than --task asked for).
+	Note string
 	Distribution
 }
 
@@ -162,6 +167,12 @@ func Analyze(run *model.Run, opts Options) *Result {
 			res.Warnings = append(res.Warnings, "no tasks in the trace: requests are user regions (the outermost of each goroutine), and only their overlap with stop-the-world pauses is attributed")
 		}
 	}
+	if res.Latency.Requests == 0 && opts.TaskType != "" {
+		if types := taskTypes(run.Requests); len(types) > 0 {
+			res.Latency.Note = fmt.Sprintf("no task of type %q; the tasks in the trace are of type %s", opts.TaskType, strings.Join(types, ", "))
+			res.Warnings = append(res.Warnings, res.Latency.Note+": give one of them to --task, or leave --task out for every top-level task")
+		}
+	}
 	res.Requests, res.Counted = reqs, sel
 	// The latency over time and the attribution only read the requests:
 	// the first runs alongside (a million requests take a fraction of a
@@ -184,6 +195,28 @@ func Analyze(run *model.Run, opts Options) *Result {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("only %d GC cycle(s) in %s: figures rest on little data", len(run.Cycles), run.Duration().Round(time.Millisecond)))
 	}
 	return res
+}
+
+// taskTypes lists the types of the tasks among reqs, with how many of
+// each ("http (2097)"), most frequent first, at most eight.
+func taskTypes(reqs *model.Requests) []string {
+	counts := map[string]int{}
+	for i := range reqs.Len() {
+		if reqs.Kind(i) == model.RequestTask {
+			counts[reqs.Type(i)]++
+		}
+	}
+	types := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(types, func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b)) })
+	var out []string
+	for i, t := range types {
+		if i == 8 {
+			out = append(out, fmt.Sprintf("and %d more", len(types)-8))
+			break
+		}
+		out = append(out, fmt.Sprintf("%q (%d)", t, counts[t]))
+	}
+	return out
 }
 
 func cycleRows(cycles []model.Cycle) []CycleRow {

@@ -58,8 +58,12 @@ type Tail struct {
 	// Quantile is 0.99 or 0.999; Requests is ceil((1−Quantile)·N).
 	Quantile float64
 	Requests int
-	// GCShare is the GC-attributable fraction of the tail's total latency.
-	GCShare float64
+	// GCShare is the GC-attributable fraction of the tail's total latency,
+	// and GCShareSE its standard error: how far the share of another
+	// capture of the same service under the same load would typically
+	// be (see shareSE).
+	GCShare   float64
+	GCShareSE float64
 	// STWOverlapFraction is the fraction of tail requests that overlapped
 	// a GC stop-the-world pause.
 	STWOverlapFraction float64
@@ -329,6 +333,50 @@ func withoutGC(all []ranked) []time.Duration {
 	return without
 }
 
+// shareSE is the standard error of a tail's GC share R = Σgc/Σlatency
+// from one capture, as another capture of the same service under the same
+// load would see it. The GC time in the tail comes in clusters: the
+// requests that overlapped one GC cycle share its luck (how long it
+// paused and marked, what ran beside it, whether it fell on a burst of
+// slow requests at all), and how many cycles land on the slowest requests
+// is itself a count of chance events. Taking those arrivals as Poisson,
+// the variance of the tail's GC time is the sum of the squared GC time
+// each cycle brought (a compound Poisson sum), so SE = sqrt(Σ_c G_c²) /
+// Σ latency, with G_c the GC time of the tail requests whose first
+// overlapped cycle is c (a request that lost time to the GC without
+// overlapping a cycle is a cluster of its own). A share one cycle brought
+// has an error as large as itself; one spread evenly over k cycles,
+// share/√k. (Treating requests as independent instead would call a share
+// certain when one cycle stalled a burst of requests alike.)
+func shareSE(tail []RequestAttribution, total time.Duration) float64 {
+	if total <= 0 {
+		return 0
+	}
+	// Summed in the order clusters first appear, so the result does not
+	// depend on map order.
+	var sums []float64
+	first := map[int]int{} // cycle → index in sums
+	for _, ra := range tail {
+		g := float64(ra.Breakdown.GC(ra.Latency))
+		if len(ra.Cycles) == 0 {
+			sums = append(sums, g)
+			continue
+		}
+		i, ok := first[ra.Cycles[0]]
+		if !ok {
+			i = len(sums)
+			first[ra.Cycles[0]] = i
+			sums = append(sums, 0)
+		}
+		sums[i] += g
+	}
+	var sq float64
+	for _, g := range sums {
+		sq += g * g
+	}
+	return math.Sqrt(sq) / float64(total)
+}
+
 // tail summarises the slowest ceil((1−q)·N) requests; slowest holds at
 // least that many of them, slowest first; slowestFirst is every request's
 // latency in that order, and without every latency without GC, sorted
@@ -362,6 +410,7 @@ func tail(slowest []RequestAttribution, slowestFirst, without []time.Duration, q
 	}
 	if t.Latency > 0 {
 		t.GCShare = float64(gc) / float64(t.Latency)
+		t.GCShareSE = shareSE(slowest[:k], t.Latency)
 	}
 	t.STWOverlapFraction = float64(overlapped) / float64(k)
 	t.Observed = slowestFirst[n-nearestRank(n, q)] // NearestRank of the ascending order

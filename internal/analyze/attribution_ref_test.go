@@ -265,12 +265,41 @@ func refTail(all []RequestAttribution, observed, without []time.Duration, q floa
 	}
 	if t.Latency > 0 {
 		t.GCShare = float64(gc) / float64(t.Latency)
+		t.GCShareSE = refShareSE(all[:k], t.Latency)
 	}
 	t.STWOverlapFraction = float64(overlapped) / float64(k)
 	// Nearest rank: the ceil(q·N)-th smallest.
 	rank := max(1, min(int(math.Ceil(q*float64(len(observed))-1e-9)), len(observed)))
 	t.Observed, t.WithoutGC = observed[rank-1], without[rank-1]
 	return t
+}
+
+// refShareSE is the GC share's standard error the slow way: for each
+// cycle, the GC time of the tail requests that overlapped it first, then
+// every request that overlapped none on its own; squared, summed, rooted.
+func refShareSE(tail []RequestAttribution, total time.Duration) float64 {
+	var sq float64
+	seen := map[int]bool{}
+	for _, ra := range tail {
+		if len(ra.Cycles) == 0 {
+			g := float64(ra.Breakdown.GC(ra.Latency))
+			sq += g * g
+			continue
+		}
+		c := ra.Cycles[0]
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		var g float64
+		for _, rb := range tail {
+			if len(rb.Cycles) > 0 && rb.Cycles[0] == c {
+				g += float64(rb.Breakdown.GC(rb.Latency))
+			}
+		}
+		sq += g * g
+	}
+	return math.Sqrt(sq) / float64(total)
 }
 
 // addDurations adds every time.Duration field of b to sum's, found by

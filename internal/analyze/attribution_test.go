@@ -122,3 +122,34 @@ func appendRequests(rs *model.Requests, more ...model.Request) *model.Requests {
 	}
 	return rs
 }
+
+// TestAttributeShareNoise: the GC share's standard error is the GC time
+// each cycle brought to the tail, summed in quadrature, over the tail's
+// latency.
+func TestAttributeShareNoise(t *testing.T) {
+	run := attributionRun()
+	for i := 0; i < 200; i++ {
+		run.Requests = appendRequests(run.Requests, model.Request{ID: uint64(200 + i), Kind: model.RequestTask, Start: model.Time(ms(85)), End: model.Time(ms(86)), Accounted: true, Running: ms(1)})
+	}
+	a := Attribute(run, run.Requests, 3)
+	// 300 requests: the tail is r3 (20 ms, no GC), r1 (10 ms, 2.7 ms GC)
+	// and r2 (7 ms, its 2 ms in mark termination), both of gc 5: one
+	// cluster of 4.7 ms. A share one cycle brought is as uncertain as it
+	// is large.
+	tl := a.Tail99
+	if tl.Requests != 3 || math.Abs(tl.GCShare-4.7/37) > 1e-6 || math.Abs(tl.GCShareSE-4.7/37) > 1e-6 {
+		t.Errorf("tail of %d: share %.5f ± %.5f, want %.5f ± %.5f", tl.Requests, tl.GCShare, tl.GCShareSE, 4.7/37, 4.7/37)
+	}
+	// The same GC time from two cycles, and a request that lost time to
+	// the GC without overlapping one (its own cluster): √(3² + 3² + 1²)
+	// over 40 ms.
+	tail := []RequestAttribution{
+		{Latency: ms(10), Breakdown: Breakdown{Assist: ms(1)}, Cycles: []int{7}},
+		{Latency: ms(10), Breakdown: Breakdown{MarkTermination: ms(2)}, Cycles: []int{7, 8}},
+		{Latency: ms(10), Breakdown: Breakdown{Assist: ms(3)}, Cycles: []int{8}},
+		{Latency: ms(10), Breakdown: Breakdown{Sweep: ms(1)}},
+	}
+	if got, want := shareSE(tail, ms(40)), math.Sqrt(9+9+1)/40; math.Abs(got-want) > 1e-9 {
+		t.Errorf("shareSE %.6f, want %.6f", got, want)
+	}
+}

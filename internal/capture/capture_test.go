@@ -123,3 +123,49 @@ func TestParseCondition(t *testing.T) {
 		}
 	}
 }
+
+// TestPauseOnSummary: with only the go_gc_duration_seconds summary, pause>D
+// is decided on the count and sum since the last look; the summary's max
+// counts only when it rose, and an undecidable look says so.
+func TestPauseOnSummary(t *testing.T) {
+	gauges := func(count, sum, max float64) Gauges {
+		return Gauges{"go_gc_duration_seconds_count": count, "go_gc_duration_seconds_sum": sum, `go_gc_duration_seconds{quantile="1"}`: max}
+	}
+	cond, err := ParseCondition("pause>5ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An old 5.24 ms pause holds the max; 5.24 ms is the whole start-up.
+	base := gauges(10, 0.00524+9*0.0001, 0.00524)
+	for _, tc := range []struct {
+		name  string
+		now   Gauges
+		holds bool
+		why   string // in the reason, or in the doubt when it does not hold
+	}{
+		{"no new pause, the old max stays", base, false, ""},
+		{"four short pauses, the old max stays", gauges(14, base["go_gc_duration_seconds_sum"]+4*0.0004, 0.00524), false, ""},
+		{"a new longer max", gauges(12, base["go_gc_duration_seconds_sum"]+0.0061+0.0001, 0.0061), true, "a GC pause of 6.1ms since the last look"},
+		{"one new pause of 6 ms under the old max of 7 ms", gauges(11, 0.0158, 0.007), true, "averaged"},
+		{"pauses totalling 8 ms, mean 2 ms, max unchanged", gauges(14, base["go_gc_duration_seconds_sum"]+0.008, 0.00524), false, "cannot tell whether one was above 5ms"},
+		{"the counters went back (a restart)", gauges(2, 0.0002, 0.0001), false, ""},
+	} {
+		prev := base
+		if tc.name == "one new pause of 6 ms under the old max of 7 ms" {
+			prev = gauges(10, 0.0098, 0.007)
+		}
+		r := &Reading{summary: summarySince(prev, tc.now)}
+		holds, why, err := cond.Holds(r)
+		if err != nil || holds != tc.holds {
+			t.Errorf("%s: holds %v (%q), %v; want %v", tc.name, holds, why, err, tc.holds)
+			continue
+		}
+		got := why
+		if !holds {
+			got = r.Doubt()
+		}
+		if tc.why == "" && got != "" || !strings.Contains(got, tc.why) {
+			t.Errorf("%s: said %q, want %q", tc.name, got, tc.why)
+		}
+	}
+}

@@ -141,7 +141,10 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 	jobs := []job{
 		{"trace.out", fmt.Sprintf("%s/trace?seconds=%d", target.Prefix, opts.Seconds), opts.Timeout, checkTrace, false, true},
 		{"heap.pb.gz", target.Prefix + "/heap", opts.QuickTimeout, checkProfile, true, false},
-		{"allocs.pb.gz", target.Prefix + "/allocs", opts.QuickTimeout, checkProfile, true, false},
+		// The allocations of the trace's window, not since start-up: a
+		// delta profile over the same seconds (net/http/pprof takes one
+		// profile now and one at the end and sends the difference).
+		{"allocs.pb.gz", fmt.Sprintf("%s/allocs?seconds=%d", target.Prefix, opts.Seconds), opts.Timeout, checkProfile, true, false},
 		{"metrics.txt", "/metrics", opts.QuickTimeout, checkMetrics, true, false},
 		{"vars.json", "/debug/vars", opts.QuickTimeout, checkVars, true, false},
 	}
@@ -161,6 +164,20 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 		})
 	}
 	wg.Wait()
+	// A server that cannot send a delta (an old net/http/pprof, a proxy
+	// that cuts long requests) still has the profile since start-up; the
+	// report says which it is.
+	const allocsJob = 2
+	if errs[allocsJob] != nil && ctx.Err() == nil && answered.Load() {
+		j := jobs[allocsJob]
+		j.path, j.timeout = target.Prefix+"/allocs", opts.QuickTimeout
+		u := target.Base + j.path
+		os.Remove(filepath.Join(dir, j.name))
+		if n, err := download(ctx, opts.Client, u, filepath.Join(dir, j.name), j, opts.MaxBytes, &answered); err == nil {
+			files[allocsJob] = File{Name: j.name, URL: u, Bytes: n, Status: "ok"}
+			errs[allocsJob] = nil
+		}
+	}
 	res.Interrupted = ctx.Err() != nil
 	res.Answered = answered.Load()
 	for i, f := range files {

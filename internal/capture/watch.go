@@ -64,10 +64,48 @@ type Watcher struct {
 
 // Reading is what changed since the previous poll.
 type Reading struct {
-	pauses   *Histogram // GC pauses since the last poll, nil when not exported
-	maxPause float64    // from the summary, when there is no histogram; NaN else
-	newGC    bool       // the summary's count grew
-	latency  *Histogram
+	pauses  *Histogram    // GC pauses since the last poll, nil when not exported
+	summary *pauseSummary // from the go_gc_duration_seconds summary when there is no histogram
+	latency *Histogram
+	// doubt says why a condition could not be decided (see Doubt).
+	doubt string
+}
+
+// Doubt says why a condition could not be told from this reading, or "".
+// gcwatch watch prints it once.
+func (r *Reading) Doubt() string { return r.doubt }
+
+// pauseSummary is what the go_gc_duration_seconds summary says about the
+// GC pauses since the previous poll. Its count and sum are counters, so
+// their deltas are exact: how many pauses, and their total. Its max
+// (quantile 1) is over a window of recent pauses that reaches back past the
+// last look (the runtime keeps the last 256), so it speaks for the new
+// pauses only when it rose: then a new pause that long came in.
+type pauseSummary struct {
+	count, sum float64 // since the previous poll
+	max        float64 // the summary's max now; NaN when not exported
+	maxRose    bool    // it is larger than at the previous poll
+}
+
+// summarySince reads the summary's change between two polls; nil when the
+// summary is not exported, no pauses when its counters went back (a
+// restart).
+func summarySince(prev, cur Gauges) *pauseSummary {
+	const name = "go_gc_duration_seconds"
+	count, ok := cur[name+"_count"]
+	if !ok {
+		return nil
+	}
+	s := &pauseSummary{count: count - prev[name+"_count"], sum: cur[name+"_sum"] - prev[name+"_sum"], max: math.NaN()}
+	if s.count < 0 || s.sum < 0 { // the process restarted: nothing known since the last look
+		return &pauseSummary{max: math.NaN()}
+	}
+	if m, ok := cur[name+`{quantile="1"}`]; ok {
+		s.max = m
+		pm, had := prev[name+`{quantile="1"}`]
+		s.maxRose = !had || m > pm
+	}
+	return s
 }
 
 // Poll reads /metrics. The first poll only sets the baseline.
@@ -101,18 +139,16 @@ func (w *Watcher) Poll(ctx context.Context) (*Reading, error) {
 		w.lastWarn = err.Error()
 		w.Warn(fmt.Sprintf("GET %s: %v; the rest was read", u, err))
 	}
-	r := &Reading{maxPause: math.NaN()}
+	r := &Reading{}
+	histogram := false
 	for _, name := range pauseHistograms {
 		if h, ok := hs[name]; ok {
-			r.pauses = h.Since(w.prev[name])
+			r.pauses, histogram = h.Since(w.prev[name]), true
 			break
 		}
 	}
-	if r.pauses == nil {
-		if v, ok := gs[`go_gc_duration_seconds{quantile="1"}`]; ok {
-			r.maxPause = v
-			r.newGC = gs["go_gc_duration_seconds_count"] > w.prevGauge["go_gc_duration_seconds_count"]
-		}
+	if !histogram {
+		r.summary = summarySince(w.prevGauge, gs)
 	}
 	name := w.LatencyMetric
 	if name == "" {
@@ -129,6 +165,26 @@ func (w *Watcher) Poll(ctx context.Context) (*Reading, error) {
 	return r, nil
 }
 
+// holdsOnSummary decides pause>D from the summary's count and sum since
+// the last look: no new pause, or new pauses totalling at most D, cannot
+// hold one above D; a mean above D, or a max that rose above D, must.
+// Between the two it cannot be told, and the reading says so.
+func (c Condition) holdsOnSummary(r *Reading) (bool, string, error) {
+	s, limit := r.summary, c.Threshold.Seconds()
+	secs := func(v float64) time.Duration { return time.Duration(v * 1e9).Round(time.Microsecond) }
+	switch {
+	case s.count <= 0 || s.sum <= limit:
+		return false, "", nil
+	case s.maxRose && s.max > limit:
+		return true, fmt.Sprintf("%s: a GC pause of %s since the last look (the longest in go_gc_duration_seconds rose to it)", c.Raw, secs(s.max)), nil
+	case s.sum/s.count > limit:
+		return true, fmt.Sprintf("%s: the %.0f GC pause(s) since the last look averaged %s", c.Raw, s.count, secs(s.sum/s.count)), nil
+	}
+	r.doubt = fmt.Sprintf("%s: the service exports only the go_gc_duration_seconds summary; its count and sum since the last look (%.0f pauses, %s in all, %s on average) cannot tell whether one was above %s, and its max covers older pauses too, so it is not trusted: export the runtime/metrics pause histogram (%s) to decide each pause",
+		c.Raw, s.count, secs(s.sum), secs(s.sum/s.count), c.Threshold, pauseHistograms[0])
+	return false, "", nil
+}
+
 // Holds says whether c holds for the reading, and why.
 func (c Condition) Holds(r *Reading) (bool, string, error) {
 	limit := c.Threshold.Seconds()
@@ -139,11 +195,8 @@ func (c Condition) Holds(r *Reading) (bool, string, error) {
 				return true, fmt.Sprintf("%s: %.0f GC pause(s) above %s since the last look", c.Raw, n, c.Threshold), nil
 			}
 			return false, "", nil
-		case !math.IsNaN(r.maxPause):
-			if r.newGC && r.maxPause > limit {
-				return true, fmt.Sprintf("%s: the longest of the recent GC pauses took %s", c.Raw, time.Duration(r.maxPause*1e9)), nil
-			}
-			return false, "", nil
+		case r.summary != nil:
+			return c.holdsOnSummary(r)
 		}
 		return false, "", fmt.Errorf("%s: the service exports no GC pause metric (%s or go_gc_duration_seconds)", c.Raw, strings.Join(pauseHistograms, ", "))
 	}

@@ -196,7 +196,7 @@ func (o *analyzeOptions) validate() error {
 	if o.Config != "" {
 		f, err := os.Open(o.Config)
 		if err != nil {
-			return usagef("--config: %v", err)
+			return usagef("--config: %s: cannot read it: %v", o.Config, systemReason(err))
 		}
 		defer f.Close()
 		if err := o.rules.Load(f, o.Config); err != nil {

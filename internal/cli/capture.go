@@ -124,8 +124,10 @@ func runCapture(ctx context.Context, s *streams, o *captureOptions) error {
 		fmt.Fprintf(s.Err, "gcwatch: warning: the trace was cut short (%s after %d bytes); analysing its complete generations\n", cut.Why, cut.Bytes)
 		err = nil
 	}
-	if res != nil {
+	if res != nil && (res.Answered || err == nil) {
 		// One line per failed download: the trace's failure is the error.
+		// A service that answered nothing (refused, unreachable) is one
+		// line: the trace's error says it for every download.
 		for _, f := range res.Manifest.Files {
 			if f.Status != "ok" && (f.Name != "trace.out" || err == nil && cut == nil) {
 				printDiag(s.Err, "note: %s: %s", f.Name, f.Status) // the status quotes the server

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -94,11 +95,12 @@ Start with 'gcwatch analyze' on captured files, 'gcwatch capture' or 'gcwatch ru
 for a live service, and 'gcwatch report' across a fleet.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          unknownCommand,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		},
 	}
+	root.SuggestionsMinimumDistance = 2
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
@@ -112,6 +114,19 @@ for a live service, and 'gcwatch report' across a fleet.`,
 	}
 	wrapArgs(root)
 	return root
+}
+
+// unknownCommand refuses an argument to gcwatch itself: a command it does
+// not know, with the near-miss names it does ("analyse": analyze).
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if sugg := cmd.SuggestionsFor(args[0]); len(sugg) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", strings.Join(sugg, " or "))
+	}
+	return errors.New(msg)
 }
 
 // wrapArgs makes argument-count errors usage errors.

@@ -83,3 +83,50 @@ func TestLatencyLogWithoutAnchorIsAnError(t *testing.T) {
 		t.Errorf("stderr %q", errs)
 	}
 }
+
+// TestFolderLatencyLogAfterStartupLines: a capture folder's latency.jsonl
+// whose first lines are a service's start-up messages (so its first bytes
+// do not show a request) is still used as the request latency.
+func TestFolderLatencyLogAfterStartupLines(t *testing.T) {
+	const capture = "../../examples/testdata/httpsvc-steady/cap2"
+	_, doc, _ := analyzeJSON(t, capture)
+	p := processes(doc)[0]
+	wall, err := time.Parse(time.RFC3339Nano, fmt.Sprint(p["source"].(map[string]any)["wall_start"]))
+	if err != nil {
+		t.Fatalf("the recorded trace has no wall clock: %v", err)
+	}
+	var lines []string
+	for i := range 80 {
+		lines = append(lines, fmt.Sprintf(`{"time":%q,"level":"INFO","msg":"warming cache","shard":%d}`, wall.Format(time.RFC3339Nano), i))
+	}
+	worst := p["attribution"].(map[string]any)["worst"].([]any)
+	for _, w := range worst {
+		m := w.(map[string]any)
+		start := wall.Add(time.Duration(m["start_ms"].(float64) * 1e6))
+		lines = append(lines, fmt.Sprintf(`{"time":%q,"level":"INFO","msg":"request","start":%q,"duration_ms":%v,"id":%v}`,
+			start.Format(time.RFC3339Nano), start.Format(time.RFC3339Nano), m["latency_ms"], m["id"]))
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"trace.out.gz", "manifest.json"} {
+		b, err := os.ReadFile(filepath.Join(capture, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "latency.jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	code, doc, errs := analyzeJSON(t, dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	l := processes(doc)[0]["latency"].(map[string]any)
+	if l["source"] != "log" || int(l["requests"].(float64)) != len(worst) || strings.Contains(errs, "skipped") {
+		t.Errorf("latency %v, want the %d requests of latency.jsonl; stderr %s", l, len(worst), errs)
+	}
+	// A text file that is neither says it is not a latency log either.
+	os.WriteFile(filepath.Join(dir, "latency.jsonl"), []byte("hello\nworld\n"), 0o644)
+	_, _, errs = analyzeJSON(t, dir)
+	if !strings.Contains(errs, "latency.jsonl: not an execution trace or gctrace log: a text file with no gc lines among its 2 lines, nor a latency log") {
+		t.Errorf("stderr %q", errs)
+	}
+}

@@ -121,7 +121,7 @@ report of its own: it does not mix with --manifest or capture folders.`,
 func readFleetManifest(path string) ([]serviceSpec, error) {
 	b, err := limits.ReadFile(path, limits.SideFile) // a manifest is a few KB
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the manifest: %w", err)
+		return nil, fmt.Errorf("%s: cannot read the manifest: %v", path, systemReason(err))
 	}
 	var m fleetManifest
 	if err := yaml.UnmarshalStrict(b, &m); err != nil {
@@ -224,8 +224,11 @@ func runFleet(s *streams, o *fleetOptions) error {
 		}
 	} else {
 		for _, d := range o.Dirs {
-			if st, err := os.Stat(d); err != nil || !st.IsDir() {
-				return fmt.Errorf("%s is not a capture folder", d)
+			switch st, err := os.Stat(d); {
+			case err != nil:
+				return fmt.Errorf("%s: cannot read it: %v", d, systemReason(err))
+			case !st.IsDir():
+				return fmt.Errorf("%s is not a capture folder (give a fleet's folders, or a manifest with --manifest)", d)
 			}
 			specs = append(specs, serviceSpec{Name: filepath.Base(filepath.Clean(d)), Captures: d})
 		}

@@ -192,7 +192,7 @@ func TestFleetReportPlot(t *testing.T) {
 // setting costs in memory: the change in predicted peak memory equals the
 // one between the verdict's predicted and current rows in analyze's JSON.
 func TestFleetBestTuningMemory(t *testing.T) {
-	dir := "../../examples/testdata/allocheavy-p2-gogc100"
+	dir := "../../examples/testdata/tune-before"
 	code, out, errs := run(t, "analyze", "--format", "json", "--mem-budget", "1GiB", dir)
 	if code != exitOK {
 		t.Fatalf("analyze: exit %d: %s", code, errs)

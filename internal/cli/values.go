@@ -37,9 +37,19 @@ func (v *sizeValue) Set(s string) error {
 	if err != nil {
 		return err
 	}
+	// A bare number is bytes, as GOMEMLIMIT reads it; a small one is
+	// almost surely a size written without its unit ("512" for 512MiB).
+	if _, numErr := strconv.ParseFloat(t, 64); numErr == nil && b > 0 && b < bareSizeMin {
+		return fmt.Errorf("%q has no unit, so it is %d bytes: write the unit (%sMiB, %sGiB, or %sB if bytes are meant)", s, b, t, t, t)
+	}
 	v.bytes = b
 	return nil
 }
+
+// bareSizeMin is the smallest size accepted without a unit: 1 MiB. Below
+// it a bare number is refused, since no memory budget or limit is a few
+// hundred bytes; 1048576 and the bytes /metrics reports still read.
+const bareSizeMin = 1 << 20
 
 func (v *sizeValue) String() string {
 	switch {

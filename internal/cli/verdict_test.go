@@ -23,7 +23,7 @@ func TestVerdictsOnRecordings(t *testing.T) {
 	}{
 		// Small live heap, heavy allocation: with room in the budget a
 		// higher GOGC halves the GC part of p99...
-		{"allocheavy-p2-gogc100", []string{"--mem-budget", "1GiB"}, "tune", func(t *testing.T, v map[string]any) {
+		{"tune-before", []string{"--mem-budget", "1GiB"}, "tune", func(t *testing.T, v map[string]any) {
 			s := v["settings"].(map[string]any)
 			if s["gogc"] == 100.0 || s["memlimit_bytes"] != "off" {
 				t.Errorf("settings %v: want a higher GOGC and no limit", s)
@@ -31,12 +31,27 @@ func TestVerdictsOnRecordings(t *testing.T) {
 		}},
 		// ...but not in a budget barely above today's peak: then the
 		// allocation rate has to come down.
-		{"allocheavy-p2-gogc100", []string{"--mem-budget", "12MiB"}, "reduce-allocation", func(t *testing.T, v map[string]any) {
+		{"tune-before", []string{"--mem-budget", "12MiB"}, "reduce-allocation", func(t *testing.T, v map[string]any) {
 			// The capture holds the program's allocs profile: the sites
 			// named are the program's own code.
 			sites := v["alloc_sites"].([]any)
 			if len(sites) == 0 || !strings.HasPrefix(sites[0].(map[string]any)["function"].(string), "main.") {
 				t.Errorf("alloc sites %v: want the program's own functions first", sites)
+			}
+		}},
+		// The same program over 0.7 s: GC is 14 % ± 7 % of its slowest 21
+		// requests' time, within the noise of the 10 % threshold: the
+		// share is compared as measured (tune), and the verdict says which
+		// threshold it sits beside, with low confidence.
+		{"allocheavy-p2-gogc100", []string{"--mem-budget", "1GiB"}, "tune", func(t *testing.T, v map[string]any) {
+			if v["confidence"] != "low" || !hasCaveat(v, "near a threshold: ", "gc_share_small") {
+				t.Errorf("confidence %v, caveats %v: want low, and the threshold named", v["confidence"], v["caveats"])
+			}
+			for _, e := range v["evidence"].([]any) {
+				e := e.(map[string]any)
+				if e["metric"] == "gc_share_of_tail" && (e["near_threshold"] != true || e["threshold_name"] != "gc_share_small" || e["noise"].(float64) < 0.04) {
+					t.Errorf("evidence %v: want it near gc_share_small with its noise", e)
+				}
 			}
 		}},
 		// A mid-size pointer-rich live heap near a 512 MiB budget, whose GC
@@ -238,7 +253,7 @@ func TestFailOnIgnoresThinData(t *testing.T) {
 // costs more than twice today's memory says so in the headline.
 func TestTuneOnlyWhenItChanges(t *testing.T) {
 	const dir = "../../examples/testdata/"
-	_, doc, _ := analyzeJSON(t, "--slo", "p99=50ms", "--mem-budget", "2GiB", dir+"allocheavy-p2-gogc100")
+	_, doc, _ := analyzeJSON(t, "--slo", "p99=50ms", "--mem-budget", "2GiB", dir+"tune-before")
 	v := processes(doc)[0]["verdict"].(map[string]any)
 	if v["settings"] != nil || !strings.HasPrefix(v["summary"].(string), "nothing to change: ") {
 		t.Errorf("summary %q, settings %v: want nothing to change and no settings", v["summary"], v["settings"])

@@ -31,6 +31,7 @@ type watchOptions struct {
 	Cooldown      time.Duration
 	LatencyMetric string
 	FlightRec     string
+	MaxFailures   int
 
 	target     capture.Target
 	conditions []capture.Condition
@@ -49,7 +50,9 @@ p50/p90/p99/p999>DURATION (request latency since the last look, from the
 report saved beside it (report.<format>) and its verdict printed on one line.
 Only the last --keep captures are kept. Stops on Ctrl-C, after --max-captures
 or after --duration; it then exits 1 if no capture was made because the
-service never answered.`,
+service never answered. It also stops, with exit status 1, once
+--max-failures looks at the service in a row (polls, captures, snapshot
+pulls) have failed: the service has gone away.`,
 		Example: `  gcwatch watch localhost:6060 --when 'pause>5ms' --when 'p99>50ms'
   gcwatch watch localhost:6060 --every 10m --keep 6 --mem-budget 2GiB`,
 		Args: cobra.ExactArgs(1),
@@ -72,6 +75,7 @@ service never answered.`,
 	f.DurationVar(&opts.Duration, "duration", 0, "stop after this long (0: until interrupted)")
 	f.DurationVar(&opts.Cooldown, "cooldown", 0, "least time between two captures (default twice --seconds)")
 	f.StringVar(&opts.FlightRec, "flightrec", "", "also pull the snapshots a gcwatch/flightrec handler at `URL` takes of slow requests (a path on ADDR, or a full URL)")
+	f.IntVar(&opts.MaxFailures, "max-failures", 10, "stop (exit 1) after this many failed looks at the service in a row (0: never)")
 	f.StringVar(&opts.LatencyMetric, "latency-metric", "http_request_duration_seconds", "Prometheus histogram of request latency, for p99 conditions")
 	opts.bindFlags(f)
 	return cmd
@@ -98,6 +102,9 @@ func (o *watchOptions) validateWatch() error {
 	}
 	if o.Interval <= 0 || o.Seconds <= 0 || o.Keep <= 0 {
 		return usagef("--interval, --seconds and --keep must be positive")
+	}
+	if o.MaxFailures < 0 {
+		return usagef("--max-failures must not be negative")
 	}
 	if o.Cooldown == 0 {
 		o.Cooldown = 2 * time.Duration(o.Seconds) * time.Second
@@ -135,6 +142,9 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 		}
 	}
 	w.Warn = warn
+	// failures counts the looks in a row at which everything tried failed.
+	failures, lastFailure := 0, ""
+	doubtTold := false
 	end := func() error {
 		if captures == 0 && !answered && !w.Answered && !snaps.Answered {
 			if lastWarning != "" {
@@ -145,11 +155,18 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 		return nil
 	}
 	for {
+		tried, failed := 0, 0
+		fail := func(msg string) {
+			failed++
+			lastFailure = msg
+			warn(msg)
+		}
 		if o.FlightRec != "" {
+			tried++
 			n, err := o.pullSnapshots(ctx, s, snaps)
 			captures += n
 			if err != nil && ctx.Err() == nil {
-				warn(err.Error())
+				fail(err.Error())
 			}
 			if err == nil {
 				answered = true
@@ -163,12 +180,13 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 		}
 		reason := ""
 		if len(o.conditions) > 0 {
+			tried++
 			r, err := w.Poll(ctx)
 			switch {
 			case ctx.Err() != nil:
 				return end()
 			case err != nil:
-				warn(err.Error())
+				fail(err.Error())
 			case r != nil:
 				for _, c := range o.conditions {
 					holds, why, err := c.Holds(r)
@@ -180,6 +198,10 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 						break
 					}
 				}
+				if d := r.Doubt(); d != "" && !doubtTold {
+					printDiag(s.Err, "warning: %s", d)
+					doubtTold = true
+				}
 			}
 		}
 		if reason == "" && o.Every > 0 && time.Since(lastEvery) >= o.Every {
@@ -187,13 +209,14 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 		}
 		if reason != "" && time.Since(lastCapture) >= o.Cooldown {
 			lastCapture, lastEvery = time.Now(), time.Now()
+			tried++
 			reached, err := o.captureOnce(ctx, s, reason)
 			answered = answered || reached
 			if err != nil {
 				if ctx.Err() != nil {
 					return end()
 				}
-				warn("capture failed: " + err.Error())
+				fail("capture failed: " + err.Error())
 			} else {
 				captures++
 			}
@@ -201,6 +224,14 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 			if o.MaxCaptures > 0 && captures >= o.MaxCaptures {
 				return nil
 			}
+		}
+		if tried > 0 && failed == tried {
+			failures++
+		} else if tried > 0 {
+			failures = 0
+		}
+		if o.MaxFailures > 0 && failures >= o.MaxFailures {
+			return fmt.Errorf("stopped: %d looks at %s in a row failed (the last: %s)", failures, o.target.Base, lastFailure)
 		}
 		select {
 		case <-ctx.Done():

@@ -470,6 +470,14 @@ type AllocProfile struct {
 	// InputBytes is the size of the profile as read (after
 	// decompression); the run's inputs list carries it.
 	InputBytes int64 `json:"-"`
+	// WindowSeconds is how long the profile's allocations were counted
+	// over when it is a delta (net/http/pprof's /debug/pprof/allocs?seconds=N,
+	// as gcwatch capture fetches it); 0 when it counts since the process
+	// started (or holds what is in use, for inuse_space). Covers says so in
+	// words: "allocated over the 5s before it was taken", "allocated since
+	// the process started", "in use when it was taken".
+	WindowSeconds float64 `json:"window_seconds"`
+	Covers        string  `json:"covers"`
 }
 
 // AllocSite is one place in the program's own code that allocates: the

@@ -183,6 +183,9 @@ type Latency struct {
 	P99Ms    float64 `json:"p99_ms"`
 	P999Ms   float64 `json:"p999_ms"`
 	MaxMs    float64 `json:"max_ms"`
+	// Note says why there are none when the inputs hold requests that were
+	// not chosen (tasks of another type than --task).
+	Note string `json:"note,omitempty"`
 }
 
 // Pause is one stop-the-world pause.
@@ -323,7 +326,7 @@ func buildProcess(r *analyze.Result) Process {
 		p.NonGCSTW = append(p.NonGCSTW, STWByReason{Reason: s.Reason, Count: s.Count, TotalMs: ms(s.Total), MaxMs: ms(s.Max), P99Ms: ms(s.P99)})
 	}
 	l := r.Latency
-	p.Latency = Latency{Source: l.Source, Requests: l.Requests, Open: l.Open,
+	p.Latency = Latency{Source: l.Source, Requests: l.Requests, Open: l.Open, Note: l.Note,
 		P50Ms: ms(l.P50), P90Ms: ms(l.P90), P99Ms: ms(l.P99), P999Ms: ms(l.P999), MaxMs: ms(l.Max)}
 	p.Attribution = buildAttribution(r.Attribution, run.Start)
 	p.Allocations = run.Allocs

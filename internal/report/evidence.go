@@ -28,10 +28,27 @@ func splitEvidence(v *advice.Verdict) (decided []advice.Evidence, others []ruleE
 }
 
 // test is what an evidence row asks: "< 0.1", "≤ 973 MiB".
-func test(e advice.Evidence) string { return opText(e.Op) + " " + evidenceValue(e.Unit, e.Threshold) }
+// A value within its noise of the threshold says so instead ("near
+// gc_share_small 0.1"), as the verdict does.
+func test(e advice.Evidence) string {
+	if e.NearThreshold {
+		name := e.ThresholdName
+		if name == "" {
+			name = "the threshold"
+		}
+		return "near " + name + " " + evidenceValue(e.Unit, e.Threshold)
+	}
+	return opText(e.Op) + " " + evidenceValue(e.Unit, e.Threshold)
+}
 
-// measured is an evidence row's value in its unit.
-func measured(e advice.Evidence) string { return evidenceValue(e.Unit, e.Value) }
+// measured is an evidence row's value in its unit, with its standard
+// error when it has one ("0.14 ± 0.071").
+func measured(e advice.Evidence) string {
+	if e.Noise > 0 {
+		return evidenceValue(e.Unit, e.Value) + " ± " + evidenceValue(e.Unit, e.Noise)
+	}
+	return evidenceValue(e.Unit, e.Value)
+}
 
 func evidenceValue(unit string, v float64) string {
 	switch unit {

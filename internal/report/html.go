@@ -80,7 +80,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 {{if ne .Latency.Source "none"}}<tr><th>Requests ({{.Latency.Source}})</th><td>{{.Latency.Requests}}, p50 {{ms .Latency.P50Ms}}, p90 {{ms .Latency.P90Ms}}, p99 {{ms .Latency.P99Ms}}, p99.9 {{ms .Latency.P999Ms}}, max {{ms .Latency.MaxMs}}</td></tr>{{end}}
 </table>
 {{with .Allocations}}{{if .Sites}}<h3>Top allocation sites</h3>
-<p class="dim">{{.SampleType}}, {{bytes .TotalBytes}} in all.</p>
+<p class="dim">{{.SampleType}}, {{bytes .TotalBytes}} in all{{with .Covers}} — {{.}}{{end}}.</p>
 <table><tr><th>share</th><th>bytes</th><th>objects</th><th>site</th><th>through</th><th>called from</th></tr>
 {{range sites .Sites}}<tr><td class="num">{{pct .Share}}</td><td class="num">{{bytes .Bytes}}</td><td class="num">{{.Objects}}</td><td class="wrap">{{.Function}}<br><span class="dim">{{.File}}:{{.Line}}</span></td><td class="wrap">{{.Via}}</td><td class="wrap">{{range $i, $c := .Callers}}{{if $i}} ← {{end}}{{$c}}{{end}}</td></tr>
 {{end}}</table>{{end}}{{end}}

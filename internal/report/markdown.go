@@ -107,8 +107,8 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			}
 		}
 		if al := p.Allocations; al != nil && len(al.Sites) > 0 {
-			fmt.Fprintf(&b, "\n### Top allocation sites\n\n%s, %s in all.\n\n| share | bytes | objects | site | through | called from |\n|---|---|---|---|---|---|\n",
-				md(al.SampleType), fmtBytes(al.TotalBytes))
+			fmt.Fprintf(&b, "\n### Top allocation sites\n\n%s, %s in all%s.\n\n| share | bytes | objects | site | through | called from |\n|---|---|---|---|---|---|\n",
+				md(al.SampleType), fmtBytes(al.TotalBytes), md(allocCovers(al)))
 			for _, s := range topSites(al.Sites) {
 				fmt.Fprintf(&b, "| %s | %s | %d | %s (%s:%d) | %s | %s |\n", fmtPct(s.Share), fmtBytes(s.Bytes), s.Objects,
 					md(s.Function), md(s.File), s.Line, md(s.Via), md(strings.Join(s.Callers, " ← ")))

@@ -73,6 +73,8 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		if l.Source != "none" {
 			fmt.Fprintf(tw, "  Requests (%s)\t%d, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n",
 				l.Source, l.Requests, fmtMs(l.P50Ms), fmtMs(l.P90Ms), fmtMs(l.P99Ms), fmtMs(l.P999Ms), fmtMs(l.MaxMs))
+		} else if l.Note != "" {
+			fmt.Fprintf(tw, "  Requests\tnone: %s\n", TerminalText(l.Note))
 		} else {
 			fmt.Fprintf(tw, "  Requests\tnone in the inputs (add runtime/trace tasks to see request latency)\n")
 		}
@@ -93,7 +95,7 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 			writeTextAttribution(&b, a, style)
 		}
 		if al := p.Allocations; al != nil && len(al.Sites) > 0 {
-			fmt.Fprintf(&b, "\n%s\n", style(bold, fmt.Sprintf("Top allocation sites (%s, %s in all)", TerminalText(al.SampleType), fmtBytes(al.TotalBytes))))
+			fmt.Fprintf(&b, "\n%s\n", style(bold, fmt.Sprintf("Top allocation sites (%s, %s in all)", TerminalText(al.SampleType), fmtBytes(al.TotalBytes)))+allocCovers(al))
 			for i, s := range al.Sites {
 				if i == 5 {
 					break
@@ -293,6 +295,15 @@ func evidenceLine(rows []advice.Evidence) string {
 
 // negate turns a comparison that does not hold into one that does.
 var negate = map[string]string{"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+// allocCovers says what time an allocation list covers: " — allocated
+// over the 5s before it was taken"; nothing when the profile does not say.
+func allocCovers(al *model.AllocProfile) string {
+	if al.Covers == "" {
+		return ""
+	}
+	return " — " + TerminalText(al.Covers)
+}
 
 func fmtNum(v float64) string {
 	switch {

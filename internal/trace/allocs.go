@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/pprof/profile"
 
@@ -50,6 +51,16 @@ func readAllocs(r io.Reader, name string) (*model.AllocProfile, error) {
 		}
 	}
 	ap := &model.AllocProfile{Path: name, SampleType: kind}
+	switch {
+	case kind == "inuse_space":
+		ap.Covers = "in use when it was taken"
+	case p.DurationNanos > 0:
+		// A delta profile: what was allocated over its window only.
+		ap.WindowSeconds = float64(p.DurationNanos) / 1e9
+		ap.Covers = fmt.Sprintf("allocated over the %s before it was taken", time.Duration(p.DurationNanos).Round(10*time.Millisecond))
+	default:
+		ap.Covers = "allocated since the process started"
+	}
 	sites := map[string]*model.AllocSite{}
 	for _, s := range p.Sample {
 		if bytesIdx >= len(s.Value) {

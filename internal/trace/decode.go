@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/gcwatch/gcwatch/internal/limits"
 	"github.com/gcwatch/gcwatch/internal/model"
@@ -84,7 +85,18 @@ func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 			return false, &InputError{Name: in.name, Msg: "read error", Err: err}
 		}
 		if len(r.Processes) == 0 {
-			return false, &InputError{Name: in.name, Msg: fmt.Sprintf("not an execution trace or gctrace log: a text file with no gc lines among its %d lines", r.Stats.Lines)}
+			// A latency log whose first lines are not requests (a service's
+			// start-up messages before its request log) is not recognised
+			// from its first bytes: read it whole as one.
+			used, lerr := latencyAfterAll(in, g)
+			if used {
+				return true, nil
+			}
+			msg := fmt.Sprintf("not an execution trace or gctrace log: a text file with no gc lines among its %d lines", r.Stats.Lines)
+			if lerr != nil {
+				msg += ", nor a latency log " + lerr.Error()
+			}
+			return false, &InputError{Name: in.name, Msg: msg}
 		}
 		for i := range r.Processes {
 			p := &r.Processes[i]
@@ -204,6 +216,31 @@ func loadLatency(name string, opts Options, g *group) error {
 	g.latency = append(g.latency, l)
 	g.forced = append(g.forced, true)
 	return nil
+}
+
+// latencyAfterAll reads a text input that held no gc lines again, as a
+// request-latency log; it says whether it was one. Standard input, read
+// once, cannot be.
+func latencyAfterAll(in *input, g *group) (bool, error) {
+	if in.name == "<stdin>" {
+		return false, nil
+	}
+	again, err := openInput(in.name, nil)
+	if err != nil {
+		return false, nil
+	}
+	defer again.close()
+	l, err := latencylog.Parse(again.r, in.name)
+	if err != nil {
+		// The name is said once, by the caller.
+		return false, errors.New(strings.TrimPrefix(err.Error(), in.name+": not a latency log "))
+	}
+	if d := again.damage(); d != "" {
+		l.Warnings = append(l.Warnings, d)
+	}
+	g.latency = append(g.latency, l)
+	g.forced = append(g.forced, false)
+	return true, nil
 }
 
 // whyProcesses says why a gctrace log was split into processes: its gc

@@ -69,6 +69,17 @@ func (e *InputError) Error() string {
 
 func (e *InputError) Unwrap() error { return e.Err }
 
+// cannotRead is the error for an input that cannot be opened: its name,
+// and why in the system's words without the call that failed
+// ("nope.out: cannot read it: no such file or directory").
+func cannotRead(name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &InputError{Name: name, Msg: "cannot read it", Err: err}
+}
+
 // group is inputs that belong to one process when they line up: the files
 // named on the command line, or the files of one folder.
 type group struct {
@@ -97,7 +108,7 @@ func Load(paths []string, opts Options) (*Result, error) {
 		if p != "-" {
 			st, err := os.Stat(p)
 			if err != nil {
-				return nil, fmt.Errorf("cannot read %w", err)
+				return nil, cannotRead(p, err)
 			}
 			if st.IsDir() {
 				var skips skipped

@@ -122,7 +122,7 @@ func openInput(name string, stdin io.Reader) (*input, error) {
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read %w", err)
+			return nil, cannotRead(name, err)
 		}
 		if st, err := f.Stat(); err == nil {
 			if st.IsDir() {
