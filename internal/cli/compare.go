@@ -14,6 +14,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/compare"
 	"github.com/gcwatch/gcwatch/internal/outfile"
 	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
 
 // compareOptions are the options of gcwatch compare. Shared holds the
@@ -182,7 +183,8 @@ func runCompare(s *streams, o *compareOptions) error {
 	// -o may replace neither side's inputs: checked before any analysis.
 	guard := guardFor(o.before)
 	guard.Add(guardedPaths(o.after), outfile.IsOutput)
-	if err := checkOutput(guard, o.Shared.Output, false); err != nil {
+	markdown := o.before.format == report.Markdown
+	if err := checkOutput(guard, o.Shared.Output, markdown); err != nil {
 		return err
 	}
 	before, err := sideOf(s, "BEFORE", o.before)
@@ -205,8 +207,8 @@ func runCompare(s *streams, o *compareOptions) error {
 	doc := report.NewCompareDocument(c, versionString())
 	sh := o.Shared
 	color := sh.Color == "always" || (sh.Color == "auto" && sh.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
-	err = writeReport(s.Out, guard, sh.Output, false, func(w io.Writer, _ *report.Files) error {
-		return report.RenderCompare(w, doc, o.before.format, report.Options{Color: color})
+	err = writeReport(s.Out, guard, sh.Output, markdown, func(w io.Writer, files *report.Files) error {
+		return report.RenderCompare(w, doc, o.before.format, report.Options{Color: color, ComparePlots: plot.CompareFigures, Files: files})
 	})
 	if err != nil {
 		return err

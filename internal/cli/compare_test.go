@@ -188,5 +188,23 @@ func TestCompareFormats(t *testing.T) {
 		if !strings.Contains(string(b), "GC cycles/s") || !strings.Contains(string(b), "GOGC=200") {
 			t.Errorf("%s output lacks the table or the prediction:\n%s", f, b)
 		}
+		switch f {
+		case "markdown":
+			// The before/after plots go beside the report, linked.
+			for _, name := range []string{"compare-latency.png", "compare-pauses.png"} {
+				link := "compare_files/" + name
+				if !strings.Contains(string(b), "]("+link+")") {
+					t.Errorf("markdown does not link %s", link)
+				}
+				png, err := os.ReadFile(filepath.Join(dir, link))
+				if err != nil || !strings.HasPrefix(string(png), "\x89PNG") {
+					t.Errorf("%s: not a PNG (%v)", link, err)
+				}
+			}
+		case "html":
+			if n := strings.Count(string(b), "<svg"); n != 2 {
+				t.Errorf("html has %d inline plots, want 2 (latency and pauses)", n)
+			}
+		}
 	}
 }

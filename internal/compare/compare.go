@@ -59,6 +59,9 @@ type Comparison struct {
 	// Notes say what makes the sides hard to compare (GOMAXPROCS, Go
 	// version, request sources that differ).
 	Notes []string `json:"notes"`
+	// Distributions are the request latencies and GC pauses of each side
+	// as quantile curves, for the before/after plots.
+	Distributions []Distribution `json:"distributions"`
 }
 
 // SideSummary says what a side was.
@@ -142,6 +145,7 @@ func Compare(before, after Side, opts Options) (*Comparison, error) {
 	c := &Comparison{Before: summarize(before, b), After: summarize(after, a), Alpha: opts.Alpha, Notes: []string{}}
 	c.Notes = mismatches(c, b, a)
 	c.Rows = rows(b, a, opts)
+	c.Distributions = distributions(b, a)
 	c.PredictionCheck = checkPrediction(before, after, c)
 	return c, nil
 }

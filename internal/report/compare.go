@@ -35,9 +35,9 @@ func RenderCompare(w io.Writer, doc *CompareDocument, f Format, opts Options) er
 	case Text:
 		return renderCompareText(w, doc, opts)
 	case Markdown:
-		return renderCompareMarkdown(w, doc)
+		return renderCompareMarkdown(w, doc, opts)
 	case HTML:
-		return renderCompareHTML(w, doc)
+		return renderCompareHTML(w, doc, opts)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }
