@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"testing"
@@ -54,9 +55,14 @@ func TestAAHalves(t *testing.T) {
 	res := loadReal(t, "tune-before")
 	whole := gather(side(res), "whole")
 	halves := [2]*gathered{{name: "odd"}, {name: "even"}}
-	for k, i := range res.Counted {
-		h := halves[k%2]
-		h.requests = append(h.requests, ms(res.Requests.Duration(int(i))))
+	idx := slices.Clone(res.Counted)
+	slices.SortStableFunc(idx, func(x, y int32) int { return cmp.Compare(res.Requests.Start(int(x)), res.Requests.Start(int(y))) })
+	var seqs [2][]float64
+	for k, i := range idx {
+		seqs[k%2] = append(seqs[k%2], ms(res.Requests.Duration(int(i))))
+	}
+	for k, h := range halves {
+		h.requests, h.requestBlocks = blocked([]requestSeq{{seqs[k], true, float64(len(seqs[k])) / float64(res.GC.Cycles)}})
 	}
 	for _, p := range res.Run.Pauses {
 		if p.IsGC() && p.Cycle >= 0 {

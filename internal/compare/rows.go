@@ -49,7 +49,7 @@ func rows(b, a *gathered, opts Options) []Row {
 		p      float64
 	}{{"request_p50_ms", 0.50}, {"request_p99_ms", 0.99}, {"request_p999_ms", 0.999}} {
 		add(t.row(q.metric, "ms", "higher", quantile(b.requests, q.p), quantile(a.requests, q.p)).
-			test(t, b.requests, a.requests, "requests", q.p))
+			blockTest(t, b, a, q.p))
 	}
 	r := t.row("gc_share_of_tail", "fraction", "higher", tailShare(b.tail), tailShare(a.tail))
 	r.BeforeN, r.AfterN, r.Samples = len(b.tail), len(a.tail), "requests"
@@ -140,4 +140,50 @@ func (t *tester) quantileDiff(before, after []float64, p float64) (diff, beforeC
 		diffs[i] = aq[i] - bq[i]
 	}
 	return interval(diffs, t.opts.Confidence), interval(bq, t.opts.Confidence), interval(aq, t.opts.Confidence)
+}
+
+// minBlocks is the fewest blocks of requests a run is cut into, and the
+// fewest a side needs for the block bootstrap to say anything: with fewer,
+// its resamples are a handful of the same few blocks.
+const minBlocks = 8
+
+// blockTest tests a request percentile by the block bootstrap: blocks of
+// consecutive requests are resampled on each side, and the change is
+// significant when the interval of the difference of the percentile
+// excludes 0; the p-value is read off the same draws. Requests close in
+// time are not independent samples (they share a GC cycle, a queue, the
+// machine's load), so a test that treats each as one — Mann–Whitney over
+// requests — finds "significant" changes between two runs of the same
+// program.
+func (r Row) blockTest(t *tester, b, a *gathered, p float64) Row {
+	t.stream++
+	r.Samples, r.BeforeN, r.AfterN = "requests", len(b.requests), len(a.requests)
+	if r.Before == nil || r.After == nil {
+		return r
+	}
+	if nb, na := len(b.requestBlocks), len(a.requestBlocks); nb < minBlocks || na < minBlocks {
+		r.Note = fmt.Sprintf("too few requests (%d and %d) to tell a change from noise", len(b.requests), len(a.requests))
+		return r
+	}
+	resamples := t.opts.Resamples
+	if n := len(b.requests) + len(a.requests); n*resamples > 4e8 {
+		resamples = max(100, 4e8/n)
+	}
+	rng := newRand(t.opts.Seed, t.stream)
+	bq := blockBootstrapQuantiles(b.requests, b.requestBlocks, []float64{p}, resamples, rng)[0]
+	aq := blockBootstrapQuantiles(a.requests, a.requestBlocks, []float64{p}, resamples, rng)[0]
+	diffs := make([]float64, resamples)
+	for i := range diffs {
+		diffs[i] = aq[i] - bq[i]
+	}
+	r.Test, r.PValue = "block-bootstrap", ptr(bootstrapP(diffs))
+	diff := interval(diffs, t.opts.Confidence)
+	bci, aci := interval(bq, t.opts.Confidence), interval(aq, t.opts.Confidence)
+	r.BeforeCI, r.AfterCI = &bci, &aci
+	if *r.Before != 0 {
+		r.ChangeCI = &[2]float64{diff[0] / *r.Before, diff[1] / *r.Before}
+	}
+	significant := diff[0] > 0 || diff[1] < 0
+	r.Significant = &significant
+	return r
 }

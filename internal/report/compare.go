@@ -110,6 +110,12 @@ func compareEvidence(r compare.Row) string {
 	return s
 }
 
+// compareLegend says what "~" and "?" mean and which tests stand behind
+// the changes.
+func compareLegend(alpha float64) string {
+	return fmt.Sprintf("~: no significant change at α=%.2g. Request percentiles: block bootstrap of the change (blocks of consecutive requests, so that requests sharing a GC cycle or a burst of load count as one sample); pauses and cycles: two-sided Mann–Whitney U, and a pause percentile also needs the bootstrap interval of its change to exclude 0. ?: not tested.", alpha)
+}
+
 // sideLine says what a side was, in one line.
 func sideLine(s compare.SideSummary) string {
 	var parts []string
@@ -166,7 +172,7 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", compareLabel(r.Metric), compareValue(r.Before, r.Unit), compareValue(r.After, r.Unit), change, "  "+style(dim, compareEvidence(r)))
 	}
 	tw.Flush()
-	fmt.Fprintf(&b, "\n%s\n", style(dim, fmt.Sprintf("~: no significant change (two-sided Mann–Whitney U, α=%.2g; a percentile also needs the bootstrap interval of its change to exclude 0). ?: not tested.", c.Alpha)))
+	fmt.Fprintf(&b, "\n%s\n", style(dim, compareLegend(c.Alpha)))
 	if pc := c.PredictionCheck; pc != nil {
 		b.WriteString("\n")
 		writeTextPrediction(&b, pc, style)

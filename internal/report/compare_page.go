@@ -21,7 +21,7 @@ func renderCompareMarkdown(w io.Writer, doc *CompareDocument, opts Options) erro
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", md(compareLabel(r.Metric)), md(compareValue(r.Before, r.Unit)),
 			md(compareValue(r.After, r.Unit)), md(compareChange(r)), md(compareEvidence(r)))
 	}
-	fmt.Fprintf(&b, "\n%s\n", md(fmt.Sprintf("~: no significant change (two-sided Mann–Whitney U, α=%.2g; a percentile also needs the bootstrap interval of its change to exclude 0). ?: not tested.", c.Alpha)))
+	fmt.Fprintf(&b, "\n%s\n", md(compareLegend(c.Alpha)))
 	if pc := c.PredictionCheck; pc != nil {
 		var t strings.Builder
 		writeTextPrediction(&t, pc, func(_, s string) string { return s })
@@ -72,7 +72,7 @@ func writeCompareMarkdownFigures(b *strings.Builder, c *compare.Comparison, opts
 // every input-derived string goes through html/template's escaping.
 var comparePage = template.Must(template.New("compare").Funcs(template.FuncMap{
 	"side": sideLine, "verdict": sideVerdict, "label": compareLabel, "value": compareValue,
-	"change": compareChange, "evidence": compareEvidence, "prediction": func(pc *compare.PredictionCheck) []string {
+	"change": compareChange, "evidence": compareEvidence, "legend": compareLegend, "prediction": func(pc *compare.PredictionCheck) []string {
 		var t strings.Builder
 		writeTextPrediction(&t, pc, func(_, s string) string { return s })
 		var lines []string
@@ -90,7 +90,7 @@ var comparePage = template.Must(template.New("compare").Funcs(template.FuncMap{
 <table><tr><th>figure</th><th>before</th><th>after</th><th>change</th><th>test</th></tr>
 {{range .Rows}}<tr><td>{{label .Metric}}</td><td class="num">{{value .Before .Unit}}</td><td class="num">{{value .After .Unit}}</td><td class="num">{{change .}}</td><td class="dim">{{evidence .}}</td></tr>
 {{end}}</table>
-<p class="dim">~: no significant change (two-sided Mann–Whitney U, α={{printf "%.2g" .Alpha}}; a percentile also needs the bootstrap interval of its change to exclude 0). ?: not tested.</p>
+<p class="dim">{{legend .Alpha}}</p>
 {{with .PredictionCheck}}<h2>Prediction checked</h2><ul>{{range prediction .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Figures}}<h2>Plots</h2>
 {{range .Figures}}<figure aria-label="{{.Title}}">{{.SVG}}</figure>
