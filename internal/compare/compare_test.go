@@ -179,3 +179,64 @@ func deref(v *float64) any {
 	}
 	return *v
 }
+
+// TestAllocCutCheck: a reduce-allocation verdict is checked against an
+// AFTER that allocates less, at AFTER's settings and measured allocation
+// rate; the cut made is AFTER's rate against BEFORE's.
+func TestAllocCutCheck(t *testing.T) {
+	res := loadReal(t, "tune-before")
+	gogc := 100
+	res.Run.GOGC = &gogc
+	out := advice.Decide(advice.Request{Run: res.Run, Analysis: res, Rules: advice.DefaultThresholds(), Budget: 12 << 20})
+	if out.Verdict.ID != advice.ReduceAllocation || out.Fit == nil {
+		t.Fatalf("tune-before in 12 MiB: verdict %s, fit %v; want reduce-allocation with a fit", out.Verdict.ID, out.Fit != nil)
+	}
+	need := math.NaN()
+	for _, e := range out.Verdict.Evidence {
+		if e.Metric == "alloc_cut_needed" && e.Holds {
+			need = e.Value
+			break
+		}
+	}
+	before := Side{Runs: []Run{{Result: res, Outcome: &out}}}
+	// AFTER: the same run, its fit saying it allocates 40 % less.
+	afterFit := *out.Fit
+	afterFit.AllocRate *= 0.6
+	after := Side{Runs: []Run{{Result: res, Outcome: &advice.Outcome{Fit: &afterFit}}}}
+	c, err := Compare(before, after, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := c.PredictionCheck
+	if pc == nil || pc.Remedy != "allocation_cut" || !pc.Applies || pc.AllocCut == nil {
+		t.Fatalf("prediction check %+v", pc)
+	}
+	if math.Abs(pc.AllocCut.Made-0.4) > 1e-9 || pc.AllocCut.Needed == nil || *pc.AllocCut.Needed != need {
+		t.Errorf("cut made %v (want 0.4), needed %v (want %v)", pc.AllocCut.Made, pc.AllocCut.Needed, need)
+	}
+	if !strings.Contains(pc.Recommended, "35%") || !strings.Contains(pc.AfterRan, "cut by 40%") {
+		t.Errorf("recommended %q, after ran %q", pc.Recommended, pc.AfterRan)
+	}
+	// GC cycles per second: the model's prediction at 60 % of the rate
+	// with GOGC=100, held against AFTER's measured rate.
+	want := advice.PredictAt(*out.Fit, advice.Settings{GOGC: 100, MemoryLimit: advice.NoLimit}, 0.6, nil).GCPerSecond
+	f := pc.Figures[0]
+	if f.Metric != "gc_per_second" || math.Abs(f.Predicted-want) > 1e-9 || f.Measured != *c.Find("gc_per_second").After {
+		t.Errorf("gc_per_second %+v, want predicted %v", f, want)
+	}
+	if f.Predicted >= *c.Find("gc_per_second").Before {
+		t.Errorf("40%% less allocation predicted no fewer cycles: %v against %v", f.Predicted, *c.Find("gc_per_second").Before)
+	}
+	// AFTER allocating more: not an allocation cut.
+	afterFit.AllocRate = out.Fit.AllocRate * 1.1
+	c, _ = Compare(before, after, DefaultOptions())
+	if pc := c.PredictionCheck; pc.Applies || !strings.Contains(pc.Reason, "no less") {
+		t.Errorf("10%% more allocation: %+v", pc)
+	}
+	// No fit on AFTER: its rate is unknown.
+	after.Runs[0].Outcome = nil
+	c, _ = Compare(before, after, DefaultOptions())
+	if pc := c.PredictionCheck; pc.Applies || !strings.Contains(pc.Reason, "not known") {
+		t.Errorf("no AFTER fit: %+v", pc)
+	}
+}

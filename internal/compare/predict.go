@@ -15,6 +15,9 @@ var Tolerances = map[string]float64{"gc_per_second": 0.20, "request_p99_ms": 0.3
 
 // PredictionCheck is BEFORE's recommendation held against AFTER.
 type PredictionCheck struct {
+	// Remedy is what BEFORE's verdict asked for: "setting" (tune: a GOGC
+	// and GOMEMLIMIT) or "allocation_cut" (reduce-allocation).
+	Remedy string `json:"remedy"`
 	// Recommended is the setting BEFORE's verdict recommended; AfterRan
 	// the one AFTER ran with ("" when not known).
 	Recommended string `json:"recommended"`
@@ -25,6 +28,9 @@ type PredictionCheck struct {
 	Reason  string `json:"reason,omitempty"`
 	// Figures are predicted against measured, when it applies.
 	Figures []PredictedFigure `json:"figures"`
+	// AllocCut is the allocation cut asked for and made, for an
+	// allocation_cut remedy (null otherwise).
+	AllocCut *AllocCut `json:"alloc_cut"`
 	// WithinError is set when every figure with a tolerance is within it;
 	// null when the check does not apply.
 	WithinError *bool `json:"within_error"`
@@ -43,20 +49,43 @@ type PredictedFigure struct {
 	Within    *bool    `json:"within"`
 }
 
-// checkPrediction holds BEFORE's first recommended setting against what
-// AFTER measured.
+// AllocCut is a reduce-allocation verdict's cut held against the one AFTER
+// made. Rates are bytes allocated per second, as the cost model fits them
+// from each side's cycles.
+type AllocCut struct {
+	// Needed is the share of the allocation rate the verdict said to
+	// remove (null when it named no amount); Made is the share AFTER
+	// removed, 1 − after/before.
+	Needed          *float64 `json:"needed"`
+	Made            float64  `json:"made"`
+	BeforeBytesPerS float64  `json:"before_bytes_per_second"`
+	AfterBytesPerS  float64  `json:"after_bytes_per_second"`
+}
+
+// checkPrediction holds BEFORE's first recommendation — a setting, or an
+// allocation cut — against what AFTER measured.
 func checkPrediction(before, after Side, c *Comparison) *PredictionCheck {
 	var rec *advice.Recommendation
-	for _, r := range before.Runs {
-		if r.Outcome != nil && r.Outcome.Verdict.Settings != nil {
+	cut := -1 // the first run with a reduce-allocation verdict
+	for i, r := range before.Runs {
+		if r.Outcome == nil {
+			continue
+		}
+		if r.Outcome.Verdict.Settings != nil {
 			rec = r.Outcome.Verdict.Settings
 			break
 		}
+		if r.Outcome.Verdict.ID == advice.ReduceAllocation && cut < 0 {
+			cut = i
+		}
 	}
 	if rec == nil {
+		if cut >= 0 {
+			return checkAllocCut(before, after, cut, c)
+		}
 		return nil
 	}
-	pc := &PredictionCheck{Recommended: "GOGC=" + rec.GOGC + " GOMEMLIMIT=" + rec.GOMEMLIMIT, Figures: []PredictedFigure{}}
+	pc := &PredictionCheck{Remedy: "setting", Recommended: "GOGC=" + rec.GOGC + " GOMEMLIMIT=" + rec.GOMEMLIMIT, Figures: []PredictedFigure{}}
 	gogc, okG := runGOGC(after, 0)
 	limit, okL := runLimit(after, 0)
 	if !okG || !okL {
@@ -73,6 +102,14 @@ func checkPrediction(before, after Side, c *Comparison) *PredictionCheck {
 		return pc
 	}
 	pc.Applies = true
+	p := rec.Predicted
+	pc.addFigures(c, p.GCPerSecond, p.GCCPUFraction, p.P99)
+	return pc
+}
+
+// addFigures holds the predicted GC cycles per second, GC CPU and p99 (ms;
+// nil when not predicted) against AFTER's rows and sets WithinError.
+func (pc *PredictionCheck) addFigures(c *Comparison, gcPerSecond, gcCPU float64, p99 *float64) {
 	within := true
 	add := func(metric string, predicted float64) {
 		r := c.Find(metric)
@@ -88,12 +125,67 @@ func checkPrediction(before, after Side, c *Comparison) *PredictionCheck {
 		}
 		pc.Figures = append(pc.Figures, f)
 	}
-	p := rec.Predicted
-	add("gc_per_second", p.GCPerSecond)
-	add("gc_cpu_fraction", p.GCCPUFraction)
-	if p.P99 != nil {
-		add("request_p99_ms", *p.P99)
+	add("gc_per_second", gcPerSecond)
+	add("gc_cpu_fraction", gcCPU)
+	if p99 != nil {
+		add("request_p99_ms", *p99)
 	}
 	pc.WithinError = &within
+}
+
+// checkAllocCut checks a reduce-allocation verdict: when AFTER allocates
+// less, the cost model fitted on BEFORE predicts AFTER's GC at AFTER's
+// settings and measured allocation rate (the same prediction the verdict's
+// cut rests on), and that is held against what AFTER measured. The model
+// keeps BEFORE's live heap and cost per cycle: a fix that also shrinks the
+// live heap is predicted too many cycles.
+func checkAllocCut(before, after Side, run int, c *Comparison) *PredictionCheck {
+	out := before.Runs[run].Outcome
+	pc := &PredictionCheck{Remedy: "allocation_cut", Recommended: "cut the allocation rate", Figures: []PredictedFigure{}}
+	ac := &AllocCut{}
+	for _, e := range out.Verdict.Evidence {
+		if e.Metric == "alloc_cut_needed" && e.Holds {
+			need := e.Value
+			ac.Needed = &need
+			pc.Recommended = fmt.Sprintf("cut the allocation rate by at least %.0f%%", 100*need)
+			break
+		}
+	}
+	var afterFit *advice.Fit
+	for _, r := range after.Runs {
+		if r.Outcome != nil && r.Outcome.Fit != nil {
+			afterFit = r.Outcome.Fit
+			break
+		}
+	}
+	gogc, okG := runGOGC(after, 0)
+	limit, okL := runLimit(after, 0)
+	switch {
+	case out.Fit == nil:
+		pc.Reason = "BEFORE's cost model could not be fitted: there is no prediction to check"
+		return pc
+	case afterFit == nil:
+		pc.Reason = "AFTER's allocation rate is not known (its cost model could not be fitted)"
+		return pc
+	case !okG || !okL:
+		pc.Reason = "AFTER's GOGC and GOMEMLIMIT are not known (they come from a capture's meta.json, or give --after-gogc and --after-memlimit)"
+		return pc
+	}
+	ac.BeforeBytesPerS, ac.AfterBytesPerS = out.Fit.AllocRate, afterFit.AllocRate
+	ac.Made = 1 - afterFit.AllocRate/out.Fit.AllocRate
+	pc.AllocCut = ac
+	pc.AfterRan = fmt.Sprintf("allocation rate cut by %.0f%% (%.1f → %.1f MiB/s), GOGC=%s GOMEMLIMIT=%s",
+		100*ac.Made, out.Fit.AllocRate/(1<<20), afterFit.AllocRate/(1<<20), gogcString(gogc), limitString(limit))
+	if !(ac.Made > 0) {
+		pc.Reason = "AFTER allocates no less than BEFORE: " + pc.AfterRan
+		return pc
+	}
+	pc.Applies = true
+	var lat *advice.LatencyModel
+	if a := before.Runs[run].Result.Attribution; a != nil && len(a.Latencies) > 0 {
+		lat, _ = advice.NewMixtureLatencyModel(a.Latencies, a.Met, a.GCTimes, out.Fit.Observed.MarkActiveFraction)
+	}
+	pred := advice.PredictAt(*out.Fit, advice.Settings{GOGC: gogc, MemoryLimit: limit}, 1-ac.Made, lat).Row()
+	pc.addFigures(c, pred.GCPerSecond, pred.GCCPUFraction, pred.P99)
 	return pc
 }

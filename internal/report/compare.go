@@ -188,12 +188,28 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 }
 
 func writeTextPrediction(b *strings.Builder, pc *compare.PredictionCheck, style func(code, s string) string) {
-	fmt.Fprintf(b, "%s: BEFORE's verdict recommended %s", style(bold, "Prediction"), pc.Recommended)
-	if !pc.Applies {
-		fmt.Fprintf(b, "; not checked: %s\n", pc.Reason)
-		return
+	if pc.Remedy == "allocation_cut" {
+		fmt.Fprintf(b, "%s: BEFORE's verdict said to %s", style(bold, "Prediction"), pc.Recommended)
+		if !pc.Applies {
+			fmt.Fprintf(b, "; not checked: %s\n", pc.Reason)
+			return
+		}
+		fmt.Fprintf(b, "; AFTER ran with the %s\n", pc.AfterRan)
+		if ac := pc.AllocCut; ac != nil && ac.Needed != nil {
+			verb := "more than"
+			if ac.Made < *ac.Needed {
+				verb = "less than"
+			}
+			fmt.Fprintf(b, "  the cut made (%.0f%%) is %s the cut asked for (%.0f%%); BEFORE's model at AFTER's allocation rate and settings:\n", 100*ac.Made, verb, 100**ac.Needed)
+		}
+	} else {
+		fmt.Fprintf(b, "%s: BEFORE's verdict recommended %s", style(bold, "Prediction"), pc.Recommended)
+		if !pc.Applies {
+			fmt.Fprintf(b, "; not checked: %s\n", pc.Reason)
+			return
+		}
+		fmt.Fprintf(b, " and AFTER ran with it\n")
 	}
-	fmt.Fprintf(b, " and AFTER ran with it\n")
 	for _, f := range pc.Figures {
 		unit := "per_second"
 		switch {
