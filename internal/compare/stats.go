@@ -6,6 +6,20 @@ import (
 	"slices"
 )
 
+var nan = math.NaN()
+
+// sortedCopy returns xs sorted, without its NaN values.
+func sortedCopy(xs []float64) []float64 {
+	out := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // quantile is the nearest-rank p-quantile (the ceil(p·n)-th smallest) of
 // sorted, the definition analyze uses; NaN for an empty slice.
 func quantile(sorted []float64, p float64) float64 {

@@ -107,6 +107,9 @@ func compareEvidence(r compare.Row) string {
 	if r.ChangeCI != nil {
 		s += fmt.Sprintf(" %.0f%% CI [%+.1f%%, %+.1f%%]", 95.0, 100*r.ChangeCI[0], 100*r.ChangeCI[1])
 	}
+	if r.Note != "" {
+		s += " (" + r.Note + ")"
+	}
 	return s
 }
 
@@ -160,18 +163,7 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 	fmt.Fprintf(&b, "       verdict: %s\n", TerminalText(sideVerdict(c.Before)))
 	fmt.Fprintf(&b, "%s  %s\n", style(bold, "AFTER"), TerminalText(sideLine(c.After)))
 	fmt.Fprintf(&b, "       verdict: %s\n\n", TerminalText(sideVerdict(c.After)))
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\tBEFORE\tAFTER\tchange\t\n")
-	for _, r := range c.Rows {
-		change := compareChange(r)
-		if r.Regressed() {
-			change = style(red, change)
-		} else if r.Significant != nil && *r.Significant {
-			change = style(green, change)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", compareLabel(r.Metric), compareValue(r.Before, r.Unit), compareValue(r.After, r.Unit), change, "  "+style(dim, compareEvidence(r)))
-	}
-	tw.Flush()
+	writeCompareTable(&b, c.Rows, style)
 	fmt.Fprintf(&b, "\n%s\n", style(dim, compareLegend(c.Alpha)))
 	if pc := c.PredictionCheck; pc != nil {
 		b.WriteString("\n")
@@ -185,6 +177,23 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeCompareTable writes the rows as the text table: figure, BEFORE,
+// AFTER, change, and the test behind it.
+func writeCompareTable(b *strings.Builder, rows []compare.Row, style func(code, s string) string) {
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tBEFORE\tAFTER\tchange\t\n")
+	for _, r := range rows {
+		change := compareChange(r)
+		if r.Regressed() {
+			change = style(red, change)
+		} else if r.Significant != nil && *r.Significant {
+			change = style(green, change)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", compareLabel(r.Metric), compareValue(r.Before, r.Unit), compareValue(r.After, r.Unit), change, "  "+style(dim, TerminalText(compareEvidence(r))))
+	}
+	tw.Flush()
 }
 
 func writeTextPrediction(b *strings.Builder, pc *compare.PredictionCheck, style func(code, s string) string) {
