@@ -240,3 +240,27 @@ func TestAllocCutCheck(t *testing.T) {
 		t.Errorf("no AFTER fit: %+v", pc)
 	}
 }
+
+// TestMismatchNotes: sides that differ in what shapes every figure say so.
+func TestMismatchNotes(t *testing.T) {
+	b := synthRun(ramp(50, time.Millisecond, time.Microsecond), 10, 100*time.Millisecond, 100*time.Microsecond, nil)
+	a := synthRun(ramp(50, time.Millisecond, time.Microsecond), 10, 100*time.Millisecond, 100*time.Microsecond, nil)
+	b.Run.GoVersion, a.Run.GoVersion = "go1.25.3", "go1.26.1"
+	a.Run.GOMAXPROCS = 8
+	a.Latency.Source = "log"
+	c, err := Compare(side(b), side(a), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(c.Notes, "\n")
+	for _, want := range []string{"GOMAXPROCS 2 and AFTER with 8", "BEFORE ran go1.25.3 and AFTER go1.26.1", "requests are task on BEFORE and log on AFTER"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	// The same on both sides: nothing to say.
+	c, _ = Compare(side(b), side(b), DefaultOptions())
+	if len(c.Notes) != 0 {
+		t.Errorf("a run against itself: notes %q", c.Notes)
+	}
+}
