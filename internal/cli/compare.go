@@ -29,6 +29,10 @@ type compareOptions struct {
 	AfterMemLimit  sizeValue
 	BeforeLatency  []string
 	AfterLatency   []string
+	BeforeBudget   sizeValue
+	AfterBudget    sizeValue
+	BeforeSLO      sloValue
+	AfterSLO       sloValue
 	FailOn         string
 	Alpha          float64
 
@@ -43,6 +47,8 @@ func newCompareOptions() *compareOptions {
 		AfterGOGC:      gogcValue{v: sizeUnset},
 		BeforeMemLimit: sizeValue{bytes: sizeUnset, allowOff: true},
 		AfterMemLimit:  sizeValue{bytes: sizeUnset, allowOff: true},
+		BeforeBudget:   sizeValue{bytes: sizeUnset},
+		AfterBudget:    sizeValue{bytes: sizeUnset},
 		Alpha:          compare.DefaultOptions().Alpha,
 	}
 }
@@ -68,6 +74,7 @@ it, the prediction is checked against what AFTER measured.
 
 The flags for the advisor (--slo, --mem-budget, --gogc, --memlimit, ...) apply to
 both sides; --before-gogc, --after-gogc, --before-memlimit, --after-memlimit,
+--before-mem-budget, --after-mem-budget, --before-slo, --after-slo,
 --before-latency and --after-latency set one side's.
 
 Exit status: 0 when both sides were compared, 1 when a side cannot be used, 2
@@ -102,6 +109,10 @@ func (o *compareOptions) bindFlags(f *pflag.FlagSet) {
 	f.Var(&o.AfterGOGC, "after-gogc", "the GOGC AFTER ran with (a number or off)")
 	f.Var(&o.BeforeMemLimit, "before-memlimit", "the GOMEMLIMIT BEFORE ran with (`SIZE` or off)")
 	f.Var(&o.AfterMemLimit, "after-memlimit", "the GOMEMLIMIT AFTER ran with (`SIZE` or off)")
+	f.Var(&o.BeforeBudget, "before-mem-budget", "the memory BEFORE could use, when it differs from --mem-budget (`SIZE`)")
+	f.Var(&o.AfterBudget, "after-mem-budget", "the memory AFTER could use, when it differs from --mem-budget (`SIZE`)")
+	f.Var(&o.BeforeSLO, "before-slo", "BEFORE's latency objective, when it differs from --slo (e.g. p99=50ms)")
+	f.Var(&o.AfterSLO, "after-slo", "AFTER's latency objective, when it differs from --slo (e.g. p99=50ms)")
 	f.StringArrayVar(&o.BeforeLatency, "before-latency", nil, "request-latency log of BEFORE (`FILE`; repeatable)")
 	f.StringArrayVar(&o.AfterLatency, "after-latency", nil, "request-latency log of AFTER (`FILE`; repeatable)")
 	f.StringVar(&o.FailOn, "fail-on-regression", "", "exit 3 when one of these figures got significantly worse past its bound, e.g. `'p99=+10%,gc_cpu=+2pt'` (names: p50, p99, p99.9, gc, gc_cpu, pause_p50, pause_p99, pause_max, time_to_stop, assist, live_heap, peak_heap)")
@@ -133,7 +144,7 @@ func (o *compareOptions) complete(args []string) error {
 		return usagef("--fail-on-regression: %v", err)
 	}
 	o.thresholds = ths
-	side := func(inputs []string, gogc gogcValue, limit sizeValue, latency []string) (*analyzeOptions, error) {
+	side := func(inputs []string, gogc gogcValue, limit, budget sizeValue, slo sloValue, latency []string) (*analyzeOptions, error) {
 		so := *o.Shared
 		so.Inputs = inputs
 		so.Worst = 0
@@ -142,6 +153,12 @@ func (o *compareOptions) complete(args []string) error {
 		}
 		if limit.bytes != sizeUnset {
 			so.MemLimit = limit
+		}
+		if budget.bytes != sizeUnset {
+			so.MemBudget = budget
+		}
+		if slo.target > 0 {
+			so.SLO = slo
 		}
 		so.Latency = append(slices.Clone(o.Shared.Latency), latency...)
 		// The output must not overwrite an input of either side.
@@ -153,10 +170,10 @@ func (o *compareOptions) complete(args []string) error {
 		so.format, so.infer, so.rules = guarded.format, guarded.infer, guarded.rules
 		return &so, nil
 	}
-	if o.before, err = side(o.Before, o.BeforeGOGC, o.BeforeMemLimit, o.BeforeLatency); err != nil {
+	if o.before, err = side(o.Before, o.BeforeGOGC, o.BeforeMemLimit, o.BeforeBudget, o.BeforeSLO, o.BeforeLatency); err != nil {
 		return err
 	}
-	o.after, err = side(o.After, o.AfterGOGC, o.AfterMemLimit, o.AfterLatency)
+	o.after, err = side(o.After, o.AfterGOGC, o.AfterMemLimit, o.AfterBudget, o.AfterSLO, o.AfterLatency)
 	return err
 }
 

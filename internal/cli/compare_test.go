@@ -208,3 +208,19 @@ func TestCompareFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareSideBudgets: --before-mem-budget advises BEFORE in its own
+// budget, the other side in --mem-budget's.
+func TestCompareSideBudgets(t *testing.T) {
+	code, doc, errs := compareJSON(t, "--mem-budget", "1GiB", "--before-mem-budget", "12MiB", testdata+"tune-before", testdata+"tune-before")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, a := doc["before"].(map[string]any), doc["after"].(map[string]any)
+	if b["verdict"] != "reduce-allocation" || a["verdict"] != "tune" {
+		t.Errorf("verdicts %v and %v: want reduce-allocation in 12 MiB and tune in 1 GiB", b["verdict"], a["verdict"])
+	}
+	if code, _, errs := run(t, "compare", "--after-slo", "p99=fast", "a", "b"); code != exitUsage || !strings.Contains(errs, "after-slo") {
+		t.Errorf("bad --after-slo: exit %d, %q", code, errs)
+	}
+}
