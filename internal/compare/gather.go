@@ -16,10 +16,10 @@ type gathered struct {
 	name string
 	// Samples, each ascending.
 	requests []float64 // counted requests' latency, ms
-	// requestBlocks are the requests cut into blocks of consecutive
-	// requests (by start, within one run), each an index list into the
-	// sorted requests: the unit the block bootstrap resamples.
-	requestBlocks [][]int32
+	// requestBlocks are, for each run, its requests cut into blocks of
+	// consecutive requests (by start), each an index list into the sorted
+	// requests: the units the bootstrap resamples.
+	requestBlocks [][][]int32
 	pauses        []float64 // GC pauses, ms
 	toStop        []float64 // GC pauses' time to stop, ms (traces)
 	// Per interval between the starts of consecutive complete cycles:
@@ -153,15 +153,15 @@ func inStartOrder(res *analyze.Result) ([]float64, bool) {
 }
 
 // blocked pools the runs' request sequences: it returns every latency
-// sorted, and the sequences cut into blocks of consecutive requests, as
-// indices into the sorted latencies. Requests close in time share a GC
+// sorted, and each run's sequence cut into blocks of consecutive requests,
+// as indices into the sorted latencies. Requests close in time share a GC
 // cycle, a queue and the machine's load; resampling blocks of them rather
 // than single requests keeps that dependence in the bootstrap. A block
 // spans √n requests (n the run's count) or two GC cycles' worth, whichever
 // is more, but a run is cut into at least minBlocks blocks. A sequence not
 // in start order is cut into blocks of one request: its neighbours are
 // not its neighbours in time.
-func blocked(seqs []requestSeq) ([]float64, [][]int32) {
+func blocked(seqs []requestSeq) ([]float64, [][][]int32) {
 	type at struct {
 		v   float64
 		pos int32 // position in the concatenated sequences
@@ -178,9 +178,10 @@ func blocked(seqs []requestSeq) ([]float64, [][]int32) {
 	for i, a := range all {
 		sorted[i], rankOf[a.pos] = a.v, int32(i)
 	}
-	var blocks [][]int32
+	var runs [][][]int32
 	pos := int32(0)
 	for _, seq := range seqs {
+		var blocks [][]int32
 		n := len(seq.latencies)
 		size := max(1, int(math.Ceil(math.Sqrt(float64(n)))), int(math.Ceil(2*seq.perCycle)))
 		size = min(size, max(1, int(math.Ceil(float64(n)/minBlocks))))
@@ -191,9 +192,12 @@ func blocked(seqs []requestSeq) ([]float64, [][]int32) {
 			to := min(n, from+size)
 			blocks = append(blocks, rankOf[pos+int32(from):pos+int32(to)])
 		}
+		if len(blocks) > 0 {
+			runs = append(runs, blocks)
+		}
 		pos += int32(n)
 	}
-	return sorted, blocks
+	return sorted, runs
 }
 
 // sortAll puts g's samples in the order the statistics want.

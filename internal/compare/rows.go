@@ -161,7 +161,7 @@ func (r Row) blockTest(t *tester, b, a *gathered, p float64) Row {
 	if r.Before == nil || r.After == nil {
 		return r
 	}
-	if nb, na := len(b.requestBlocks), len(a.requestBlocks); nb < minBlocks || na < minBlocks {
+	if nb, na := countBlocks(b.requestBlocks), countBlocks(a.requestBlocks); nb < minBlocks || na < minBlocks {
 		r.Note = fmt.Sprintf("too few requests (%d and %d) to tell a change from noise", len(b.requests), len(a.requests))
 		return r
 	}
@@ -186,4 +186,12 @@ func (r Row) blockTest(t *tester, b, a *gathered, p float64) Row {
 	significant := diff[0] > 0 || diff[1] < 0
 	r.Significant = &significant
 	return r
+}
+
+func countBlocks(runs [][][]int32) int {
+	n := 0
+	for _, r := range runs {
+		n += len(r)
+	}
+	return n
 }

@@ -225,16 +225,20 @@ func interval(draws []float64, confidence float64) [2]float64 {
 	return [2]float64{lo, hi}
 }
 
-// blockBootstrapQuantiles is bootstrapQuantiles for dependent samples:
-// each resample draws len(blocks) blocks with replacement, every block a
-// list of indices into sorted, and takes the p-quantiles of the values
-// they hold. A resample's size varies with the blocks drawn.
-func blockBootstrapQuantiles(sorted []float64, blocks [][]int32, ps []float64, resamples int, r *rand.Rand) [][]float64 {
+// blockBootstrapQuantiles is bootstrapQuantiles for dependent samples
+// from one or more runs, in two stages: each resample draws as many runs
+// as there are, with replacement, and from each drawn run as many of its
+// blocks as it has, with replacement (every block a list of indices into
+// sorted); it takes the p-quantiles of the values drawn. With several
+// runs a side the resamples vary as much as the runs do, not only as
+// much as one run's blocks; with one run it is the block bootstrap. A
+// resample's size varies with the blocks drawn.
+func blockBootstrapQuantiles(sorted []float64, runs [][][]int32, ps []float64, resamples int, r *rand.Rand) [][]float64 {
 	out := make([][]float64, len(ps))
 	for k := range out {
 		out[k] = make([]float64, resamples)
 	}
-	if len(sorted) == 0 || len(blocks) == 0 {
+	if len(sorted) == 0 || len(runs) == 0 {
 		return out
 	}
 	counts := make([]int32, len(sorted))
@@ -242,12 +246,15 @@ func blockBootstrapQuantiles(sorted []float64, blocks [][]int32, ps []float64, r
 	for b := range resamples {
 		clear(counts)
 		total := 0
-		for range blocks {
-			blk := blocks[r.IntN(len(blocks))]
-			for _, i := range blk {
-				counts[i]++
+		for range runs {
+			blocks := runs[r.IntN(len(runs))]
+			for range blocks {
+				blk := blocks[r.IntN(len(blocks))]
+				for _, i := range blk {
+					counts[i]++
+				}
+				total += len(blk)
 			}
-			total += len(blk)
 		}
 		for k, p := range ps {
 			ranks[k] = rank(total, p)

@@ -186,17 +186,20 @@ func TestInterval(t *testing.T) {
 
 func TestBlockBootstrapQuantilesMatchSorting(t *testing.T) {
 	sorted := []float64{1, 2, 2, 3, 5, 8, 13, 21, 34, 55, 89}
-	blocks := [][]int32{{3, 0, 7}, {10, 1}, {2, 9, 4, 5}, {6, 8}}
+	runs := [][][]int32{{{3, 0, 7}, {10, 1}}, {{2, 9, 4, 5}, {6, 8}, {}}}
 	ps := []float64{0.5, 0.9}
-	got := blockBootstrapQuantiles(sorted, blocks, ps, 60, newRand(2, 2))
-	// Replay the same draws: concatenate the drawn blocks' values, sort,
-	// take the quantiles.
+	got := blockBootstrapQuantiles(sorted, runs, ps, 60, newRand(2, 2))
+	// Replay the same draws: a run, then as many of its blocks as it has;
+	// concatenate the values, sort, take the quantiles.
 	r := newRand(2, 2)
 	for b := range 60 {
 		var res []float64
-		for range blocks {
-			for _, i := range blocks[r.IntN(len(blocks))] {
-				res = append(res, sorted[i])
+		for range runs {
+			blocks := runs[r.IntN(len(runs))]
+			for range blocks {
+				for _, i := range blocks[r.IntN(len(blocks))] {
+					res = append(res, sorted[i])
+				}
 			}
 		}
 		slices.Sort(res)
@@ -220,8 +223,11 @@ func TestBlocked(t *testing.T) {
 	if !slices.Equal(sorted, want) {
 		t.Fatalf("sorted %v, want %v", sorted, want)
 	}
+	if len(blocks) != 2 || len(blocks[0]) != 5 || len(blocks[1]) != 3 {
+		t.Fatalf("%d runs of %v blocks, want 2 runs of 5 and 3", len(blocks), blocks)
+	}
 	var got [][]float64
-	for _, blk := range blocks {
+	for _, blk := range slices.Concat(blocks...) {
 		var vs []float64
 		for _, i := range blk {
 			vs = append(vs, sorted[i])
@@ -315,5 +321,56 @@ func TestBlockTestOnDependentRequests(t *testing.T) {
 	}
 	if found < pairs/2 {
 		t.Errorf("block bootstrap finds only %d of %d +60%% changes", found, pairs)
+	}
+}
+
+// TestTwoStageOnRunLevels: runs of one service differ from each other (a
+// busier machine, another host) by more than their requests vary within
+// a run. Pooling several runs a side, the two-stage bootstrap (runs, then
+// blocks within them) must keep the false-positive rate of A/A pairs low;
+// resampling only blocks, as if the runs were one, must not.
+func TestTwoStageOnRunLevels(t *testing.T) {
+	const pairs, runs, n, perCycle = 40, 5, 400, 50
+	src := newRand(9, 9)
+	side := func() (*gathered, *gathered) {
+		var seqs []requestSeq
+		for range runs {
+			runLevel := math.Max(0.2, 1+0.25*src.NormFloat64())
+			seq := make([]float64, n)
+			level := 1.0
+			for i := range seq {
+				if i%perCycle == 0 {
+					level = 0.8 + 0.4*src.Float64()
+				}
+				seq[i] = runLevel * level * (1 + 0.2*src.ExpFloat64())
+			}
+			seqs = append(seqs, requestSeq{seq, true, perCycle})
+		}
+		two := &gathered{}
+		two.requests, two.requestBlocks = blocked(seqs)
+		// The same requests as one run's blocks.
+		one := &gathered{requests: two.requests, requestBlocks: [][][]int32{slices.Concat(two.requestBlocks...)}}
+		return two, one
+	}
+	opts := DefaultOptions()
+	opts.Resamples = 300
+	var twoFP, oneFP int
+	for range pairs {
+		b2, b1 := side()
+		a2, a1 := side()
+		tt := &tester{opts: opts}
+		if r := tt.row("request_p50_ms", "ms", "higher", quantile(b2.requests, 0.5), quantile(a2.requests, 0.5)).blockTest(tt, b2, a2, 0.5); *r.Significant {
+			twoFP++
+		}
+		if r := tt.row("request_p50_ms", "ms", "higher", quantile(b1.requests, 0.5), quantile(a1.requests, 0.5)).blockTest(tt, b1, a1, 0.5); *r.Significant {
+			oneFP++
+		}
+	}
+	t.Logf("A/A with %d runs a side: two-stage %d/%d significant, blocks only %d/%d", runs, twoFP, pairs, oneFP, pairs)
+	if twoFP > pairs/5 {
+		t.Errorf("two-stage bootstrap: %d of %d A/A pairs significant", twoFP, pairs)
+	}
+	if oneFP < pairs/3 {
+		t.Errorf("blocks only: %d of %d: the runs differ too little to test anything", oneFP, pairs)
 	}
 }
