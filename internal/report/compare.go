@@ -163,7 +163,7 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 	fmt.Fprintf(&b, "       verdict: %s\n", TerminalText(sideVerdict(c.Before)))
 	fmt.Fprintf(&b, "%s  %s\n", style(bold, "AFTER"), TerminalText(sideLine(c.After)))
 	fmt.Fprintf(&b, "       verdict: %s\n\n", TerminalText(sideVerdict(c.After)))
-	writeCompareTable(&b, c.Rows, style)
+	writeCompareTable(&b, c.Rows, compareLabel, style)
 	fmt.Fprintf(&b, "\n%s\n", style(dim, compareLegend(c.Alpha)))
 	if pc := c.PredictionCheck; pc != nil {
 		b.WriteString("\n")
@@ -181,7 +181,7 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 
 // writeCompareTable writes the rows as the text table: figure, BEFORE,
 // AFTER, change, and the test behind it.
-func writeCompareTable(b *strings.Builder, rows []compare.Row, style func(code, s string) string) {
+func writeCompareTable(b *strings.Builder, rows []compare.Row, label func(string) string, style func(code, s string) string) {
 	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tBEFORE\tAFTER\tchange\t\n")
 	for _, r := range rows {
@@ -191,7 +191,7 @@ func writeCompareTable(b *strings.Builder, rows []compare.Row, style func(code, 
 		} else if r.Significant != nil && *r.Significant {
 			change = style(green, change)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", compareLabel(r.Metric), compareValue(r.Before, r.Unit), compareValue(r.After, r.Unit), change, "  "+style(dim, TerminalText(compareEvidence(r))))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", label(r.Metric), compareValue(r.Before, r.Unit), compareValue(r.After, r.Unit), change, "  "+style(dim, TerminalText(compareEvidence(r))))
 	}
 	tw.Flush()
 }

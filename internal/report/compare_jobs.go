@@ -80,7 +80,7 @@ func renderCompareJobsText(w io.Writer, doc *CompareJobsDocument, opts Options) 
 	for _, j := range doc.Jobs {
 		fmt.Fprintf(&b, "\n%s %s\n", style(bold, "job"), style(bold, TerminalText(j.Job)))
 		fmt.Fprintf(&b, "  BEFORE %s\n  AFTER  %s\n\n", TerminalText(sideLine(j.Before)), TerminalText(sideLine(j.After)))
-		writeCompareTable(&b, j.Rows, style)
+		writeCompareTable(&b, j.Rows, metricsLabel, style)
 		for _, n := range j.Notes {
 			fmt.Fprintf(&b, "  note: %s\n", TerminalText(n))
 		}
@@ -95,6 +95,18 @@ func renderCompareJobsText(w io.Writer, doc *CompareJobsDocument, opts Options) 
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// metricsLabel names a row of a comparison from metrics: its heap sizes
+// are the highest a scrape saw, not per-cycle figures.
+func metricsLabel(metric string) string {
+	switch metric {
+	case "live_heap_bytes":
+		return "live heap (max)"
+	case "peak_heap_bytes":
+		return "heap in use (max)"
+	}
+	return compareLabel(metric)
 }
 
 // compareJobsLegend says what "~" and "?" mean in a comparison from
@@ -112,7 +124,7 @@ func renderCompareJobsMarkdown(w io.Writer, doc *CompareJobsDocument) error {
 		fmt.Fprintf(&b, "- **BEFORE**: %s\n- **AFTER**: %s\n\n", md(sideLine(j.Before)), md(sideLine(j.After)))
 		b.WriteString("| figure | before | after | change | test |\n|---|---:|---:|---:|---|\n")
 		for _, r := range j.Rows {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", md(compareLabel(r.Metric)), md(compareValue(r.Before, r.Unit)),
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", md(metricsLabel(r.Metric)), md(compareValue(r.Before, r.Unit)),
 				md(compareValue(r.After, r.Unit)), md(compareChange(r)), md(compareEvidence(r)))
 		}
 		b.WriteString("\n")
@@ -132,7 +144,7 @@ func renderCompareJobsMarkdown(w io.Writer, doc *CompareJobsDocument) error {
 }
 
 var compareJobsPage = template.Must(template.New("compare-jobs").Funcs(template.FuncMap{
-	"side": sideLine, "label": compareLabel, "value": compareValue, "change": compareChange,
+	"side": sideLine, "label": metricsLabel, "value": compareValue, "change": compareChange,
 	"evidence": compareEvidence, "legend": compareJobsLegend,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gcwatch compare: from monitoring</title>
