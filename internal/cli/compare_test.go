@@ -124,6 +124,29 @@ func TestCompareAA(t *testing.T) {
 	}
 }
 
+// TestCompareAAPair: two recordings of one unchanged service (the same
+// program, settings and load, recorded one after the other) must show no
+// significant change on any row. Unlike a recording against itself, the
+// samples differ: every tested row can fail.
+func TestCompareAAPair(t *testing.T) {
+	code, doc, errs := compareJSON(t, testdata+"compare-aa-1", testdata+"compare-aa-2")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	tested := 0
+	for m, r := range compareRows(t, doc) {
+		if r["significant"] == true {
+			t.Errorf("%s changed significantly between two runs of one service: %v", m, r)
+		}
+		if r["significant"] != nil {
+			tested++
+		}
+	}
+	if tested < 10 {
+		t.Errorf("only %d rows tested: too little data for an A/A test to mean anything", tested)
+	}
+}
+
 // TestCompareRegression: GOGC 100 → 50 (and 2 → 4 Ps) is a regression the
 // tests must flag, and --fail-on-regression must fail on it.
 func TestCompareRegression(t *testing.T) {

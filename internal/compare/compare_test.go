@@ -258,9 +258,47 @@ func TestMismatchNotes(t *testing.T) {
 			t.Errorf("notes lack %q:\n%s", want, notes)
 		}
 	}
-	// The same on both sides: nothing to say.
+	// The same on both sides: nothing to say but that one run a side
+	// cannot show how runs differ.
 	c, _ = Compare(side(b), side(b), DefaultOptions())
-	if len(c.Notes) != 0 {
+	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "1 and 1 runs: too few to test over runs") {
 		t.Errorf("a run against itself: notes %q", c.Notes)
+	}
+}
+
+// TestOverRuns: with 4 runs a side, each run is one sample (benchstat's
+// way). Cycles every 100 ms (plus a little) before and every 50 ms after:
+// every BEFORE run below every AFTER run, p = 2/C(8,4) = 2/70 exactly;
+// the same requests everywhere: no change.
+func TestOverRuns(t *testing.T) {
+	var before, after Side
+	for i := range 4 {
+		jitter := time.Duration(i) * time.Millisecond
+		before.Runs = append(before.Runs, Run{Result: synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 20, 100*time.Millisecond+jitter, 200*time.Microsecond, nil)})
+		after.Runs = append(after.Runs, Run{Result: synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 40, 50*time.Millisecond+jitter, 200*time.Microsecond, nil)})
+	}
+	c, err := Compare(before, after, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc := c.Find("gc_per_second")
+	if gc.Samples != "runs" || gc.BeforeN != 4 || gc.AfterN != 4 || gc.Significant == nil || !*gc.Significant || math.Abs(*gc.PValue-2.0/70) > 1e-12 {
+		t.Errorf("gc_per_second over runs: %+v (p %v)", gc, deref(gc.PValue))
+	}
+	p99 := c.Find("request_p99_ms")
+	if p99.Samples != "runs" || p99.Significant == nil || *p99.Significant || p99.ChangeCI != nil {
+		t.Errorf("request_p99_ms over runs: %+v", p99)
+	}
+	for _, n := range c.Notes {
+		if strings.Contains(n, "too few to test over runs") {
+			t.Errorf("4 runs a side, yet: %s", n)
+		}
+	}
+	// 3 runs a side cannot reach α = 0.05 (2/20 = 0.1): the tests stay
+	// within the runs, and a note says so.
+	before.Runs, after.Runs = before.Runs[:3], after.Runs[:3]
+	c, _ = Compare(before, after, DefaultOptions())
+	if gc := c.Find("gc_per_second"); gc.Samples == "runs" || !strings.Contains(strings.Join(c.Notes, " "), "3 and 3 runs: too few to test over runs") {
+		t.Errorf("3 runs a side: %+v, notes %q", gc, c.Notes)
 	}
 }

@@ -9,7 +9,22 @@ import (
 // or sums; the samples behind it, where there are any, are what the test
 // compares.
 func rows(b, a *gathered, opts Options) []Row {
-	t := &tester{opts: opts}
+	return buildRows(b, a, &tester{opts: opts})
+}
+
+// figures are g's figures by metric, untested (NaN where g lacks one).
+func figures(g *gathered) map[string]float64 {
+	out := map[string]float64{}
+	for _, r := range buildRows(g, g, &tester{figuresOnly: true}) {
+		out[r.Metric] = math.NaN()
+		if r.Before != nil {
+			out[r.Metric] = *r.Before
+		}
+	}
+	return out
+}
+
+func buildRows(b, a *gathered, t *tester) []Row {
 	var out []Row
 	add := func(r Row) { out = append(out, r) }
 
@@ -70,6 +85,8 @@ func ratio(x, y float64) float64 {
 type tester struct {
 	opts   Options
 	stream uint64
+	// figuresOnly skips the tests: the rows carry the figures alone.
+	figuresOnly bool
 }
 
 func (t *tester) row(metric, unit, worse string, before, after float64) Row {
@@ -96,7 +113,7 @@ func (t *tester) row(metric, unit, worse string, before, after float64) Row {
 func (r Row) test(t *tester, before, after []float64, samples string, p float64) Row {
 	t.stream++
 	r.Samples, r.BeforeN, r.AfterN = samples, len(before), len(after)
-	if r.Before == nil || r.After == nil {
+	if r.Before == nil || r.After == nil || t.figuresOnly {
 		return r
 	}
 	switch {
@@ -158,7 +175,7 @@ const minBlocks = 8
 func (r Row) blockTest(t *tester, b, a *gathered, p float64) Row {
 	t.stream++
 	r.Samples, r.BeforeN, r.AfterN = "requests", len(b.requests), len(a.requests)
-	if r.Before == nil || r.After == nil {
+	if r.Before == nil || r.After == nil || t.figuresOnly {
 		return r
 	}
 	if nb, na := countBlocks(b.requestBlocks), countBlocks(a.requestBlocks); nb < minBlocks || na < minBlocks {
@@ -194,4 +211,47 @@ func countBlocks(runs [][][]int32) int {
 		n += len(r)
 	}
 	return n
+}
+
+// overRuns retests the rows with each run as one sample, as benchstat
+// does with benchmark runs, when there are enough runs for such a test to
+// reach α (4 a side at 0.05): a Mann–Whitney U test over the runs' own
+// figures. Samples within a run share its machine, host and moment; only
+// the spread between runs says how much two runs of one service differ.
+// Every row with a figure per run is tested, MMU and the GC share of the
+// tail included.
+func overRuns(rows []Row, before, after Side, opts Options) {
+	perRun := func(s Side) []map[string]float64 {
+		var out []map[string]float64
+		for _, r := range s.Runs {
+			out = append(out, figures(gather(Side{Runs: []Run{r}, Known: s.Known}, "")))
+		}
+		return out
+	}
+	bf, af := perRun(before), perRun(after)
+	for i := range rows {
+		r := &rows[i]
+		var bs, as []float64
+		for _, f := range bf {
+			bs = append(bs, f[r.Metric])
+		}
+		for _, f := range af {
+			as = append(as, f[r.Metric])
+		}
+		bs, as = sortedCopy(bs), sortedCopy(as)
+		r.Test, r.PValue, r.Significant, r.Note = "", nil, nil, ""
+		r.ChangeCI, r.BeforeCI, r.AfterCI = nil, nil, nil
+		r.Samples, r.BeforeN, r.AfterN = "runs", len(bs), len(as)
+		switch {
+		case r.Before == nil || r.After == nil:
+			r.Note = "not known on both sides"
+			continue
+		case minP(len(bs), len(as)) >= opts.Alpha:
+			r.Note = fmt.Sprintf("too few runs with this figure (%d and %d) to tell a change from run-to-run noise", len(bs), len(as))
+			continue
+		}
+		u := MannWhitney(bs, as)
+		significant := u.P < opts.Alpha
+		r.Test, r.PValue, r.Significant = "mann-whitney-u", ptr(u.P), &significant
+	}
 }
