@@ -208,9 +208,10 @@ func check(s scenario, dir string, cap *captured) error {
 	}
 	var sum struct {
 		Requests int
-		Before   uint64 `json:"gc_cycles_before_trace"`
-		AtStart  uint64 `json:"gc_cycles_at_trace_start"`
-		AtStop   uint64 `json:"gc_cycles_at_trace_stop"`
+		P99      float64 `json:"p99_ms"`
+		Before   uint64  `json:"gc_cycles_before_trace"`
+		AtStart  uint64  `json:"gc_cycles_at_trace_start"`
+		AtStop   uint64  `json:"gc_cycles_at_trace_stop"`
 		Extra    struct {
 			Limiter uint64 `json:"gc_limiter_last_enabled_cycle"`
 		}
@@ -220,6 +221,9 @@ func check(s scenario, dir string, cap *captured) error {
 	}
 	if n := sum.AtStop - sum.AtStart; n < uint64(s.minCycles) {
 		return fmt.Errorf("%w: %d GC cycles in the trace window, want at least %d", errMissed, n, s.minCycles)
+	}
+	if s.maxP99 > 0 && sum.P99 > s.maxP99 {
+		return fmt.Errorf("%w: the service fell behind its load (p99 %.1f ms, want at most %g): the machine was too busy", errMissed, sum.P99, s.maxP99)
 	}
 	if s.limiter && sum.Extra.Limiter <= sum.Before {
 		return fmt.Errorf("%w: the GC CPU limiter did not engage inside the trace window", errMissed)
