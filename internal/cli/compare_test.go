@@ -247,3 +247,26 @@ func TestCompareSideBudgets(t *testing.T) {
 		t.Errorf("bad --after-slo: exit %d, %q", code, errs)
 	}
 }
+
+// TestCompareHostileInputs: an input that is not what it claims is one
+// line naming the side and the file, exit 1, nothing on stdout.
+func TestCompareHostileInputs(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.out")
+	trunc := filepath.Join(dir, "trunc.out")
+	os.WriteFile(junk, []byte("\x00\x01\x02\xff binary of no known kind \xfe\xfd"), 0o644)
+	os.WriteFile(trunc, []byte("go 1.23 trace\x00\x00\x00"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", junk, testdata + "tune-after"}, "BEFORE: " + junk},
+		{[]string{"compare", testdata + "tune-before", trunc}, "AFTER: " + trunc},
+	} {
+		code, out, errs := run(t, c.args...)
+		lines := strings.Split(strings.TrimSpace(errs), "\n")
+		if code != exitError || out != "" || !strings.Contains(lines[len(lines)-1], c.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d and %q", c.args[1:], code, out, errs, exitError, c.want)
+		}
+	}
+}
