@@ -147,6 +147,40 @@ func TestCompareAAPair(t *testing.T) {
 	}
 }
 
+// TestCompareAllocFixPair: tune-before in a 12 MiB budget is told to cut
+// its allocation rate; compare-allocfix is the same program, settings and
+// load with the fix. The cut must be detected (GC cycles per second down,
+// significantly), measured as more than the verdict asked for, and BEFORE's
+// model, run at AFTER's allocation rate, must predict AFTER's GC cycles per
+// second within its stated error.
+func TestCompareAllocFixPair(t *testing.T) {
+	code, doc, errs := compareJSON(t, "--mem-budget", "12MiB", testdata+"tune-before", testdata+"compare-allocfix")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rows := compareRows(t, doc)
+	for _, m := range []string{"gc_per_second", "mark_assist_ms_per_second"} {
+		if r := rows[m]; r["significant"] != true || r["change"].(float64) >= -0.3 {
+			t.Errorf("%s: %v; want down by more than 30%%, significantly", m, r)
+		}
+	}
+	pc, ok := doc["prediction_check"].(map[string]any)
+	if !ok || pc["remedy"] != "allocation_cut" || pc["applies"] != true {
+		t.Fatalf("prediction check: %v", doc["prediction_check"])
+	}
+	cut := pc["alloc_cut"].(map[string]any)
+	if made, need := cut["made"].(float64), cut["needed"].(float64); made <= need || need <= 0 {
+		t.Errorf("cut made %.2f, needed %.2f: the fix cut more than asked", made, need)
+	}
+	for _, f := range pc["figures"].([]any) {
+		f := f.(map[string]any)
+		t.Logf("%s predicted %.4g measured %.4g error %+.1f%% within %v", f["metric"], f["predicted"], f["measured"], 100*f["error"].(float64), f["within"])
+		if f["metric"] == "gc_per_second" && f["within"] != true {
+			t.Errorf("GC cycles per second: %v", f)
+		}
+	}
+}
+
 // TestCompareRegression: GOGC 100 → 50 (and 2 → 4 Ps) is a regression the
 // tests must flag, and --fail-on-regression must fail on it.
 func TestCompareRegression(t *testing.T) {
