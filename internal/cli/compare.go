@@ -64,13 +64,17 @@ is loaded, analysed and advised exactly as analyze does. Give one input per side
 as BEFORE AFTER, or several with --before and --after (repeatable): the runs of a
 side are pooled as samples of one service.
 
-One row per figure, BEFORE → AFTER with the change. Figures with samples behind
-them (requests, GC pauses, GC cycles) are tested with a two-sided Mann–Whitney U
-test; a percentile's change must also fall outside its bootstrap interval (fixed
-seed: the same inputs give the same report). A change inside the noise prints as
-'~' with its p-value and sample counts, as benchstat does; '?' marks a figure that
-cannot be tested. When BEFORE's verdict recommended a setting and AFTER ran with
-it, the prediction is checked against what AFTER measured.
+One row per figure, BEFORE → AFTER with the change, tested: request percentiles
+by a bootstrap of blocks of consecutive requests (requests sharing a GC cycle or
+a burst of load are not independent), GC pauses and cycles by a two-sided
+Mann–Whitney U test, a pause percentile's change also outside its bootstrap
+interval (fixed seed: the same inputs give the same report). With 4 runs or more
+a side, each run is one sample, as benchstat does: only that sees how much runs
+of one service differ anyway. A change inside the noise prints as '~' with its
+p-value and sample counts; '?' marks a figure that cannot be tested. When
+BEFORE's verdict recommended a setting or an allocation cut and AFTER made it,
+the prediction is checked against what AFTER measured. HTML and Markdown carry
+before/after plots of request latency and GC pauses.
 
 The flags for the advisor (--slo, --mem-budget, --gogc, --memlimit, ...) apply to
 both sides; --before-gogc, --after-gogc, --before-memlimit, --after-memlimit,

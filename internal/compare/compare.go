@@ -148,7 +148,7 @@ func Compare(before, after Side, opts Options) (*Comparison, error) {
 	if minP(len(before.Runs), len(after.Runs)) < opts.Alpha {
 		overRuns(c.Rows, before, after, opts)
 	} else {
-		c.Notes = append(c.Notes, fmt.Sprintf("%d and %d runs: too few to test over runs, so the tests compare the requests, pauses and cycles within them; they tell whether these runs differ, not how much runs of one service differ anyway (another moment, a busier machine): give at least 4 runs a side (--before, --after) to test over runs", len(before.Runs), len(after.Runs)))
+		c.Notes = append(c.Notes, fmt.Sprintf("%d and %d runs: too few to test over runs, so the tests compare requests, pauses and cycles within them: they tell whether these runs differ, not whether two runs of one service would anyway (another moment, a busier machine); with 4 runs a side (--before, --after) each run is one sample", len(before.Runs), len(after.Runs)))
 	}
 	c.Distributions = distributions(b, a)
 	c.PredictionCheck = checkPrediction(before, after, c)
