@@ -206,6 +206,11 @@ func check(s scenario, dir string, cap *captured) error {
 	if !bytes.Contains(cap.stderr, []byte("\ngc 1 @")) && !bytes.HasPrefix(cap.stderr, []byte("gc 1 @")) {
 		return fmt.Errorf("no gctrace lines on stderr of %s", s.program)
 	}
+	// The runtime writes a gctrace line in pieces; a cycle that ends as
+	// the program exits can leave "gc " without the rest of its line.
+	if last := cap.stderr[bytes.LastIndexByte(cap.stderr, '\n')+1:]; bytes.HasPrefix(last, []byte("gc ")) {
+		return fmt.Errorf("%w: the gctrace log ends in a line cut short by the exit (%q)", errMissed, last)
+	}
 	var sum struct {
 		Requests int
 		P99      float64 `json:"p99_ms"`
