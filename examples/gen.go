@@ -4,5 +4,5 @@
 // the pipeline; see examples/README.md for what each scenario shows.
 package examples
 
-// Re-record every scenario (takes about half a minute):
+// Re-record every scenario (takes about a minute and a half):
 //go:generate go run ./internal/record -out testdata

@@ -36,26 +36,9 @@
 // While the recorder runs, the runtime traces: every goroutine switch,
 // syscall, network wait and GC phase writes an event. The cost is therefore
 // about fixed per request (the scheduling a request causes), not a
-// percentage: it matters for tiny requests and vanishes in real ones.
-// Measured on a shared 2-core AMD EPYC VM (go1.26.8, load average ~2 from
-// other work, so single runs vary by ±30%; medians of 5 interleaved runs):
-//
-//   - BenchmarkMiddleware/direct (ServeHTTP of a 350-byte JSON answer, no
-//     network): 5.7 µs/op off, 5.4 µs/op on, 6.2 µs/op on with Task set —
-//     no difference beyond noise; the middleware itself allocates nothing,
-//     a Task adds 3 allocations (390 B).
-//   - BenchmarkMiddleware/loopback (the same over HTTP on loopback, both
-//     cores saturated): 47.5 µs/op off, 67.4 µs/op on (~20 µs a request,
-//     +40%): the worst case, requests that do almost nothing but schedule.
-//   - examples/httpsvc at 300 requests/s from examples/httpload, 10 s runs,
-//     off and on interleaved (examples/httpsvc/overhead.sh): service CPU
-//     5.92 s off (mean of 5), +0.09 s on average with the recorder (+1.5%,
-//     ~30 µs a request of ~2 ms), including runs that took 4–5 snapshots;
-//     p50 1.40–1.52 ms either way, p99 10.6–13.0 ms off (one outlier run
-//     20.3) against 11.4–14.8 ms on.
-//   - BenchmarkSnapshot: writing a 400 KB window takes 0.8 ms (500 MB/s);
-//     it runs in the background, not in the slow request.
-//
-// The trace rate of httpsvc at 300 requests/s is about 120 KB/s, so the
-// default 10 s window is about 1.2 MB, well under the default MaxBytes.
+// percentage: it matters for tiny requests and vanishes in real ones. The
+// middleware itself allocates nothing; a Task adds a few allocations.
+// Snapshots are written in the background, not in the slow request.
+// docs/flightrec.md has the measurements and how to repeat them
+// (BenchmarkMiddleware, BenchmarkSnapshot, examples/httpsvc/overhead.sh).
 package flightrec

@@ -1,7 +1,6 @@
 package flightrec
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 	exptrace "golang.org/x/exp/trace"
 )
 
@@ -63,19 +63,8 @@ type parsed struct {
 
 func parse(t *testing.T, data []byte) parsed {
 	t.Helper()
-	rd, err := exptrace.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("snapshot is not a trace: %v", err)
-	}
 	p := parsed{tasks: map[string]int{}}
-	for {
-		ev, err := rd.ReadEvent()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("snapshot: event %d: %v", p.events, err)
-		}
+	for ev := range tracetest.EventsOf(t, "snapshot", data) {
 		p.events++
 		switch ev.Kind() {
 		case exptrace.EventLog:

@@ -23,6 +23,7 @@ import (
 	exptrace "golang.org/x/exp/trace"
 
 	"github.com/gcwatch/gcwatch/flightrec"
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 )
 
 // child is httpsvc running as its own process.
@@ -227,19 +228,8 @@ func checkSnapshots(t *testing.T, c *child) {
 	if int64(len(data)) != s.Size {
 		t.Errorf("snapshot %d: %d bytes, index says %d", s.ID, len(data), s.Size)
 	}
-	rd, err := exptrace.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	tasks := 0
-	for {
-		ev, err := rd.ReadEvent()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("snapshot: %v", err)
-		}
+	for ev := range tracetest.EventsOf(t, "snapshot", data) {
 		if ev.Kind() == exptrace.EventTaskBegin && ev.Task().Type == "request" {
 			tasks++
 		}

@@ -5,6 +5,10 @@
 // wants to stop the world while the loop runs, it has to wait for the loop to
 // end: the pause is mostly time-to-stop, and every request in flight waits
 // too.
+//
+// With -preemptible the job runs the same loop in an ordinary function
+// (checksumPreemptible, without //go:nosplit): the fix. The runtime can
+// then preempt it asynchronously, and the world stops in microseconds.
 package main
 
 import (
@@ -47,9 +51,25 @@ func checksum(data []uint64, rounds int) uint64 {
 	return h
 }
 
+// checksumPreemptible is checksum as ordinary Go code: the fix. The loop
+// is the same; without //go:nosplit the runtime may preempt it at any
+// instruction.
+//
+//go:noinline
+func checksumPreemptible(data []uint64, rounds int) uint64 {
+	var h uint64 = 14695981039346656037
+	for r := 0; r < rounds; r++ {
+		for _, v := range data {
+			h = (h ^ v) * 1099511628211
+		}
+	}
+	return h
+}
+
 // batch runs the checksum job every period until ctx ends.
 type batch struct {
 	data    []uint64
+	sum     func([]uint64, int) uint64
 	rounds  int
 	period  time.Duration
 	runs    int
@@ -66,7 +86,7 @@ func (b *batch) run(ctx context.Context) {
 		case <-t.C:
 		}
 		start := time.Now()
-		trace.WithRegion(ctx, "checksum job", func() { checksum(b.data, b.rounds) })
+		trace.WithRegion(ctx, "checksum job", func() { b.sum(b.data, b.rounds) })
 		b.longest = max(b.longest, time.Since(start))
 		b.runs++
 	}
@@ -90,10 +110,14 @@ func run(args []string) error {
 	words := fs.Int("job-words", 1<<16, "64-bit words the checksum job hashes per round")
 	rounds := fs.Int("job-rounds", 250, "rounds per checksum job")
 	period := fs.Duration("job-every", 60*time.Millisecond, "how often the checksum job starts")
+	preemptible := fs.Bool("preemptible", false, "run the job's loop in an ordinary, preemptible function (the fix) instead of the //go:nosplit one")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	job := &batch{data: make([]uint64, *words), rounds: *rounds, period: *period}
+	job := &batch{data: make([]uint64, *words), sum: checksum, rounds: *rounds, period: *period}
+	if *preemptible {
+		job.sum = checksumPreemptible
+	}
 	for i := range job.data {
 		job.data[i] = uint64(i) * 2654435761
 	}
@@ -108,7 +132,7 @@ func run(args []string) error {
 		return err
 	}
 	s := harness.Summary{Program: program, Extra: map[string]any{
-		"job_runs": job.runs, "job_longest_ms": float64(job.longest) / 1e6, "job_words": *words, "job_rounds": *rounds,
+		"job_runs": job.runs, "job_longest_ms": float64(job.longest) / 1e6, "job_words": *words, "job_rounds": *rounds, "preemptible": *preemptible,
 	}}
 	lat.Summarize(&s)
 	harness.Logf(program, "served %d requests, %d checksum jobs (longest %v), p99 %.2f ms", s.Requests, job.runs, job.longest.Round(time.Millisecond), s.P99ms)

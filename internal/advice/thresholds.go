@@ -96,6 +96,13 @@ type Thresholds struct {
 	// allocation's. 0.75, a quarter of today's allocation, more than code
 	// fixes usually reach.
 	AllocCutIntrinsic float64 `json:"alloc_cut_intrinsic"`
+	// UpgradeMarkShare: the options ladder offers upgrading Go (to 1.26,
+	// whose Green Tea collector marks faster) to a process on an older
+	// runtime when marking — mark assists and background workers — is at
+	// least this share of its GC CPU. 0.5: the release's gain is in
+	// marking; where stop-the-world time is most of the GC CPU it buys
+	// little.
+	UpgradeMarkShare float64 `json:"upgrade_mark_share"`
 	// MinCycles, MinTailRequests and MinWindow: below these, the verdict's
 	// confidence is low (few cycles, a tail of a handful of requests, a
 	// short capture). 10 cycles, 10 tail requests (1000 requests), 10 s.
@@ -146,6 +153,7 @@ func DefaultThresholds() Thresholds {
 
 		StarvedMinDelays:       4,
 		StarvedLastToStopShare: 0.5,
+		UpgradeMarkShare:       0.5,
 	}
 }
 

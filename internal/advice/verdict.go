@@ -109,7 +109,14 @@ type Verdict struct {
 	// gc-not-the-cause (fractions of tail time).
 	TailMadeOf map[string]float64 `json:"tail_made_of,omitempty"`
 	AllocSites []model.AllocSite  `json:"alloc_sites,omitempty"`
-	Evidence   []Evidence         `json:"evidence"`
+	// Options are the remedies, cheapest first (LadderOrder), each with
+	// what the model predicts for it and whether that meets Target; the
+	// verdict is the first that does (see Option).
+	Options []Option `json:"options"`
+	// Target is what an option must achieve ("" when none could be worked
+	// out: no cost model, or no GC time to cut).
+	Target   string     `json:"target,omitempty"`
+	Evidence []Evidence `json:"evidence"`
 	// Confidence is "high", "medium" or "low"; SufficientData is false when
 	// the inputs were too thin to model (the verdict then rests on the
 	// rules alone and says so in Caveats).
@@ -136,9 +143,13 @@ type decider struct {
 	grid     []Prediction
 	lat      *LatencyModel
 	observed Prediction
-	// tgt is what a remedy must achieve, once tune has worked it out; nil
-	// without a model or without GC time to cut.
-	tgt *target
+	// tgt is what a remedy must achieve, once theTarget has worked it
+	// out; nil without a model or without GC time to cut.
+	tgt      *target
+	tgtTried bool
+	// cut is the allocation cut search's result, once run (allocCut).
+	cut      *allocCut
+	cutFound bool
 	// fitErr says why the cost model could not be fitted.
 	fitErr string
 }
@@ -183,9 +194,11 @@ func Decide(req Request) Outcome {
 	default:
 		d.beyondTuning()
 	}
+	d.options()
 	if short := d.shortfalls(); len(short) > 0 {
 		d.insufficient(short)
 	}
+	d.recommend()
 	out := Outcome{Verdict: *d.v, Fit: d.fit}
 	if d.grid != nil {
 		out.WhatIf = Rows(WhatIfGrid(*d.fit, d.budgetOrNone(), d.lat))

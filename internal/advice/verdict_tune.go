@@ -18,6 +18,23 @@ type target struct {
 	score func(p Prediction) float64
 }
 
+// theTarget works out the target once (tune, or the options ladder for
+// the verdicts decided before tune), and says its caveat once.
+func (d *decider) theTarget() (target, bool) {
+	if !d.tgtTried {
+		d.tgtTried = true
+		if d.fit != nil {
+			if tg, ok := d.target(); ok {
+				d.tgt = &tg
+			}
+		}
+	}
+	if d.tgt == nil {
+		return target{}, false
+	}
+	return *d.tgt, true
+}
+
 // target works out the goal: the SLO; else halving the GC-attributable
 // part of p99; else, without requests, halving GC CPU (or reaching the GC
 // CPU target).
@@ -89,33 +106,22 @@ func (d *decider) tune() bool {
 	if d.fit == nil {
 		return false
 	}
-	tg, ok := d.target()
+	tg, ok := d.theTarget()
 	if !ok {
 		return false
 	}
-	d.tgt = &tg
-	var good []Prediction
-	for _, p := range d.grid {
-		if d.fits(p) && tg.meets(p) {
-			good = append(good, p)
-		}
-	}
+	good := d.settingsMeeting(tg)
 	if len(good) == 0 {
 		d.evidence("settings_meeting_target", 0, ">=", 1, "count", "no GOGC/GOMEMLIMIT in the grid meets "+tg.describe+" inside the memory budget")
 		return false
 	}
 	d.v.ID = Tune
-	cur := d.observed.Row()
 	if d.nothingToChange(tg, good) {
 		return true
 	}
 	good, costly := d.withinMemoryFactor(good)
 	best := d.smallestChange(good)
-	rec := &Recommendation{GOGC: gogcString(best.GOGC), GOMEMLIMIT: limitString(best.MemoryLimit), Predicted: best.Row(), Current: &cur}
-	if d.Budget > 0 {
-		h := d.Budget - best.PeakMemory
-		rec.HeadroomBytes = &h
-	}
+	rec := d.recommendation(best)
 	d.v.Settings = rec
 	d.evidence("settings_meeting_target", float64(len(good)), ">=", 1, "count", tg.describe)
 	if best.HasP99 {
@@ -147,6 +153,37 @@ func (d *decider) tune() bool {
 	d.v.Actions = append(d.v.Actions, fmt.Sprintf("predicted: %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", best.GCPerSecond, best.GCCPUFraction*100, sizeString(best.PeakMemory), p99Note(best)))
 	d.v.Actions = append(d.v.Actions, "capture again with the new setting and compare with this prediction (gcwatch analyze)")
 	return true
+}
+
+// settingsMeeting lists the settings of the grid (at today's allocation
+// rate) that fit the budget and meet tg.
+func (d *decider) settingsMeeting(tg target) []Prediction {
+	var good []Prediction
+	for _, p := range d.grid {
+		if d.fits(p) && tg.meets(p) {
+			good = append(good, p)
+		}
+	}
+	return good
+}
+
+// bestSetting is the setting tune recommends among those that meet the
+// target (good, not empty): the smallest change within the memory factor.
+func (d *decider) bestSetting(good []Prediction) (best Prediction, costly bool) {
+	good, costly = d.withinMemoryFactor(good)
+	return d.smallestChange(good), costly
+}
+
+// recommendation is the verdict.settings shape for a prediction, against
+// the model's prediction for the current settings.
+func (d *decider) recommendation(p Prediction) *Recommendation {
+	cur := d.observed.Row()
+	rec := &Recommendation{GOGC: gogcString(p.GOGC), GOMEMLIMIT: limitString(p.MemoryLimit), Predicted: p.Row(), Current: &cur}
+	if d.Budget > 0 && !p.Unbounded {
+		h := d.Budget - p.PeakMemory
+		rec.HeadroomBytes = &h
+	}
+	return rec
 }
 
 // nothingToChange gives the verdict when no setting changes enough: the
@@ -223,20 +260,12 @@ func p99Note(p Prediction) string {
 // target even with the allocation rate cut by AllocCutIntrinsic.
 func (d *decider) beyondTuning() {
 	r := d.Rules
-	live, scan, markWall := d.liveAndMark()
-	liveShare := math.NaN()
-	if d.Budget > 0 && live > 0 {
-		nonHeap := int64(0)
-		if d.fit != nil {
-			nonHeap = d.fit.NonHeap
-		}
-		liveShare = float64(live+nonHeap) / float64(d.Budget)
-	}
-	markHigh := d.evidence("mark_wall_per_cycle_ms", ms(float64(markWall)), ">=", ms(float64(r.MarkWallHigh)), "ms",
-		fmt.Sprintf("a cycle's sweep termination to mark termination, at %s scanned", sizeString(int64(scan))))
+	in := d.intrinsic()
+	markHigh := d.evidence("mark_wall_per_cycle_ms", ms(float64(in.markWall)), ">=", ms(float64(r.MarkWallHigh)), "ms",
+		fmt.Sprintf("a cycle's sweep termination to mark termination, at %s scanned", sizeString(int64(in.scan))))
 	heapBound := true
-	if !math.IsNaN(liveShare) {
-		heapBound = d.evidence("live_heap_share_of_budget", liveShare, ">=", r.LiveHeapBudgetShare, "fraction", "live heap and the runtime's other memory against the memory budget")
+	if !math.IsNaN(in.liveShare) {
+		heapBound = d.evidence("live_heap_share_of_budget", in.liveShare, ">=", r.LiveHeapBudgetShare, "fraction", "live heap and the runtime's other memory against the memory budget")
 	} else {
 		d.caveat("no memory budget given (--mem-budget): whether the heap could grow is not known")
 	}
@@ -244,24 +273,63 @@ func (d *decider) beyondTuning() {
 		// No model or no target: what less allocation would do is unknown.
 		if markHigh && heapBound {
 			d.caveat("what less allocation would do could not be predicted (no cost model, or no GC time in p99 to cut): the verdict rests on the mark time and the live heap alone")
-			d.migration(live, markWall)
+			d.migration(in.live, in.markWall)
 			return
 		}
 		d.reduceAllocation(nil)
 		return
 	}
-	cut, found := d.allocCut(*d.tgt, max(r.AllocCutMax, r.AllocCutIntrinsic))
+	cut, found := d.allocCut(*d.tgt)
+	if !found {
+		note := fmt.Sprintf("alloc_cut_intrinsic: no GOGC/GOMEMLIMIT in the grid meets %s inside the memory budget even at %.0f%% of today's allocation rate", d.tgt.describe, (1-d.maxAllocCut())*100)
+		if cut.nearest != nil {
+			note += fmt.Sprintf("; nearest: %s, %s", cut.nearest.Settings, predictedNote(*cut.nearest))
+		}
+		d.evidence("settings_meeting_target_at_alloc_cut", 0, ">=", 1, "count", note)
+	}
 	switch {
 	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutMax, "fraction", "alloc_cut_max: "+cut.note):
 		d.reduceAllocation(&cut)
 	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutIntrinsic, "fraction", "alloc_cut_intrinsic: a deep cut, but the cost is not the live heap's"):
 		d.reduceAllocation(&cut)
 	case markHigh && heapBound:
-		d.migration(live, markWall)
+		d.migration(in.live, in.markWall)
 	default:
-		d.caveat("the model predicts that even %.0f%% less allocation does not meet %s inside the budget: the budget must grow as well", max(r.AllocCutMax, r.AllocCutIntrinsic)*100, d.tgt.describe)
+		d.caveat("the model predicts that even %.0f%% less allocation does not meet %s inside the budget: the budget must grow as well", d.maxAllocCut()*100, d.tgt.describe)
 		d.reduceAllocation(nil)
 	}
+}
+
+// intrinsicCost is what says whether the GC cost is the live heap's: the
+// mark time per cycle and how much of the budget the live heap fills.
+type intrinsicCost struct {
+	live     int64
+	scan     float64
+	markWall time.Duration
+	// liveShare is the live heap and the runtime's other memory over the
+	// budget; NaN without a budget.
+	liveShare float64
+}
+
+func (d *decider) intrinsic() intrinsicCost {
+	in := intrinsicCost{liveShare: math.NaN()}
+	in.live, in.scan, in.markWall = d.liveAndMark()
+	if d.Budget > 0 && in.live > 0 {
+		nonHeap := int64(0)
+		if d.fit != nil {
+			nonHeap = d.fit.NonHeap
+		}
+		in.liveShare = float64(in.live+nonHeap) / float64(d.Budget)
+	}
+	return in
+}
+
+// markHigh and heapBound are the migration rule's two conditions (a heap
+// whose share of the budget is unknown counts as bound, as the rule has
+// it; the verdict then lacks data).
+func (in intrinsicCost) markHigh(r Thresholds) bool { return in.markWall >= r.MarkWallHigh }
+func (in intrinsicCost) heapBound(r Thresholds) bool {
+	return math.IsNaN(in.liveShare) || in.liveShare >= r.LiveHeapBudgetShare
 }
 
 // allocCut is the smallest cut of the allocation rate with which a setting
@@ -270,6 +338,10 @@ type allocCut struct {
 	cut  float64 // the share of today's allocation rate to remove
 	best Prediction
 	note string
+	// nearest is, when no cut up to the largest searched meets the
+	// target, the setting that comes nearest at that cut (nil when none
+	// fits the budget).
+	nearest *Prediction
 }
 
 // minClaimedAllocRate is the least allocation rate a summary names as the
@@ -279,13 +351,23 @@ const minClaimedAllocRate = 1 << 10
 // allocCutStep is the resolution the needed cut is searched at.
 const allocCutStep = 0.05
 
+// maxAllocCut is the deepest cut searched: the larger of alloc_cut_max and
+// alloc_cut_intrinsic, at most all of it.
+func (d *decider) maxAllocCut() float64 {
+	return min(max(d.Rules.AllocCutMax, d.Rules.AllocCutIntrinsic, 0), 1)
+}
+
 // allocCut searches cuts of the allocation rate in steps of allocCutStep up
-// to maxCut for the smallest with which a setting in the grid fits the
-// budget and meets tg. Not finding one is evidence: the nearest miss is
-// named.
-func (d *decider) allocCut(tg target, maxCut float64) (allocCut, bool) {
-	maxCut = min(max(maxCut, 0), 1)
+// to maxAllocCut for the smallest with which a setting in the grid fits the
+// budget and meets tg. Not finding one, it names the nearest miss. The
+// search runs once per target: the verdict and the options ladder share it.
+func (d *decider) allocCut(tg target) (allocCut, bool) {
+	if d.cut != nil {
+		return *d.cut, d.cutFound
+	}
+	maxCut := d.maxAllocCut()
 	var nearest *Prediction
+	res, found := allocCut{}, false
 	for i := 1; ; i++ {
 		cut := min(float64(i)*allocCutStep, maxCut)
 		var good []Prediction
@@ -300,18 +382,16 @@ func (d *decider) allocCut(tg target, maxCut float64) (allocCut, bool) {
 		}
 		if len(good) > 0 {
 			best := d.smallestChange(good)
-			return allocCut{cut: cut, best: best, note: fmt.Sprintf("with %s at %.0f%% of today's allocation rate: %s", best.Settings, (1-cut)*100, predictedNote(best))}, true
+			res, found = allocCut{cut: cut, best: best, note: fmt.Sprintf("with %s at %.0f%% of today's allocation rate: %s", best.Settings, (1-cut)*100, predictedNote(best))}, true
+			break
 		}
 		if cut >= maxCut {
+			res.nearest = nearest
 			break
 		}
 	}
-	note := fmt.Sprintf("alloc_cut_intrinsic: no GOGC/GOMEMLIMIT in the grid meets %s inside the memory budget even at %.0f%% of today's allocation rate", tg.describe, (1-maxCut)*100)
-	if nearest != nil {
-		note += fmt.Sprintf("; nearest: %s, %s", nearest.Settings, predictedNote(*nearest))
-	}
-	d.evidence("settings_meeting_target_at_alloc_cut", 0, ">=", 1, "count", note)
-	return allocCut{}, false
+	d.cut, d.cutFound = &res, found
+	return res, found
 }
 
 // predictedNote is what the model predicts for p, in words.

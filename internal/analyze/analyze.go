@@ -142,7 +142,7 @@ func Analyze(run *model.Run, opts Options) *Result {
 	res.Cycles = cycleRows(run.Cycles)
 	res.GC = gcSummary(run)
 	if g := res.GC; g.CPUSource == "trace" && run.GOMAXPROCS > 1 && g.CPU.Assist+g.CPU.Background >= 0.05 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("mark assist and worker time (%.1f%% of the CPU) come from the trace alone, which counts a goroutine that ran out of mark work until it stops the world, where the runtime stops at gcMarkDone; with more Ps than free cores this can add a few points (a gctrace log of the same process, given with the trace, corrects it)", 100*(g.CPU.Assist+g.CPU.Background)))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("mark assist and worker time (%.1f%% of the CPU) come from the trace alone: when the process gets less CPU than GOMAXPROCS (more Ps than free cores, a busy host or a CPU quota), the trace also counts time its threads wait, descheduled, inside GC bookkeeping the runtime does not time (gcMarkDone's wait for every P, runtime locks), which can add several points; a gctrace log of the same process, given with the trace, has the runtime's own figures", 100*(g.CPU.Assist+g.CPU.Background)))
 	}
 	if _, calibrated := CalibratedSTW(run); res.GC.CPUSource == "gctrace" && res.GC.CPU.STW >= 0.01 && !calibrated {
 		g := res.GC

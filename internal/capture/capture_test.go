@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bufio"
 	"math"
 	"strings"
 	"testing"
@@ -49,7 +48,7 @@ go_gc_gogc_percent 200
 go_gc_gomemlimit_bytes 1.073741824e+09
 http_requests_total{code="200",path="/a b"} 12
 `
-	s := parseMetrics(bufio.NewScanner(strings.NewReader(text)))
+	s := parseMetrics(strings.NewReader(text))
 	if s.goVersion != "go1.26.8" || s.gomaxprocs != 8 || s.gogc != 200 || s.limit != 1<<30 || !s.hasGOGC || !s.hasLimit {
 		t.Errorf("settings %+v", s)
 	}
@@ -82,7 +81,10 @@ http_request_duration_seconds_bucket{path="/b",le="+Inf"} 100
 go_gc_duration_seconds{quantile="1"} 0.002
 go_gc_duration_seconds_count 7
 `
-	hs, gs := ReadMetrics(strings.NewReader(text))
+	hs, gs, err := ReadMetrics(strings.NewReader(text), "text/plain; version=0.0.4")
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := hs["http_request_duration_seconds"]
 	if h == nil || h.Total() != 200 || len(h.Bounds) != 3 {
 		t.Fatalf("histogram %+v", h)

@@ -1,14 +1,13 @@
 package capture
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/limits"
@@ -57,7 +56,7 @@ func (m *Manifest) readSettings(dir string) {
 		return
 	}
 	defer f.Close()
-	s := parseMetrics(bufio.NewScanner(f))
+	s := parseMetrics(io.LimitReader(f, 64<<20))
 	m.GoVersion = s.goVersion
 	if s.gomaxprocs > 0 && s.gomaxprocs < 1<<20 {
 		m.GOMAXPROCS = strconv.Itoa(int(s.gomaxprocs))
@@ -92,45 +91,53 @@ type settings struct {
 	hasGOGC, hasLimit bool
 }
 
-// parseMetrics reads the Prometheus text format for the series the Go
-// client library (and runtime/metrics-based exporters) publish.
-func parseMetrics(sc *bufio.Scanner) settings {
+// parseMetrics reads the series the Go client library (and
+// runtime/metrics-based exporters) publish about the runtime's settings,
+// from the Prometheus text format or OpenMetrics (ReadMetrics' decoding).
+// Values no setting can have are left out: NaN, ±Inf (but +Inf, a limit's
+// "none", for the memory limit).
+func parseMetrics(r io.Reader) settings {
 	var s settings
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
+	fams, _ := decodeMetrics(r, "") // what was read, even around a bad line
+	value := func(name string) (float64, bool) {
+		f := fams[name]
+		if f == nil || len(f.GetMetric()) == 0 {
+			return 0, false
 		}
-		name, rest, _ := strings.Cut(line, " ")
-		labels := ""
-		if i := strings.IndexByte(name, '{'); i >= 0 {
-			// Labels may hold spaces: cut at the closing brace.
-			end := strings.IndexByte(line[i:], '}')
-			if end < 0 {
-				continue
+		m := f.GetMetric()[0]
+		var v float64
+		switch {
+		case m.Gauge != nil:
+			v = m.GetGauge().GetValue()
+		case m.Counter != nil:
+			v = m.GetCounter().GetValue()
+		case m.Untyped != nil:
+			v = m.GetUntyped().GetValue()
+		default:
+			return 0, false
+		}
+		if math.IsNaN(v) || math.IsInf(v, -1) || math.IsInf(v, 1) && name != "go_gc_gomemlimit_bytes" {
+			return 0, false
+		}
+		return v, true
+	}
+	if f := fams["go_info"]; f != nil {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "version" && s.goVersion == "" {
+					s.goVersion = l.GetValue()
+				}
 			}
-			end += i
-			name, labels, rest = line[:i], line[i+1:end], strings.TrimSpace(line[end+1:])
-		}
-		valStr, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
-		v, err := strconv.ParseFloat(valStr, 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, -1) || math.IsInf(v, 1) && name != "go_gc_gomemlimit_bytes" {
-			continue // a value no setting can have (+Inf is a limit's "none")
-		}
-		switch name {
-		case "go_info":
-			if _, after, ok := strings.Cut(labels, `version="`); ok {
-				s.goVersion, _, _ = strings.Cut(after, `"`)
-			}
-		case "go_sched_gomaxprocs_threads", "go_gomaxprocs":
-			s.gomaxprocs = v
-		case "go_gc_gogc_percent":
-			s.gogc, s.hasGOGC = v, true
-		case "go_gc_gomemlimit_bytes":
-			s.limit, s.hasLimit = v, true
 		}
 	}
+	for _, name := range []string{"go_sched_gomaxprocs_threads", "go_gomaxprocs"} {
+		if v, ok := value(name); ok {
+			s.gomaxprocs = v
+			break
+		}
+	}
+	s.gogc, s.hasGOGC = value("go_gc_gogc_percent")
+	s.limit, s.hasLimit = value("go_gc_gomemlimit_bytes")
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"io"
@@ -121,6 +122,7 @@ func Run(ctx context.Context, argv []string, opts RunOptions) (*RunResult, error
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("cannot start %s: %w", argv[0], err)
 	}
+	res.Manifest.GoVersion = binaryGoVersion(cmd.Path)
 	done := make(chan struct{})
 	var forwarding sync.WaitGroup
 	forwarding.Go(func() {
@@ -226,4 +228,16 @@ func fileSize(path string) int64 {
 		return 0
 	}
 	return st.Size()
+}
+
+// binaryGoVersion is the Go release a program was built with, from its
+// build information; "" for a program that is not a Go binary, and for
+// the go command itself (go run builds the program with a toolchain it
+// may choose, so its own version says nothing of the child's).
+func binaryGoVersion(path string) string {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil || bi.Path == "cmd/go" {
+		return ""
+	}
+	return bi.GoVersion
 }

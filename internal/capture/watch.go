@@ -52,6 +52,10 @@ type Watcher struct {
 	// Answered is set once the service has answered a poll, even with an
 	// error status.
 	Answered bool
+	// Warn, when set, is told about metrics that were read only in part
+	// (malformed lines dropped), once per distinct message.
+	Warn     func(string)
+	lastWarn string
 
 	prev      Histograms
 	prevGauge Gauges
@@ -79,6 +83,7 @@ func (w *Watcher) Poll(ctx context.Context) (*Reading, error) {
 	if err != nil {
 		return nil, err
 	}
+	req.Header.Set("Accept", MetricsAccept)
 	resp, err := c.Do(req)
 	if err != nil {
 		return nil, describe(u, err, ctx, rctx, Margin)
@@ -88,7 +93,14 @@ func (w *Watcher) Poll(ctx context.Context) (*Reading, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: %s (conditions need the service's Prometheus metrics)", u, resp.Status)
 	}
-	hs, gs := ReadMetrics(io.LimitReader(resp.Body, 64<<20))
+	hs, gs, err := ReadMetrics(io.LimitReader(resp.Body, 64<<20), resp.Header.Get("Content-Type"))
+	switch {
+	case err != nil && len(hs) == 0 && len(gs) == 0:
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	case err != nil && w.Warn != nil && err.Error() != w.lastWarn:
+		w.lastWarn = err.Error()
+		w.Warn(fmt.Sprintf("GET %s: %v; the rest was read", u, err))
+	}
 	r := &Reading{maxPause: math.NaN()}
 	for _, name := range pauseHistograms {
 		if h, ok := hs[name]; ok {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -43,6 +44,12 @@ type analyzeOptions struct {
 	Latency    []string
 	ProcStart  string
 	PprofOut   string
+	// Service and Span choose the spans of an OpenTelemetry trace export
+	// that are requests; TraceURL links them in the HTML report.
+	Service  string
+	Instance string
+	Span     string
+	TraceURL string
 
 	format       report.Format
 	infer        exectrace.InferMode
@@ -110,9 +117,19 @@ on enough data (a verdict whose headline says "not enough data" never fails).`,
 func (opts *analyzeOptions) bindFlags(f *pflag.FlagSet) {
 	opts.bindPipelineFlags(f, "the process ran with")
 	f.IntVar(&opts.Worst, "worst", 10, "how many of the longest pauses to list")
-	f.StringArrayVar(&opts.Latency, "latency", nil, "request-latency log of the same process (`FILE`: JSONL or CSV, one request a line with a wall-clock start and a duration; repeatable)")
+	f.StringArrayVar(&opts.Latency, "latency", nil, "request-latency log of the same process (`FILE`: JSONL or CSV, one request a line with a wall-clock start and a duration, or OpenTelemetry spans as OTLP JSON or the stdout exporter writes them; repeatable)")
 	f.StringVar(&opts.ProcStart, "process-start", "", "wall-clock `TIME` the process started (RFC 3339), to line up a latency log with a gctrace log")
+	opts.bindSpanFlags(f)
+	f.StringVar(&opts.TraceURL, "trace-url", "", "link the slowest requests from OpenTelemetry spans to a tracing UI in the HTML report: a `URL` with {trace_id} (and optionally {span_id}), e.g. 'https://jaeger.example/trace/{trace_id}'")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a process's verdict is one of these comma-separated `IDS` (for CI)")
+}
+
+// bindSpanFlags binds the flags that choose the spans of an OpenTelemetry
+// trace export that are requests.
+func (opts *analyzeOptions) bindSpanFlags(f *pflag.FlagSet) {
+	f.StringVar(&opts.Service, "service", "", "in an OpenTelemetry trace export, read the spans of the service with this service.name (`NAME`; needed when several services have request spans)")
+	f.StringVar(&opts.Instance, "service-instance", "", "in an OpenTelemetry trace export whose service has several instances, read the spans of this one (`ID`: its service.instance.id, or \"pid N on HOST\" as the error lists them)")
+	f.StringVar(&opts.Span, "span", "", "in an OpenTelemetry trace export, count the spans with this `NAME` as requests (default: server spans, else root spans)")
 }
 
 // bindPipelineFlags binds the flags of every command that runs the
@@ -164,6 +181,9 @@ func (o *analyzeOptions) validate() error {
 	}
 	if n := strings.Count(strings.Join(o.Inputs, "\x00")+"\x00", "-\x00"); n > 1 {
 		return usagef("standard input (-) can be given only once")
+	}
+	if err := validTraceURL(o.TraceURL); err != nil {
+		return err
 	}
 	if o.ProcStart != "" {
 		t, err := time.Parse(time.RFC3339Nano, o.ProcStart)
@@ -251,7 +271,7 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 		return nil, err
 	}
 	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
-	ropts := report.Options{Color: color, Plots: plot.Figures, HTMLCommand: htmlCommand(o)}
+	ropts := report.Options{Color: color, Plots: plot.Figures, HTMLCommand: htmlCommand(o), TraceURL: o.TraceURL}
 	guard := guardFor(o)
 	err = writeReport(s.Out, guard, o.Output, o.format == report.Markdown, func(w io.Writer, files *report.Files) error {
 		ropts.Files = files
@@ -282,6 +302,7 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 // whether a --fail-on verdict was reached. Diagnostics go to s.Err.
 func analyzeInputs(s *streams, o *analyzeOptions) ([]report.Input, []string, bool, error) {
 	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
+	lo.Spans.Service, lo.Spans.Instance, lo.Spans.Span = o.Service, o.Instance, o.Span
 	lo.Trace.Workers = o.Workers
 	lo.Trace.InferRequests = o.infer
 	lo.Trace.TaskType = o.TaskType
@@ -341,3 +362,19 @@ func analyzeInputs(s *streams, o *analyzeOptions) ([]report.Input, []string, boo
 
 // errFailOn is returned when a verdict named by --fail-on was reached.
 var errFailOn = errors.New("a verdict named by --fail-on was reached")
+
+// validTraceURL checks --trace-url: an http or https URL with {trace_id}
+// in it.
+func validTraceURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	if !strings.Contains(s, "{trace_id}") {
+		return usagef("--trace-url %q: want a URL with {trace_id} in it, e.g. 'https://jaeger.example/trace/{trace_id}'", s)
+	}
+	u, err := url.Parse(strings.NewReplacer("{trace_id}", "0", "{span_id}", "0").Replace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("--trace-url %q: want an http or https URL, e.g. 'https://jaeger.example/trace/{trace_id}'", s)
+	}
+	return nil
+}

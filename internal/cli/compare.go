@@ -119,6 +119,7 @@ func (o *compareOptions) bindFlags(f *pflag.FlagSet) {
 	f.Var(&o.AfterSLO, "after-slo", "AFTER's latency objective, when it differs from --slo (e.g. p99=50ms)")
 	f.StringArrayVar(&o.BeforeLatency, "before-latency", nil, "request-latency log of BEFORE (`FILE`; repeatable)")
 	f.StringArrayVar(&o.AfterLatency, "after-latency", nil, "request-latency log of AFTER (`FILE`; repeatable)")
+	sh.bindSpanFlags(f)
 	f.StringVar(&o.FailOn, "fail-on-regression", "", "exit 3 when one of these figures got significantly worse past its bound, e.g. `'p99=+10%,gc_cpu=+2pt'` (names: p50, p99, p99.9, gc, gc_cpu, pause_p50, pause_p99, pause_max, time_to_stop, assist, live_heap, peak_heap)")
 	f.Float64Var(&o.Alpha, "alpha", o.Alpha, "significance level of the tests")
 }

@@ -143,6 +143,21 @@ func TestRunExitCodesAndReport(t *testing.T) {
 			if json.Unmarshal(b, &m) != nil || m["exit_code"].(float64) != float64(tc.want) {
 				t.Errorf("manifest %s", b)
 			}
+			// The child's Go release, from its build information, reaches
+			// the report's upgrade-go option.
+			if m["go_version"] != runtime.Version() {
+				t.Errorf("manifest go_version %v, want %s", m["go_version"], runtime.Version())
+			}
+			for _, o := range processes(doc)[0]["verdict"].(map[string]any)["options"].([]any) {
+				o := o.(map[string]any)
+				if o["id"] != "upgrade-go" {
+					continue
+				}
+				rv := o["runtime"].(map[string]any)
+				if rv["version"] != runtime.Version() || rv["from"] != "manifest.json" {
+					t.Errorf("upgrade-go runtime %v, want %s from manifest.json", rv, runtime.Version())
+				}
+			}
 		})
 	}
 }

@@ -85,6 +85,15 @@ func htmlCommand(o *analyzeOptions) string {
 		return ""
 	}
 	parts := []string{"gcwatch analyze --format html -o report.html"}
+	// The options that change which requests there are.
+	for _, l := range o.Latency {
+		parts = append(parts, "--latency", shellQuote(l))
+	}
+	for _, f := range [][2]string{{"--process-start", o.ProcStart}, {"--service", o.Service}, {"--service-instance", o.Instance}, {"--span", o.Span}, {"--task", o.TaskType}} {
+		if f[1] != "" {
+			parts = append(parts, f[0], shellQuote(f[1]))
+		}
+	}
 	for _, in := range o.Inputs {
 		parts = append(parts, shellQuote(in))
 	}

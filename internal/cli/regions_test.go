@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"errors"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 	exptrace "golang.org/x/exp/trace"
 )
 
@@ -39,24 +37,8 @@ func TestAnalyzeTaskNamingARegionType(t *testing.T) {
 // those ended in it without a begin (begun before it started).
 func regionCount(t *testing.T, path, typ string) (begun, endedUnbegun int) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := exptrace.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	open := map[exptrace.GoID]int{}
-	for {
-		ev, err := r.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			return begun, endedUnbegun
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for ev := range tracetest.Events(t, path) {
 		if k := ev.Kind(); (k == exptrace.EventRegionBegin || k == exptrace.EventRegionEnd) && ev.Region().Type == typ {
 			g := ev.Goroutine()
 			switch {
@@ -70,4 +52,5 @@ func regionCount(t *testing.T, path, typ string) (begun, endedUnbegun int) {
 			}
 		}
 	}
+	return begun, endedUnbegun
 }

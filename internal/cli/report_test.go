@@ -63,6 +63,7 @@ func TestFleetReportRanks(t *testing.T) {
 			Data          string   `json:"data"`
 			Verdict       string   `json:"verdict"`
 			GCShareOfTail *float64 `json:"gc_share_of_tail"`
+			Recommended   *string  `json:"recommended_option"`
 			WithoutGC     *struct {
 				P99Change    float64 `json:"p99_change"`
 				MemoryChange float64 `json:"memory_change"`
@@ -86,6 +87,18 @@ func TestFleetReportRanks(t *testing.T) {
 	}
 	if v := doc.Services[2].Verdict; v != "reduce-allocation" {
 		t.Errorf("statements: verdict %s, want reduce-allocation", v)
+	}
+	// The ranking follows the options ladder: each service's recommended
+	// option is its verdict's step, or none off the ladder.
+	for _, s := range doc.Services {
+		rec := ""
+		if s.Recommended != nil {
+			rec = *s.Recommended
+		}
+		want := map[string]string{"ledger": "migration-candidate", "statements": "reduce-allocation", "checkout": "tune"}[s.Name]
+		if rec != want {
+			t.Errorf("%s: recommended option %q, want %q", s.Name, rec, want)
+		}
 	}
 	first, last := doc.Services[0], doc.Services[len(doc.Services)-1]
 	if first.Verdict != "migration-candidate" || first.Rank != 1 || first.WithoutGC == nil || first.WithoutGC.P99Change >= 0 {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -132,6 +134,7 @@ func TestVerdictsOnRecordings(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, v)
 			}
+			checkLadderJSON(t, v)
 			if v["sufficient_data"] == true && tc.want != "gc-not-the-cause" {
 				checkWhatIf(t, p["whatif"].([]any), len(tc.flags) > 0)
 			}
@@ -253,5 +256,112 @@ func TestTuneGainMustBeMaterial(t *testing.T) {
 	v := processes(doc)[0]["verdict"].(map[string]any)
 	if v["settings"] != nil || !strings.HasPrefix(v["summary"].(string), "nothing to change: ") {
 		t.Errorf("summary %q, settings %v: want nothing to change", v["summary"], v["settings"])
+	}
+}
+
+// TestLadderAgreesOnRecordings: on every recording (the examples' and the
+// advisor's own) with no flags, and with the budgets that make the
+// examples' verdicts, the verdict is the first option
+// of the ladder that meets the target, and that option alone is
+// recommended. Where the two can differ, the test names the documented
+// reason (docs/verdicts.md): a verdict decided before the ladder, too
+// little data, no target, or no option meeting the target at all.
+func TestLadderAgreesOnRecordings(t *testing.T) {
+	var dirs []string
+	for _, g := range []string{"../../examples/testdata/*", "../../internal/advice/testdata/*"} {
+		m, _ := filepath.Glob(g)
+		for _, d := range m {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	type run struct {
+		dir   string
+		flags []string
+	}
+	var runs []run
+	for _, d := range dirs {
+		runs = append(runs, run{d, nil})
+	}
+	const ex = "../../examples/testdata/"
+	runs = append(runs, run{ex + "bigheap", []string{"--mem-budget", "450MiB"}}, run{ex + "bigheap", []string{"--mem-budget", "512MiB"}},
+		run{ex + "allocheavy-p2-gogc100", []string{"--mem-budget", "12MiB"}}, run{ex + "allocheavy-p2-gogc100", []string{"--mem-budget", "1GiB"}},
+		run{ex + "memlimit", []string{"--mem-budget", "1GiB"}})
+	seen := map[string]bool{}
+	for _, r := range runs {
+		name := filepath.Base(r.dir) + "/" + strings.Join(r.flags, "=")
+		t.Run(name, func(t *testing.T) {
+			code, doc, errs := analyzeJSON(t, append(r.flags, r.dir)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			for _, p := range processes(doc) {
+				v := p["verdict"].(map[string]any)
+				seen[v["id"].(string)] = true
+				checkLadderJSON(t, v)
+			}
+		})
+	}
+	// The recordings reach the ladder's three verdicts.
+	for _, id := range []string{"tune", "reduce-allocation", "migration-candidate"} {
+		if !seen[id] {
+			t.Errorf("no recording reached %s: the agreement is not tested on it", id)
+		}
+	}
+}
+
+// checkLadderJSON checks a report's verdict against its options ladder.
+func checkLadderJSON(t *testing.T, v map[string]any) {
+	t.Helper()
+	opts, _ := v["options"].([]any)
+	var ids []string
+	first, recommended := "", []string{}
+	opt := map[string]map[string]any{}
+	for _, o := range opts {
+		m := o.(map[string]any)
+		id := m["id"].(string)
+		ids = append(ids, id)
+		opt[id] = m
+		if first == "" && m["applicable"] == true && m["meets_target"] == true {
+			first = id
+		}
+		if m["recommended"] == true {
+			recommended = append(recommended, id)
+		}
+		if m["modelled"] == false && (m["p99_ms"] != nil || m["gc_cpu_fraction"] != nil || m["peak_memory_bytes"] != nil) {
+			t.Errorf("%s is not modelled but has figures: %v", id, m)
+		}
+	}
+	if strings.Join(ids, ",") != "tune,reduce-allocation,upgrade-go,restructure-heap,migration-candidate" {
+		t.Fatalf("options %v", ids)
+	}
+	id := v["id"].(string)
+	onLadder := id == "tune" || id == "reduce-allocation" || id == "migration-candidate"
+	switch {
+	case v["sufficient_data"] != true || !onLadder:
+		if len(recommended) > 0 {
+			t.Errorf("%s (sufficient data %v) recommends %v", id, v["sufficient_data"], recommended)
+		}
+	case first == id:
+		if len(recommended) != 1 || recommended[0] != id {
+			t.Errorf("%s is the first option meeting the target, but recommended is %v", id, recommended)
+		}
+	case first != "":
+		t.Errorf("verdict %s, but the first option meeting the target is %s (%v)", id, first, v["summary"])
+	case v["target"] == nil:
+		// No target: nothing could be compared.
+	case id == "reduce-allocation":
+		// No cut up to alloc_cut_intrinsic meets the target and the heap
+		// is not the cost: the budget must grow as well.
+		if !strings.Contains(fmt.Sprint(v["caveats"]), "the budget must grow as well") {
+			t.Errorf("reduce-allocation with no option meeting the target, and no caveat saying the budget must grow: %v", v["caveats"])
+		}
+	case id == "migration-candidate":
+		if opt["migration-candidate"]["meets_target"] != false {
+			t.Errorf("migration-candidate with no option meeting the target, yet its own option %v", opt["migration-candidate"])
+		}
+	default:
+		t.Errorf("verdict %s, and no option meets the target %v", id, v["target"])
 	}
 }

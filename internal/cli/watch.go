@@ -134,6 +134,7 @@ func runWatch(ctx context.Context, s *streams, o *watchOptions) error {
 			lastWarning = msg
 		}
 	}
+	w.Warn = warn
 	end := func() error {
 		if captures == 0 && !answered && !w.Answered && !snaps.Answered {
 			if lastWarning != "" {

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -199,10 +200,20 @@ func TestAllocCutCheck(t *testing.T) {
 		}
 	}
 	before := Side{Runs: []Run{{Result: res, Outcome: &out}}}
-	// AFTER: the same run, its fit saying it allocates 40 % less.
-	afterFit := *out.Fit
-	afterFit.AllocRate *= 0.6
-	after := Side{Runs: []Run{{Result: res, Outcome: &advice.Outcome{Fit: &afterFit}}}}
+	// AFTER: the same run, its heap rising 40 % less between samples.
+	scaled := func(f float64) *analyze.Result {
+		run := *res.Run
+		run.Heap = slices.Clone(run.Heap)
+		for i := range run.Heap {
+			if run.Heap[i].Live >= 0 {
+				run.Heap[i].Live = int64(float64(run.Heap[i].Live) * f)
+			}
+		}
+		r := *res
+		r.Run = &run
+		return &r
+	}
+	after := Side{Runs: []Run{{Result: scaled(0.6)}}}
 	c, err := Compare(before, after, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +222,7 @@ func TestAllocCutCheck(t *testing.T) {
 	if pc == nil || pc.Remedy != "allocation_cut" || !pc.Applies || pc.AllocCut == nil {
 		t.Fatalf("prediction check %+v", pc)
 	}
-	if math.Abs(pc.AllocCut.Made-0.4) > 1e-9 || pc.AllocCut.Needed == nil || *pc.AllocCut.Needed != need {
+	if math.Abs(pc.AllocCut.Made-0.4) > 1e-3 || pc.AllocCut.Needed == nil || *pc.AllocCut.Needed != need || pc.AllocCut.RateSource != "trace heap samples" {
 		t.Errorf("cut made %v (want 0.4), needed %v (want %v)", pc.AllocCut.Made, pc.AllocCut.Needed, need)
 	}
 	if !strings.Contains(pc.Recommended, "35%") || !strings.Contains(pc.AfterRan, "cut by 40%") {
@@ -219,7 +230,7 @@ func TestAllocCutCheck(t *testing.T) {
 	}
 	// GC cycles per second: the model's prediction at 60 % of the rate
 	// with GOGC=100, held against AFTER's measured rate.
-	want := advice.PredictAt(*out.Fit, advice.Settings{GOGC: 100, MemoryLimit: advice.NoLimit}, 0.6, nil).GCPerSecond
+	want := advice.PredictAt(*out.Fit, advice.Settings{GOGC: 100, MemoryLimit: advice.NoLimit}, 1-pc.AllocCut.Made, nil).GCPerSecond
 	f := pc.Figures[0]
 	if f.Metric != "gc_per_second" || math.Abs(f.Predicted-want) > 1e-9 || f.Measured != *c.Find("gc_per_second").After {
 		t.Errorf("gc_per_second %+v, want predicted %v", f, want)
@@ -228,16 +239,42 @@ func TestAllocCutCheck(t *testing.T) {
 		t.Errorf("40%% less allocation predicted no fewer cycles: %v against %v", f.Predicted, *c.Find("gc_per_second").Before)
 	}
 	// AFTER allocating more: not an allocation cut.
-	afterFit.AllocRate = out.Fit.AllocRate * 1.1
+	after.Runs[0].Result = scaled(1.1)
 	c, _ = Compare(before, after, DefaultOptions())
 	if pc := c.PredictionCheck; pc.Applies || !strings.Contains(pc.Reason, "no less") {
 		t.Errorf("10%% more allocation: %+v", pc)
 	}
-	// No fit on AFTER: its rate is unknown.
-	after.Runs[0].Outcome = nil
+	// No heap samples and no fit on AFTER: its rate is unknown.
+	after.Runs[0].Result = scaled(0)
+	after.Runs[0].Result.Run.Heap = nil
 	c, _ = Compare(before, after, DefaultOptions())
 	if pc := c.PredictionCheck; pc.Applies || !strings.Contains(pc.Reason, "not known") {
-		t.Errorf("no AFTER fit: %+v", pc)
+		t.Errorf("no AFTER rate: %+v", pc)
+	}
+}
+
+// TestAllocRate: the rises of the heap between samples over the window,
+// summed over the runs that have samples; the fitted rate for runs that
+// have none.
+func TestAllocRate(t *testing.T) {
+	run := synthRun(nil, 20, 100*time.Millisecond, 100*time.Microsecond, nil) // a 2 s window
+	const mb = 1 << 20
+	for i, live := range []int64{5, 8, 6, 9, 9, 4, 7, -1, 8} {
+		run.Run.Heap = append(run.Run.Heap, model.HeapSample{At: model.Time(i) * 1e8, Live: live * mb})
+	}
+	// Rises: 5→8, 6→9, 4→7, 7→8 (the unknown sample skipped): 10 MiB in 2 s.
+	rate, source, ok := allocRate(side(run))
+	if !ok || source != "trace heap samples" || math.Abs(rate-5*mb) > 1e-6 {
+		t.Errorf("rate %v MiB/s from %q (%v), want 5 from trace heap samples", rate/mb, source, ok)
+	}
+	run.Run.Heap = nil
+	s := side(run)
+	s.Runs[0].Outcome = &advice.Outcome{Fit: &advice.Fit{AllocRate: 3 * mb}}
+	if rate, source, ok := allocRate(s); !ok || source != "cost model" || rate != 3*mb {
+		t.Errorf("without samples: %v MiB/s from %q (%v), want the fit's 3", rate/mb, source, ok)
+	}
+	if _, _, ok := allocRate(side(run)); ok {
+		t.Error("no samples and no fit: a rate")
 	}
 }
 

@@ -1,11 +1,9 @@
 package crosscheck
 
 import (
-	"bufio"
-	"errors"
-	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/mmu"
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 
 	exptrace "golang.org/x/exp/trace"
 )
@@ -95,26 +94,7 @@ func (f *utilFunc) mmu(w time.Duration) float64 {
 // small, and each reference below is one plain loop over the slice.
 func readEvents(t *testing.T, path string) []exptrace.Event {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := exptrace.NewReader(bufio.NewReader(f))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var evs []exptrace.Event
-	for {
-		ev, err := r.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			return evs
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		evs = append(evs, ev)
-	}
+	return slices.Collect(tracetest.Events(t, path))
 }
 
 // interval is a time range [begin, end) on the trace clock.

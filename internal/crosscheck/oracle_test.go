@@ -2,6 +2,7 @@ package crosscheck
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -353,9 +354,23 @@ func (r *oracleRun) check(t reporter) {
 			logged[c.N] = c
 		}
 		both := stw
+		type excess struct {
+			n                  int
+			assist, background time.Duration // the trace's less the log's
+		}
+		var worst []excess
 		for _, c := range cycles {
 			if lc, ok := logged[int(r.fig.FirstCycle)+c.N-cycles[0].N]; ok {
 				both += lc.CPU.Assist + lc.CPU.Background
+				worst = append(worst, excess{lc.N, c.CPU.Assist - lc.CPU.Assist, c.CPU.Background - lc.CPU.Background})
+			}
+		}
+		if !hadCPUs {
+			// Where the trace's mark work exceeds the runtime's: the cycles
+			// with the most, by the log's own per-cycle fields.
+			slices.SortFunc(worst, func(a, b excess) int { return cmp.Compare(b.assist+b.background, a.assist+a.background) })
+			for _, e := range worst[:min(3, len(worst))] {
+				t.Logf("gc %d: the trace has %v more assist and %v more worker time than the log", e.n, e.assist, e.background)
 			}
 		}
 		f := float64(both) / float64(capacity)
@@ -478,10 +493,11 @@ func (r *oracleRun) checkLog(t reporter, cycles []model.Cycle) {
 }
 
 // checkRequests compares the request percentiles with the program's own
-// timing of each task: within 1 % at p50 and p90; at p99 within 5 %,
-// since the program reads its clock just outside the task's two events
-// and a pause or preemption between a reading and its event lengthens
-// its timing alone.
+// timing of each task: within 1 % (and 2 µs) at p50, p90 and p99. The
+// program reads its clock just outside the task's two events, so a pause
+// or preemption between a reading and its event lengthens its timing
+// alone; that moves a percentile only when it lands on the request at
+// that rank, and a run where it does is run again.
 func (r *oracleRun) checkRequests(t reporter) {
 	t.Helper()
 	var got []time.Duration
@@ -499,9 +515,7 @@ func (r *oracleRun) checkRequests(t reporter) {
 		g := got[int(math.Ceil(q*float64(len(got))))-1]
 		w := time.Duration(want[int(math.Ceil(q*float64(len(want))))-1])
 		tol := w/100 + 2*time.Microsecond
-		if q == 0.99 {
-			tol = w / 20
-		}
+		t.Logf("request p%g: %v from the trace, %v timed by the program (%+.2f%%)", 100*q, g, w, 100*(float64(g)/float64(w)-1))
 		if (g - w).Abs() > tol {
 			t.Errorf("p%g: %v from the trace, %v timed by the program", 100*q, g, w)
 		}

@@ -1,14 +1,11 @@
 package crosscheck
 
 import (
-	"bufio"
-	"errors"
-	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 	exptrace "golang.org/x/exp/trace"
 )
 
@@ -81,28 +78,12 @@ const gcRange = "GC concurrent mark phase"
 
 func readRawTrace(t *testing.T, path string) *rawTrace {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := exptrace.NewReader(bufio.NewReader(f))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
 	raw := &rawTrace{first: -1}
 	openCycle := -1
 	openSTW := map[exptrace.GoID]int{} // goroutine that stopped the world → index in stws
 	openTask := map[exptrace.TaskID]int{}
 	openRegions := map[exptrace.GoID][]int{} // stack of open regions per goroutine
-	for {
-		ev, err := r.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+	for ev := range tracetest.Events(t, path) {
 		now := int64(ev.Time())
 		if raw.first < 0 {
 			raw.first = now

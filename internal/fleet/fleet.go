@@ -30,6 +30,12 @@ type Service struct {
 	BestTuning     *BestTuning `json:"best_tuning"`
 	WithoutGC      *WithoutGC  `json:"without_gc"`
 	Confidence     string      `json:"confidence"`
+	// RecommendedOption is the option the verdict recommends (the first
+	// rung of its options ladder that meets the target; see
+	// docs/verdicts.md), null when it recommends none. Only a service
+	// whose recommended option is migration ranks as a migration
+	// candidate.
+	RecommendedOption *string `json:"recommended_option"`
 	// Reasons say why the service is where it is in the ranking.
 	Reasons []string `json:"reasons"`
 	// Process is the full per-service report (text/HTML renderers use it).
@@ -80,6 +86,15 @@ func FromProcess(name, captures string, p *report.Process, budget int64) Service
 	s.GCCPUFraction = p.GC.CPUFraction
 	if v := p.Verdict; v != nil {
 		s.Verdict, s.Summary, s.Confidence = v.ID, v.Summary, v.Confidence
+		for _, o := range v.Options {
+			if o.Recommended {
+				id := o.ID
+				s.RecommendedOption = &id
+			}
+		}
+		if v.ID == advice.MigrationCandidate && !s.migrationCandidate() {
+			s.Reasons = append(s.Reasons, "ranked with the other GC problems, not as a migration candidate: "+notMigration(v))
+		}
 		// Ranking needs the GC's share of the tail or, without requests,
 		// a fitted model; a couple of cycles at least either way.
 		complete := p.GC.Cycles - p.GC.PartialCycles
@@ -186,13 +201,36 @@ func gogcString(g int) string {
 	return fmt.Sprint(g)
 }
 
-// verdictGroup orders verdicts: migration candidates first, services where
-// GC is not the cause last.
-func verdictGroup(id string) int {
-	switch id {
-	case advice.MigrationCandidate:
+// migrationCandidate says whether the service ranks as a migration
+// candidate: its verdict says so and its options ladder agrees, migration
+// being the first remedy that meets the target (the verdict recommends
+// it). A verdict on too little data, or one whose ladder meets the target
+// with something cheaper — an allocation problem that looked like a
+// migration candidate — or with nothing, does not.
+func (s *Service) migrationCandidate() bool {
+	return s.Verdict == advice.MigrationCandidate && s.RecommendedOption != nil && *s.RecommendedOption == advice.MigrationCandidate
+}
+
+// notMigration says why a migration-candidate verdict does not rank as one.
+func notMigration(v *advice.Verdict) string {
+	if !v.SufficientData {
+		return "not enough data, the verdict is a hypothesis"
+	}
+	for _, o := range v.Options {
+		if o.Applicable && o.MeetsTarget != nil && *o.MeetsTarget {
+			return fmt.Sprintf("%s meets the target first (%s)", o.ID, o.Change)
+		}
+	}
+	return "no remedy, migration included, is predicted to meet the target"
+}
+
+// group orders services: migration candidates first, services where GC is
+// not the cause last.
+func group(s *Service) int {
+	switch {
+	case s.migrationCandidate():
 		return 0
-	case advice.NotTheCause:
+	case s.Verdict == advice.NotTheCause:
 		return 2
 	}
 	return 1
@@ -206,10 +244,11 @@ func orZero(p *float64) float64 {
 }
 
 // Header says in what order Rank puts the services.
-const Header = "migration candidates first, then by the GC's share of the tail, GC CPU and memory overhead; GC not the cause last; too little data unranked"
+const Header = "migration candidates first (migration the first remedy to meet the target), then by the GC's share of the tail, GC CPU and memory overhead; GC not the cause last; too little data unranked"
 
-// Rank orders the services as Header says:
-// migration candidates first, then by the GC-attributable share of the
+// Rank orders the services as Header says: migration candidates first
+// (the verdict's options ladder reaches migration: nothing cheaper meets
+// the target), then by the GC-attributable share of the
 // tail, then GC CPU, then memory overhead; services where GC is not the
 // cause last; services with too little data after all, unranked.
 func Rank(services []Service) []Service {
@@ -222,7 +261,7 @@ func Rank(services []Service) []Service {
 			return -1
 		}
 		return cmp.Or(
-			cmp.Compare(verdictGroup(a.Verdict), verdictGroup(b.Verdict)),
+			cmp.Compare(group(&a), group(&b)),
 			cmp.Compare(orZero(b.GCShareOfTail), orZero(a.GCShareOfTail)),
 			cmp.Compare(b.GCCPUFraction, a.GCCPUFraction),
 			cmp.Compare(orZero(b.MemoryOverhead), orZero(a.MemoryOverhead)),

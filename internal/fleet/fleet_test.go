@@ -46,3 +46,63 @@ func TestHeaderStatesTheOrder(t *testing.T) {
 		t.Errorf("header %q does not state Rank's order", Header)
 	}
 }
+
+// TestRankFollowsTheLadder: a service ranks as a migration candidate only
+// when its options ladder reaches migration — nothing cheaper meets the
+// target and the data is enough. A migration-candidate verdict whose
+// ladder meets the target by cutting allocation (an allocation problem
+// that looked like a migration candidate), or one on too little data, does
+// not top the fleet even with the larger share of GC in its tail.
+func TestRankFollowsTheLadder(t *testing.T) {
+	yes, no := true, false
+	ladder := func(first string, recommended bool) []advice.Option {
+		var opts []advice.Option
+		met := false
+		for _, id := range advice.LadderOrder {
+			o := advice.Option{ID: id, Applicable: true, MeetsTarget: &no, Change: "change " + id}
+			if id == first || (met && id == advice.MigrationCandidate) {
+				o.MeetsTarget = &yes
+				o.Recommended = recommended && id == first
+				met = true
+			}
+			opts = append(opts, o)
+		}
+		return opts
+	}
+	svc := func(name, id string, share float64, sufficient bool, opts []advice.Option) Service {
+		p := &report.Process{Verdict: &advice.Verdict{ID: id, SufficientData: sufficient, Options: opts},
+			GC:          report.GC{Cycles: 10, CPUFraction: 0.2},
+			Attribution: &report.Attribution{Requests: 1000, GCShareOfTail: share, P99Ms: 20}}
+		return FromProcess(name, "", p, 1<<30)
+	}
+	ranked := Rank([]Service{
+		// Its ladder meets the target by cutting allocation: the verdict
+		// and the ladder disagree, and the ladder wins the ranking.
+		svc("looks-intrinsic", advice.MigrationCandidate, 0.9, true, ladder(advice.ReduceAllocation, false)),
+		svc("intrinsic", advice.MigrationCandidate, 0.5, true, ladder(advice.MigrationCandidate, true)),
+		svc("thin", advice.MigrationCandidate, 0.95, false, ladder(advice.MigrationCandidate, false)),
+		svc("allocates", advice.ReduceAllocation, 0.6, true, ladder(advice.ReduceAllocation, true)),
+	})
+	var names []string
+	for _, s := range ranked {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "intrinsic,thin,looks-intrinsic,allocates" {
+		t.Fatalf("order %v, want the ladder's migration candidate first, then by GC share of the tail", names)
+	}
+	if r := ranked[0].RecommendedOption; r == nil || *r != advice.MigrationCandidate || ranked[0].Rank != 1 {
+		t.Errorf("first: %+v", ranked[0])
+	}
+	for _, s := range ranked[1:3] {
+		found := false
+		for _, r := range s.Reasons {
+			found = found || strings.HasPrefix(r, "ranked with the other GC problems, not as a migration candidate: ")
+		}
+		if !found {
+			t.Errorf("%s: reasons %q do not say why it is not ranked as a migration candidate", s.Name, s.Reasons)
+		}
+	}
+	if !strings.Contains(strings.Join(ranked[2].Reasons, " "), "reduce-allocation meets the target first") {
+		t.Errorf("looks-intrinsic: reasons %q do not name the cheaper remedy", ranked[2].Reasons)
+	}
+}

@@ -74,6 +74,11 @@ type Fidelity struct {
 type Run struct {
 	Inputs    []Input `json:"inputs"`
 	GoVersion string  `json:"go_version,omitempty"` // e.g. "go1.23" when known
+	// GoVersionFrom says where GoVersion was read: "trace" (the execution
+	// trace's format: "go1.23+" is a release writing that format) or the
+	// capture description it came from (meta.json: /metrics go_info or the
+	// program's own report).
+	GoVersionFrom string `json:"go_version_from,omitempty"`
 	// GOMAXPROCS is the value in force at the start of the window (0 when
 	// unknown); ProcsChanges lists every change, the first at Start.
 	GOMAXPROCS   int           `json:"gomaxprocs"`
@@ -325,6 +330,11 @@ type Request struct {
 	// Open is set when the request had not ended when the window ended (End
 	// is then the end of the window) or began before it.
 	Open bool `json:"open,omitempty"`
+	// TraceID and SpanID identify a request taken from a distributed
+	// trace's span (zero otherwise), so that a report can point at it in
+	// the service's own tracing UI.
+	TraceID TraceID `json:"trace_id,omitzero"`
+	SpanID  SpanID  `json:"span_id,omitzero"`
 	// Accounted says whether the per-state durations below were measured
 	// (false for requests from logs). It sits beside Open so that the two
 	// share one word: a run can hold millions of requests.

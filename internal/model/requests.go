@@ -25,7 +25,8 @@ import (
 //     non-zero durations and GoroutinesTotal (most are zero or a few µs),
 //     then where the goroutines and pause stacks sit in the chunk's
 //     backing slices when there are any. Which of these are present is in
-//     the flags byte, so a request from a log costs no blob byte at all.
+//     the flags byte, so a request from a log costs no blob byte at all
+//     (one from a span adds its 24 bytes of trace and span id).
 //
 // Fixed-size chunks keep every accessor O(1) without the quarter of slack
 // a growing slice keeps, and without copying megabytes when it grows; a
@@ -40,9 +41,9 @@ const (
 	requestChunkMask = requestChunkSize - 1
 
 	// maxEncodedRequest bounds one request's blob: Parent, the mask byte,
-	// seven durations and GoroutinesTotal, and an offset and a count for
-	// each of the two backing slices.
-	maxEncodedRequest = 1 + 13*binary.MaxVarintLen64
+	// seven durations and GoroutinesTotal, an offset and a count for each
+	// of the two backing slices, and the trace and span ids.
+	maxEncodedRequest = 1 + 13*binary.MaxVarintLen64 + 16 + 8
 )
 
 // A full chunk's blob fits the uint16 offsets (this fails to compile if
@@ -57,6 +58,7 @@ const (
 	reqValues     = 1 << 3 // the blob has a mask byte and non-zero values
 	reqGoroutines = 1 << 4 // the blob has the goroutines' offset and count
 	reqStacks     = 1 << 5 // the blob has the pause stacks' offset and count
+	reqTraceIDs   = 1 << 6 // the blob ends with the trace id and span id, raw
 )
 
 // requestValues is how many values the mask byte covers: the seven
@@ -174,6 +176,11 @@ func (c *requestChunk) encode(r *Request) uint8 {
 		b = binary.AppendUvarint(b, uint64(len(r.PauseStacks)))
 		c.stacks = append(c.stacks, r.PauseStacks...)
 	}
+	if !r.TraceID.IsZero() || !r.SpanID.IsZero() {
+		f |= reqTraceIDs
+		b = append(b, r.TraceID[:]...)
+		b = append(b, r.SpanID[:]...)
+	}
 	c.blob = b
 	return f
 }
@@ -262,8 +269,13 @@ func (s *Requests) At(i int) (r Request) {
 		r.Goroutines = c.gors[lo:hi:hi]
 	}
 	if f&reqStacks != 0 {
-		lo, hi, _ := span(b)
+		var lo, hi uint64
+		lo, hi, b = span(b)
 		r.PauseStacks = c.stacks[lo:hi:hi]
+	}
+	if f&reqTraceIDs != 0 {
+		b = b[copy(r.TraceID[:], b):]
+		copy(r.SpanID[:], b)
 	}
 	return r
 }
@@ -407,5 +419,5 @@ func sameRequest(a, b Request) bool {
 		slices.Equal(a.Goroutines, b.Goroutines) && a.GoroutinesTotal == b.GoroutinesTotal &&
 		a.Running == b.Running && a.Runnable == b.Runnable && a.RunnableDuringMark == b.RunnableDuringMark &&
 		a.Blocked == b.Blocked && a.Syscall == b.Syscall && a.Assist == b.Assist && a.Sweep == b.Sweep &&
-		slices.Equal(a.PauseStacks, b.PauseStacks)
+		slices.Equal(a.PauseStacks, b.PauseStacks) && a.TraceID == b.TraceID && a.SpanID == b.SpanID
 }

@@ -61,6 +61,17 @@ func randomRequest(rng *rand.Rand) Request {
 	if rng.IntN(10) == 0 {
 		r.Type = fmt.Sprintf("type-%d", rng.IntN(1000))
 	}
+	switch rng.IntN(4) {
+	case 0: // a span's ids
+		for i := range r.TraceID {
+			r.TraceID[i] = byte(rng.IntN(256))
+		}
+		for i := range r.SpanID {
+			r.SpanID[i] = byte(rng.IntN(256))
+		}
+	case 1: // only one of them
+		r.SpanID[rng.IntN(len(r.SpanID))] = 0xff
+	}
 	switch n := rng.IntN(41); {
 	case n > 0:
 		for range n {
@@ -213,6 +224,8 @@ func TestRequestsEqualEachField(t *testing.T) {
 		"Assist":             func(r *Request) { r.Assist++ },
 		"Sweep":              func(r *Request) { r.Sweep++ },
 		"PauseStacks":        func(r *Request) { r.PauseStacks = []PauseStack{{PauseStart: 1, Goroutine: 2, Stack: 4}} },
+		"TraceID":            func(r *Request) { r.TraceID[15]++ },
+		"SpanID":             func(r *Request) { r.SpanID[0]++ },
 	}
 	// sameRequest compares field by field: a new field must be added there
 	// and here.
@@ -373,4 +386,36 @@ func BenchmarkRequestsAt(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchRequests, "ns/request")
 	runtime.KeepAlive(sink)
+}
+
+// TestRequestTraceIDsJSON checks that a span's ids marshal as hex and that
+// a request without them marshals as it did before they existed.
+func TestRequestTraceIDsJSON(t *testing.T) {
+	r := Request{ID: 1, Kind: RequestLog}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "trace_id") || strings.Contains(string(b), "span_id") {
+		t.Errorf("a request without ids marshals them: %s", b)
+	}
+	if err := r.TraceID.UnmarshalText([]byte("4bf92f3577b34da6a3ce929d0e0e4736")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SpanID.UnmarshalText([]byte("00f067aa0ba902b7")); err != nil {
+		t.Fatal(err)
+	}
+	b, err = json.Marshal(RequestsOf(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"`) {
+		t.Errorf("ids not marshalled as hex: %s", b)
+	}
+	for _, bad := range []string{"", "4bf92f", "zz f92f3577b34da6a3ce929d0e0e4736", "4bf92f3577b34da6a3ce929d0e0e47361"} {
+		var id TraceID
+		if id.UnmarshalText([]byte(bad)) == nil {
+			t.Errorf("trace id %q accepted", bad)
+		}
+	}
 }

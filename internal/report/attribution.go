@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
@@ -65,6 +66,19 @@ type WorstRequest struct {
 	Breakdown Breakdown `json:"breakdown_ms"`
 	Cycles    []int     `json:"cycles"`
 	Phases    []string  `json:"phases"`
+	// TraceID and SpanID are the request's span's ids, in hex, when it
+	// came from OpenTelemetry spans.
+	TraceID string `json:"trace_id,omitempty"`
+	SpanID  string `json:"span_id,omitempty"`
+}
+
+// TraceURL is a link template (--trace-url) with {trace_id} and
+// {span_id} replaced by a request's ids; "" when either is missing.
+func TraceURL(template string, traceID, spanID string) string {
+	if template == "" || traceID == "" {
+		return ""
+	}
+	return strings.NewReplacer("{trace_id}", traceID, "{span_id}", spanID).Replace(template)
 }
 
 // Spike is a window of slow requests and the GC it met.
@@ -107,11 +121,15 @@ func buildAttribution(a *analyze.Attribution, start model.Time) *Attribution {
 	out.Breakdown.GC = t99.GCShare * ms(t99.Latency)
 	out.P999.Breakdown.GC = t999.GCShare * ms(t999.Latency)
 	for _, w := range a.Worst {
-		out.Worst = append(out.Worst, WorstRequest{
+		wr := WorstRequest{
 			ID: w.Request.ID, Type: w.Request.Type, Kind: string(w.Request.Kind),
 			StartMs: rel(w.Request.Start), LatencyMs: ms(w.Latency), Breakdown: breakdown(w.Breakdown, w.Latency),
 			Cycles: nonNil(w.Cycles), Phases: nonNilS(w.Phases),
-		})
+		}
+		if r := w.Request; !r.TraceID.IsZero() {
+			wr.TraceID, wr.SpanID = r.TraceID.String(), r.SpanID.String()
+		}
+		out.Worst = append(out.Worst, wr)
 	}
 	for _, s := range a.Spikes {
 		out.Spikes = append(out.Spikes, Spike{StartMs: rel(s.Start), EndMs: rel(s.End), Requests: s.Requests,

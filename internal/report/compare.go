@@ -232,6 +232,9 @@ func writeTextPrediction(b *strings.Builder, pc *compare.PredictionCheck, style 
 		if f.Within != nil {
 			fmt.Fprintf(b, ", %s ±%.0f%%", map[bool]string{true: "within", false: "outside"}[*f.Within], 100**f.Tolerance)
 		}
+		if f.Note != "" {
+			fmt.Fprintf(b, " (%s)", f.Note)
+		}
 		b.WriteString("\n")
 	}
 	if pc.WithinError != nil {

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
@@ -22,7 +21,7 @@ func TestFleetHTMLInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no browser")
 	}
-	chromium, why := findChromium(t, 30*time.Second)
+	chromium, why := findChromium()
 	if chromium == "" {
 		t.Skip("skipping the browser check: " + why)
 	}

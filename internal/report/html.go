@@ -22,7 +22,7 @@ section.verdict{margin:1em 0}:target{outline:2px solid #446}
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms": fmtMs, "bytes": fmtBytes, "pct": fmtPct, "rate": fmtRate, "window": fmtWindow,
 	"inputs": inputsLine, "num": fmtNum, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
-	"sites": topSites, "lastToStop": lastToStop,
+	"sites": topSites, "lastToStop": lastToStop, "traceURL": TraceURL, "anyTrace": anyTrace,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gcwatch report</title>
 <style>` + PageCSS + `</style></head><body>
@@ -32,6 +32,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 {{with .Source.Matching}}<p class="dim">{{.}}</p>{{end}}
 {{with .Verdict}}<div class="verdict"><p><strong>Verdict: <code>{{.ID}}</code></strong> — {{.Summary}} <span class="dim">(confidence {{.Confidence}})</span></p>
 <ul>{{range .Actions}}<li>{{.}}</li>{{end}}</ul>
+{{template "options" .}}
 {{if .STWDelays}}<table><tr><th>pause</th><th>at</th><th>duration</th><th>time to stop</th><th>last goroutine to stop</th></tr>
 {{range .STWDelays}}<tr><td>gc {{.Cycle}} {{.Phase}}</td><td class="num">{{ms .StartMs}}</td><td class="num">{{ms .DurationMs}}</td><td class="num">{{ms .TimeToStopMs}}</td><td>{{lastToStop .LastToStop}}</td></tr>
 {{end}}</table>{{end}}
@@ -42,8 +43,8 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 {{range .Caveats}}<p class="dim">caveat: {{.}}</p>{{end}}</div>{{end}}
 {{with .Attribution}}<h3>How much of the tail is GC</h3>
 <p>The slowest 1% ({{.TailRequests}} of {{.Requests}} requests): <strong>{{pct .GCShareOfTail}}</strong> of their time is GC-attributable; {{pct .STWOverlapFraction}} of them overlapped a GC pause. p99 {{ms .P99Ms}}, without GC time {{ms .P99WithoutGCMs}}.</p>
-{{if .Worst}}<table><tr><th>latency</th><th>GC</th><th>request</th><th>cycles</th><th>phases</th></tr>
-{{range .Worst}}<tr><td class="num">{{ms .LatencyMs}}</td><td class="num">{{ms .Breakdown.GC}}</td><td>{{.Type}} #{{.ID}}</td><td>{{.Cycles}}</td><td>{{range $i, $p := .Phases}}{{if $i}}, {{end}}{{$p}}{{end}}</td></tr>
+{{if .Worst}}{{$traces := anyTrace .Worst}}<table><tr><th>latency</th><th>GC</th><th>request</th><th>cycles</th><th>phases</th>{{if $traces}}<th>trace / span</th>{{end}}</tr>
+{{range .Worst}}<tr><td class="num">{{ms .LatencyMs}}</td><td class="num">{{ms .Breakdown.GC}}</td><td>{{.Type}} #{{.ID}}</td><td>{{.Cycles}}</td><td>{{range $i, $p := .Phases}}{{if $i}}, {{end}}{{$p}}{{end}}</td>{{if $traces}}<td><code>{{with traceURL $.TraceURL .TraceID .SpanID}}<a href="{{.}}">{{end}}{{.TraceID}}{{if traceURL $.TraceURL .TraceID .SpanID}}</a>{{end}}{{if .SpanID}} / {{.SpanID}}{{end}}</code></td>{{end}}</tr>
 {{end}}</table>{{end}}
 {{if .Spikes}}<h3>Spikes</h3><table><tr><th>window</th><th>requests</th><th>p99</th><th>max</th><th>GC share</th><th>cycles</th></tr>
 {{range .Spikes}}<tr><td>{{ms .StartMs}} – {{ms .EndMs}}</td><td class="num">{{.Requests}}</td><td class="num">{{ms .P99Ms}}</td><td class="num">{{ms .MaxMs}}</td><td class="num">{{pct .GCShare}}</td><td>{{.Cycles}}</td></tr>
@@ -88,6 +89,8 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 type htmlView struct {
 	Doc   *Document
 	Procs []htmlProcess
+	// TraceURL is Options.TraceURL.
+	TraceURL string
 }
 
 type htmlProcess struct {
@@ -101,7 +104,7 @@ type htmlFigure struct {
 }
 
 func renderHTML(w io.Writer, doc *Document, opts Options) error {
-	view := htmlView{Doc: doc}
+	view := htmlView{Doc: doc, TraceURL: opts.TraceURL}
 	for i := range doc.Processes {
 		hp := htmlProcess{Process: &doc.Processes[i]}
 		if opts.Plots != nil {
@@ -138,4 +141,14 @@ func InlineSVG(f Figure) (template.HTML, error) {
 		return "", fmt.Errorf("drawing the %s plot: no <svg> element in the output", f.Name)
 	}
 	return template.HTML(s[i:]), nil
+}
+
+// anyTrace reports whether any of the requests came from a span.
+func anyTrace(ws []WorstRequest) bool {
+	for _, w := range ws {
+		if w.TraceID != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -24,6 +24,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			for _, a := range v.Actions {
 				fmt.Fprintf(&b, "- %s\n", md(a))
 			}
+			writeMarkdownOptions(&b, v)
 			if len(v.STWDelays) > 0 {
 				b.WriteString("\n| pause | at | duration | time to stop | last goroutine to stop |\n|---|---|---|---|---|\n")
 				for _, d := range v.STWDelays {
@@ -71,9 +72,22 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			fmt.Fprintf(&b, "| STW | assist | waiting for Ps held by GC | sweep | non-GC STW | rest |\n|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s |\n",
 				fmtMs(bd.SweepTermination+bd.MarkTermination), fmtMs(bd.Assist), fmtMs(bd.RunnableGC), fmtMs(bd.Sweep), fmtMs(bd.NonGCSTW), fmtMs(bd.Other))
 			if len(a.Worst) > 0 {
-				b.WriteString("\n| latency | GC | request | cycles | phases |\n|---|---|---|---|---|\n")
+				traces := anyTrace(a.Worst)
+				b.WriteString("\n| latency | GC | request | cycles | phases |")
+				if traces {
+					b.WriteString(" trace / span |")
+				}
+				b.WriteString("\n|---|---|---|---|---|")
+				if traces {
+					b.WriteString("---|")
+				}
+				b.WriteString("\n")
 				for _, w := range a.Worst {
-					fmt.Fprintf(&b, "| %s | %s | %s #%d | %v | %s |\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), md(w.Type), w.ID, w.Cycles, md(strings.Join(w.Phases, ", ")))
+					fmt.Fprintf(&b, "| %s | %s | %s #%d | %v | %s |", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), md(w.Type), w.ID, w.Cycles, md(strings.Join(w.Phases, ", ")))
+					if traces {
+						fmt.Fprintf(&b, " %s |", md(traceSpan(w)))
+					}
+					b.WriteString("\n")
 				}
 			}
 			if len(a.Spikes) > 0 {

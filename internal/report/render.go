@@ -51,6 +51,10 @@ type Options struct {
 	// leaves them out (a report on standard output has nowhere to put
 	// them).
 	Files *Files
+	// TraceURL links the HTML report's slowest requests that came from
+	// OpenTelemetry spans to a tracing UI: a URL with {trace_id} (and
+	// optionally {span_id}) in it (--trace-url).
+	TraceURL string
 }
 
 // Files is where a multi-file report puts the files beside it. Open is

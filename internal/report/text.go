@@ -217,8 +217,13 @@ func writeTextAttribution(b *strings.Builder, a *Attribution, style func(code, s
 	if len(a.Worst) == 0 {
 		return
 	}
+	traces := anyTrace(a.Worst)
 	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "  latency\tGC\tat\t  request\t  met\t\n")
+	if traces {
+		fmt.Fprintf(tw, "  latency\tGC\tat\t  request\t  met\t  trace / span\t\n")
+	} else {
+		fmt.Fprintf(tw, "  latency\tGC\tat\t  request\t  met\t\n")
+	}
 	for _, w := range a.Worst {
 		met := TerminalText(strings.Join(w.Phases, ", "))
 		if len(w.Cycles) > 0 {
@@ -227,7 +232,11 @@ func writeTextAttribution(b *strings.Builder, a *Attribution, style func(code, s
 		if met == "" {
 			met = "no GC"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s #%d\t  %s\t\n", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), fmtMs(w.StartMs), TerminalText(w.Type), w.ID, met)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s #%d\t  %s\t", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), fmtMs(w.StartMs), TerminalText(w.Type), w.ID, met)
+		if traces {
+			fmt.Fprintf(tw, "  %s\t", traceSpan(w))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 }
@@ -244,6 +253,7 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 	for _, a := range v.Actions {
 		fmt.Fprintf(b, "  → %s\n", TerminalText(a))
 	}
+	writeTextOptions(b, v, style)
 	// A gain that rounds to nothing is not shown as one.
 	if m := v.Migration; m != nil && v.SufficientData && math.Abs(m.P99Change) >= 0.005 && (v.ID == advice.MigrationCandidate || v.ID == advice.ReduceAllocation) {
 		fmt.Fprintf(b, "  without the GC: %s\n", TerminalText(m.Comparison))
@@ -296,4 +306,12 @@ func siteLine(s model.AllocSite) string {
 		line += " via " + s.Via
 	}
 	return TerminalText(line)
+}
+
+// traceSpan is "TRACE / SPAN" for a request from a span, else "-".
+func traceSpan(w WorstRequest) string {
+	if w.TraceID == "" {
+		return "-"
+	}
+	return w.TraceID + " / " + w.SpanID
 }

@@ -109,7 +109,10 @@ func TestGzipBombsBounded(t *testing.T) {
 			if limit := int64(len(tc.head)) + 64<<20 + 8<<20; read > limit {
 				t.Errorf("decompressed %d bytes of %d, want at most %d", read, len(tc.head)+bombSize, limit)
 			}
-			if took > 8*time.Second {
+			// The bound is on the bytes decompressed, checked above; the
+			// time only catches a hang (a machine shared with other work
+			// can take 12 s for what takes 0.4 s alone).
+			if took > time.Minute {
 				t.Errorf("took %v", took)
 			}
 			if got := err == nil; got != tc.usable {

@@ -10,6 +10,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
+	"github.com/gcwatch/gcwatch/internal/trace/otelspans"
 )
 
 // loadFile decodes one file into g. It reports false for a profile, which
@@ -115,6 +116,17 @@ func decodeInput(in *input, opts Options, g *group, res *Result) (bool, error) {
 		g.latency = append(g.latency, l)
 		g.forced = append(g.forced, false)
 		return true, nil
+	case spansKind:
+		l, err := otelspans.Read(src, in.name, opts.Spans)
+		if err != nil {
+			return false, &InputError{Name: in.name, Msg: "unusable OpenTelemetry trace export", Err: err}
+		}
+		if d := in.damage(); d != "" {
+			l.Warnings = append(l.Warnings, d)
+		}
+		g.latency = append(g.latency, l)
+		g.forced = append(g.forced, false)
+		return true, nil
 	case profileKind:
 		ap, err := readAllocs(src, in.name)
 		if err != nil {
@@ -175,8 +187,13 @@ func loadLatency(name string, opts Options, g *group) error {
 		return err
 	}
 	defer in.close()
-	l, err := latencylog.Parse(in.r, in.name)
-	if err != nil {
+	var l *latencylog.Log
+	if in.kind == spansKind {
+		l, err = otelspans.Read(in.r, in.name, opts.Spans)
+		if err != nil {
+			return &InputError{Name: in.name, Msg: "--latency: not a usable OpenTelemetry trace export" + in.broke(), Err: err}
+		}
+	} else if l, err = latencylog.Parse(in.r, in.name); err != nil {
 		return &InputError{Name: in.name, Msg: "--latency: not a usable latency log" + in.broke(), Err: err}
 	}
 	if d := in.damage(); d != "" {

@@ -81,7 +81,9 @@ func TestManyTinyFiles(t *testing.T) {
 	if len(res.Runs) != 1 {
 		t.Errorf("%d runs, want 1", len(res.Runs))
 	}
-	if took > 5*time.Second {
+	// 1.7–2.9 s on an idle 2-core machine (the unbounded reading took
+	// 15–38 s); the bound leaves room for a machine shared with other work.
+	if took > 20*time.Second {
 		t.Errorf("%d tiny files took %s", n, took)
 	}
 	if len(res.Notes) > 4 || len(res.Notes) == 0 || res.Notes[0] != "20000 skipped in "+dir+": 20000 not traces or logs; the first 3 follow" {

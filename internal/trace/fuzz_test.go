@@ -17,6 +17,7 @@ func FuzzDecodeInput(f *testing.F) {
 	f.Add([]byte("go 1.26 trace\x00\x00\x00\x01\x02\x03"))
 	f.Add([]byte("gc 1 @0.010s 1%: 0.010+1.0+0.020 ms clock, 0.040+0.5/1.0/0.1+0.080 ms cpu, 4->4->1 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 4 P\n"))
 	f.Add([]byte("{\"start\":1795687200123,\"duration_us\":12500}\n"))
+	f.Add([]byte(`{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},"scopeSpans":[{"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","name":"GET /","kind":2,"startTimeUnixNano":"1764000000000000000","endTimeUnixNano":"1764000000001000000"}]}]}]}` + "\n"))
 	f.Add([]byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xffjunk"))
 	if small, err := os.ReadFile(filepath.Join(recordings, "stwmix-p4", "trace.out")); err == nil {
 		f.Add(small[:4096]) // a trace cut short

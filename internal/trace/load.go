@@ -16,6 +16,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
+	"github.com/gcwatch/gcwatch/internal/trace/otelspans"
 )
 
 // Options tune Load.
@@ -34,6 +35,9 @@ type Options struct {
 	// ProcessStart is the wall-clock time the process started, for lining
 	// up latency logs with a gctrace log (--process-start).
 	ProcessStart *time.Time
+	// Spans chooses the spans of OpenTelemetry trace exports that are
+	// requests (--service, --span).
+	Spans otelspans.Options
 }
 
 // Result is what Load found.
@@ -118,7 +122,11 @@ func Load(paths []string, opts Options) (*Result, error) {
 	if len(direct.traces)+len(direct.gctraces) > 0 {
 		groups = append([]*group{direct}, groups...)
 	} else if len(direct.latency) > 0 {
-		return nil, &InputError{Name: direct.latency[0].Name, Msg: "is a request-latency log; give it together with a trace or gctrace log of the same process"}
+		what := "is a request-latency log"
+		if f := direct.latency[0].Format; f == otelspans.FormatOTLP || f == otelspans.FormatStdout {
+			what = "holds OpenTelemetry spans, which give request latencies"
+		}
+		return nil, &InputError{Name: direct.latency[0].Name, Msg: what + "; give it together with a trace or gctrace log of the same process"}
 	}
 	for _, g := range groups {
 		runs, notes := g.merge()
@@ -324,6 +332,13 @@ next:
 func (g *group) attachLatency(runs []*model.Run, processStart *time.Time) ([]string, error) {
 	var notes []string
 	for i, l := range g.latency {
+		if j := repeats(g.latency[:i], l); j >= 0 {
+			// A capture folder may hold the same spans twice, from two
+			// exporters (OTLP and stdout): counting them twice would
+			// double every request.
+			notes = append(notes, fmt.Sprintf("%s repeats the requests of %s; read once", l.Name, g.latency[j].Name))
+			continue
+		}
 		fail := func(err error) error {
 			if g.forced[i] {
 				return &InputError{Name: l.Name, Msg: "cannot be used", Err: err}
@@ -355,9 +370,44 @@ func (g *group) attachLatency(runs []*model.Run, processStart *time.Time) ([]str
 		run.Inputs = append(run.Inputs, model.Input{Path: l.Name, Kind: model.KindLatencyLog, Bytes: l.Stats.Bytes, Format: l.Format})
 		run.Warnings = append(run.Warnings, l.Warnings...)
 		run.Warnings = append(run.Warnings, a.Warnings...)
-		notes = append(notes, a.String())
+		note := a.String()
+		if l.Format == otelspans.FormatOTLP || l.Format == otelspans.FormatStdout {
+			note += "; the requests are its " + l.Fields // which spans
+		}
+		notes = append(notes, note)
 	}
 	return notes, nil
+}
+
+// repeats returns the index of the log among logs that holds the same
+// requests as l (the same starts, durations, types and ids, in any order),
+// or -1.
+func repeats(logs []*latencylog.Log, l *latencylog.Log) int {
+	key := func(log *latencylog.Log) []latencylog.Entry {
+		es := slices.Clone(log.Requests)
+		for i := range es {
+			es[i].Line, es[i].Status = 0, ""
+			es[i].Start = es[i].Start.UTC()
+		}
+		slices.SortFunc(es, func(a, b latencylog.Entry) int {
+			return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Duration, b.Duration),
+				slices.Compare(a.SpanID[:], b.SpanID[:]), cmp.Compare(a.Type, b.Type), cmp.Compare(a.ID, b.ID))
+		})
+		return es
+	}
+	var mine []latencylog.Entry
+	for j, o := range logs {
+		if len(o.Requests) != len(l.Requests) {
+			continue
+		}
+		if mine == nil {
+			mine = key(l)
+		}
+		if slices.Equal(key(o), mine) {
+			return j
+		}
+	}
+	return -1
 }
 
 // allocsRank orders profiles: allocs profiles first, then heap profiles,

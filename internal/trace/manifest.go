@@ -3,6 +3,8 @@ package trace
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -18,6 +20,9 @@ type manifest struct {
 	path        string
 	gogc        *int
 	memoryLimit *int64
+	// goVersion is the runtime's version (go_version: gcwatch capture reads
+	// it from /metrics go_info; the examples' meta.json from the program).
+	goVersion string
 }
 
 // readManifest reads the settings out of a capture description. Unknown
@@ -31,12 +36,16 @@ func readManifest(path string) (*manifest, error) {
 	var raw struct {
 		GOGC       json.RawMessage   `json:"gogc"`
 		GOMemLimit json.RawMessage   `json:"gomemlimit"`
+		GoVersion  json.RawMessage   `json:"go_version"`
 		Env        map[string]string `json:"env"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("%s: not a capture description: %w", path, err)
 	}
 	m := &manifest{path: path}
+	if v := unquote(raw.GoVersion); goVersionPattern.MatchString(v) {
+		m.goVersion = v
+	}
 	gogc := unquote(raw.GOGC)
 	limit := unquote(raw.GOMemLimit)
 	if v, ok := raw.Env["GOGC"]; ok {
@@ -76,6 +85,11 @@ func unquote(raw json.RawMessage) string {
 
 func ptr[T any](v T) *T { return &v }
 
+// goVersionPattern is a Go release as runtime.Version and go_info spell it
+// (go1.24.3, go1.26rc1, devel go1.27-…); anything else is not taken as a
+// version.
+var goVersionPattern = regexp.MustCompile(`^(devel )?go1\.[0-9]+([.a-z0-9+-]*)?( .*)?$`)
+
 // apply sets the run's settings from the manifest where the inputs did
 // not show them.
 func (m *manifest) apply(run *model.Run) []string {
@@ -87,6 +101,12 @@ func (m *manifest) apply(run *model.Run) []string {
 	if m.memoryLimit != nil && run.MemoryLimit == nil {
 		run.MemoryLimit = m.memoryLimit
 		set = append(set, "GOMEMLIMIT")
+	}
+	// A trace's format already says the release (near enough for the
+	// advice); a gctrace log does not.
+	if m.goVersion != "" && run.GoVersion == "" {
+		run.GoVersion, run.GoVersionFrom = m.goVersion, filepath.Base(m.path)
+		set = append(set, "the Go version")
 	}
 	return set
 }

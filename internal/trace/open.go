@@ -13,6 +13,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
+	"github.com/gcwatch/gcwatch/internal/trace/otelspans"
 )
 
 // sniffSize is how much of an input is looked at to recognise it.
@@ -27,6 +28,7 @@ const (
 	gctraceKind
 	profileKind
 	latencyKind // a request-latency log (JSONL or CSV)
+	spansKind   // an OpenTelemetry trace export (OTLP JSON, stdout exporter)
 	textKind    // text without gctrace lines among the first bytes
 	ancientKind // a Go 1.4-or-older trace
 	emptyKind
@@ -202,6 +204,9 @@ func recognise(prefix []byte) (kindOf, string) {
 		return profileKind, "pprof"
 	}
 	if looksLikeText(prefix) {
+		if f := otelspans.LooksLike(prefix); f != "" {
+			return spansKind, f
+		}
 		if gctrace.LooksLike(prefix) {
 			return gctraceKind, "gctrace"
 		}

@@ -65,6 +65,10 @@ type Summary struct {
 	GCCyclesAtTraceStart uint64 `json:"gc_cycles_at_trace_start"`
 	GCCyclesAtTraceStop  uint64 `json:"gc_cycles_at_trace_stop"`
 	GCCyclesAfterTrace   uint64 `json:"gc_cycles_after_trace"`
+	// AllocBytes is what the program allocated on the heap between the
+	// trace's start and stop (/gc/heap/allocs:bytes): what a code fix of a
+	// hot path changes, to compare between two runs of the same load.
+	AllocBytes uint64 `json:"alloc_bytes_in_trace"`
 	// Extra holds program-specific facts (live heap built, lock waits...).
 	Extra map[string]any `json:"extra,omitempty"`
 }
@@ -78,8 +82,14 @@ func Logf(program, format string, args ...any) {
 
 // gcCycles reads the number of completed GC cycles without stopping the
 // world (runtime.ReadMemStats would add a pause to the trace).
-func gcCycles() uint64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+func gcCycles() uint64 { return readMetric("/gc/cycles/total:gc-cycles") }
+
+// heapAllocs reads the bytes allocated on the heap since the process
+// started, without stopping the world.
+func heapAllocs() uint64 { return readMetric("/gc/heap/allocs:bytes") }
+
+func readMetric(name string) uint64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
 }
@@ -89,6 +99,7 @@ func gcCycles() uint64 {
 type Window struct {
 	file                           *os.File
 	before, atStart, atStop, after uint64
+	allocStart, allocStop          uint64
 }
 
 // OpenWindow starts the trace when path is not empty.
@@ -96,6 +107,7 @@ func OpenWindow(path string) (*Window, error) {
 	w := &Window{before: gcCycles()}
 	if path == "" {
 		w.atStart = w.before
+		w.allocStart = heapAllocs()
 		return w, nil
 	}
 	f, err := os.Create(path)
@@ -108,12 +120,14 @@ func OpenWindow(path string) (*Window, error) {
 	}
 	w.file = f
 	w.atStart = gcCycles()
+	w.allocStart = heapAllocs()
 	return w, nil
 }
 
 // Close stops the trace and flushes it to its file.
 func (w *Window) Close() error {
 	w.atStop = gcCycles()
+	w.allocStop = heapAllocs()
 	if w.file != nil {
 		trace.Stop()
 	}
@@ -161,6 +175,7 @@ func (l *Latencies) Summarize(s *Summary) {
 func (s *Summary) Print(w *Window) error {
 	s.GCCyclesBeforeTrace, s.GCCyclesAtTraceStart = w.before, w.atStart
 	s.GCCyclesAtTraceStop, s.GCCyclesAfterTrace = w.atStop, w.after
+	s.AllocBytes = w.allocStop - w.allocStart
 	return json.NewEncoder(os.Stdout).Encode(s)
 }
 

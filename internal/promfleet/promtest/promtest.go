@@ -1,13 +1,11 @@
 // Package promtest runs a real Prometheus server and example services for
 // tests of the monitoring side of the fleet report (internal/promfleet and
-// gcwatch report --prometheus). It finds prometheus in PATH or installs
-// Debian's package when it can, and skips the test with the reason when
-// it cannot. Everything it starts is stopped in t.Cleanup.
+// gcwatch report --prometheus). It finds prometheus in PATH and skips the
+// test, saying so, when it is not there (.ci/tools installs it). Everything it starts is stopped in t.Cleanup.
 package promtest
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -23,40 +21,18 @@ import (
 	"time"
 )
 
-// installTimeout bounds apt-get; a test that has to install waits this
-// long at most, once per machine.
-const installTimeout = 4 * time.Minute
-
-// Binary returns the path of prometheus, installing Debian's package when
-// it is missing, the test runs as root and apt-get exists; otherwise it
-// skips the test, saying why.
+// Binary returns the path of prometheus, or skips the test saying it is
+// missing. Tests never install it: .ci/tools does.
 func Binary(t testing.TB) string {
 	t.Helper()
-	if p, err := exec.LookPath("prometheus"); err == nil {
-		return p
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("prometheus is not in PATH and the test is not root, so it cannot install Debian's package (apt-get install prometheus)")
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		t.Skip("prometheus is not in PATH and there is no apt-get to install it with")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), installTimeout)
-	defer cancel()
-	// The package's post-install may try to start its own service; the
-	// test never relies on it and starts its own server below.
-	cmd := exec.CommandContext(ctx, "apt-get", "install", "-y", "--no-install-recommends", "prometheus")
-	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("prometheus is not in PATH and apt-get install prometheus failed (%v): %s", err, lastLines(out, 3))
-	}
 	p, err := exec.LookPath("prometheus")
 	if err != nil {
-		t.Skip("apt-get installed the prometheus package but prometheus is still not in PATH")
+		t.Skip("prometheus is not installed (.ci/tools installs it)")
 	}
 	return p
 }
 
+// lastLines is the last n lines of b, joined on one line.
 func lastLines(b []byte, n int) string {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], " / ")

@@ -20,6 +20,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/trace"
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 )
 
 // recordings are the example captures with tasks and mark assists.
@@ -111,14 +112,6 @@ type rawFacts struct {
 // left out), and the overlap of the tasks the report counts (begun and
 // ended in the trace, parent not begun in it) with GC pauses.
 func readRaw(t *testing.T, path string) rawFacts {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := exptrace.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	type goInfo struct {
 		running, assist bool
 		since           exptrace.Time
@@ -149,14 +142,7 @@ func readRaw(t *testing.T, path string) rawFacts {
 	const markTerm = "stop-the-world (GC mark termination)"
 	released := map[string]exptrace.Time{}
 	var last exptrace.Time
-	for {
-		ev, err := r.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for ev := range tracetest.Events(t, path) {
 		last = ev.Time()
 		switch ev.Kind() {
 		case exptrace.EventMetric:

@@ -145,7 +145,7 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 	}
 	run := &model.Run{
 		Inputs:    []model.Input{{Path: name, Kind: model.KindTrace, Format: fmt.Sprintf("go 1.%d trace", n)}},
-		GoVersion: goVersionOf(n),
+		GoVersion: goVersionOf(n), GoVersionFrom: "trace",
 	}
 	b := newBuilder(run, opts.MMU)
 	b.infer.mode = opts.InferRequests

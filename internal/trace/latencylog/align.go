@@ -91,6 +91,7 @@ func Align(log *Log, run *model.Run, processStart *time.Time) ([]model.Request, 
 		reqs = append(reqs, model.Request{
 			ID: id, Type: e.Type, Kind: model.RequestLog,
 			Start: start, End: end, Open: where == cut,
+			TraceID: e.TraceID, SpanID: e.SpanID,
 		})
 	}
 	a.checkWindow(log, run)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gcwatch/gcwatch/internal/model"
 )
 
 // Log is a parsed latency log: one Entry per request line, in the order of
@@ -14,7 +16,8 @@ import (
 type Log struct {
 	// Name is the name the log was parsed under, used in messages.
 	Name string
-	// Format is "jsonl" or "csv".
+	// Format is "jsonl" or "csv", or for spans read by
+	// internal/trace/otelspans "otlp json" or "otel stdout".
 	Format string
 	// Fields says which fields the first request line was read from, e.g.
 	// "start: ts, duration: latency_ms".
@@ -35,8 +38,12 @@ type Entry struct {
 	// ID, Type and Status are as the log wrote them, or empty. Type is the
 	// type or route field, else "METHOD /path" (the query cut off).
 	ID, Type, Status string
-	// Line is the 1-based line number the entry came from.
+	// Line is the 1-based line number the entry came from; for a span,
+	// its 1-based position among the spans of the file.
 	Line int
+	// TraceID and SpanID are a span's ids (zero for a log line).
+	TraceID model.TraceID
+	SpanID  model.SpanID
 }
 
 // End is when the request ended.
