@@ -131,7 +131,7 @@ func TestCompareAA(t *testing.T) {
 // proof/lockbound and lockbound-again, differs in request p50 by +5.3 %,
 // 95 % interval [+2.6 %, +9.4 %]: see docs/compare.md.)
 func TestCompareAAPair(t *testing.T) {
-	for _, pair := range [][2]string{{"compare-aa-1", "compare-aa-2"}, {"proof/snapshot-miss", "proof/snapshot-miss-again"}} {
+	for _, pair := range [][2]string{{"compare/aa-1", "compare/aa-2"}, {"proof/snapshot-miss", "proof/snapshot-miss-again"}} {
 		code, doc, errs := compareJSON(t, testdata+pair[0], testdata+pair[1])
 		if code != exitOK {
 			t.Fatalf("%v: exit %d: %s", pair, code, errs)
@@ -152,7 +152,7 @@ func TestCompareAAPair(t *testing.T) {
 }
 
 // TestCompareAllocFixPair: proof/allocheavy in a 12 MiB budget is told to
-// cut its allocation rate by 20 %; compare-allocfix is the same program,
+// cut its allocation rate by 20 %; compare/allocfix is the same program,
 // settings and load with its hot path fixed (-fixed), run for 5 s so that
 // its few GC cycles can be counted. The change must be detected (GC
 // cycles per second and request p99 down, significantly), the cut made
@@ -161,7 +161,7 @@ func TestCompareAAPair(t *testing.T) {
 // second within its stated error. The p99 is shown without a bound: the
 // fix changed the work a request does.
 func TestCompareAllocFixPair(t *testing.T) {
-	code, doc, errs := compareJSON(t, "--mem-budget", "12MiB", testdata+"proof/allocheavy", testdata+"compare-allocfix")
+	code, doc, errs := compareJSON(t, "--mem-budget", "12MiB", testdata+"proof/allocheavy", testdata+"compare/allocfix")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
