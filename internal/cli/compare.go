@@ -14,6 +14,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/compare"
 	"github.com/gcwatch/gcwatch/internal/outfile"
 	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
 
 // compareOptions are the options of gcwatch compare. Shared holds the
@@ -28,6 +29,10 @@ type compareOptions struct {
 	AfterMemLimit  sizeValue
 	BeforeLatency  []string
 	AfterLatency   []string
+	BeforeBudget   sizeValue
+	AfterBudget    sizeValue
+	BeforeSLO      sloValue
+	AfterSLO       sloValue
 	FailOn         string
 	Alpha          float64
 
@@ -42,6 +47,8 @@ func newCompareOptions() *compareOptions {
 		AfterGOGC:      gogcValue{v: sizeUnset},
 		BeforeMemLimit: sizeValue{bytes: sizeUnset, allowOff: true},
 		AfterMemLimit:  sizeValue{bytes: sizeUnset, allowOff: true},
+		BeforeBudget:   sizeValue{bytes: sizeUnset},
+		AfterBudget:    sizeValue{bytes: sizeUnset},
 		Alpha:          compare.DefaultOptions().Alpha,
 	}
 }
@@ -57,16 +64,21 @@ is loaded, analysed and advised exactly as analyze does. Give one input per side
 as BEFORE AFTER, or several with --before and --after (repeatable): the runs of a
 side are pooled as samples of one service.
 
-One row per figure, BEFORE → AFTER with the change. Figures with samples behind
-them (requests, GC pauses, GC cycles) are tested with a two-sided Mann–Whitney U
-test; a percentile's change must also fall outside its bootstrap interval (fixed
-seed: the same inputs give the same report). A change inside the noise prints as
-'~' with its p-value and sample counts, as benchstat does; '?' marks a figure that
-cannot be tested. When BEFORE's verdict recommended a setting and AFTER ran with
-it, the prediction is checked against what AFTER measured.
+One row per figure, BEFORE → AFTER with the change, tested: request percentiles
+by a bootstrap of blocks of consecutive requests (requests sharing a GC cycle or
+a burst of load are not independent), GC pauses and cycles by a two-sided
+Mann–Whitney U test, a pause percentile's change also outside its bootstrap
+interval (fixed seed: the same inputs give the same report). With 4 runs or more
+a side, each run is one sample, as benchstat does: only that sees how much runs
+of one service differ anyway. A change inside the noise prints as '~' with its
+p-value and sample counts; '?' marks a figure that cannot be tested. When
+BEFORE's verdict recommended a setting or an allocation cut and AFTER made it,
+the prediction is checked against what AFTER measured. HTML and Markdown carry
+before/after plots of request latency and GC pauses.
 
 The flags for the advisor (--slo, --mem-budget, --gogc, --memlimit, ...) apply to
 both sides; --before-gogc, --after-gogc, --before-memlimit, --after-memlimit,
+--before-mem-budget, --after-mem-budget, --before-slo, --after-slo,
 --before-latency and --after-latency set one side's.
 
 Exit status: 0 when both sides were compared, 1 when a side cannot be used, 2
@@ -101,6 +113,10 @@ func (o *compareOptions) bindFlags(f *pflag.FlagSet) {
 	f.Var(&o.AfterGOGC, "after-gogc", "the GOGC AFTER ran with (a number or off)")
 	f.Var(&o.BeforeMemLimit, "before-memlimit", "the GOMEMLIMIT BEFORE ran with (`SIZE` or off)")
 	f.Var(&o.AfterMemLimit, "after-memlimit", "the GOMEMLIMIT AFTER ran with (`SIZE` or off)")
+	f.Var(&o.BeforeBudget, "before-mem-budget", "the memory BEFORE could use, when it differs from --mem-budget (`SIZE`)")
+	f.Var(&o.AfterBudget, "after-mem-budget", "the memory AFTER could use, when it differs from --mem-budget (`SIZE`)")
+	f.Var(&o.BeforeSLO, "before-slo", "BEFORE's latency objective, when it differs from --slo (e.g. p99=50ms)")
+	f.Var(&o.AfterSLO, "after-slo", "AFTER's latency objective, when it differs from --slo (e.g. p99=50ms)")
 	f.StringArrayVar(&o.BeforeLatency, "before-latency", nil, "request-latency log of BEFORE (`FILE`; repeatable)")
 	f.StringArrayVar(&o.AfterLatency, "after-latency", nil, "request-latency log of AFTER (`FILE`; repeatable)")
 	sh.bindSpanFlags(f)
@@ -133,7 +149,7 @@ func (o *compareOptions) complete(args []string) error {
 		return usagef("--fail-on-regression: %v", err)
 	}
 	o.thresholds = ths
-	side := func(inputs []string, gogc gogcValue, limit sizeValue, latency []string) (*analyzeOptions, error) {
+	side := func(inputs []string, gogc gogcValue, limit, budget sizeValue, slo sloValue, latency []string) (*analyzeOptions, error) {
 		so := *o.Shared
 		so.Inputs = inputs
 		so.Worst = 0
@@ -142,6 +158,12 @@ func (o *compareOptions) complete(args []string) error {
 		}
 		if limit.bytes != sizeUnset {
 			so.MemLimit = limit
+		}
+		if budget.bytes != sizeUnset {
+			so.MemBudget = budget
+		}
+		if slo.target > 0 {
+			so.SLO = slo
 		}
 		so.Latency = append(slices.Clone(o.Shared.Latency), latency...)
 		// The output must not overwrite an input of either side.
@@ -153,10 +175,10 @@ func (o *compareOptions) complete(args []string) error {
 		so.format, so.infer, so.rules = guarded.format, guarded.infer, guarded.rules
 		return &so, nil
 	}
-	if o.before, err = side(o.Before, o.BeforeGOGC, o.BeforeMemLimit, o.BeforeLatency); err != nil {
+	if o.before, err = side(o.Before, o.BeforeGOGC, o.BeforeMemLimit, o.BeforeBudget, o.BeforeSLO, o.BeforeLatency); err != nil {
 		return err
 	}
-	o.after, err = side(o.After, o.AfterGOGC, o.AfterMemLimit, o.AfterLatency)
+	o.after, err = side(o.After, o.AfterGOGC, o.AfterMemLimit, o.AfterBudget, o.AfterSLO, o.AfterLatency)
 	return err
 }
 
@@ -183,7 +205,8 @@ func runCompare(s *streams, o *compareOptions) error {
 	// -o may replace neither side's inputs: checked before any analysis.
 	guard := guardFor(o.before)
 	guard.Add(guardedPaths(o.after), outfile.IsOutput)
-	if err := checkOutput(guard, o.Shared.Output, false); err != nil {
+	markdown := o.before.format == report.Markdown
+	if err := checkOutput(guard, o.Shared.Output, markdown); err != nil {
 		return err
 	}
 	before, err := sideOf(s, "BEFORE", o.before)
@@ -206,8 +229,8 @@ func runCompare(s *streams, o *compareOptions) error {
 	doc := report.NewCompareDocument(c, versionString())
 	sh := o.Shared
 	color := sh.Color == "always" || (sh.Color == "auto" && sh.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
-	err = writeReport(s.Out, guard, sh.Output, false, func(w io.Writer, _ *report.Files) error {
-		return report.RenderCompare(w, doc, o.before.format, report.Options{Color: color})
+	err = writeReport(s.Out, guard, sh.Output, markdown, func(w io.Writer, files *report.Files) error {
+		return report.RenderCompare(w, doc, o.before.format, report.Options{Color: color, ComparePlots: plot.CompareFigures, Files: files})
 	})
 	if err != nil {
 		return err

@@ -124,6 +124,82 @@ func TestCompareAA(t *testing.T) {
 	}
 }
 
+// TestCompareAAPair: two recordings of one unchanged service (the same
+// program, settings and load, recorded one after the other) must show no
+// significant change on any row. Unlike a recording against itself, the
+// samples differ: every tested row can fail. (The third such pair,
+// proof/lockbound and lockbound-again, differs in request p50 by +5.3 %,
+// 95 % interval [+2.6 %, +9.4 %]: see docs/compare.md.)
+func TestCompareAAPair(t *testing.T) {
+	for _, pair := range [][2]string{{"compare/aa-1", "compare/aa-2"}, {"proof/snapshot-miss", "proof/snapshot-miss-again"}} {
+		code, doc, errs := compareJSON(t, testdata+pair[0], testdata+pair[1])
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", pair, code, errs)
+		}
+		tested := 0
+		for m, r := range compareRows(t, doc) {
+			if r["significant"] == true {
+				t.Errorf("%v: %s changed significantly between two runs of one service: %v", pair, m, r)
+			}
+			if r["significant"] != nil {
+				tested++
+			}
+		}
+		if tested < 10 {
+			t.Errorf("%v: only %d rows tested: too little data for an A/A test to mean anything", pair, tested)
+		}
+	}
+}
+
+// TestCompareAllocFixPair: proof/allocheavy in a 12 MiB budget is told to
+// cut its allocation rate by 20 %; compare/allocfix is the same program,
+// settings and load with its hot path fixed (-fixed), run for 5 s so that
+// its few GC cycles can be counted. The change must be detected (GC
+// cycles per second and request p99 down, significantly), the cut made
+// must be measured as more than the verdict asked for, and BEFORE's model,
+// run at AFTER's allocation rate, must predict AFTER's GC cycles per
+// second within its stated error. The p99 is shown without a bound: the
+// fix changed the work a request does.
+func TestCompareAllocFixPair(t *testing.T) {
+	code, doc, errs := compareJSON(t, "--mem-budget", "12MiB", testdata+"proof/allocheavy", testdata+"compare/allocfix")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rows := compareRows(t, doc)
+	for _, m := range []string{"gc_per_second", "gc_cpu_fraction", "mark_assist_ms_per_second", "request_p99_ms"} {
+		if r := rows[m]; r["significant"] != true || r["change"].(float64) >= -0.5 {
+			t.Errorf("%s: %v; want down by more than half, significantly", m, r)
+		}
+	}
+	pc, ok := doc["prediction_check"].(map[string]any)
+	if !ok || pc["remedy"] != "allocation_cut" || pc["applies"] != true || pc["within_error"] != true {
+		t.Fatalf("prediction check: %v", doc["prediction_check"])
+	}
+	cut := pc["alloc_cut"].(map[string]any)
+	if made, need := cut["made"].(float64), cut["needed"].(float64); made <= need || need <= 0 || cut["rate_source"] != "trace heap samples" {
+		t.Errorf("cut %v: want made > needed > 0, from trace heap samples", cut)
+	}
+	seen := map[string]bool{}
+	for _, f := range pc["figures"].([]any) {
+		f := f.(map[string]any)
+		seen[f["metric"].(string)] = true
+		t.Logf("%s predicted %.4g measured %.4g error %+.1f%% within %v", f["metric"], f["predicted"], f["measured"], 100*f["error"].(float64), f["within"])
+		switch f["metric"] {
+		case "gc_per_second":
+			if f["within"] != true {
+				t.Errorf("GC cycles per second: %v", f)
+			}
+		case "request_p99_ms":
+			if f["tolerance"] != nil || !strings.Contains(f["note"].(string), "changed the code") {
+				t.Errorf("p99 of a code change held to a setting's bound: %v", f)
+			}
+		}
+	}
+	if !seen["gc_per_second"] || !seen["request_p99_ms"] {
+		t.Errorf("figures %v: want GC cycles per second and p99", seen)
+	}
+}
+
 // TestCompareRegression: GOGC 100 → 50 (and 2 → 4 Ps) is a regression the
 // tests must flag, and --fail-on-regression must fail on it.
 func TestCompareRegression(t *testing.T) {
@@ -187,6 +263,63 @@ func TestCompareFormats(t *testing.T) {
 		}
 		if !strings.Contains(string(b), "GC cycles/s") || !strings.Contains(string(b), "GOGC=200") {
 			t.Errorf("%s output lacks the table or the prediction:\n%s", f, b)
+		}
+		switch f {
+		case "markdown":
+			// The before/after plots go beside the report, linked.
+			for _, name := range []string{"compare-latency.png", "compare-pauses.png"} {
+				link := "compare_files/" + name
+				if !strings.Contains(string(b), "]("+link+")") {
+					t.Errorf("markdown does not link %s", link)
+				}
+				png, err := os.ReadFile(filepath.Join(dir, link))
+				if err != nil || !strings.HasPrefix(string(png), "\x89PNG") {
+					t.Errorf("%s: not a PNG (%v)", link, err)
+				}
+			}
+		case "html":
+			if n := strings.Count(string(b), "<svg"); n != 2 {
+				t.Errorf("html has %d inline plots, want 2 (latency and pauses)", n)
+			}
+		}
+	}
+}
+
+// TestCompareSideBudgets: --before-mem-budget advises BEFORE in its own
+// budget, the other side in --mem-budget's.
+func TestCompareSideBudgets(t *testing.T) {
+	code, doc, errs := compareJSON(t, "--mem-budget", "1GiB", "--before-mem-budget", "12MiB", testdata+"tune-before", testdata+"tune-before")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, a := doc["before"].(map[string]any), doc["after"].(map[string]any)
+	if b["verdict_id"] != "reduce-allocation" || a["verdict_id"] != "tune" {
+		t.Errorf("verdicts %v and %v: want reduce-allocation in 12 MiB and tune in 1 GiB", b["verdict_id"], a["verdict_id"])
+	}
+	if code, _, errs := run(t, "compare", "--after-slo", "p99=fast", "a", "b"); code != exitUsage || !strings.Contains(errs, "after-slo") {
+		t.Errorf("bad --after-slo: exit %d, %q", code, errs)
+	}
+}
+
+// TestCompareHostileInputs: an input that is not what it claims is one
+// line naming the side and the file, exit 1, nothing on stdout.
+func TestCompareHostileInputs(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.out")
+	trunc := filepath.Join(dir, "trunc.out")
+	os.WriteFile(junk, []byte("\x00\x01\x02\xff binary of no known kind \xfe\xfd"), 0o644)
+	os.WriteFile(trunc, []byte("go 1.23 trace\x00\x00\x00"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", junk, testdata + "tune-after"}, "BEFORE: " + junk},
+		{[]string{"compare", testdata + "tune-before", trunc}, "AFTER: " + trunc},
+	} {
+		code, out, errs := run(t, c.args...)
+		lines := strings.Split(strings.TrimSpace(errs), "\n")
+		if code != exitError || out != "" || !strings.Contains(lines[len(lines)-1], c.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d and %q", c.args[1:], code, out, errs, exitError, c.want)
 		}
 	}
 }

@@ -137,8 +137,8 @@ func docArgs(t *testing.T, line string) (args []string, stdin string, ok bool) {
 		case f == "--service" && i+1 < len(fields):
 			args = append(args, f, "otelsvc") // the example's service name
 			i++
-		case f == "--manifest":
-			return nil, "", false
+		case f == "--manifest", f == "--prometheus":
+			return nil, "", false // a manifest of the reader's, a live server
 		case f == "-o" && i+1 < len(fields):
 			args = append(args, f, filepath.Join(t.TempDir(), fields[i+1]))
 			i++

@@ -31,6 +31,9 @@ type fleetOptions struct {
 	Range      time.Duration
 	Step       time.Duration
 	Job        string
+	// CompareRange, with --prometheus, is the BEFORE range of a
+	// comparison ("START..END"); --range ending now is AFTER.
+	CompareRange string
 }
 
 // serviceSpec is one service in a fleet manifest.
@@ -75,10 +78,18 @@ With --prometheus URL the fleet comes from monitoring instead: every job
 Prometheus HTTP API (Thanos, Mimir and VictoriaMetrics answer the same standard
 PromQL). Metrics cannot attribute the tail, so each job is flagged worth a trace
 capture or not, with what its metrics can and cannot tell. --prometheus is a
-report of its own: it does not mix with --manifest or capture folders.`,
+report of its own: it does not mix with --manifest or capture folders.
+
+With --prometheus and --compare-range START..END, each job's last --range (AFTER)
+is compared with that earlier range (BEFORE), e.g. after and before a deploy: one
+row per figure the metrics hold, BEFORE → AFTER with the change, tested with a
+Mann–Whitney U test over the --step windows of each range ('~' inside the noise),
+with what the metrics can and cannot tell. The document is gcwatch compare's
+(schema gcwatch/v2, kind comparison), one comparison per job.`,
 		Example: `  gcwatch report --manifest fleet.yaml --format html -o fleet.html
   gcwatch report --mem-budget 1GiB captures/*
-  gcwatch report --prometheus http://prometheus:9090 --range 6h --job 'checkout|search'`,
+  gcwatch report --prometheus http://prometheus:9090 --range 6h --job 'checkout|search'
+  gcwatch report --prometheus prometheus:9090 --range 2h --compare-range -26h..-24h --job checkout`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dirs = args
 			if opts.Prometheus != "" {
@@ -90,6 +101,9 @@ report of its own: it does not mix with --manifest or capture folders.`,
 					return err
 				}
 				return runPromFleet(s, opts)
+			}
+			if opts.CompareRange != "" {
+				return usagef("--compare-range compares two ranges of monitoring: it needs --prometheus")
 			}
 			if (opts.Manifest == "") == (len(args) == 0) {
 				return usagef("give either --manifest FILE or capture folders")
@@ -112,6 +126,7 @@ report of its own: it does not mix with --manifest or capture folders.`,
 	f.DurationVar(&opts.Range, "range", time.Hour, "with --prometheus: how far back from now to read")
 	f.DurationVar(&opts.Step, "step", 0, "with --prometheus: the window for the worst GC CPU (0: a tenth of --range, at least 15s)")
 	f.StringVar(&opts.Job, "job", ".+", "with --prometheus: the jobs to read, a `REGEX` matched against the whole job label")
+	f.StringVar(&opts.CompareRange, "compare-range", "", "with --prometheus: compare each job's last --range with this earlier `START..END` (RFC 3339 times, or durations before now such as -26h..-25h), as gcwatch compare does")
 	opts.bindFlags(f)
 	return cmd
 }

@@ -137,3 +137,24 @@ func TestFleetReportPrometheusUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestParseCompareRange(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	start, end, err := parseCompareRange("-26h..-24h", now)
+	if err != nil || !start.Equal(now.Add(-26*time.Hour)) || !end.Equal(now.Add(-24*time.Hour)) {
+		t.Errorf("-26h..-24h: %v %v %v", start, end, err)
+	}
+	start, end, err = parseCompareRange("2026-12-01T10:00:00Z..2026-12-01T12:00:00Z", now)
+	if err != nil || end.Sub(start) != 2*time.Hour {
+		t.Errorf("RFC 3339: %v %v %v", start, end, err)
+	}
+	for _, bad := range []string{"-24h", "-24h..-26h", "-1h..+1h", "yesterday..-1h", "-1h..2027-01-01T00:00:00Z"} {
+		if _, _, err := parseCompareRange(bad, now); err == nil || !strings.Contains(err.Error(), "--compare-range") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	code, _, errs := run(t, "report", "--compare-range", "-2h..-1h", "somewhere")
+	if code != exitUsage || !strings.Contains(errs, "needs --prometheus") {
+		t.Errorf("--compare-range without --prometheus: exit %d, %q", code, errs)
+	}
+}

@@ -59,6 +59,9 @@ type Comparison struct {
 	// Notes say what makes the sides hard to compare (GOMAXPROCS, Go
 	// version, request sources that differ).
 	Notes []string `json:"notes"`
+	// Distributions are the request latencies and GC pauses of each side
+	// as quantile curves, for the before/after plots.
+	Distributions []Distribution `json:"distributions"`
 }
 
 // SideSummary says what a side was.
@@ -142,6 +145,12 @@ func Compare(before, after Side, opts Options) (*Comparison, error) {
 	c := &Comparison{Before: summarize(before, b), After: summarize(after, a), Alpha: opts.Alpha, Notes: []string{}}
 	c.Notes = mismatches(c, b, a)
 	c.Rows = rows(b, a, opts)
+	if minP(len(before.Runs), len(after.Runs)) < opts.Alpha {
+		overRuns(c.Rows, before, after, opts)
+	} else {
+		c.Notes = append(c.Notes, fmt.Sprintf("%d and %d runs: too few to test over runs, so the tests compare requests, pauses and cycles within them: they tell whether these runs differ, not whether two runs of one service would anyway (another moment, a busier machine); with 4 runs a side (--before, --after) each run is one sample", len(before.Runs), len(after.Runs)))
+	}
+	c.Distributions = distributions(b, a)
 	c.PredictionCheck = checkPrediction(before, after, c)
 	return c, nil
 }

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -179,4 +180,163 @@ func deref(v *float64) any {
 		return nil
 	}
 	return *v
+}
+
+// TestAllocCutCheck: a reduce-allocation verdict is checked against an
+// AFTER that allocates less, at AFTER's settings and measured allocation
+// rate; the cut made is AFTER's rate against BEFORE's.
+func TestAllocCutCheck(t *testing.T) {
+	res := loadReal(t, "tune-before")
+	gogc := 100
+	res.Run.GOGC = &gogc
+	out := advice.Decide(advice.Request{Run: res.Run, Analysis: res, Rules: advice.DefaultThresholds(), Budget: 12 << 20})
+	if out.Verdict.ID != advice.ReduceAllocation || out.Fit == nil {
+		t.Fatalf("tune-before in 12 MiB: verdict %s, fit %v; want reduce-allocation with a fit", out.Verdict.ID, out.Fit != nil)
+	}
+	need := math.NaN()
+	for _, e := range out.Verdict.Evidence {
+		if e.Metric == "alloc_cut_needed" && e.Holds {
+			need = e.Value
+			break
+		}
+	}
+	before := Side{Runs: []Run{{Result: res, Outcome: &out}}}
+	// AFTER: the same run, its heap rising 40 % less between samples.
+	scaled := func(f float64) *analyze.Result {
+		run := *res.Run
+		run.Heap = slices.Clone(run.Heap)
+		for i := range run.Heap {
+			if run.Heap[i].Live >= 0 {
+				run.Heap[i].Live = int64(float64(run.Heap[i].Live) * f)
+			}
+		}
+		r := *res
+		r.Run = &run
+		return &r
+	}
+	after := Side{Runs: []Run{{Result: scaled(0.6)}}}
+	c, err := Compare(before, after, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := c.PredictionCheck
+	if pc == nil || pc.Remedy != "allocation_cut" || !pc.Applies || pc.AllocCut == nil {
+		t.Fatalf("prediction check %+v", pc)
+	}
+	if math.Abs(pc.AllocCut.Made-0.4) > 1e-3 || pc.AllocCut.Needed == nil || *pc.AllocCut.Needed != need || pc.AllocCut.RateSource != "trace heap samples" {
+		t.Errorf("cut made %v (want 0.4), needed %v (want %v)", pc.AllocCut.Made, pc.AllocCut.Needed, need)
+	}
+	if !strings.Contains(pc.Change, "35%") || !strings.Contains(pc.AfterChange, "cut by 40%") {
+		t.Errorf("change %q, after change %q", pc.Change, pc.AfterChange)
+	}
+	// GC cycles per second: the model's prediction at 60 % of the rate
+	// with GOGC=100, held against AFTER's measured rate.
+	want := advice.PredictAt(*out.Fit, advice.Settings{GOGC: 100, MemoryLimit: advice.NoLimit}, 1-pc.AllocCut.Made, nil).GCPerSecond
+	f := pc.Figures[0]
+	if f.Metric != "gc_per_second" || math.Abs(f.Predicted-want) > 1e-9 || f.Measured != *c.Find("gc_per_second").After {
+		t.Errorf("gc_per_second %+v, want predicted %v", f, want)
+	}
+	if f.Predicted >= *c.Find("gc_per_second").Before {
+		t.Errorf("40%% less allocation predicted no fewer cycles: %v against %v", f.Predicted, *c.Find("gc_per_second").Before)
+	}
+	// AFTER allocating more: not an allocation cut.
+	after.Runs[0].Result = scaled(1.1)
+	c, _ = Compare(before, after, DefaultOptions())
+	if pc := c.PredictionCheck; pc.Applies || !strings.Contains(pc.Reason, "no less") {
+		t.Errorf("10%% more allocation: %+v", pc)
+	}
+	// No heap samples and no fit on AFTER: its rate is unknown.
+	after.Runs[0].Result = scaled(0)
+	after.Runs[0].Result.Run.Heap = nil
+	c, _ = Compare(before, after, DefaultOptions())
+	if pc := c.PredictionCheck; pc.Applies || !strings.Contains(pc.Reason, "not known") {
+		t.Errorf("no AFTER rate: %+v", pc)
+	}
+}
+
+// TestAllocRate: the rises of the heap between samples over the window,
+// summed over the runs that have samples; the fitted rate for runs that
+// have none.
+func TestAllocRate(t *testing.T) {
+	run := synthRun(nil, 20, 100*time.Millisecond, 100*time.Microsecond, nil) // a 2 s window
+	const mb = 1 << 20
+	for i, live := range []int64{5, 8, 6, 9, 9, 4, 7, -1, 8} {
+		run.Run.Heap = append(run.Run.Heap, model.HeapSample{At: model.Time(i) * 1e8, Live: live * mb})
+	}
+	// Rises: 5→8, 6→9, 4→7, 7→8 (the unknown sample skipped): 10 MiB in 2 s.
+	rate, source, ok := allocRate(side(run))
+	if !ok || source != "trace heap samples" || math.Abs(rate-5*mb) > 1e-6 {
+		t.Errorf("rate %v MiB/s from %q (%v), want 5 from trace heap samples", rate/mb, source, ok)
+	}
+	run.Run.Heap = nil
+	s := side(run)
+	s.Runs[0].Outcome = &advice.Outcome{Fit: &advice.Fit{AllocRate: 3 * mb}}
+	if rate, source, ok := allocRate(s); !ok || source != "cost model" || rate != 3*mb {
+		t.Errorf("without samples: %v MiB/s from %q (%v), want the fit's 3", rate/mb, source, ok)
+	}
+	if _, _, ok := allocRate(side(run)); ok {
+		t.Error("no samples and no fit: a rate")
+	}
+}
+
+// TestMismatchNotes: sides that differ in what shapes every figure say so.
+func TestMismatchNotes(t *testing.T) {
+	b := synthRun(ramp(50, time.Millisecond, time.Microsecond), 10, 100*time.Millisecond, 100*time.Microsecond, nil)
+	a := synthRun(ramp(50, time.Millisecond, time.Microsecond), 10, 100*time.Millisecond, 100*time.Microsecond, nil)
+	b.Run.GoVersion, a.Run.GoVersion = "go1.25.3", "go1.26.1"
+	a.Run.GOMAXPROCS = 8
+	a.Latency.Source = "log"
+	c, err := Compare(side(b), side(a), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(c.Notes, "\n")
+	for _, want := range []string{"GOMAXPROCS 2 and AFTER with 8", "BEFORE ran go1.25.3 and AFTER go1.26.1", "requests are task on BEFORE and log on AFTER"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	// The same on both sides: nothing to say but that one run a side
+	// cannot show how runs differ.
+	c, _ = Compare(side(b), side(b), DefaultOptions())
+	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "1 and 1 runs: too few to test over runs") {
+		t.Errorf("a run against itself: notes %q", c.Notes)
+	}
+}
+
+// TestOverRuns: with 4 runs a side, each run is one sample (benchstat's
+// way). Cycles every 100 ms (plus a little) before and every 50 ms after:
+// every BEFORE run below every AFTER run, p = 2/C(8,4) = 2/70 exactly;
+// the same requests everywhere: no change.
+func TestOverRuns(t *testing.T) {
+	var before, after Side
+	for i := range 4 {
+		jitter := time.Duration(i) * time.Millisecond
+		before.Runs = append(before.Runs, Run{Result: synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 20, 100*time.Millisecond+jitter, 200*time.Microsecond, nil)})
+		after.Runs = append(after.Runs, Run{Result: synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 40, 50*time.Millisecond+jitter, 200*time.Microsecond, nil)})
+	}
+	c, err := Compare(before, after, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc := c.Find("gc_per_second")
+	if gc.Samples != "runs" || gc.BeforeN != 4 || gc.AfterN != 4 || gc.Significant == nil || !*gc.Significant || math.Abs(*gc.PValue-2.0/70) > 1e-12 {
+		t.Errorf("gc_per_second over runs: %+v (p %v)", gc, deref(gc.PValue))
+	}
+	p99 := c.Find("request_p99_ms")
+	if p99.Samples != "runs" || p99.Significant == nil || *p99.Significant || p99.ChangeCI != nil {
+		t.Errorf("request_p99_ms over runs: %+v", p99)
+	}
+	for _, n := range c.Notes {
+		if strings.Contains(n, "too few to test over runs") {
+			t.Errorf("4 runs a side, yet: %s", n)
+		}
+	}
+	// 3 runs a side cannot reach α = 0.05 (2/20 = 0.1): the tests stay
+	// within the runs, and a note says so.
+	before.Runs, after.Runs = before.Runs[:3], after.Runs[:3]
+	c, _ = Compare(before, after, DefaultOptions())
+	if gc := c.Find("gc_per_second"); gc.Samples == "runs" || !strings.Contains(strings.Join(c.Notes, " "), "3 and 3 runs: too few to test over runs") {
+		t.Errorf("3 runs a side: %+v, notes %q", gc, c.Notes)
+	}
 }

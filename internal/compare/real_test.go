@@ -1,7 +1,9 @@
 package compare
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
@@ -53,9 +55,14 @@ func TestAAHalves(t *testing.T) {
 	res := loadReal(t, "tune-before")
 	whole := gather(side(res), "whole")
 	halves := [2]*gathered{{name: "odd"}, {name: "even"}}
-	for k, i := range res.Counted {
-		h := halves[k%2]
-		h.requests = append(h.requests, ms(res.Requests.Duration(int(i))))
+	idx := slices.Clone(res.Counted)
+	slices.SortStableFunc(idx, func(x, y int32) int { return cmp.Compare(res.Requests.Start(int(x)), res.Requests.Start(int(y))) })
+	var seqs [2][]float64
+	for k, i := range idx {
+		seqs[k%2] = append(seqs[k%2], ms(res.Requests.Duration(int(i))))
+	}
+	for k, h := range halves {
+		h.requests, h.requestBlocks = blocked([]requestSeq{{seqs[k], true, float64(len(seqs[k])) / float64(res.GC.Cycles)}})
 	}
 	for _, p := range res.Run.Pauses {
 		if p.IsGC() && p.Cycle >= 0 {
@@ -84,6 +91,54 @@ func TestAAHalves(t *testing.T) {
 		}
 		if r.PValue != nil {
 			t.Logf("%-26s p=%.3f n=%d+%d", r.Metric, *r.PValue, r.BeforeN, r.AfterN)
+		}
+	}
+}
+
+// TestDistributions: the quantile curves hold, at each level, the
+// ceil(p·n)-th smallest sample, counted here by sorting afresh.
+func TestDistributions(t *testing.T) {
+	before, after := loadReal(t, "tune-before"), loadReal(t, "tune-after")
+	c, err := Compare(side(before), side(after), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Distributions) != 2 {
+		t.Fatalf("%d distributions", len(c.Distributions))
+	}
+	for _, d := range c.Distributions {
+		for k, res := range []*analyze.Result{before, after} {
+			var xs []float64
+			switch d.Metric {
+			case "request_ms":
+				for _, l := range res.Attribution.Latencies {
+					xs = append(xs, float64(l)/1e6)
+				}
+			case "pause_ms":
+				for _, p := range res.Run.Pauses {
+					if p.IsGC() {
+						xs = append(xs, ms(p.Duration))
+					}
+				}
+			}
+			got, n := d.Before, d.BeforeN
+			if k == 1 {
+				got, n = d.After, d.AfterN
+			}
+			slices.Sort(xs)
+			if n != len(xs) || len(got) != len(d.Quantiles) {
+				t.Fatalf("%s side %d: n %d, want %d; %d values for %d levels", d.Metric, k, n, len(xs), len(got), len(d.Quantiles))
+			}
+			for i, p := range d.Quantiles {
+				r := int(math.Ceil(p*float64(len(xs)) - 1e-9))
+				want := xs[max(0, min(r, len(xs))-1)]
+				if math.Abs(got[i]-want) > 1e-12 {
+					t.Errorf("%s side %d p%v: %v, want %v", d.Metric, k, p, got[i], want)
+				}
+			}
+			if got[0] != xs[0] || got[len(got)-1] != xs[len(xs)-1] {
+				t.Errorf("%s side %d: ends %v..%v, want min %v and max %v", d.Metric, k, got[0], got[len(got)-1], xs[0], xs[len(xs)-1])
+			}
 		}
 	}
 }

@@ -6,6 +6,20 @@ import (
 	"slices"
 )
 
+var nan = math.NaN()
+
+// sortedCopy returns xs sorted, without its NaN values.
+func sortedCopy(xs []float64) []float64 {
+	out := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // quantile is the nearest-rank p-quantile (the ceil(p·n)-th smallest) of
 // sorted, the definition analyze uses; NaN for an empty slice.
 func quantile(sorted []float64, p float64) float64 {
@@ -209,4 +223,72 @@ func interval(draws []float64, confidence float64) [2]float64 {
 	lo := draws[max(0, int(math.Floor(alpha*float64(len(draws)))))]
 	hi := draws[min(len(draws)-1, int(math.Ceil((1-alpha)*float64(len(draws))))-1)]
 	return [2]float64{lo, hi}
+}
+
+// blockBootstrapQuantiles is bootstrapQuantiles for dependent samples
+// from one or more runs, in two stages: each resample draws as many runs
+// as there are, with replacement, and from each drawn run as many of its
+// blocks as it has, with replacement (every block a list of indices into
+// sorted); it takes the p-quantiles of the values drawn. With several
+// runs a side the resamples vary as much as the runs do, not only as
+// much as one run's blocks; with one run it is the block bootstrap. A
+// resample's size varies with the blocks drawn.
+func blockBootstrapQuantiles(sorted []float64, runs [][][]int32, ps []float64, resamples int, r *rand.Rand) [][]float64 {
+	out := make([][]float64, len(ps))
+	for k := range out {
+		out[k] = make([]float64, resamples)
+	}
+	if len(sorted) == 0 || len(runs) == 0 {
+		return out
+	}
+	counts := make([]int32, len(sorted))
+	ranks := make([]int, len(ps))
+	for b := range resamples {
+		clear(counts)
+		total := 0
+		for range runs {
+			blocks := runs[r.IntN(len(runs))]
+			for range blocks {
+				blk := blocks[r.IntN(len(blocks))]
+				for _, i := range blk {
+					counts[i]++
+				}
+				total += len(blk)
+			}
+		}
+		for k, p := range ps {
+			ranks[k] = rank(total, p)
+		}
+		seen := 0
+		for idx, c := range counts {
+			if c == 0 {
+				continue
+			}
+			before := seen
+			seen += int(c)
+			for k, q := range ranks {
+				if q > before && q <= seen {
+					out[k][b] = sorted[idx]
+				}
+			}
+		}
+	}
+	return out
+}
+
+// bootstrapP is the two-sided p-value of "no difference" read off the
+// bootstrap distribution of a difference: twice the share of draws on the
+// far side of 0, with the usual +1 so that it is never 0 — at best
+// 2/(resamples+1).
+func bootstrapP(diffs []float64) float64 {
+	var le, ge int
+	for _, d := range diffs {
+		if d <= 0 {
+			le++
+		}
+		if d >= 0 {
+			ge++
+		}
+	}
+	return math.Min(1, 2*float64(min(le, ge)+1)/float64(len(diffs)+1))
 }

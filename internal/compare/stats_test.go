@@ -183,3 +183,194 @@ func TestInterval(t *testing.T) {
 		t.Errorf("interval = %v, want [25 974]", got)
 	}
 }
+
+func TestBlockBootstrapQuantilesMatchSorting(t *testing.T) {
+	sorted := []float64{1, 2, 2, 3, 5, 8, 13, 21, 34, 55, 89}
+	runs := [][][]int32{{{3, 0, 7}, {10, 1}}, {{2, 9, 4, 5}, {6, 8}, {}}}
+	ps := []float64{0.5, 0.9}
+	got := blockBootstrapQuantiles(sorted, runs, ps, 60, newRand(2, 2))
+	// Replay the same draws: a run, then as many of its blocks as it has;
+	// concatenate the values, sort, take the quantiles.
+	r := newRand(2, 2)
+	for b := range 60 {
+		var res []float64
+		for range runs {
+			blocks := runs[r.IntN(len(runs))]
+			for range blocks {
+				for _, i := range blocks[r.IntN(len(blocks))] {
+					res = append(res, sorted[i])
+				}
+			}
+		}
+		slices.Sort(res)
+		for k, p := range ps {
+			if want := quantile(res, p); got[k][b] != want {
+				t.Fatalf("resample %d, p%v: %v, want %v", b, p, got[k][b], want)
+			}
+		}
+	}
+}
+
+func TestBlocked(t *testing.T) {
+	// Two runs: 10 requests in start order, 1.5 per GC cycle (blocks of
+	// max(⌈√10⌉, 2·1.5) = 4, but at least minBlocks = 8 blocks: 2) and 3
+	// from a source without start order (blocks of one).
+	a := []float64{5, 1, 9, 3, 7, 2, 8, 4, 6, 0}
+	b := []float64{2.5, 10, 0.5}
+	sorted, blocks := blocked([]requestSeq{{a, true, 1.5}, {b, false, 0}})
+	want := slices.Concat(a, b)
+	slices.Sort(want)
+	if !slices.Equal(sorted, want) {
+		t.Fatalf("sorted %v, want %v", sorted, want)
+	}
+	if len(blocks) != 2 || len(blocks[0]) != 5 || len(blocks[1]) != 3 {
+		t.Fatalf("%d runs of %v blocks, want 2 runs of 5 and 3", len(blocks), blocks)
+	}
+	var got [][]float64
+	for _, blk := range slices.Concat(blocks...) {
+		var vs []float64
+		for _, i := range blk {
+			vs = append(vs, sorted[i])
+		}
+		got = append(got, vs)
+	}
+	wantBlocks := [][]float64{{5, 1}, {9, 3}, {7, 2}, {8, 4}, {6, 0}, {2.5}, {10}, {0.5}}
+	if len(got) != len(wantBlocks) {
+		t.Fatalf("blocks %v, want %v", got, wantBlocks)
+	}
+	for i := range got {
+		if !slices.Equal(got[i], wantBlocks[i]) {
+			t.Errorf("block %d: %v, want %v", i, got[i], wantBlocks[i])
+		}
+	}
+}
+
+func TestBootstrapP(t *testing.T) {
+	// 999 draws, all above 0: p = 2·(0+1)/1000.
+	all := make([]float64, 999)
+	for i := range all {
+		all[i] = 1
+	}
+	if p := bootstrapP(all); math.Abs(p-0.002) > 1e-12 {
+		t.Errorf("all above 0: p = %v, want 0.002", p)
+	}
+	// Symmetric around 0: 1.
+	sym := []float64{-2, -1, 0, 1, 2}
+	if p := bootstrapP(sym); p != 1 {
+		t.Errorf("symmetric: p = %v, want 1", p)
+	}
+	// 9 of 99 at or below 0: 2·10/100.
+	some := make([]float64, 99)
+	for i := range some {
+		some[i] = float64(i - 8)
+	}
+	if p := bootstrapP(some); math.Abs(p-0.2) > 1e-12 {
+		t.Errorf("9 of 99 at or below 0: p = %v, want 0.2", p)
+	}
+}
+
+// TestBlockTestOnDependentRequests: two runs of one service whose
+// requests share their GC cycle's state (every 50 requests a new level, as
+// a cycle's assists and pauses slow all the requests under it) are not
+// different services. A test that takes every request as independent calls
+// most such A/A pairs different; the block bootstrap must keep its
+// false-positive rate near α. A real +60 % change must still be found
+// most of the time (16 cycles a run are 16 independent draws of the level:
+// smaller changes are often inside the noise, as they should be).
+func TestBlockTestOnDependentRequests(t *testing.T) {
+	const pairs, n, perCycle = 60, 800, 50
+	src := newRand(7, 7)
+	run := func(scale float64) *gathered {
+		seq := make([]float64, n)
+		level := 1.0
+		for i := range seq {
+			if i%perCycle == 0 {
+				level = 0.5 + 0.5*src.ExpFloat64()
+			}
+			seq[i] = scale * level * (1 + 0.2*src.ExpFloat64())
+		}
+		g := &gathered{}
+		g.requests, g.requestBlocks = blocked([]requestSeq{{seq, true, perCycle}})
+		return g
+	}
+	opts := DefaultOptions()
+	opts.Resamples = 400
+	var blockFP, uFP, found int
+	for range pairs {
+		b, a := run(1), run(1)
+		tt := &tester{opts: opts}
+		r := tt.row("request_p50_ms", "ms", "higher", quantile(b.requests, 0.5), quantile(a.requests, 0.5)).blockTest(tt, b, a, 0.5)
+		if *r.Significant {
+			blockFP++
+		}
+		if MannWhitney(b.requests, a.requests).P < opts.Alpha {
+			uFP++
+		}
+		c := run(1.6)
+		r = tt.row("request_p50_ms", "ms", "higher", quantile(b.requests, 0.5), quantile(c.requests, 0.5)).blockTest(tt, b, c, 0.5)
+		if *r.Significant {
+			found++
+		}
+	}
+	t.Logf("A/A: block bootstrap %d/%d significant, Mann–Whitney over requests %d/%d; +60%%: found %d/%d", blockFP, pairs, uFP, pairs, found, pairs)
+	if blockFP > pairs/6 {
+		t.Errorf("block bootstrap: %d of %d A/A pairs significant", blockFP, pairs)
+	}
+	if uFP < pairs/2 {
+		t.Errorf("Mann–Whitney over requests flags only %d of %d: the dependence is too weak to test anything", uFP, pairs)
+	}
+	if found < pairs/2 {
+		t.Errorf("block bootstrap finds only %d of %d +60%% changes", found, pairs)
+	}
+}
+
+// TestTwoStageOnRunLevels: runs of one service differ from each other (a
+// busier machine, another host) by more than their requests vary within
+// a run. Pooling several runs a side, the two-stage bootstrap (runs, then
+// blocks within them) must keep the false-positive rate of A/A pairs low;
+// resampling only blocks, as if the runs were one, must not.
+func TestTwoStageOnRunLevels(t *testing.T) {
+	const pairs, runs, n, perCycle = 40, 5, 400, 50
+	src := newRand(9, 9)
+	side := func() (*gathered, *gathered) {
+		var seqs []requestSeq
+		for range runs {
+			runLevel := math.Max(0.2, 1+0.25*src.NormFloat64())
+			seq := make([]float64, n)
+			level := 1.0
+			for i := range seq {
+				if i%perCycle == 0 {
+					level = 0.8 + 0.4*src.Float64()
+				}
+				seq[i] = runLevel * level * (1 + 0.2*src.ExpFloat64())
+			}
+			seqs = append(seqs, requestSeq{seq, true, perCycle})
+		}
+		two := &gathered{}
+		two.requests, two.requestBlocks = blocked(seqs)
+		// The same requests as one run's blocks.
+		one := &gathered{requests: two.requests, requestBlocks: [][][]int32{slices.Concat(two.requestBlocks...)}}
+		return two, one
+	}
+	opts := DefaultOptions()
+	opts.Resamples = 300
+	var twoFP, oneFP int
+	for range pairs {
+		b2, b1 := side()
+		a2, a1 := side()
+		tt := &tester{opts: opts}
+		if r := tt.row("request_p50_ms", "ms", "higher", quantile(b2.requests, 0.5), quantile(a2.requests, 0.5)).blockTest(tt, b2, a2, 0.5); *r.Significant {
+			twoFP++
+		}
+		if r := tt.row("request_p50_ms", "ms", "higher", quantile(b1.requests, 0.5), quantile(a1.requests, 0.5)).blockTest(tt, b1, a1, 0.5); *r.Significant {
+			oneFP++
+		}
+	}
+	t.Logf("A/A with %d runs a side: two-stage %d/%d significant, blocks only %d/%d", runs, twoFP, pairs, oneFP, pairs)
+	if twoFP > pairs/5 {
+		t.Errorf("two-stage bootstrap: %d of %d A/A pairs significant", twoFP, pairs)
+	}
+	if oneFP < pairs/3 {
+		t.Errorf("blocks only: %d of %d: the runs differ too little to test anything", oneFP, pairs)
+	}
+}

@@ -34,9 +34,9 @@ func RenderCompare(w io.Writer, doc *CompareDocument, f Format, opts Options) er
 	case Text:
 		return renderCompareText(w, doc, opts)
 	case Markdown:
-		return renderCompareMarkdown(w, doc)
+		return renderCompareMarkdown(w, doc, opts)
 	case HTML:
-		return renderCompareHTML(w, doc)
+		return renderCompareHTML(w, doc, opts)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }
@@ -106,7 +106,16 @@ func compareEvidence(r compare.Row) string {
 	if r.ChangeCI != nil {
 		s += fmt.Sprintf(" %.0f%% CI [%+.1f%%, %+.1f%%]", 95.0, 100*r.ChangeCI[0], 100*r.ChangeCI[1])
 	}
+	if r.Note != "" {
+		s += " (" + r.Note + ")"
+	}
 	return s
+}
+
+// compareLegend says what "~" and "?" mean and which tests stand behind
+// the changes.
+func compareLegend(alpha float64) string {
+	return fmt.Sprintf("~: no significant change at α=%.2g. Request percentiles: block bootstrap of the change (blocks of consecutive requests, so that requests sharing a GC cycle or a burst of load count as one sample); pauses and cycles: two-sided Mann–Whitney U, and a pause percentile also needs the bootstrap interval of its change to exclude 0. ?: not tested.", alpha)
 }
 
 // sideLine says what a side was, in one line.
@@ -153,19 +162,8 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 	fmt.Fprintf(&b, "       verdict: %s\n", TerminalText(sideVerdict(c.Before)))
 	fmt.Fprintf(&b, "%s  %s\n", style(bold, "AFTER"), TerminalText(sideLine(c.After)))
 	fmt.Fprintf(&b, "       verdict: %s\n\n", TerminalText(sideVerdict(c.After)))
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\tBEFORE\tAFTER\tchange\t\n")
-	for _, r := range c.Rows {
-		change := compareChange(r)
-		if r.Regressed() {
-			change = style(red, change)
-		} else if r.Significant != nil && *r.Significant {
-			change = style(green, change)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", compareLabel(r.Metric), compareValue(r.Before, r.Unit), compareValue(r.After, r.Unit), change, "  "+style(dim, compareEvidence(r)))
-	}
-	tw.Flush()
-	fmt.Fprintf(&b, "\n%s\n", style(dim, fmt.Sprintf("~: no significant change (two-sided Mann–Whitney U, α=%.2g; a percentile also needs the bootstrap interval of its change to exclude 0). ?: not tested.", c.Alpha)))
+	writeCompareTable(&b, c.Rows, compareLabel, style)
+	fmt.Fprintf(&b, "\n%s\n", style(dim, compareLegend(c.Alpha)))
 	if pc := c.PredictionCheck; pc != nil {
 		b.WriteString("\n")
 		writeTextPrediction(&b, pc, style)
@@ -180,13 +178,46 @@ func renderCompareText(w io.Writer, doc *CompareDocument, opts Options) error {
 	return err
 }
 
-func writeTextPrediction(b *strings.Builder, pc *compare.PredictionCheck, style func(code, s string) string) {
-	fmt.Fprintf(b, "%s: BEFORE's verdict recommended %s", style(bold, "Prediction"), pc.Recommended)
-	if !pc.Applies {
-		fmt.Fprintf(b, "; not checked: %s\n", pc.Reason)
-		return
+// writeCompareTable writes the rows as the text table: figure, BEFORE,
+// AFTER, change, and the test behind it.
+func writeCompareTable(b *strings.Builder, rows []compare.Row, label func(string) string, style func(code, s string) string) {
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tBEFORE\tAFTER\tchange\t\n")
+	for _, r := range rows {
+		change := compareChange(r)
+		if r.Regressed() {
+			change = style(red, change)
+		} else if r.Significant != nil && *r.Significant {
+			change = style(green, change)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", label(r.Metric), compareValue(r.Before, r.Unit), compareValue(r.After, r.Unit), change, "  "+style(dim, TerminalText(compareEvidence(r))))
 	}
-	fmt.Fprintf(b, " and AFTER ran with it\n")
+	tw.Flush()
+}
+
+func writeTextPrediction(b *strings.Builder, pc *compare.PredictionCheck, style func(code, s string) string) {
+	if pc.Remedy == "allocation_cut" {
+		fmt.Fprintf(b, "%s: BEFORE's verdict said to %s", style(bold, "Prediction"), pc.Change)
+		if !pc.Applies {
+			fmt.Fprintf(b, "; not checked: %s\n", pc.Reason)
+			return
+		}
+		fmt.Fprintf(b, "; AFTER ran with the %s\n", pc.AfterChange)
+		if ac := pc.AllocCut; ac != nil && ac.Needed != nil {
+			verb := "more than"
+			if ac.Made < *ac.Needed {
+				verb = "less than"
+			}
+			fmt.Fprintf(b, "  the cut made (%.0f%%) is %s the cut asked for (%.0f%%); BEFORE's model at AFTER's allocation rate and settings:\n", 100*ac.Made, verb, 100**ac.Needed)
+		}
+	} else {
+		fmt.Fprintf(b, "%s: BEFORE's verdict recommended %s", style(bold, "Prediction"), pc.Recommended)
+		if !pc.Applies {
+			fmt.Fprintf(b, "; not checked: %s\n", pc.Reason)
+			return
+		}
+		fmt.Fprintf(b, " and AFTER ran with it\n")
+	}
 	for _, f := range pc.Figures {
 		unit := "per_second"
 		switch {
@@ -199,6 +230,9 @@ func writeTextPrediction(b *strings.Builder, pc *compare.PredictionCheck, style 
 		fmt.Fprintf(b, "  %-16s predicted %s, measured %s: off by %+.1f%%", compareLabel(f.Metric), compareValue(&p, unit), compareValue(&m, unit), 100*f.Error)
 		if f.Within != nil {
 			fmt.Fprintf(b, ", %s ±%.0f%%", map[bool]string{true: "within", false: "outside"}[*f.Within], 100**f.Tolerance)
+		}
+		if f.Note != "" {
+			fmt.Fprintf(b, " (%s)", f.Note)
 		}
 		b.WriteString("\n")
 	}

@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/gcwatch/gcwatch/internal/compare"
 )
 
-func renderCompareMarkdown(w io.Writer, doc *CompareDocument) error {
+func renderCompareMarkdown(w io.Writer, doc *CompareDocument, opts Options) error {
 	c := doc.Comparison
 	var b strings.Builder
 	b.WriteString("# gcwatch compare\n\n")
@@ -20,7 +21,7 @@ func renderCompareMarkdown(w io.Writer, doc *CompareDocument) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", md(compareLabel(r.Metric)), md(compareValue(r.Before, r.Unit)),
 			md(compareValue(r.After, r.Unit)), md(compareChange(r)), md(compareEvidence(r)))
 	}
-	fmt.Fprintf(&b, "\n%s\n", md(fmt.Sprintf("~: no significant change (two-sided Mann–Whitney U, α=%.2g; a percentile also needs the bootstrap interval of its change to exclude 0). ?: not tested.", c.Alpha)))
+	fmt.Fprintf(&b, "\n%s\n", md(compareLegend(c.Alpha)))
 	if pc := c.PredictionCheck; pc != nil {
 		var t strings.Builder
 		writeTextPrediction(&t, pc, func(_, s string) string { return s })
@@ -28,6 +29,9 @@ func renderCompareMarkdown(w io.Writer, doc *CompareDocument) error {
 		for line := range strings.Lines(t.String()) {
 			fmt.Fprintf(&b, "- %s\n", md(strings.TrimSpace(line)))
 		}
+	}
+	if err := writeCompareMarkdownFigures(&b, c, opts); err != nil {
+		return err
 	}
 	if len(c.Notes) > 0 {
 		b.WriteString("\n## Notes\n\n")
@@ -39,11 +43,36 @@ func renderCompareMarkdown(w io.Writer, doc *CompareDocument) error {
 	return err
 }
 
+// writeCompareMarkdownFigures writes the before/after figures as PNG files
+// through opts.Files and links them, as the analyze report does its own.
+func writeCompareMarkdownFigures(b *strings.Builder, c *compare.Comparison, opts Options) error {
+	if opts.ComparePlots == nil {
+		return nil
+	}
+	if opts.Files == nil {
+		b.WriteString("\n_Plots are written beside the comparison when it goes to a folder or file (`-o DIR`)._\n")
+		return nil
+	}
+	figs, err := opts.ComparePlots(c)
+	if err != nil || len(figs) == 0 {
+		return err
+	}
+	b.WriteString("\n## Plots\n\n")
+	for _, f := range figs {
+		link := path.Join(opts.Files.Dir, f.Name+".png")
+		if err := WriteFile(opts.Files, link, func(w io.Writer) error { return f.Render(w, "png") }); err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "![%s](%s)\n\n", md(f.Title), link)
+	}
+	return nil
+}
+
 // The comparison page is one self-contained file like the report's;
 // every input-derived string goes through html/template's escaping.
 var comparePage = template.Must(template.New("compare").Funcs(template.FuncMap{
 	"side": sideLine, "verdict": sideVerdict, "label": compareLabel, "value": compareValue,
-	"change": compareChange, "evidence": compareEvidence, "prediction": func(pc *compare.PredictionCheck) []string {
+	"change": compareChange, "evidence": compareEvidence, "legend": compareLegend, "prediction": func(pc *compare.PredictionCheck) []string {
 		var t strings.Builder
 		writeTextPrediction(&t, pc, func(_, s string) string { return s })
 		var lines []string
@@ -61,12 +90,36 @@ var comparePage = template.Must(template.New("compare").Funcs(template.FuncMap{
 <table><tr><th>figure</th><th>before</th><th>after</th><th>change</th><th>test</th></tr>
 {{range .Rows}}<tr><td>{{label .Metric}}</td><td class="num">{{value .Before .Unit}}</td><td class="num">{{value .After .Unit}}</td><td class="num">{{change .}}</td><td class="dim">{{evidence .}}</td></tr>
 {{end}}</table>
-<p class="dim">~: no significant change (two-sided Mann–Whitney U, α={{printf "%.2g" .Alpha}}; a percentile also needs the bootstrap interval of its change to exclude 0). ?: not tested.</p>
+<p class="dim">{{legend .Alpha}}</p>
 {{with .PredictionCheck}}<h2>Prediction checked</h2><ul>{{range prediction .}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Figures}}<h2>Plots</h2>
+{{range .Figures}}<figure aria-label="{{.Title}}">{{.SVG}}</figure>
+{{end}}{{end}}
 {{if .Notes}}<h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </body></html>
 `))
 
-func renderCompareHTML(w io.Writer, doc *CompareDocument) error {
-	return WriteHTML(w, comparePage, doc.Comparison)
+// compareView is what the comparison page reads: the comparison and its
+// figures drawn.
+type compareView struct {
+	*compare.Comparison
+	Figures []htmlFigure
+}
+
+func renderCompareHTML(w io.Writer, doc *CompareDocument, opts Options) error {
+	view := compareView{Comparison: doc.Comparison}
+	if opts.ComparePlots != nil {
+		figs, err := opts.ComparePlots(doc.Comparison)
+		if err != nil {
+			return err
+		}
+		for _, f := range figs {
+			svg, err := InlineSVG(f)
+			if err != nil {
+				return err
+			}
+			view.Figures = append(view.Figures, htmlFigure{Title: f.Title, SVG: svg})
+		}
+	}
+	return WriteHTML(w, comparePage, view)
 }

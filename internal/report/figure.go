@@ -1,6 +1,10 @@
 package report
 
-import "io"
+import (
+	"io"
+
+	"github.com/gcwatch/gcwatch/internal/compare"
+)
 
 // Figure is one plot of a process. The report package only places
 // figures; internal/report/plot draws them (it imports this package, so
@@ -16,3 +20,6 @@ type Figure struct {
 
 // Plotter draws the figures a process has data for.
 type Plotter func(p *Process) ([]Figure, error)
+
+// ComparePlotter draws the before/after figures of a comparison.
+type ComparePlotter func(c *compare.Comparison) ([]Figure, error)

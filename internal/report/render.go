@@ -44,6 +44,9 @@ type Options struct {
 	// Plots draws each process's figures for the HTML and Markdown
 	// reports (internal/report/plot.Figures); nil leaves them out.
 	Plots Plotter
+	// ComparePlots draws a comparison's before/after figures for the HTML
+	// and Markdown comparisons (plot.CompareFigures); nil leaves them out.
+	ComparePlots ComparePlotter
 	// Files receives the Markdown report's figures as PNG files; nil
 	// leaves them out (a report on standard output has nowhere to put
 	// them).

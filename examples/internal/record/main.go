@@ -218,11 +218,17 @@ func check(s scenario, dir string, cap *captured) error {
 	} else if !bytes.Contains(cap.stderr, []byte("\ngc 1 @")) && !bytes.HasPrefix(cap.stderr, []byte("gc 1 @")) {
 		return fmt.Errorf("no gctrace lines on stderr of %s", s.program)
 	}
+	// The runtime writes a gctrace line in pieces; a cycle that ends as
+	// the program exits can leave "gc " without the rest of its line.
+	if last := cap.stderr[bytes.LastIndexByte(cap.stderr, '\n')+1:]; bytes.HasPrefix(last, []byte("gc ")) {
+		return fmt.Errorf("%w: the gctrace log ends in a line cut short by the exit (%q)", errMissed, last)
+	}
 	var sum struct {
 		Requests int
-		Before   uint64 `json:"gc_cycles_before_trace"`
-		AtStart  uint64 `json:"gc_cycles_at_trace_start"`
-		AtStop   uint64 `json:"gc_cycles_at_trace_stop"`
+		P99      float64 `json:"p99_ms"`
+		Before   uint64  `json:"gc_cycles_before_trace"`
+		AtStart  uint64  `json:"gc_cycles_at_trace_start"`
+		AtStop   uint64  `json:"gc_cycles_at_trace_stop"`
 		Extra    struct {
 			Limiter uint64 `json:"gc_limiter_last_enabled_cycle"`
 		}
@@ -232,6 +238,9 @@ func check(s scenario, dir string, cap *captured) error {
 	}
 	if n := sum.AtStop - sum.AtStart; n < uint64(s.minCycles) {
 		return fmt.Errorf("%w: %d GC cycles in the trace window, want at least %d", errMissed, n, s.minCycles)
+	}
+	if s.maxP99 > 0 && sum.P99 > s.maxP99 {
+		return fmt.Errorf("%w: the service fell behind its load (p99 %.1f ms, want at most %g): the machine was too busy", errMissed, sum.P99, s.maxP99)
 	}
 	if s.limiter && sum.Extra.Limiter <= sum.Before {
 		return fmt.Errorf("%w: the GC CPU limiter did not engage inside the trace window", errMissed)
