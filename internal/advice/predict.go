@@ -81,17 +81,19 @@ var AllocRateFactors = []float64{1, 0.5, 0.25}
 // where the limit goal is (limit − NonHeap) less the pacer's 3 % headroom.
 // When GC CPU would pass one half, the limiter holds it there: cycles/s =
 // GOMAXPROCS/2 / MarkCPU, and the heap grows by A per cycle period past L.
+// The mark pressure is A·MarkWall(L+R) / (goal − L) (+Inf without a
+// runway); the p99 comes from the latency model at the predicted active
+// share and the pressure relative to the observed settings'.
 func Predict(f Fit, s Settings, lat *LatencyModel) Prediction {
 	return PredictAt(f, s, 1, lat)
 }
 
 // PredictAt is Predict for the same program allocating allocFactor times
-// the observed rate (A above becomes allocFactor·A). The live heap, the
-// roots and the cost of a cycle stay as fitted: a program that allocates
-// less for the same work keeps the same data. Both are first-order
-// assumptions: less allocation during marking also marks a little less
-// floating garbage, and the pacer's overshoot may shrink; neither is
-// modelled, so the prediction errs on the side of more GC.
+// the observed rate (A above becomes allocFactor·A). The data the program
+// keeps, the roots and the cost of a cycle stay as fitted; what it
+// allocated while marking, which the runtime marks (Fit.LiveHeapAt), and
+// the overshoot past the goal (what it allocates while the pacer finishes
+// a late mark) scale with the rate.
 //
 // The assist share is an estimate, not a fit: assists make up for marking
 // the background workers could not finish before the mutator reached the
