@@ -95,7 +95,7 @@ func TestHTMLInChromium(t *testing.T) {
 	profile := t.TempDir()
 
 	shot := filepath.Join(dir, "screenshot.png")
-	_, stderr := runChromium(t, chromium, profile, url, "--screenshot="+shot, "--window-size=1280,2000")
+	_, stderr := runChromium(t, chromium, profile, url, "--screenshot="+shot, "--window-size=1280,2600")
 	if m := consoleProblem.FindString(stderr); m != "" {
 		t.Errorf("chromium reported a page problem (%q); stderr:\n%s", m, stderr)
 	}
