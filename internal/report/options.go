@@ -111,6 +111,11 @@ func noRecommendation(v *advice.Verdict) string {
 	case v.Target == "":
 		return "none is recommended: no target could be worked out"
 	}
+	for _, o := range v.Options {
+		if o.Applicable && o.NotRuledOut {
+			return "none is recommended: whether " + o.ID + " meets the target is not modelled, and it comes first"
+		}
+	}
 	return "none meets the target"
 }
 
