@@ -5,6 +5,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -83,6 +84,19 @@ func TestVerdictsOnRecordings(t *testing.T) {
 			}
 			if !strings.Contains(v["summary"].(string), "limit is too tight") {
 				t.Errorf("summary %q does not say the limit is too tight", v["summary"])
+			}
+		}},
+		// In a budget just above the live heap no setting fits; the run
+		// fell behind its load, so the p99 of a calmer cycle is only an
+		// upper bound, and a cut meets the target under it.
+		{"memlimit", []string{"--mem-budget", "140MiB"}, "reduce-allocation", func(t *testing.T, v map[string]any) {
+			i := slices.IndexFunc(v["options"].([]any), func(o any) bool { return o.(map[string]any)["id"] == "reduce-allocation" })
+			o := v["options"].([]any)[i].(map[string]any)
+			if o["recommended"] != true || o["settings"].(map[string]any)["predicted"].(map[string]any)["p99_bound"] != "upper" {
+				t.Errorf("reduce-allocation option %v: want it recommended, its p99 an upper bound", o)
+			}
+			if m := v["migration"].(map[string]any); m["p99_without_gc_basis"] != advice.WithoutGCOwnTime {
+				t.Errorf("migration estimate %v: with every request meeting the GC, want the own-time upper bound", m)
 			}
 		}},
 		// Without a budget the same advice must say what it costs in
