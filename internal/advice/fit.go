@@ -18,6 +18,13 @@ type Fit struct {
 	// third heap number, the runtime's heapMarked; it includes what was
 	// allocated while marking). LiveHeapMin and LiveHeapMax bound it.
 	LiveHeap, LiveHeapMin, LiveHeapMax int64
+	// MarkedWhileMarking is the mean of what the program allocated while
+	// each steady cycle marked (gctrace's h1−h0): the runtime allocates
+	// black during the mark phase, so these bytes are in the marked heap
+	// although most are garbage by the next cycle. It scales with the
+	// allocation rate: at a lower rate the marked heap is smaller by that
+	// share of it (LiveHeapAt). 0 when no cycle carried both sizes.
+	MarkedWhileMarking int64
 	// Stacks and Globals are the mean scannable roots. RootsKnown is false
 	// when no cycle carried them (gctrace before Go 1.18, traces): they
 	// are then 0.
@@ -123,6 +130,16 @@ type FitQuality struct {
 // Settings returns the settings the run was observed under.
 func (f Fit) Settings() Settings {
 	return Settings{GOGC: f.GOGC, MemoryLimit: f.MemoryLimit}
+}
+
+// LiveHeapAt is the marked heap with the program allocating allocFactor
+// times the observed rate: what it allocated while marking, marked black,
+// scales with the rate; the rest is the data the program keeps.
+func (f Fit) LiveHeapAt(allocFactor float64) int64 {
+	if allocFactor == 1 || f.MarkedWhileMarking <= 0 {
+		return f.LiveHeap
+	}
+	return f.LiveHeap - int64((1-allocFactor)*float64(f.MarkedWhileMarking))
 }
 
 // ScanBytes is the bytes a cycle scans: live heap plus roots.
@@ -231,6 +248,15 @@ func (f *Fit) fitHeap(run *model.Run, steady []observation) error {
 		return errors.New("fit gc cost model: no cycle carries its marked (live) heap size")
 	}
 	f.LiveHeap = int64(mean(lives))
+	var during []float64
+	for _, o := range steady {
+		if known(o.heapStart + o.heapEnd) {
+			during = append(during, math.Max(0, o.heapEnd-o.heapStart))
+		}
+	}
+	if len(during) > 0 {
+		f.MarkedWhileMarking = min(int64(mean(during)), f.LiveHeap)
+	}
 	f.LiveHeapMin, f.LiveHeapMax = int64(minOf(lives)), int64(maxOf(lives))
 	if third := len(lives) / 3; third >= 2 {
 		early, late := mean(lives[:third]), mean(lives[len(lives)-third:])

@@ -313,7 +313,7 @@ func (f *Fit) fitQuality(steady []observation) {
 	f.Quality.IntervalCycles = len(observed)
 	f.Quality.IntervalError = meanAbsPctError(predicted, observed)
 
-	self := predictHeapAndCPU(*f, f.Settings())
+	self := predictHeapAndCPU(*f, f.Settings(), f.ScanBytes())
 	f.Quality.GCPerSecondError = relError(self.GCPerSecond, f.Observed.GCPerSecond)
 	f.Quality.GCCPUError = relError(self.GCCPUFraction, f.Observed.GCCPUFraction)
 }

@@ -11,37 +11,38 @@ import (
 // durations in milliseconds, per-byte costs in nanoseconds per byte, and
 // null where a number is unknown (NaN).
 type fitJSON struct {
-	AllocRate         float64     `json:"alloc_rate_bytes_per_second"`
-	LiveHeap          int64       `json:"live_heap_bytes"`
-	LiveHeapMin       int64       `json:"live_heap_min_bytes"`
-	LiveHeapMax       int64       `json:"live_heap_max_bytes"`
-	Stacks            int64       `json:"stacks_bytes"`
-	Globals           int64       `json:"globals_bytes"`
-	RootsKnown        bool        `json:"roots_known"`
-	RootsHidden       int64       `json:"roots_hidden_bytes"`
-	NonHeap           int64       `json:"non_heap_bytes"`
-	NonHeapMeasured   bool        `json:"non_heap_measured"`
-	MarkCPUFixed      float64     `json:"gc_cpu_per_cycle_fixed_ms"`
-	MarkCPUPerByte    float64     `json:"gc_cpu_per_byte_ns"`
-	MarkWallFixed     float64     `json:"gc_wall_per_cycle_fixed_ms"`
-	MarkWallPerByte   float64     `json:"gc_wall_per_byte_ns"`
-	Proportional      bool        `json:"cost_proportional"`
-	IdleShare         float64     `json:"idle_mark_share"`
-	AssistShare       *float64    `json:"assist_share"`
-	Overshoot         float64     `json:"goal_overshoot"`
-	Procs             int         `json:"gomaxprocs"`
-	GOGC              any         `json:"gogc"`
-	GOGCSource        string      `json:"gogc_source"`
-	GOGCInferred      *float64    `json:"gogc_inferred"`
-	GOGCInferredLow   *float64    `json:"gogc_inferred_low"`
-	GOGCInferredHigh  *float64    `json:"gogc_inferred_high"`
-	MemoryLimit       units.Limit `json:"memlimit_bytes"`
-	MemoryLimitSource string      `json:"memlimit_source,omitempty"`
-	LimitBoundCycles  int         `json:"limit_bound_cycles"`
-	Window            float64     `json:"window_ms"`
-	Cycles            int         `json:"cycles"`
-	WarmupCycles      int         `json:"warmup_cycles"`
-	Observed          struct {
+	AllocRate          float64     `json:"alloc_rate_bytes_per_second"`
+	LiveHeap           int64       `json:"live_heap_bytes"`
+	LiveHeapMin        int64       `json:"live_heap_min_bytes"`
+	LiveHeapMax        int64       `json:"live_heap_max_bytes"`
+	MarkedWhileMarking int64       `json:"marked_while_marking_bytes"`
+	Stacks             int64       `json:"stacks_bytes"`
+	Globals            int64       `json:"globals_bytes"`
+	RootsKnown         bool        `json:"roots_known"`
+	RootsHidden        int64       `json:"roots_hidden_bytes"`
+	NonHeap            int64       `json:"non_heap_bytes"`
+	NonHeapMeasured    bool        `json:"non_heap_measured"`
+	MarkCPUFixed       float64     `json:"gc_cpu_per_cycle_fixed_ms"`
+	MarkCPUPerByte     float64     `json:"gc_cpu_per_byte_ns"`
+	MarkWallFixed      float64     `json:"gc_wall_per_cycle_fixed_ms"`
+	MarkWallPerByte    float64     `json:"gc_wall_per_byte_ns"`
+	Proportional       bool        `json:"cost_proportional"`
+	IdleShare          float64     `json:"idle_mark_share"`
+	AssistShare        *float64    `json:"assist_share"`
+	Overshoot          float64     `json:"goal_overshoot"`
+	Procs              int         `json:"gomaxprocs"`
+	GOGC               any         `json:"gogc"`
+	GOGCSource         string      `json:"gogc_source"`
+	GOGCInferred       *float64    `json:"gogc_inferred"`
+	GOGCInferredLow    *float64    `json:"gogc_inferred_low"`
+	GOGCInferredHigh   *float64    `json:"gogc_inferred_high"`
+	MemoryLimit        units.Limit `json:"memlimit_bytes"`
+	MemoryLimitSource  string      `json:"memlimit_source,omitempty"`
+	LimitBoundCycles   int         `json:"limit_bound_cycles"`
+	Window             float64     `json:"window_ms"`
+	Cycles             int         `json:"cycles"`
+	WarmupCycles       int         `json:"warmup_cycles"`
+	Observed           struct {
 		GCPerSecond        float64 `json:"gc_per_second"`
 		GCCPUFraction      float64 `json:"gc_cpu_fraction"`
 		MarkActiveFraction float64 `json:"gc_active_fraction"`
@@ -62,7 +63,7 @@ type fitJSON struct {
 func (f Fit) MarshalJSON() ([]byte, error) {
 	j := fitJSON{
 		AllocRate: f.AllocRate, LiveHeap: f.LiveHeap,
-		LiveHeapMin: f.LiveHeapMin, LiveHeapMax: f.LiveHeapMax,
+		LiveHeapMin: f.LiveHeapMin, LiveHeapMax: f.LiveHeapMax, MarkedWhileMarking: f.MarkedWhileMarking,
 		Stacks: f.Stacks, Globals: f.Globals, RootsKnown: f.RootsKnown, RootsHidden: f.RootsHidden,
 		NonHeap: f.NonHeap, NonHeapMeasured: f.NonHeapMeasured,
 		MarkCPUFixed: ms(float64(f.MarkCPU.Fixed)), MarkCPUPerByte: f.MarkCPU.PerByte,

@@ -117,12 +117,36 @@ func (m *LatencyModel) Requests() int { return m.n }
 func (m *LatencyModel) MetGC() int    { return m.met }
 
 // P99 is the predicted 99th percentile latency when a GC cycle is in
-// progress the given share of the time.
+// progress the given share of the time, its cycles pressing the mutator
+// as the observed ones did.
 func (m *LatencyModel) P99(share float64) time.Duration {
+	p, _ := m.P99At(share, 1)
+	return p
+}
+
+// P99At is P99 with the cycles' mark pressure scaled by sigma (see
+// Prediction.MarkPressure; NaN counts as 1), and whether the figure is a
+// bound. Only the mixture model (NewPressureLatencyModel) weighs pressure;
+// the per-request model ignores sigma.
+func (m *LatencyModel) P99At(share, sigma float64) (time.Duration, Bound) {
 	share = min(max(share, 0), 1)
 	if m.mix != nil {
-		return m.mix.p99(m.observedActive, share)
+		return m.mix.p99(m.observedActive, share, sigma)
 	}
+	return m.perRequestP99(share), BoundNone
+}
+
+// WithoutGC is the predicted p99 with no GC cycle at all, and whether it is
+// a bound (an upper one when too few requests stayed clear of the GC).
+func (m *LatencyModel) WithoutGC() (time.Duration, Bound) {
+	return m.P99At(0, 1)
+}
+
+// CleanRequests is how many requests the model saw clear of the GC (all of
+// them less the met ones).
+func (m *LatencyModel) CleanRequests() int { return m.n - m.met }
+
+func (m *LatencyModel) perRequestP99(share float64) time.Duration {
 	var w [atomHit + 1]float64
 	w[atomCertain] = 1
 	atoms := m.fewer

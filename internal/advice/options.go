@@ -71,6 +71,11 @@ type Option struct {
 	// Migration (migration-candidate) is verdict.migration: gcwatch's
 	// estimate beside the decision record's figures.
 	Migration *MigrationEstimate `json:"migration,omitempty"`
+
+	// NotRuledOut is set on a step the model can neither show to meet the
+	// target nor rule out (MeetsTarget null, Note says why): no later step
+	// is recommended over it.
+	NotRuledOut bool `json:"not_ruled_out,omitempty"`
 }
 
 // Estimate is a figure taken from a published range, not from the model
@@ -115,9 +120,11 @@ func (d *decider) options() {
 // the verdict is that option's. A verdict on the ladder that disagrees
 // with the ladder is a bug in one of them: it is said, not hidden.
 func (d *decider) recommend() {
-	i := slices.IndexFunc(d.v.Options, func(o Option) bool { return o.Applicable && o.MeetsTarget != nil && *o.MeetsTarget })
+	i := slices.IndexFunc(d.v.Options, func(o Option) bool {
+		return o.Applicable && (o.NotRuledOut || o.MeetsTarget != nil && *o.MeetsTarget)
+	})
 	onLadder := d.v.ID == Tune || d.v.ID == ReduceAllocation || d.v.ID == MigrationCandidate
-	if i < 0 || !onLadder || !d.v.SufficientData {
+	if i < 0 || !onLadder || !d.v.SufficientData || d.v.Options[i].NotRuledOut {
 		return
 	}
 	if d.v.Options[i].ID != d.v.ID {
@@ -269,6 +276,14 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 			o.predicted(p)
 			o.Note = nearestNote(o.Settings, fits, fmt.Sprintf(" at %.0f%% of today's allocation rate", (1-d.maxAllocCut())*100))
 		}
+		if u := cut.unknown; u != nil {
+			// Not shown to fail: the model cannot say.
+			o.MeetsTarget, o.NotRuledOut = nil, true
+			o.Settings = d.recommendation(*u)
+			o.predicted(*u)
+			o.Change = fmt.Sprintf("cut the allocation rate%s: whether that meets the target is not modelled", sites)
+			o.Note = d.notRuledOut(*u, tg)
+		}
 		return o
 	}
 	o.Basis = fmt.Sprintf("what-if model at %.0f%% of today's allocation rate", (1-cut.cut)*100)
@@ -279,6 +294,20 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 	o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, with %s",
 		c*100, sizeString(int64(rate)), sizeString(int64(after)), sites, o.Settings.Setting)
 	return o
+}
+
+// notRuledOut says why the model cannot rule out a cut of the allocation
+// at setting u (allocCut.unknown).
+func (d *decider) notRuledOut(u Prediction, tg target) string {
+	at := fmt.Sprintf("at %.0f%% of today's allocation rate, %s", u.AllocRateFactor*100, u.Settings)
+	if tg.meets(u) {
+		note := fmt.Sprintf("%s is predicted to meet the target inside the budget, but not its %.0f%% headroom", at, d.Rules.MemoryHeadroom*100)
+		if u.P99Bound == BoundUpper {
+			note += fmt.Sprintf(" (p99 at most %s, an upper bound)", u.P99.Round(time.Microsecond))
+		}
+		return note
+	}
+	return fmt.Sprintf("%s has a p99 of at most %s, an upper bound over the target: no observed GC cycle was as calm as the predicted ones (or too few requests stayed clear of the GC), so the prediction keeps the queueing they caused", at, u.P99.Round(time.Microsecond))
 }
 
 // allocOptionKeeping is the reduce-allocation option when a setting

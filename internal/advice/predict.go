@@ -47,6 +47,20 @@ type Prediction struct {
 	// AssistShare is the share of the GC CPU that mark assists would do;
 	// NaN when the run did not show the split (see Fit.AssistShare).
 	AssistShare float64
+	// MarkPressure is the bytes the program allocates while a cycle marks
+	// over the runway from the marked heap to the goal: the pacer must
+	// finish marking inside that runway, and the nearer the allocation
+	// while marking comes to it, the more the mutator assists. +Inf when
+	// there is no runway (the goal at the live heap, or the limiter
+	// engaged); 0 with no cycles.
+	MarkPressure float64
+	// P99Bound says how far P99 can be trusted: BoundNone when the
+	// latency model describes the predicted cycles from observed ones;
+	// BoundUpper when it had to use cycles pressed harder than predicted,
+	// or requests that queued behind the GC, so the real p99 is likely
+	// lower; BoundLower when the predicted cycles press harder than any
+	// observed, so it is likely higher.
+	P99Bound Bound
 }
 
 // AllocRateFactors are the allocation rates, as shares of the observed
@@ -67,17 +81,19 @@ var AllocRateFactors = []float64{1, 0.5, 0.25}
 // where the limit goal is (limit − NonHeap) less the pacer's 3 % headroom.
 // When GC CPU would pass one half, the limiter holds it there: cycles/s =
 // GOMAXPROCS/2 / MarkCPU, and the heap grows by A per cycle period past L.
+// The mark pressure is A·MarkWall(L+R) / (goal − L) (+Inf without a
+// runway); the p99 comes from the latency model at the predicted active
+// share and the pressure relative to the observed settings'.
 func Predict(f Fit, s Settings, lat *LatencyModel) Prediction {
 	return PredictAt(f, s, 1, lat)
 }
 
 // PredictAt is Predict for the same program allocating allocFactor times
-// the observed rate (A above becomes allocFactor·A). The live heap, the
-// roots and the cost of a cycle stay as fitted: a program that allocates
-// less for the same work keeps the same data. Both are first-order
-// assumptions: less allocation during marking also marks a little less
-// floating garbage, and the pacer's overshoot may shrink; neither is
-// modelled, so the prediction errs on the side of more GC.
+// the observed rate (A above becomes allocFactor·A). The data the program
+// keeps, the roots and the cost of a cycle stay as fitted; what it
+// allocated while marking, which the runtime marks (Fit.LiveHeapAt), and
+// the overshoot past the goal (what it allocates while the pacer finishes
+// a late mark) scale with the rate.
 //
 // The assist share is an estimate, not a fit: assists make up for marking
 // the background workers could not finish before the mutator reached the
@@ -88,10 +104,16 @@ func Predict(f Fit, s Settings, lat *LatencyModel) Prediction {
 // while assists are rare, and never reaching all of the GC's CPU (the
 // background workers always take their part).
 func PredictAt(f Fit, s Settings, allocFactor float64, lat *LatencyModel) Prediction {
-	ref := predictHeapAndCPU(f, f.Settings())
+	ref := predictHeapAndCPU(f, f.Settings(), f.ScanBytes())
 	g := f
 	g.AllocRate *= allocFactor
-	p := predictHeapAndCPU(g, s)
+	g.LiveHeap = f.LiveHeapAt(allocFactor)
+	if f.Overshoot > 1 {
+		// The heap passes its goal by what the program allocates while
+		// the pacer finishes a late mark: that scales with the rate.
+		g.Overshoot = 1 + allocFactor*(f.Overshoot-1)
+	}
+	p := predictHeapAndCPU(g, s, f.ScanBytes())
 	p.AllocRateFactor = allocFactor
 	p.AssistShare = f.AssistShare
 	if ref.MarkActiveFraction > 0 && f.AssistShare < 1 {
@@ -105,12 +127,30 @@ func PredictAt(f Fit, s Settings, allocFactor float64, lat *LatencyModel) Predic
 			// that the observed setting reproduces the observed p99.
 			share = lat.observedActive * p.MarkActiveFraction / ref.MarkActiveFraction
 		}
-		p.P99, p.HasP99 = lat.P99(share), true
+		p.P99, p.P99Bound = lat.P99At(share, relativePressure(ref, p))
+		p.HasP99 = true
 	}
 	return p
 }
 
-func predictHeapAndCPU(f Fit, s Settings) Prediction {
+// relativePressure is how hard a cycle under prediction p presses the
+// mutator, relative to the observed settings' cycles (ref): the bytes
+// allocated while marking over the runway from the marked heap to the
+// goal. 1 at the observed settings; +Inf when p leaves no runway; NaN
+// when the observed settings left none (nothing to scale from).
+func relativePressure(ref, p Prediction) float64 {
+	if p.Unbounded || p.GOGC < 0 && p.MemoryLimit < 0 {
+		return 0
+	}
+	return p.MarkPressure / ref.MarkPressure
+}
+
+// predictHeapAndCPU predicts the heap, the cycles and their CPU under s;
+// costScan is the bytes whose marking the cost per cycle is evaluated at
+// (the observed scan: what the program allocates while marking is
+// allocated black and not scanned, so a lower rate leaves the cost as it
+// was).
+func predictHeapAndCPU(f Fit, s Settings, costScan float64) Prediction {
 	p := Prediction{Settings: s}
 	live := float64(f.LiveHeap)
 	scan := f.ScanBytes()
@@ -132,8 +172,8 @@ func predictHeapAndCPU(f Fit, s Settings) Prediction {
 		overshoot = 1
 	}
 	peak := goal * overshoot
-	cpuPerCycle := f.MarkCPU.At(scan) * (1 - f.IdleShare) // ns, idle excluded
-	wallPerCycle := f.MarkWall.At(scan)
+	cpuPerCycle := f.MarkCPU.At(costScan) * (1 - f.IdleShare) // ns, idle excluded
+	wallPerCycle := f.MarkWall.At(costScan)
 	procs := float64(max(f.Procs, 1))
 
 	var perSecond float64
@@ -177,6 +217,13 @@ func predictHeapAndCPU(f Fit, s Settings) Prediction {
 	}
 	p.Goal, p.PeakHeap = int64(goal), int64(peak)
 	p.PeakMemory = p.PeakHeap + f.NonHeap
+	switch runway := goal - live; {
+	case f.AllocRate <= 0:
+	case runway <= 0 || p.LimiterEngaged:
+		p.MarkPressure = math.Inf(1)
+	default:
+		p.MarkPressure = f.AllocRate * wallPerCycle / 1e9 / runway
+	}
 	p.OverLimit = s.MemoryLimit >= 0 && p.PeakMemory > s.MemoryLimit
 	return p
 }

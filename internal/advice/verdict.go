@@ -88,15 +88,21 @@ type Recommendation struct {
 // MigrationEstimate is what removing the GC would buy, in the decision
 // record's terms.
 type MigrationEstimate struct {
-	P99Ms           float64 `json:"p99_ms"`
-	P99WithoutGCMs  float64 `json:"p99_without_gc_ms"`
-	P99Change       float64 `json:"p99_change"` // fraction, negative is better
-	PeakHeapBytes   int64   `json:"peak_heap_bytes"`
-	LiveHeapBytes   int64   `json:"live_heap_bytes"`
-	MemoryChange    float64 `json:"memory_change"` // fraction
-	ADRP99Change    float64 `json:"adr_p99_change"`
-	ADRMemoryChange float64 `json:"adr_memory_change"`
-	Comparison      string  `json:"comparison"`
+	P99Ms          float64 `json:"p99_ms"`
+	P99WithoutGCMs float64 `json:"p99_without_gc_ms"`
+	// P99WithoutGCBasis says how P99WithoutGCMs was made: WithoutGCClean,
+	// the p99 of the requests that met no GC cycle (the what-if model at
+	// GOGC=off); or WithoutGCOwnTime, every request less its own
+	// GC-attributable time, an upper bound that keeps the queueing behind
+	// GC-slowed requests, when too few requests stayed clear of the GC.
+	P99WithoutGCBasis string  `json:"p99_without_gc_basis"`
+	P99Change         float64 `json:"p99_change"` // fraction, negative is better
+	PeakHeapBytes     int64   `json:"peak_heap_bytes"`
+	LiveHeapBytes     int64   `json:"live_heap_bytes"`
+	MemoryChange      float64 `json:"memory_change"` // fraction
+	ADRP99Change      float64 `json:"adr_p99_change"`
+	ADRMemoryChange   float64 `json:"adr_memory_change"`
+	Comparison        string  `json:"comparison"`
 }
 
 // MarshalJSON writes the heap sizes, when unknown (negative), as null.
@@ -114,6 +120,12 @@ func (m MigrationEstimate) MarshalJSON() ([]byte, error) {
 		LiveHeapBytes *int64 `json:"live_heap_bytes"`
 	}{plain(m), size(m.PeakHeapBytes), size(m.LiveHeapBytes)})
 }
+
+// The bases of MigrationEstimate.P99WithoutGCMs.
+const (
+	WithoutGCClean   = "requests-clear-of-gc"
+	WithoutGCOwnTime = "own-gc-time-removed"
+)
 
 // STWDelay is a GC pause that was long because the world took long to
 // stop.
@@ -277,7 +289,7 @@ func (d *decider) model() {
 	}
 	d.fit = &fit
 	if d.attr != nil && len(d.attr.Latencies) > 0 {
-		if lat, err := NewMixtureLatencyModel(d.attr.Latencies, d.attr.Met, d.attr.GCTimes, fit.Observed.MarkActiveFraction); err == nil {
+		if lat, err := NewPressureLatencyModel(d.attr.Latencies, d.attr.Met, d.attr.GCTimes, d.attr.MetCycle, CycleLoads(d.Run), fit.Observed.MarkActiveFraction); err == nil {
 			d.lat = lat
 		}
 	}
@@ -299,6 +311,14 @@ func (d *decider) budgetOrNone() int64 {
 		return d.Budget
 	}
 	return NoLimit
+}
+
+// confidenceAtMost lowers the confidence to c when it is higher.
+func (d *decider) confidenceAtMost(c string) {
+	rank := map[string]int{"low": 0, "medium": 1, "high": 2}
+	if rank[d.v.Confidence] > rank[c] {
+		d.v.Confidence = c
+	}
 }
 
 func (d *decider) confidence() {
@@ -340,13 +360,19 @@ func (d *decider) migrationEstimate() {
 		return
 	}
 	t := d.attr.Tail99
+	without, basis := t.WithoutGC, WithoutGCOwnTime
+	if d.lat != nil && d.lat.CleanRequests() >= minClean {
+		if p, b := d.lat.WithoutGC(); b == BoundNone {
+			without, basis = p, WithoutGCClean
+		}
+	}
 	m := &MigrationEstimate{
-		P99Ms: ms(float64(t.Observed)), P99WithoutGCMs: ms(float64(t.WithoutGC)),
+		P99Ms: ms(float64(t.Observed)), P99WithoutGCMs: ms(float64(without)), P99WithoutGCBasis: basis,
 		ADRP99Change: adrP99Change, ADRMemoryChange: adrMemoryChange,
 		PeakHeapBytes: -1, LiveHeapBytes: -1,
 	}
 	if t.Observed > 0 {
-		m.P99Change = float64(t.WithoutGC-t.Observed) / float64(t.Observed)
+		m.P99Change = float64(without-t.Observed) / float64(t.Observed)
 	}
 	if d.fit != nil && d.fit.Observed.PeakHeap > 0 && d.fit.LiveHeap > 0 {
 		m.PeakHeapBytes, m.LiveHeapBytes = d.fit.Observed.PeakHeap, d.fit.LiveHeap
@@ -358,6 +384,10 @@ func (d *decider) migrationEstimate() {
 	}
 	m.Comparison = fmt.Sprintf("without GC time p99 would change by %+.0f%% (the decision record's migrated services: %+.0f%%)",
 		m.P99Change*100, adrP99Change*100)
+	if basis == WithoutGCOwnTime && d.lat != nil {
+		m.Comparison = fmt.Sprintf("without GC time p99 would change by at least %+.0f%%: fewer than %d requests stayed clear of the GC, so this keeps the queueing behind GC-slowed requests (the decision record's migrated services: %+.0f%%)",
+			m.P99Change*100, minClean, adrP99Change*100)
+	}
 	if m.LiveHeapBytes > 0 {
 		m.Comparison += fmt.Sprintf("; a heap without GC headroom would change memory by %+.0f%% (record: %+.0f%%)", m.MemoryChange*100, adrMemoryChange*100)
 	}
@@ -544,6 +574,33 @@ func (d *decider) tailMadeOf() map[string]float64 {
 		}
 	} else {
 		out["other"] = max(0, 1-out["gc"]-out["non-GC stop-the-world"])
+	}
+	return out
+}
+
+// CycleLoads is each of the run's cycles' load, by index: its mark wall
+// time, and its mark pressure (see Prediction.MarkPressure): what the
+// program allocated while the cycle marked (the heap's growth from its
+// start to the end of marking) over the runway from the previous cycle's
+// marked heap to the cycle's goal. The pressure is NaN when the cycle or
+// its predecessor lacks a size, +Inf when the goal left no runway.
+func CycleLoads(run *model.Run) []CycleLoad {
+	out := make([]CycleLoad, len(run.Cycles))
+	for i, c := range run.Cycles {
+		out[i] = CycleLoad{Pressure: math.NaN(), MarkWall: max(0, c.End.Sub(c.Start))}
+		if i == 0 || c.Partial || c.HeapStart < 0 || c.HeapEnd < 0 || c.HeapGoal <= 0 {
+			continue
+		}
+		prev := run.Cycles[i-1]
+		if prev.N != c.N-1 || prev.HeapLive < 0 {
+			continue
+		}
+		during := float64(max(0, c.HeapEnd-c.HeapStart))
+		if runway := float64(c.HeapGoal - prev.HeapLive); runway > 0 {
+			out[i].Pressure = during / runway
+		} else {
+			out[i].Pressure = math.Inf(1)
+		}
 	}
 	return out
 }

@@ -57,7 +57,7 @@ func (d *decider) target() (target, bool) {
 			}
 			return target{
 				describe: fmt.Sprintf("p%g ≤ %s%s", d.SLO.Quantile*100, d.SLO.Target, note),
-				meets:    func(p Prediction) bool { return p.HasP99 && p.P99 <= goal },
+				meets:    func(p Prediction) bool { return p99Meets(p, goal) },
 				score:    func(p Prediction) float64 { return float64(p.P99 - goal) },
 			}, true
 		}
@@ -68,7 +68,7 @@ func (d *decider) target() (target, bool) {
 		goal := t.WithoutGC + time.Duration(r.TailCut*float64(gcPart))
 		return target{
 			describe: fmt.Sprintf("the GC-attributable part of p99 cut to %.0f%% (p99 ≤ %s)", r.TailCut*100, goal.Round(time.Microsecond)),
-			meets:    func(p Prediction) bool { return p.HasP99 && p.P99 <= goal },
+			meets:    func(p Prediction) bool { return p99Meets(p, goal) },
 			score:    func(p Prediction) float64 { return float64(p.P99 - goal) },
 		}, true
 	}
@@ -81,6 +81,13 @@ func (d *decider) target() (target, bool) {
 		meets:    func(p Prediction) bool { return p.GCCPUFraction <= goal },
 		score:    func(p Prediction) float64 { return p.GCCPUFraction - goal },
 	}, true
+}
+
+// p99Meets says whether p's p99 is shown to be at most goal: a lower
+// bound (the predicted cycles press harder than any observed) shows
+// nothing under it.
+func p99Meets(p Prediction, goal time.Duration) bool {
+	return p.HasP99 && p.P99 <= goal && p.P99Bound != BoundLower
 }
 
 func sortedCopy(ds []time.Duration) []time.Duration {
@@ -96,6 +103,18 @@ func (d *decider) fits(p Prediction) bool {
 		return false
 	}
 	if d.Budget > 0 && float64(p.PeakMemory) > (1-d.Rules.MemoryHeadroom)*float64(d.Budget) {
+		return false
+	}
+	return p.GCCPUFraction < d.Rules.GCCPUHigh || p.GCCPUFraction <= d.observed.GCCPUFraction
+}
+
+// fitsBudget is fits with the budget itself in place of the budget less
+// its headroom.
+func (d *decider) fitsBudget(p Prediction) bool {
+	if p.Unbounded || p.LimiterEngaged || p.OverLimit || p.PeakMemory < 0 {
+		return false
+	}
+	if d.Budget > 0 && p.PeakMemory > d.Budget {
 		return false
 	}
 	return p.GCCPUFraction < d.Rules.GCCPUHigh || p.GCCPUFraction <= d.observed.GCCPUFraction
@@ -250,7 +269,18 @@ func p99Note(p Prediction) string {
 	if !p.HasP99 {
 		return ""
 	}
-	return fmt.Sprintf(", p99 %s", p.P99.Round(time.Microsecond))
+	return fmt.Sprintf(", p99 %s%s", boundWord(p.P99Bound), p.P99.Round(time.Microsecond))
+}
+
+// boundWord is what goes before a p99 that is a bound.
+func boundWord(b Bound) string {
+	switch b {
+	case BoundUpper:
+		return "at most "
+	case BoundLower:
+		return "at least "
+	}
+	return ""
 }
 
 // beyondTuning: no setting in the budget is enough at today's allocation
@@ -288,6 +318,9 @@ func (d *decider) beyondTuning() {
 		if cut.nearest != nil {
 			note += fmt.Sprintf("; nearest: %s, %s", cut.nearest.Settings, predictedNote(*cut.nearest))
 		}
+		if u := cut.unknown; u != nil {
+			note += "; not ruled out: " + d.notRuledOut(*u, *d.tgt)
+		}
 		d.evidence("settings_meeting_target_at_alloc_cut", 0, ">=", 1, "count", note)
 	}
 	switch {
@@ -295,6 +328,12 @@ func (d *decider) beyondTuning() {
 		d.reduceAllocation(&cut)
 	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutIntrinsic, "fraction", "alloc_cut_intrinsic: a deep cut, but the cost is not the live heap's"):
 		d.reduceAllocation(&cut)
+	case cut.unknown != nil:
+		// Migration needs it shown that cutting allocation does not work;
+		// the model cannot show it, so the cheaper remedy stands.
+		d.caveat("whether %.0f%% less allocation meets %s is not ruled out: %s; cut the allocation and capture again before considering a migration", d.maxAllocCut()*100, d.tgt.describe, d.notRuledOut(*cut.unknown, *d.tgt))
+		d.confidenceAtMost("low")
+		d.reduceAllocation(nil)
 	case markHigh && heapBound:
 		d.migration(in.live, in.markWall)
 	default:
@@ -345,6 +384,13 @@ type allocCut struct {
 	// target, the setting that comes nearest at that cut (nil when none
 	// fits the budget).
 	nearest *Prediction
+	// unknown is, when no cut meets the target, a setting at the largest
+	// cut that the model cannot rule out: inside the budget itself (its
+	// headroom waived: it is a margin for recommending, not a proof of
+	// failure) and either meeting the target or with a p99 that is only an
+	// upper bound over it. Migration needs the cut shown not to work; with
+	// such a setting it is not (nil otherwise).
+	unknown *Prediction
 }
 
 // minClaimedAllocRate is the least allocation rate a summary names as the
@@ -379,8 +425,17 @@ func (d *decider) allocCut(tg target) (allocCut, bool) {
 			case !d.fits(p):
 			case tg.meets(p):
 				good = append(good, p)
-			case cut == maxCut && (nearest == nil || tg.score(p) < tg.score(*nearest)):
-				nearest = &p
+			case cut == maxCut:
+				if nearest == nil || tg.score(p) < tg.score(*nearest) {
+					nearest = &p
+				}
+			}
+			if cut == maxCut && !tg.meets(p) && p.P99Bound == BoundUpper && d.fitsBudget(p) &&
+				(res.unknown == nil || tg.score(p) < tg.score(*res.unknown)) {
+				res.unknown = &p
+			}
+			if cut == maxCut && tg.meets(p) && !d.fits(p) && d.fitsBudget(p) && res.unknown == nil {
+				res.unknown = &p
 			}
 		}
 		if len(good) > 0 {
@@ -392,6 +447,7 @@ func (d *decider) allocCut(tg target) (allocCut, bool) {
 			res.nearest = nearest
 			break
 		}
+		res.unknown = nil
 	}
 	d.cut, d.cutFound = &res, found
 	return res, found
@@ -428,6 +484,8 @@ func (d *decider) reduceAllocation(cut *allocCut) {
 	if cut != nil {
 		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); %.0f%% less allocation (%s/s) meets %s with %s",
 			sizeString(int64(rate)), cut.cut*100, sizeString(int64(rate*(1-cut.cut))), d.tgt.describe, cut.best.Settings)
+	} else if d.cut != nil && d.cut.unknown != nil {
+		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); whether less allocation is enough is not modelled, and nothing shows the cost to be the live heap's", sizeString(int64(rate)))
 	} else if rate >= minClaimedAllocRate {
 		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", sizeString(int64(rate)))
 	} else {

@@ -43,6 +43,15 @@ type WhatIfRow struct {
 
 	AllocRateFactor float64  `json:"alloc_rate_factor"`
 	AssistShare     *float64 `json:"assist_share"`
+	// MarkPressure is what the program allocates while a cycle marks over
+	// the runway from the marked heap to the goal (null: no runway).
+	MarkPressure *float64 `json:"mark_pressure"`
+	// P99Bound is "upper" when p99_ms is at most the figure (the model had
+	// no observed cycle as calm as the predicted ones, or too few requests
+	// clear of the GC: it keeps queueing the observed cycles caused),
+	// "lower" when at least (the predicted cycles press harder than any
+	// observed), absent when p99_ms is a prediction.
+	P99Bound Bound `json:"p99_bound,omitempty"`
 }
 
 // Limit is the row's memory limit as JSON writes it.
@@ -79,6 +88,15 @@ func (r *WhatIfRow) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Bound says whether a predicted p99 is a prediction or a bound.
+type Bound string
+
+const (
+	BoundNone  Bound = ""
+	BoundUpper Bound = "upper"
+	BoundLower Bound = "lower"
+)
+
 // AtObservedAllocRate says whether the row is predicted at the observed
 // allocation rate: a setting that can be applied without changing the
 // program. Rows of reports written before alloc_rate_factor existed carry
@@ -102,6 +120,7 @@ func (p Prediction) Row() WhatIfRow {
 		BackToBack:         p.BackToBack,
 		AllocRateFactor:    p.AllocRateFactor,
 		AssistShare:        finite(p.AssistShare),
+		MarkPressure:       finite(p.MarkPressure),
 	}
 	if p.MemoryLimit >= 0 {
 		r.MemoryLimit = ptr(p.MemoryLimit)
@@ -111,6 +130,7 @@ func (p Prediction) Row() WhatIfRow {
 	}
 	if p.HasP99 {
 		r.P99 = ptr(float64(p.P99) / 1e6)
+		r.P99Bound = p.P99Bound
 	}
 	return r
 }

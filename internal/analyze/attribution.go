@@ -109,6 +109,11 @@ type Attribution struct {
 	// GC cycle (a pause or the mark phase): the what-if model's input.
 	Latencies, GCTimes []time.Duration
 	Met                []bool
+	// MetCycle is, in the same order, the index in the run's Cycles of the
+	// last GC cycle the request overlapped (its pauses or its mark phase),
+	// or -1: the what-if model weighs what meeting a cycle cost by how hard
+	// that cycle pressed the mutator.
+	MetCycle []int32
 }
 
 // gcIntervals indexes a run's pauses and mark phases for overlap queries.
@@ -117,6 +122,8 @@ type gcIntervals struct {
 	marks  []markSpan    // sorted by start
 	cycles []model.Cycle
 	maxLen time.Duration // longest pause, to bound searches
+	// index maps a cycle's runtime number to its index in cycles.
+	index map[int]int32
 }
 
 type markSpan struct {
@@ -125,7 +132,10 @@ type markSpan struct {
 }
 
 func newGCIntervals(run *model.Run) *gcIntervals {
-	iv := &gcIntervals{pauses: slices.Clone(run.Pauses), cycles: run.Cycles}
+	iv := &gcIntervals{pauses: slices.Clone(run.Pauses), cycles: run.Cycles, index: make(map[int]int32, len(run.Cycles))}
+	for i, c := range run.Cycles {
+		iv.index[c.N] = int32(i)
+	}
 	slices.SortFunc(iv.pauses, func(a, b model.Pause) int { return cmp.Compare(a.Start, b.Start) })
 	for _, p := range iv.pauses {
 		iv.maxLen = max(iv.maxLen, p.Duration)
@@ -233,6 +243,18 @@ func (iv *gcIntervals) breakdown(r *model.Request, cycles []int) (Breakdown, uin
 	return b, phases, cycles
 }
 
+// lastCycle is the index in the run's cycles of the latest of the cycles
+// (runtime numbers) a request overlapped, or -1 when it overlapped none.
+func (iv *gcIntervals) lastCycle(numbers []int) int32 {
+	last := int32(-1)
+	for _, n := range numbers {
+		if i, ok := iv.index[n]; ok && i > last {
+			last = i
+		}
+	}
+	return last
+}
+
 // attribute computes one request's breakdown with the cycles and phases
 // it overlapped.
 func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
@@ -248,6 +270,7 @@ func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
 type ranked struct {
 	latency, gc time.Duration
 	index       int32 // in the requests given to attribute
+	cycle       int32 // the last cycle it overlapped (index in the run's cycles), or -1
 	met         bool  // it overlapped a GC cycle or lost time to the GC
 }
 
@@ -292,15 +315,16 @@ func attributeSelected(run *model.Run, reqs *model.Requests, sel []int32, worst 
 		lat := r.Duration()
 		gc := b.GC(lat)
 		a.STWOverlap += b.SweepTermination + b.MarkTermination
-		all[k] = ranked{latency: lat, gc: gc, index: i, met: len(cycles) > 0 || gc > 0}
+		all[k] = ranked{latency: lat, gc: gc, index: i, cycle: iv.lastCycle(cycles), met: len(cycles) > 0 || gc > 0}
 	}
 	a.Accounted = reqs.At(int(sel[0])).Accounted
 	sortSlowest(all, reqs)
 	a.Latencies = make([]time.Duration, len(all))
 	a.GCTimes = make([]time.Duration, len(all))
 	a.Met = make([]bool, len(all))
+	a.MetCycle = make([]int32, len(all))
 	for i, r := range all {
-		a.Latencies[i], a.GCTimes[i], a.Met[i] = r.latency, r.gc, r.met
+		a.Latencies[i], a.GCTimes[i], a.Met[i], a.MetCycle[i] = r.latency, r.gc, r.met, r.cycle
 	}
 	// Only the tail and the listed requests need their full attribution.
 	k99 := tailSize(len(all), 0.99)

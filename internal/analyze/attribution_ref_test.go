@@ -51,6 +51,13 @@ func referenceAttribute(run *model.Run, reqs []model.Request, worst int) *Attrib
 		a.Latencies = append(a.Latencies, ra.Latency)
 		a.GCTimes = append(a.GCTimes, gc)
 		a.Met = append(a.Met, len(ra.Cycles) > 0 || gc > 0)
+		last := int32(-1)
+		for i, c := range run.Cycles {
+			if slices.Contains(ra.Cycles, c.N) {
+				last = int32(i)
+			}
+		}
+		a.MetCycle = append(a.MetCycle, last)
 		observed = append(observed, ra.Latency)
 		without = append(without, ra.Latency-gc)
 	}

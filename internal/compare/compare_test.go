@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -226,7 +227,7 @@ func TestAllocCutCheck(t *testing.T) {
 	if math.Abs(pc.AllocCut.Made-0.4) > 1e-3 || pc.AllocCut.Needed == nil || *pc.AllocCut.Needed != need || pc.AllocCut.RateSource != "trace heap samples" {
 		t.Errorf("cut made %v (want 0.4), needed %v (want %v)", pc.AllocCut.Made, pc.AllocCut.Needed, need)
 	}
-	if !strings.Contains(pc.Change, "35%") || !strings.Contains(pc.AfterChange, "cut by 40%") {
+	if !strings.Contains(pc.Change, fmt.Sprintf("%.0f%%", 100*need)) || !strings.Contains(pc.AfterChange, "cut by 40%") {
 		t.Errorf("change %q, after change %q", pc.Change, pc.AfterChange)
 	}
 	// GC cycles per second: the model's prediction at 60 % of the rate

@@ -24,6 +24,8 @@ func optionStatus(o advice.Option) string {
 		return "estimate"
 	case !o.Modelled:
 		return "not modelled"
+	case o.NotRuledOut:
+		return "not ruled out"
 	case o.MeetsTarget == nil:
 		return "no target"
 	case *o.MeetsTarget:
@@ -47,7 +49,7 @@ func optionFigures(o advice.Option) string {
 		parts = append(parts, "nearest "+o.Settings.Setting.String())
 	}
 	if o.P99Ms != nil {
-		parts = append(parts, "p99 "+fmtMs(*o.P99Ms))
+		parts = append(parts, "p99 "+p99Bound(o)+fmtMs(*o.P99Ms))
 	}
 	if o.GCCPUFraction != nil {
 		parts = append(parts, "GC CPU "+fmtPct(*o.GCCPUFraction))
@@ -58,6 +60,25 @@ func optionFigures(o advice.Option) string {
 		parts = append(parts, "peak memory unbounded")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// p99Bound is "at most " or "at least " when the option's p99 is a bound
+// (what the model could not predict it says), "" when it is a prediction.
+func p99Bound(o advice.Option) string {
+	b := advice.BoundNone
+	if o.Settings != nil {
+		b = o.Settings.Predicted.P99Bound
+	}
+	if m := o.Migration; o.ID == advice.MigrationCandidate && m != nil && m.P99WithoutGCBasis == advice.WithoutGCOwnTime {
+		b = advice.BoundUpper
+	}
+	switch b {
+	case advice.BoundUpper:
+		return "at most "
+	case advice.BoundLower:
+		return "at least "
+	}
+	return ""
 }
 
 // optionsHeading says what the ladder is measured against and, when it
@@ -89,6 +110,11 @@ func noRecommendation(v *advice.Verdict) string {
 		return "none is recommended: the pauses wait for goroutines to stop, which no GC remedy shortens"
 	case v.Target == "":
 		return "none is recommended: no target could be worked out"
+	}
+	for _, o := range v.Options {
+		if o.Applicable && o.NotRuledOut {
+			return "none is recommended: whether " + o.ID + " meets the target is not modelled, and it comes first"
+		}
 	}
 	return "none meets the target"
 }

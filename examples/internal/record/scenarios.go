@@ -220,11 +220,11 @@ var scenarios = []scenario{
 		args:      []string{"-duration", "1s", "-rps", "1000", "-chunk-kb", "256", "-miss-every", "50", "-miss-latency", "5ms"},
 		gzipTrace: true,
 	},
-	// reduce-allocation (--mem-budget 512MiB) and migration-candidate
-	// (--mem-budget 450MiB): bigheap.
+	// reduce-allocation (--mem-budget 512MiB, and 450MiB, where it was
+	// once called a migration candidate): bigheap.
 	{
 		name: "proof/bigheap", program: "bigheap",
-		about:  "the bigheap proofs' before: bigheap at GOGC=50, to be analysed with --mem-budget 512MiB (reduce-allocation) and 450MiB (migration-candidate)",
+		about:  "the bigheap proofs' before: bigheap at GOGC=50, to be analysed with --mem-budget 512MiB and 450MiB (reduce-allocation; at 450MiB once migration-candidate)",
 		env:    env{GOMAXPROCS: "2", GOGC: "50"},
 		args:   []string{"-duration", "3s", "-rps", "800", "-live-mb", "320", "-render-kb", "256"},
 		allocs: true, minCycles: 3, gzipTrace: true,
@@ -238,14 +238,14 @@ var scenarios = []scenario{
 	},
 	{
 		name: "proof/bigheap-fixed", program: "bigheap",
-		about:     "reduce-allocation proof, after: bigheap with its hot path fixed (-reuse-buffers 0: statements rendered into reused buffers) under the setting its verdict (--mem-budget 512MiB) names for the cut allocation, GOGC=25 without a limit",
+		about:     "reduce-allocation proof, after: bigheap with its hot path fixed (-reuse-buffers 0: statements rendered into reused buffers) under GOGC=25 without a limit, a setting the model predicts to meet the target inside a 512MiB budget at the rate the fix leaves",
 		env:       env{GOMAXPROCS: "2", GOGC: "25"},
 		args:      []string{"-duration", "2s", "-rps", "800", "-live-mb", "320", "-render-kb", "256", "-reuse-buffers", "0"},
 		gzipTrace: true,
 	},
 	{
 		name: "proof/bigheap-cut4", program: "bigheap",
-		about:     "migration-candidate proof, the 4x allocation cut: bigheap allocating a quarter as much (-reuse-buffers 4) under GOGC=50 GOMEMLIMIT=427MiB, the setting the model predicts best inside a 450MiB budget at that rate",
+		about:     "the 4x allocation cut (--mem-budget 450MiB): bigheap allocating a quarter as much (-reuse-buffers 4) under GOGC=50 GOMEMLIMIT=427MiB, a setting the model predicts to fit a 450MiB budget and meet the target at that rate",
 		env:       env{GOMAXPROCS: "2", GOGC: "50", GOMEMLIMIT: "427MiB"},
 		args:      []string{"-duration", "3s", "-rps", "800", "-live-mb", "320", "-render-kb", "256", "-reuse-buffers", "4"},
 		gzipTrace: true,
