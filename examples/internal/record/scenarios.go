@@ -257,6 +257,23 @@ var scenarios = []scenario{
 		args:      []string{"-duration", "2s", "-rps", "800", "-live-mb", "320", "-render-kb", "256"},
 		gzipTrace: true,
 	},
+	// migration-candidate (--mem-budget 400MiB): proof/bigheap, whose
+	// GC-free bound is proof/bigheap-gogcoff; what no setting and no 4x
+	// allocation cut inside the budget reaches.
+	{
+		name: "proof/bigheap-tuned400", program: "bigheap",
+		about:     "migration-candidate proof (--mem-budget 400MiB), tuning alone: bigheap unchanged at GOGC=25 GOMEMLIMIT=380MiB, the nearest setting the tune option names inside a 400MiB budget (none fits and meets the target)",
+		env:       env{GOMAXPROCS: "2", GOGC: "25", GOMEMLIMIT: "380MiB"},
+		args:      []string{"-duration", "3s", "-rps", "800", "-live-mb", "320", "-render-kb", "256"},
+		minCycles: 3, gzipTrace: true,
+	},
+	{
+		name: "proof/bigheap-cut4-400", program: "bigheap",
+		about:     "migration-candidate proof (--mem-budget 400MiB), the 4x allocation cut: bigheap allocating a quarter as much (-reuse-buffers 4) under GOGC=25 GOMEMLIMIT=400MiB, the nearest setting the reduce-allocation option names at a quarter of the allocation (none fits the budget and meets the target)",
+		env:       env{GOMAXPROCS: "2", GOGC: "25", GOMEMLIMIT: "400MiB"},
+		args:      []string{"-duration", "3s", "-rps", "800", "-live-mb", "320", "-render-kb", "256", "-reuse-buffers", "4"},
+		minCycles: 3, gzipTrace: true,
+	},
 	// tune (--mem-budget 1GiB) and migration-candidate (--mem-budget
 	// 140MiB): memlimit, recorded again beside its after runs.
 	{
