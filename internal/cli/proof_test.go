@@ -530,9 +530,10 @@ func TestProofMigration(t *testing.T) {
 		// program unchanged at the tune option's nearest setting.
 		migration bool
 		tuned     string
-		// cutBoundHolds: the model's p99 for the cut at its setting, a
-		// lower bound, is one (as docs/verdicts.md records).
-		cutBoundHolds bool
+		// As docs/verdicts.md records: tuning alone and the cut miss the
+		// target when measured; the model's p99 for the cut at its
+		// setting, a bound, holds as one.
+		tunedMisses, cutMisses, cutBoundHolds bool
 	}{
 		{before: "proof/bigheap", budget: "450MiB", off: "proof/bigheap-gogcoff", cut: "proof/bigheap-cut4", remedy: []string{"-reuse-buffers"}, modelled: true},
 		{before: "proof/memlimit", budget: "140MiB", off: "proof/memlimit-gogcoff", cut: "proof/memlimit-cut4", remedy: []string{"-page-kb"}},
@@ -540,7 +541,13 @@ func TestProofMigration(t *testing.T) {
 		// fills; its measured p99 came out under the model's "at least"
 		// figure for that setting.
 		{before: "proof/bigheap", budget: "400MiB", off: "proof/bigheap-gogcoff", cut: "proof/bigheap-cut4-400", remedy: []string{"-reuse-buffers"}, modelled: true,
-			migration: true, tuned: "proof/bigheap-tuned400", cutBoundHolds: false},
+			migration: true, tuned: "proof/bigheap-tuned400", tunedMisses: true, cutMisses: true, cutBoundHolds: false},
+		// In 130MiB the re-runs contradict the verdict: the before run's
+		// p99 was a backlog on a busier machine (load 17.5, the re-runs
+		// 4.9 and 5.2), and tuning alone and the 4x cut both measured
+		// under its target; the cut's p99 "at most" bound held.
+		{before: "proof/memlimit", budget: "130MiB", off: "proof/memlimit-gogcoff", cut: "proof/memlimit-cut4-130", remedy: []string{"-page-kb"},
+			migration: true, tuned: "proof/memlimit-tuned130", tunedMisses: false, cutMisses: false, cutBoundHolds: true},
 	} {
 		t.Run(tc.before+"/"+tc.budget, func(t *testing.T) {
 			budget, err := units.ParseSize(tc.budget)
@@ -595,19 +602,28 @@ func TestProofMigration(t *testing.T) {
 				sameLoad(t, before, tuned)
 				ranAtOneOf(t, tuned, []map[string]any{before.option(t, "tune")["settings"].(map[string]any)}, "the tune option's nearest setting")
 				ranAtOneOf(t, cut, []map[string]any{before.option(t, "reduce-allocation")["settings"].(map[string]any)}, "the reduce-allocation option's nearest setting")
-				expect(t, "tuning alone missing the target", tuned.p99() > target, true,
+				expect(t, "tuning alone missing the target", tuned.p99() > target, tc.tunedMisses,
 					fmt.Sprintf("%s measured p99 %.3f ms against the target %.3f ms", tuned.name, tuned.p99(), target))
-				expect(t, "the 4x allocation cut missing the target", cut.p99() > target, true,
+				expect(t, "the 4x allocation cut missing the target", cut.p99() > target, tc.cutMisses,
 					fmt.Sprintf("%s measured p99 %.3f ms against the target %.3f ms", cut.name, cut.p99(), target))
-				if row["p99_bound"] != "lower" {
-					t.Fatalf("the model's p99 for the cut at its setting is %v (bound %v): want a lower bound, as docs/verdicts.md records", row["p99_ms"], row["p99_bound"])
+				// The model's p99 there is a bound: it does not see the
+				// cut leave the cycles calmer than any it observed.
+				pred := row["p99_ms"].(float64)
+				var inside bool
+				switch row["p99_bound"] {
+				case "lower":
+					inside = cut.p99() >= pred
+				case "upper":
+					inside = cut.p99() <= pred
+				default:
+					t.Fatalf("the model's p99 for the cut at its setting is %v, not a bound (%v): update docs/verdicts.md and this test", pred, row["p99_bound"])
 				}
-				expect(t, "the model's lower bound on the cut's p99", cut.p99() >= row["p99_ms"].(float64), tc.cutBoundHolds,
-					fmt.Sprintf("at least %.3f ms predicted, %.3f ms measured", row["p99_ms"], cut.p99()))
-				t.Logf("tuning alone with GOGC=%s GOMEMLIMIT=%s predicted %.2f GC/s, GC CPU %.1f%%, p99 at least %.3f ms; measured %.2f GC/s, GC CPU %.1f%%, p99 %.3f ms",
-					fmt.Sprint(before.option(t, "tune")["settings"].(map[string]any)["gogc"]), tuned.meta.Env["GOMEMLIMIT"],
-					before.option(t, "tune")["settings"].(map[string]any)["predicted"].(map[string]any)["gc_per_second"],
-					100*before.option(t, "tune")["gc_cpu_fraction"].(float64), before.option(t, "tune")["p99_ms"],
+				expect(t, "the model's bound on the cut's p99", inside, tc.cutBoundHolds,
+					fmt.Sprintf("%s %.3f ms predicted, %.3f ms measured", map[string]string{"upper": "at most", "lower": "at least"}[row["p99_bound"].(string)], pred, cut.p99()))
+				tune := before.option(t, "tune")["settings"].(map[string]any)["predicted"].(map[string]any)
+				t.Logf("tuning alone with GOGC=%s GOMEMLIMIT=%s predicted %.2f GC/s, GC CPU %.1f%%, p99 %.3f ms%s; measured %.2f GC/s, GC CPU %.1f%%, p99 %.3f ms",
+					tuned.meta.Env["GOGC"], tuned.meta.Env["GOMEMLIMIT"], tune["gc_per_second"], 100*tune["gc_cpu_fraction"].(float64), tune["p99_ms"],
+					map[string]string{"upper": " (at most)", "lower": " (at least)"}[fmt.Sprint(tune["p99_bound"])],
 					tuned.gc()["per_second"], 100*tuned.gc()["cpu_fraction"].(float64), tuned.p99())
 			} else if cut.p99() > target {
 				t.Errorf("%s measured p99 %.3f ms at a quarter of the allocation, over the target %.3f ms: the cut does not work", cut.name, cut.p99(), target)

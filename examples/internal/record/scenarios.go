@@ -304,4 +304,21 @@ var scenarios = []scenario{
 		args:      []string{"-warmup", "4s", "-duration", "600ms", "-rps", "2500", "-live-mb", "100"},
 		gzipTrace: true,
 	},
+	// migration-candidate (--mem-budget 130MiB): proof/memlimit, whose
+	// GC-free bound is proof/memlimit-gogcoff; tuning alone and the 4x
+	// allocation cut at the nearest setting their options name.
+	{
+		name: "proof/memlimit-tuned130", program: "memlimit",
+		about:     "migration-candidate proof (--mem-budget 130MiB), tuning alone: memlimit's program and load unchanged at GOGC=25 GOMEMLIMIT=123MiB, the nearest setting the tune option names inside a 130MiB budget (none fits and meets the target)",
+		env:       env{GOMAXPROCS: "2", GOGC: "25", GOMEMLIMIT: "123MiB"},
+		args:      []string{"-warmup", "4s", "-duration", "600ms", "-rps", "2500", "-live-mb", "100"},
+		minCycles: 3, gzipTrace: true,
+	},
+	{
+		name: "proof/memlimit-cut4-130", program: "memlimit",
+		about:     "migration-candidate proof (--mem-budget 130MiB), the 4x allocation cut: memlimit's program and load rendering a quarter of the page per request (-page-kb 12) under GOGC=25 GOMEMLIMIT=123MiB, the nearest setting the reduce-allocation option names at a quarter of the allocation (none fits the budget with its headroom)",
+		env:       env{GOMAXPROCS: "2", GOGC: "25", GOMEMLIMIT: "123MiB"},
+		args:      []string{"-warmup", "4s", "-duration", "600ms", "-rps", "2500", "-live-mb", "100", "-page-kb", "12"},
+		gzipTrace: true,
+	},
 }
