@@ -292,23 +292,29 @@ func attributeSelected(run *model.Run, reqs *model.Requests, sel []int32, worst 
 	}
 	a.Accounted = reqs.At(int(sel[0])).Accounted
 	sortSlowest(all, reqs)
-	a.Latencies = make([]time.Duration, len(all))
-	a.GCTimes = make([]time.Duration, len(all))
-	a.Met = make([]bool, len(all))
-	for i, r := range all {
-		a.Latencies[i], a.GCTimes[i], a.Met[i] = r.latency, r.gc, r.met
-	}
 	// Only the tail and the listed requests need their full attribution.
-	k99 := tailSize(len(all), 0.99)
-	slowest := make([]RequestAttribution, max(k99, min(worst, len(all))))
+	n := len(all)
+	k99 := tailSize(n, 0.99)
+	slowest := make([]RequestAttribution, max(k99, min(worst, n)))
 	for i := range slowest {
 		slowest[i] = iv.attribute(reqs.At(int(all[i].index)))
 	}
-	without := withoutGC(all)
+	a.Spikes, a.WindowSize = spikes(run, reqs, all, slowest[:k99])
+	// From here on the ranking is needed only as these columns: all, the
+	// analysis's largest array, is not used again and the GC may take it
+	// before the latencies without GC are worked out (it and that sorted
+	// copy were alive together before: 8 of the ~60 bytes a request the
+	// analysis held at its peak on a request-dense trace).
+	a.Latencies = make([]time.Duration, n)
+	a.GCTimes = make([]time.Duration, n)
+	a.Met = make([]bool, n)
+	for i, r := range all {
+		a.Latencies[i], a.GCTimes[i], a.Met[i] = r.latency, r.gc, r.met
+	}
+	without := withoutGC(a.Latencies, a.GCTimes)
 	a.Tail99 = tail(slowest, a.Latencies, without, 0.99)
 	a.Tail999 = tail(slowest, a.Latencies, without, 0.999)
-	a.Worst = slowest[:min(worst, len(all)):min(worst, len(all))]
-	a.Spikes, a.WindowSize = spikes(run, reqs, all, slowest[:a.Tail99.Requests])
+	a.Worst = slowest[:min(worst, n):min(worst, n)]
 	return a
 }
 
@@ -320,10 +326,10 @@ func tailSize(n int, q float64) int {
 
 // withoutGC returns every latency without its GC-attributable part,
 // sorted ascending.
-func withoutGC(all []ranked) []time.Duration {
-	without := make([]time.Duration, len(all))
-	for i, r := range all {
-		without[i] = r.latency - r.gc
+func withoutGC(latencies, gcTimes []time.Duration) []time.Duration {
+	without := make([]time.Duration, len(latencies))
+	for i, l := range latencies {
+		without[i] = l - gcTimes[i]
 	}
 	SortDurations(without)
 	return without
