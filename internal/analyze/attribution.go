@@ -240,12 +240,56 @@ func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
 
 // ranked is what the whole-population statistics need of one request,
 // small so that a million of them sort quickly; the full attribution is
-// made again only for the few slowest.
+// made again only for the few slowest. It takes 16 bytes, not the 24 of
+// two durations, an index and a flag: the GC-attributable time, which is
+// well under 2 s but for the odd request, shares 32 bits with the flag
+// (rankedGC), the largest array of a request-dense trace's analysis.
 type ranked struct {
-	latency, gc time.Duration
-	index       int32 // in the requests given to attribute
-	met         bool  // it overlapped a GC cycle or lost time to the GC
+	latency time.Duration
+	index   int32 // in the requests given to attribute
+	gc      rankedGC
 }
+
+// rankedGC is a request's GC-attributable time in nanoseconds, below
+// gcWide, with metBit when it overlapped a GC cycle or lost time to the
+// GC. A time that does not fit is gcWide, the time in wideGC by index.
+type rankedGC uint32
+
+const (
+	metBit rankedGC = 1 << 31
+	gcWide rankedGC = metBit - 1
+)
+
+// wideGC holds the GC times that do not fit a rankedGC, by request index.
+type wideGC map[int32]time.Duration
+
+// rank makes the ranked entry of request index with latency lat, GC time
+// gc, and met, noting gc in wide when it does not fit.
+func (wide *wideGC) rank(lat, gc time.Duration, index int32, met bool) ranked {
+	r := ranked{latency: lat, index: index, gc: rankedGC(gc)}
+	if gc < 0 || gc >= time.Duration(gcWide) {
+		if *wide == nil {
+			*wide = wideGC{}
+		}
+		(*wide)[index] = gc
+		r.gc = gcWide
+	}
+	if met {
+		r.gc |= metBit
+	}
+	return r
+}
+
+// gcTime is r's GC-attributable time.
+func (wide wideGC) gcTime(r ranked) time.Duration {
+	if g := r.gc &^ metBit; g != gcWide {
+		return time.Duration(g)
+	}
+	return wide[r.index]
+}
+
+// met reports whether r overlapped a GC cycle or lost time to the GC.
+func (r ranked) met() bool { return r.gc&metBit != 0 }
 
 // slower returns the order slowest first; ties by start, then by input
 // order, which is the order a stable sort by latency and start would give.
@@ -280,6 +324,7 @@ func attributeSelected(run *model.Run, reqs *model.Requests, sel []int32, worst 
 	}
 	iv := newGCIntervals(run)
 	all := make([]ranked, len(sel))
+	var wide wideGC
 	var cycles []int
 	for k, i := range sel {
 		r := reqs.At(int(i))
@@ -288,7 +333,7 @@ func attributeSelected(run *model.Run, reqs *model.Requests, sel []int32, worst 
 		lat := r.Duration()
 		gc := b.GC(lat)
 		a.STWOverlap += b.SweepTermination + b.MarkTermination
-		all[k] = ranked{latency: lat, gc: gc, index: i, met: len(cycles) > 0 || gc > 0}
+		all[k] = wide.rank(lat, gc, i, len(cycles) > 0 || gc > 0)
 	}
 	a.Accounted = reqs.At(int(sel[0])).Accounted
 	sortSlowest(all, reqs)
@@ -309,7 +354,7 @@ func attributeSelected(run *model.Run, reqs *model.Requests, sel []int32, worst 
 	a.GCTimes = make([]time.Duration, n)
 	a.Met = make([]bool, n)
 	for i, r := range all {
-		a.Latencies[i], a.GCTimes[i], a.Met[i] = r.latency, r.gc, r.met
+		a.Latencies[i], a.GCTimes[i], a.Met[i] = r.latency, wide.gcTime(r), r.met()
 	}
 	without := withoutGC(a.Latencies, a.GCTimes)
 	a.Tail99 = tail(slowest, a.Latencies, without, 0.99)
