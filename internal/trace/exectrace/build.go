@@ -49,9 +49,6 @@ type builder struct {
 	typeIdx   map[string]uint32
 	typeCache [8]typeSlot
 	results   results
-	// readBack is why requests kept in a temporary file could not be read
-	// back (finish): the run would lack them.
-	readBack error
 }
 
 func newBuilder(run *model.Run, opts mmu.Options) *builder {
@@ -222,7 +219,7 @@ func (b *builder) finish() *model.Run {
 	b.tasks.finish(b, end)
 	b.finishInferred(end)
 	b.closeRegionsAtEnd(func() { b.finishGoroutines(end) })
-	b.readBack = b.materialise()
+	b.materialise()
 	b.finishGC(end)
 	run.Heap = b.heap.finish()
 	if b.cpu.mmuStarted {

@@ -364,20 +364,19 @@ func (b *builder) finishInferred(end model.Time) {
 		}
 	}
 	if b.infer.mode == InferAuto && b.results.requests.n > 0 {
-		b.infer.spans.discard()
+		b.infer.spans = requestStore{}
 	}
 }
 
 // appendInferred adds the inferred requests to reqs, in the order they
 // ended (those open at the end of the window by goroutine id).
-func (b *builder) appendInferred(reqs *model.Requests) error {
+func (b *builder) appendInferred(reqs *model.Requests) {
 	n := 0
-	err := b.infer.spans.drain(func(r *requestRec, gors []uint64) {
+	b.infer.spans.drain(func(r *requestRec, gors []uint64) {
 		reqs.Append(b.request(r, gors, model.RequestInferred))
 		n++
 	})
 	if n > 0 {
 		b.run.Warnings = append(b.run.Warnings, InferredLimits)
 	}
-	return err
 }

@@ -148,10 +148,6 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 		GoVersion: goVersionOf(n),
 	}
 	b := newBuilder(run, opts.MMU)
-	// Close the stores' temporary files however Read returns (finish
-	// empties them when it gets there).
-	defer b.results.requests.discard()
-	defer b.infer.spans.discard()
 	b.infer.mode = opts.InferRequests
 	b.regions.taskType, b.regions.all = opts.TaskType, opts.AllRegions
 	if opts.Stacks {
@@ -186,9 +182,6 @@ func Read(r io.Reader, name string, opts Options) (*model.Run, error) {
 		opts.Phase(false)
 	}
 	b.finish()
-	if b.readBack != nil {
-		return nil, fmt.Errorf("%s: %w", name, b.readBack)
-	}
 	run.Stats.Bytes = in.n
 	run.Inputs[0].Bytes = in.n
 	// Damage is already in the warnings, one line per damaged stretch.

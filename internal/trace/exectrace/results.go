@@ -120,22 +120,15 @@ func (b *builder) request(r *requestRec, gors []uint64, kind model.RequestKind) 
 	return req
 }
 
-// materialise turns the stored requests into the run's. It fails only
-// when requests kept in a temporary file cannot be read back.
-func (b *builder) materialise() error {
+// materialise turns the stored requests into the run's.
+func (b *builder) materialise() {
 	b.drainPauseStacks()
 	reqs := &model.Requests{}
-	err := b.results.requests.drain(func(r *requestRec, gors []uint64) {
+	b.results.requests.drain(func(r *requestRec, gors []uint64) {
 		reqs.Append(b.request(r, gors, model.RequestTask))
 	})
-	if err == nil {
-		err = b.appendInferred(reqs)
-	}
-	if err != nil {
-		return err
-	}
+	b.appendInferred(reqs)
 	if reqs.Len() > 0 {
 		b.run.Requests = reqs
 	}
-	return nil
 }
