@@ -266,13 +266,56 @@ func (iv *gcIntervals) attribute(r model.Request) RequestAttribution {
 
 // ranked is what the whole-population statistics need of one request,
 // small so that a million of them sort quickly; the full attribution is
-// made again only for the few slowest.
+// made again only for the few slowest. It takes 16 bytes, not the 24 of
+// two durations, an index and a flag: the GC-attributable time, which is
+// well under 2 s but for the odd request, shares 32 bits with the flag
+// (rankedGC), the largest array of a request-dense trace's analysis.
 type ranked struct {
-	latency, gc time.Duration
-	index       int32 // in the requests given to attribute
-	cycle       int32 // the last cycle it overlapped (index in the run's cycles), or -1
-	met         bool  // it overlapped a GC cycle or lost time to the GC
+	latency time.Duration
+	index   int32 // in the requests given to attribute
+	gc      rankedGC
 }
+
+// rankedGC is a request's GC-attributable time in nanoseconds, below
+// gcWide, with metBit when it overlapped a GC cycle or lost time to the
+// GC. A time that does not fit is gcWide, the time in wideGC by index.
+type rankedGC uint32
+
+const (
+	metBit rankedGC = 1 << 31
+	gcWide rankedGC = metBit - 1
+)
+
+// wideGC holds the GC times that do not fit a rankedGC, by request index.
+type wideGC map[int32]time.Duration
+
+// rank makes the ranked entry of request index with latency lat, GC time
+// gc, and met, noting gc in wide when it does not fit.
+func (wide *wideGC) rank(lat, gc time.Duration, index int32, met bool) ranked {
+	r := ranked{latency: lat, index: index, gc: rankedGC(gc)}
+	if gc < 0 || gc >= time.Duration(gcWide) {
+		if *wide == nil {
+			*wide = wideGC{}
+		}
+		(*wide)[index] = gc
+		r.gc = gcWide
+	}
+	if met {
+		r.gc |= metBit
+	}
+	return r
+}
+
+// gcTime is r's GC-attributable time.
+func (wide wideGC) gcTime(r ranked) time.Duration {
+	if g := r.gc &^ metBit; g != gcWide {
+		return time.Duration(g)
+	}
+	return wide[r.index]
+}
+
+// met reports whether r overlapped a GC cycle or lost time to the GC.
+func (r ranked) met() bool { return r.gc&metBit != 0 }
 
 // slower returns the order slowest first; ties by start, then by input
 // order, which is the order a stable sort by latency and start would give.
@@ -307,6 +350,10 @@ func attributeSelected(run *model.Run, reqs *model.Requests, sel []int32, worst 
 	}
 	iv := newGCIntervals(run)
 	all := make([]ranked, len(sel))
+	// The last cycle each request overlapped, by its index in reqs: kept
+	// beside the ranking, which it would grow from 16 to 24 bytes.
+	cycleOf := make([]int32, reqs.Len())
+	var wide wideGC
 	var cycles []int
 	for k, i := range sel {
 		r := reqs.At(int(i))
@@ -315,28 +362,35 @@ func attributeSelected(run *model.Run, reqs *model.Requests, sel []int32, worst 
 		lat := r.Duration()
 		gc := b.GC(lat)
 		a.STWOverlap += b.SweepTermination + b.MarkTermination
-		all[k] = ranked{latency: lat, gc: gc, index: i, cycle: iv.lastCycle(cycles), met: len(cycles) > 0 || gc > 0}
+		all[k] = wide.rank(lat, gc, i, len(cycles) > 0 || gc > 0)
+		cycleOf[i] = iv.lastCycle(cycles)
 	}
 	a.Accounted = reqs.At(int(sel[0])).Accounted
 	sortSlowest(all, reqs)
-	a.Latencies = make([]time.Duration, len(all))
-	a.GCTimes = make([]time.Duration, len(all))
-	a.Met = make([]bool, len(all))
-	a.MetCycle = make([]int32, len(all))
-	for i, r := range all {
-		a.Latencies[i], a.GCTimes[i], a.Met[i], a.MetCycle[i] = r.latency, r.gc, r.met, r.cycle
-	}
 	// Only the tail and the listed requests need their full attribution.
-	k99 := tailSize(len(all), 0.99)
-	slowest := make([]RequestAttribution, max(k99, min(worst, len(all))))
+	n := len(all)
+	k99 := tailSize(n, 0.99)
+	slowest := make([]RequestAttribution, max(k99, min(worst, n)))
 	for i := range slowest {
 		slowest[i] = iv.attribute(reqs.At(int(all[i].index)))
 	}
-	without := withoutGC(all)
+	a.Spikes, a.WindowSize = spikes(run, reqs, all, slowest[:k99])
+	// From here on the ranking is needed only as these columns: all, the
+	// analysis's largest array, is not used again and the GC may take it
+	// before the latencies without GC are worked out (it and that sorted
+	// copy were alive together before: 8 of the ~60 bytes a request the
+	// analysis held at its peak on a request-dense trace).
+	a.Latencies = make([]time.Duration, n)
+	a.GCTimes = make([]time.Duration, n)
+	a.Met = make([]bool, n)
+	a.MetCycle = make([]int32, n)
+	for i, r := range all {
+		a.Latencies[i], a.GCTimes[i], a.Met[i], a.MetCycle[i] = r.latency, wide.gcTime(r), r.met(), cycleOf[r.index]
+	}
+	without := withoutGC(a.Latencies, a.GCTimes)
 	a.Tail99 = tail(slowest, a.Latencies, without, 0.99)
 	a.Tail999 = tail(slowest, a.Latencies, without, 0.999)
-	a.Worst = slowest[:min(worst, len(all)):min(worst, len(all))]
-	a.Spikes, a.WindowSize = spikes(run, reqs, all, slowest[:a.Tail99.Requests])
+	a.Worst = slowest[:min(worst, n):min(worst, n)]
 	return a
 }
 
@@ -348,10 +402,10 @@ func tailSize(n int, q float64) int {
 
 // withoutGC returns every latency without its GC-attributable part,
 // sorted ascending.
-func withoutGC(all []ranked) []time.Duration {
-	without := make([]time.Duration, len(all))
-	for i, r := range all {
-		without[i] = r.latency - r.gc
+func withoutGC(latencies, gcTimes []time.Duration) []time.Duration {
+	without := make([]time.Duration, len(latencies))
+	for i, l := range latencies {
+		without[i] = l - gcTimes[i]
 	}
 	SortDurations(without)
 	return without

@@ -2,11 +2,13 @@ package analyze
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gcwatch/gcwatch/internal/model"
 )
@@ -60,7 +62,7 @@ func TestSortSlowestMatchesComparison(t *testing.T) {
 						start = model.Time(i/3) - model.Time(lat)
 					}
 					reqs[i] = model.Request{Start: start, End: start.Add(lat)}
-					all[i] = ranked{latency: lat, gc: time.Duration(rng.IntN(10)), index: int32(i)}
+					all[i] = ranked{latency: lat, gc: rankedGC(rng.IntN(10)), index: int32(i)}
 				}
 				if layout != "ends-unshuffled" {
 					rng.Shuffle(n, func(i, j int) { all[i], all[j] = all[j], all[i] })
@@ -109,4 +111,38 @@ func BenchmarkSortSlowest(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestRankedGC checks that a ranked entry gives back the GC time and the
+// flag it was made with, for times that fit its 31 bits and times that
+// do not, and that it stays 16 bytes.
+func TestRankedGC(t *testing.T) {
+	if s := unsafe.Sizeof(ranked{}); s != 16 {
+		t.Errorf("ranked takes %d bytes, want 16", s)
+	}
+	var wide wideGC
+	times := []time.Duration{0, 1, 999, time.Duration(gcWide) - 1, time.Duration(gcWide), time.Duration(gcWide) + 1,
+		time.Duration(metBit), 10 * time.Second, time.Duration(math.MaxInt64), -1, math.MinInt64}
+	var all []ranked
+	for i, gc := range times {
+		for _, met := range []bool{false, true} {
+			all = append(all, wide.rank(time.Duration(i), gc, int32(2*i+btoi(met)), met))
+		}
+	}
+	for k, r := range all {
+		gc, met := times[k/2], k%2 == 1
+		if got := wide.gcTime(r); got != gc || r.met() != met || r.latency != time.Duration(k/2) || r.index != int32(k) {
+			t.Errorf("entry %d: GC %v met %v latency %v index %d, want %v %v %v %d", k, got, r.met(), r.latency, r.index, gc, met, time.Duration(k/2), k)
+		}
+	}
+	if len(wide) != 2*7 {
+		t.Errorf("%d wide GC times, want 14", len(wide))
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"math"
 	"math/bits"
 	"slices"
 	"time"
@@ -14,9 +15,11 @@ import (
 // values they were most of a run's memory. Requests keeps them in chunks
 // of requestChunkSize instead:
 //
-//   - Columns for what loops over every request read: Start, End, ID, a
-//     flags byte, and one uint32 index into a table of interned
-//     (Type, Kind) pairs. Interning the pair rather than coding Kind in
+//   - Columns for what loops over every request read: Start, the
+//     duration and ID in 32 bits each (a duration of 4.3 s or more, or
+//     negative, and an ID of 2³²−1 or more go in the blob, after Parent,
+//     with a flag), a flags byte, and one uint32 index into a table of
+//     interned (Type, Kind) pairs. Interning the pair rather than coding Kind in
 //     the flags lets Type and Kind both come from one lookup and lets any
 //     Kind string round-trip without an escape path; a run has few pairs.
 //   - The rest in a per-chunk varint blob, found through a uint16 offset
@@ -32,18 +35,19 @@ import (
 // a growing slice keeps, and without copying megabytes when it grows; a
 // chunk's blob and backing slices are clipped to their length once the
 // chunk is full. A typical request (one or two goroutines, a few µs in
-// three states, no stacks) takes 44 bytes plus 8 per goroutine id
-// (BenchmarkRequestsAppend): 31 in columns, the rest in the blob.
+// three states, no stacks) takes 36 bytes plus 8 per goroutine id
+// (BenchmarkRequestsAppend): 23 in columns, the rest in the blob.
 
 const (
 	requestChunkBits = 8
 	requestChunkSize = 1 << requestChunkBits
 	requestChunkMask = requestChunkSize - 1
 
-	// maxEncodedRequest bounds one request's blob: Parent, the mask byte,
-	// seven durations and GoroutinesTotal, an offset and a count for each
-	// of the two backing slices, and the trace and span ids.
-	maxEncodedRequest = 1 + 13*binary.MaxVarintLen64 + 16 + 8
+	// maxEncodedRequest bounds one request's blob: Parent, a wide
+	// duration and ID, the mask byte, seven durations and
+	// GoroutinesTotal, an offset and a count for each of the two backing
+	// slices, and the trace and span ids.
+	maxEncodedRequest = 1 + 15*binary.MaxVarintLen64 + 16 + 8
 )
 
 // A full chunk's blob fits the uint16 offsets (this fails to compile if
@@ -61,6 +65,11 @@ const (
 	reqTraceIDs   = 1 << 6 // the blob ends with the trace id and span id, raw
 )
 
+// wide32 marks a duration or ID column whose value is in the blob (after
+// Parent: the duration, then the ID); a value of wide32 itself goes there
+// too, so the column alone says where to look.
+const wide32 = math.MaxUint32
+
 // requestValues is how many values the mask byte covers: the seven
 // durations and GoroutinesTotal, in the order of Request's fields.
 const requestValues = 8
@@ -75,8 +84,8 @@ type requestKey struct {
 // last chunk).
 type requestChunk struct {
 	start [requestChunkSize]Time
-	end   [requestChunkSize]Time
-	id    [requestChunkSize]uint64
+	dur   [requestChunkSize]uint32 // End−Start, or wide32
+	id    [requestChunkSize]uint32 // ID, or wide32
 	key   [requestChunkSize]uint32 // index in Requests.keys.values
 	off   [requestChunkSize]uint16 // where the request starts in blob
 	flags [requestChunkSize]uint8
@@ -123,19 +132,20 @@ func (s *Requests) Append(r Request) {
 		s.chunks = append(s.chunks, &requestChunk{})
 	}
 	c := s.chunks[len(s.chunks)-1]
-	c.start[j], c.end[j], c.id[j] = r.Start, r.End, r.ID
+	c.start[j] = r.Start
 	c.key[j] = s.keys.of(requestKey{r.Type, r.Kind})
 	c.off[j] = uint16(len(c.blob))
-	c.flags[j] = c.encode(&r)
+	c.flags[j] = c.encode(j, &r)
 	s.n++
 	if j == requestChunkMask {
 		c.clip()
 	}
 }
 
-// encode appends to the chunk's blob and backing slices what the columns
-// do not hold of r, and returns r's flags.
-func (c *requestChunk) encode(r *Request) uint8 {
+// encode sets r's duration and ID columns (request j of the chunk),
+// appends to the chunk's blob and backing slices what the columns do not
+// hold of r, and returns r's flags.
+func (c *requestChunk) encode(j int, r *Request) uint8 {
 	var f uint8
 	if r.Open {
 		f |= reqOpen
@@ -147,6 +157,20 @@ func (c *requestChunk) encode(r *Request) uint8 {
 	if r.Parent != 0 {
 		f |= reqParent
 		b = binary.AppendUvarint(b, r.Parent)
+	}
+	// The duration wraps as End.Sub(Start) does, so that Start plus it is
+	// End whatever the two are.
+	if d := uint64(r.End.Sub(r.Start)); d < wide32 {
+		c.dur[j] = uint32(d)
+	} else {
+		c.dur[j] = wide32
+		b = binary.AppendUvarint(b, d)
+	}
+	if r.ID < wide32 {
+		c.id[j] = uint32(r.ID)
+	} else {
+		c.id[j] = wide32
+		b = binary.AppendUvarint(b, r.ID)
 	}
 	vals := valuesOf(r)
 	var mask byte
@@ -248,12 +272,15 @@ func (s *Requests) At(i int) (r Request) {
 	c, j := s.at(i)
 	k := &s.keys.values[c.key[j]]
 	f := c.flags[j]
-	r.ID, r.Type, r.Kind, r.Start, r.End = c.id[j], k.typ, k.kind, c.start[j], c.end[j]
+	r.Type, r.Kind, r.Start = k.typ, k.kind, c.start[j]
 	r.Open, r.Accounted = f&reqOpen != 0, f&reqAccounted != 0
 	b := c.blob[c.off[j]:]
 	if f&reqParent != 0 {
 		r.Parent, b = uvarint(b)
 	}
+	var d uint64
+	d, r.ID, b = c.wide(j, f, b)
+	r.End = r.Start.Add(time.Duration(d))
 	if f&reqValues != 0 {
 		mask := b[0]
 		b = b[1:]
@@ -313,14 +340,40 @@ func (s *Requests) Start(i int) Time {
 
 // End is At(i).End.
 func (s *Requests) End(i int) Time {
-	c, j := s.at(i)
-	return c.end[j]
+	return s.Start(i).Add(s.Duration(i))
 }
 
 // Duration is At(i).Duration().
 func (s *Requests) Duration(i int) time.Duration {
 	c, j := s.at(i)
-	return c.end[j].Sub(c.start[j])
+	if c.dur[j] != wide32 {
+		return time.Duration(c.dur[j])
+	}
+	d, _, _ := c.wide(j, c.flags[j], c.afterParent(j))
+	return time.Duration(d)
+}
+
+// afterParent returns request j's blob after Parent.
+func (c *requestChunk) afterParent(j int) []byte {
+	b := c.blob[c.off[j]:]
+	if c.flags[j]&reqParent != 0 {
+		_, b = uvarint(b)
+	}
+	return b
+}
+
+// wide returns request j's duration (as End.Sub(Start), wrapped to 64
+// bits) and ID, from its columns or, when wide, from b, its blob after
+// Parent; and the blob after them.
+func (c *requestChunk) wide(j int, f uint8, b []byte) (dur, id uint64, rest []byte) {
+	dur, id = uint64(c.dur[j]), uint64(c.id[j])
+	if c.dur[j] == wide32 {
+		dur, b = uvarint(b)
+	}
+	if c.id[j] == wide32 {
+		id, b = uvarint(b)
+	}
+	return dur, id, b
 }
 
 // Open is At(i).Open.
@@ -338,7 +391,11 @@ func (s *Requests) Kind(i int) RequestKind {
 // ID is At(i).ID.
 func (s *Requests) ID(i int) uint64 {
 	c, j := s.at(i)
-	return c.id[j]
+	if c.id[j] != wide32 {
+		return uint64(c.id[j])
+	}
+	_, id, _ := c.wide(j, c.flags[j], c.afterParent(j))
+	return id
 }
 
 // Parent is At(i).Parent. It is first in the blob, so it decodes one

@@ -419,3 +419,30 @@ func TestRequestTraceIDsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestsWideColumns checks IDs and durations on either side of what
+// the 32-bit columns hold, with and without a parent before them in the
+// blob.
+func TestRequestsWideColumns(t *testing.T) {
+	var want []Request
+	for _, id := range []uint64{0, math.MaxUint32 - 1, math.MaxUint32, math.MaxUint32 + 1, math.MaxUint64} {
+		for _, d := range []int64{0, math.MaxUint32 - 1, math.MaxUint32, math.MaxUint32 + 1, -1, math.MaxInt64} {
+			for _, parent := range []uint64{0, 7} {
+				start := Time(1000)
+				if d == math.MaxInt64 {
+					start = -5 // the end wraps
+				}
+				want = append(want, Request{ID: id, Parent: parent, Start: start, End: start + Time(d), Goroutines: []uint64{uint64(d)}})
+			}
+		}
+	}
+	s := RequestsOf(want...)
+	for i, w := range want {
+		if got := s.At(i); !reflect.DeepEqual(got, w) {
+			t.Errorf("At(%d) = %+v, want %+v", i, got, w)
+		}
+		if s.ID(i) != w.ID || s.End(i) != w.End || s.Duration(i) != w.Duration() || s.Parent(i) != w.Parent {
+			t.Errorf("accessors of %d: ID %d End %d Duration %d Parent %d, want %+v", i, s.ID(i), s.End(i), s.Duration(i), s.Parent(i), w)
+		}
+	}
+}

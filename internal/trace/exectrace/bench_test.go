@@ -1,14 +1,20 @@
 package exectrace
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	exptrace "golang.org/x/exp/trace"
+
+	"github.com/gcwatch/gcwatch/internal/mmu"
+	"github.com/gcwatch/gcwatch/internal/model"
 )
 
 // benchTrace is the input of BenchmarkRead: the file named by
@@ -26,10 +32,11 @@ func benchTrace(b *testing.B) []byte {
 	return data
 }
 
-// BenchmarkRead measures the whole ingest, with one and two workers.
+// BenchmarkRead measures the whole ingest, with one, two and four workers
+// (run it with -cpu 1,2 to see them on one and two cores).
 func BenchmarkRead(b *testing.B) {
 	data := benchTrace(b)
-	for _, workers := range []int{1, 2} {
+	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
@@ -136,4 +143,71 @@ func BenchmarkEncodeDecode(b *testing.B) {
 		rb.each(func(r *record) { sum += r.g })
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+}
+
+// BenchmarkStages measures the two stages of the parallel ingest apart,
+// to model how it scales with cores: the parse of the trace's
+// generations by one worker (x/exp's reader and distilling records), and
+// the one state machine applying their records in order. With N workers
+// on N free cores the parse takes parse/N and runs alongside the apply,
+// so the ingest reads at min(N·parse rate, apply rate): it reports those
+// rates, the model's throughput for 1 to 8 workers, and the number of
+// workers beyond which the state machine is the bound. Run it with
+// GCWATCH_BENCH_TRACE=FILE on a big trace (bench/trace.sh makes them).
+func BenchmarkStages(b *testing.B) {
+	data := benchTrace(b)
+	header := data[:headerLen]
+	version, _ := formatVersion(header)
+	split := func() []*generation {
+		sp := &splitter{r: bufio.NewReader(bytes.NewReader(data[headerLen:])), version: version, off: headerLen}
+		var gens []*generation
+		for {
+			p, ok := sp.next()
+			if !ok {
+				return gens
+			}
+			if p.dmg != nil {
+				b.Fatalf("damaged at %d: %v", p.dmg.offset, p.dmg.err)
+			}
+			gens = append(gens, p.gen)
+		}
+	}
+	if v, _ := formatVersion(header); v <= 21 {
+		b.Skip("a Go ≤1.21 trace is read whole, not by generation")
+	}
+	var parse, apply time.Duration
+	for i := 0; i < b.N; i++ {
+		gens := split()
+		var moot atomic.Bool
+		start := time.Now()
+		ps := make([]*parsed, len(gens))
+		for k, g := range gens {
+			// Workers classify server stacks only until the state machine
+			// has seen a task's request, early in a trace with tasks; here
+			// the apply comes after every parse, so the parse leaves it out.
+			if ps[k] = parseGeneration(header, g, false, false, &moot); ps[k].err != nil {
+				b.Fatal(ps[k].err)
+			}
+		}
+		mid := time.Now()
+		run := &model.Run{}
+		bld := newBuilder(run, mmu.Options{})
+		for _, p := range ps {
+			p.records.applyTo(bld)
+			if bld.inferenceMoot() {
+				moot.Store(true)
+			}
+		}
+		bld.finish()
+		parse += mid.Sub(start)
+		apply += time.Since(mid)
+	}
+	mb := float64(len(data)) / (1 << 20) * float64(b.N)
+	parseRate, applyRate := mb/parse.Seconds(), mb/apply.Seconds()
+	b.ReportMetric(parseRate, "parse-MB/s")
+	b.ReportMetric(applyRate, "apply-MB/s")
+	for _, n := range []int{1, 2, 4, 8} {
+		b.ReportMetric(min(float64(n)*parseRate, applyRate), fmt.Sprintf("model-MB/s-%dw", n))
+	}
+	b.ReportMetric(applyRate/parseRate, "workers-to-apply-bound")
 }

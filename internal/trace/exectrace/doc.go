@@ -27,14 +27,15 @@
 // parsed, waiting or being applied; a generation is typically a few to
 // tens of MB) plus the distilled run. Records of a parsed generation are
 // varint-encoded into pooled blocks (about 0.8 bytes per trace byte), and
-// finished requests wait varint-encoded (about 30 bytes each) until the
-// end, so the GC does not scan them while streaming. The run itself grows
-// with cycles, pauses and requests: each request is kept in
-// model.Requests in about 44 bytes plus 8 per goroutine id. User regions
-// (about 10 bytes each in model.Regions) are kept only while the analysis
-// could need them, i.e. until a task of Options.TaskType begins
-// (regions.go); a request-heavy trace (a task with four regions every
-// ~280 bytes of trace) holds about 56 bytes per request once read.
+// finished requests wait varint-encoded with their goroutines (about 30
+// bytes each) until the end, so the GC does not scan them while
+// streaming. The run itself grows with cycles, pauses and requests: each
+// request is kept in model.Requests in about 36 bytes plus 8 per
+// goroutine id. User regions (about 10 bytes each in model.Regions) are
+// kept only while the analysis could need them, i.e. until a task of
+// Options.TaskType begins (regions.go); a request-heavy trace (a task
+// with four regions every ~280 bytes of trace) holds about 46 bytes per
+// request once read.
 //
 // Damage: a truncated trace keeps every complete generation; corrupted
 // bytes lose the generation they are in, and the splitter resumes at the

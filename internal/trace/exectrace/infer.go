@@ -151,7 +151,7 @@ var notServer = &server{}
 type inferState struct {
 	mode  InferMode
 	last  uint64 // id of the last inferred request: ids count them as they end
-	spans chunked[requestRec]
+	spans requestStore
 }
 
 // serve applies a recServe record: rec.g's latest transition put it at a
@@ -364,16 +364,16 @@ func (b *builder) finishInferred(end model.Time) {
 		}
 	}
 	if b.infer.mode == InferAuto && b.results.requests.n > 0 {
-		b.infer.spans = chunked[requestRec]{}
+		b.infer.spans = requestStore{}
 	}
 }
 
 // appendInferred adds the inferred requests to reqs, in the order they
 // ended (those open at the end of the window by goroutine id).
-func (b *builder) appendInferred(reqs *model.Requests, scratch *[]uint64) {
+func (b *builder) appendInferred(reqs *model.Requests) {
 	n := 0
-	b.infer.spans.drain(func(r *requestRec) {
-		reqs.Append(b.request(r, model.RequestInferred, scratch))
+	b.infer.spans.drain(func(r *requestRec, gors []uint64) {
+		reqs.Append(b.request(r, gors, model.RequestInferred))
 		n++
 	})
 	if n > 0 {

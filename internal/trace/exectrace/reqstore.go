@@ -9,17 +9,15 @@ import (
 
 // A request-dense trace finishes a request every few hundred bytes, and
 // the stored requests wait until the end of the trace, when they go into
-// the run's model.Requests: kept as 120-byte structs they were most of the ingest's
-// memory, and at the end they were live alongside the run's requests.
-// Encoded as varints, mostly deltas from the request before (ids, end
-// times and goroutine offsets grow; many durations are zero), one takes
-// 25-35 bytes.
+// the run's model.Requests. Encoded as varints, mostly deltas from the
+// request before (ids, end times and goroutine ids grow; many durations
+// are zero), one takes 25-35 bytes with its goroutines.
 
 // reqBlockSize is the size of one block of encoded requests.
 const reqBlockSize = 64 << 10
 
-// maxEncodedRequest bounds one encoded request: a flag byte and at most
-// 17 varints.
+// maxEncodedRequest bounds one encoded request without its goroutines: a
+// flag byte and at most 17 varints.
 const maxEncodedRequest = 1 + 17*binary.MaxVarintLen64
 
 // Request flags.
@@ -29,26 +27,31 @@ const (
 	reqHasPauses = 1 << 2 // pause stacks (only when reading stacks)
 )
 
-// requestStore holds finished requests in order, encoded.
+// requestStore holds finished requests in order, encoded, with the
+// goroutines each lists.
 type requestStore struct {
 	blocks [][]byte
 	n      int
 	prev   requestRec // the last request added, which the next is encoded against
+	prevG  uint64     // the last goroutine id listed
 }
 
-func (s *requestStore) add(r requestRec) {
+func (s *requestStore) add(r requestRec, gors []uint64) {
 	k := len(s.blocks)
-	if k == 0 || cap(s.blocks[k-1])-len(s.blocks[k-1]) < maxEncodedRequest {
-		s.blocks = append(s.blocks, make([]byte, 0, reqBlockSize))
+	need := maxEncodedRequest + len(gors)*binary.MaxVarintLen64
+	if k == 0 || cap(s.blocks[k-1])-len(s.blocks[k-1]) < need {
+		s.blocks = append(s.blocks, make([]byte, 0, max(reqBlockSize, need)))
 		k++
 	}
-	s.blocks[k-1] = appendRequest(s.blocks[k-1], &r, &s.prev)
+	s.blocks[k-1] = s.appendRequest(s.blocks[k-1], &r, gors)
 	s.prev = r
 	s.n++
 }
 
-// appendRequest encodes r against the request before it, prev.
-func appendRequest(b []byte, r, prev *requestRec) []byte {
+// appendRequest encodes r, whose goroutines are gors, against the request
+// before it.
+func (s *requestStore) appendRequest(b []byte, r *requestRec, gors []uint64) []byte {
+	prev := &s.prev
 	var flags byte
 	if r.open {
 		flags |= reqOpen
@@ -69,8 +72,11 @@ func appendRequest(b []byte, r, prev *requestRec) []byte {
 	for _, d := range [...]time.Duration{r.running, r.runnable, r.runnableDuringMark, r.blocked, r.syscall, r.assist, r.sweep} {
 		b = binary.AppendVarint(b, int64(d))
 	}
-	b = binary.AppendVarint(b, int64(r.goroutines-(prev.goroutines+prev.listed)))
-	b = binary.AppendVarint(b, int64(r.listed))
+	b = binary.AppendUvarint(b, uint64(len(gors)))
+	for _, g := range gors {
+		b = binary.AppendVarint(b, int64(g-s.prevG))
+		s.prevG = g
+	}
 	b = binary.AppendVarint(b, int64(r.total))
 	if r.pauseN != 0 {
 		b = binary.AppendUvarint(b, uint64(r.pauses))
@@ -79,15 +85,18 @@ func appendRequest(b []byte, r, prev *requestRec) []byte {
 	return binary.AppendUvarint(b, uint64(r.typ))
 }
 
-// drain calls f on every request in order, dropping each block once
-// decoded.
-func (s *requestStore) drain(f func(*requestRec)) {
+// drain calls f on every request in order with its goroutines (valid
+// until f returns), dropping each block once decoded, and empties the
+// store.
+func (s *requestStore) drain(f func(r *requestRec, gors []uint64)) {
 	var r, prev requestRec
+	var prevG uint64
+	var gors []uint64
 	for i, blk := range s.blocks {
 		d := decoder{b: blk}
 		for d.more() {
-			d.request(&r, &prev)
-			f(&r)
+			gors = d.request(&r, &prev, &prevG, gors[:0])
+			f(&r, gors)
 			prev = r
 		}
 		s.blocks[i] = nil
@@ -95,8 +104,9 @@ func (s *requestStore) drain(f func(*requestRec)) {
 	*s = requestStore{}
 }
 
-// request decodes what appendRequest wrote.
-func (d *decoder) request(r, prev *requestRec) {
+// request decodes what appendRequest wrote, appending the goroutines to
+// gors.
+func (d *decoder) request(r, prev *requestRec, prevG *uint64, gors []uint64) []uint64 {
 	flags := d.byte()
 	r.open = flags&reqOpen != 0
 	r.id = prev.id + uint64(d.varint())
@@ -109,8 +119,12 @@ func (d *decoder) request(r, prev *requestRec) {
 	for _, p := range [...]*time.Duration{&r.running, &r.runnable, &r.runnableDuringMark, &r.blocked, &r.syscall, &r.assist, &r.sweep} {
 		*p = time.Duration(d.varint())
 	}
-	r.goroutines = prev.goroutines + prev.listed + int(d.varint())
-	r.listed = int(d.varint())
+	n := int(d.uvarint())
+	for range n {
+		*prevG += uint64(d.varint())
+		gors = append(gors, *prevG)
+	}
+	r.listed = n
 	r.total = int(d.varint())
 	r.pauses, r.pauseN = 0, 0
 	if flags&reqHasPauses != 0 {
@@ -118,4 +132,5 @@ func (d *decoder) request(r, prev *requestRec) {
 		r.pauseN = uint32(d.uvarint())
 	}
 	r.typ = uint32(d.uvarint())
+	return gors
 }

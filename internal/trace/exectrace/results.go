@@ -9,9 +9,9 @@ import (
 // A request-heavy trace ends up with millions of requests and regions.
 // Kept as model values while streaming, each carries pointers (type
 // strings, goroutine lists) that the GC would scan on every cycle, and each
-// goroutine list is an allocation. So finished requests wait in
-// pointer-free chunks and go into the run's compact model.Requests once,
-// at the end; regions go straight into the compact model.Regions.
+// goroutine list is an allocation. So finished requests wait encoded
+// (reqstore.go) and go into the run's compact model.Requests once, at the
+// end; regions go straight into the compact model.Regions.
 
 const storeChunk = 4096
 
@@ -32,21 +32,6 @@ func (c *chunked[T]) add(v T) {
 	c.n++
 }
 
-// view returns the n elements from offset off: a slice of the store when
-// they sit in one chunk, else a copy in scratch's array. It is valid until
-// the next call with the same scratch.
-func (c *chunked[T]) view(off, n int, scratch *[]T) []T {
-	k, i := off/storeChunk, off%storeChunk
-	if i+n <= storeChunk {
-		return c.chunks[k][i : i+n : i+n]
-	}
-	*scratch = (*scratch)[:0]
-	for j := off; j < off+n; j++ {
-		*scratch = append(*scratch, c.chunks[j/storeChunk][j%storeChunk])
-	}
-	return *scratch
-}
-
 // drain calls f on every element in order, dropping each chunk once done.
 func (c *chunked[T]) drain(f func(*T)) {
 	for i, chunk := range c.chunks {
@@ -59,7 +44,8 @@ func (c *chunked[T]) drain(f func(*T)) {
 }
 
 // requestRec is a finished request without pointers: its type is an index
-// into builder.typeNames and its goroutines a range of results.goroutines.
+// into builder.typeNames; its goroutines are stored beside it
+// (requestStore).
 type requestRec struct {
 	id, parent         uint64
 	start, end         model.Time
@@ -67,8 +53,7 @@ type requestRec struct {
 	runnableDuringMark time.Duration
 	blocked, syscall   time.Duration
 	assist, sweep      time.Duration
-	goroutines         int // offset in results.goroutines
-	listed             int // goroutines listed there
+	listed             int // goroutines listed
 	total              int // goroutines that worked for it
 	pauses             int // offset in builder.stk.all
 	pauseN             uint32
@@ -85,8 +70,7 @@ type regionRec struct {
 }
 
 type results struct {
-	requests   requestStore
-	goroutines chunked[uint64]
+	requests requestStore
 }
 
 // typeSlot is an entry of builder.typeCache.
@@ -119,10 +103,10 @@ func (b *builder) typeIndex(s string) uint32 {
 	return i
 }
 
-// request turns a stored request into the run's. Its Goroutines may
-// share the goroutine store's memory or scratch: model.Requests.Append
-// copies them.
-func (b *builder) request(r *requestRec, kind model.RequestKind, scratch *[]uint64) model.Request {
+// request turns a stored request, whose goroutines are gors, into the
+// run's. Its Goroutines share gors' memory: model.Requests.Append copies
+// them.
+func (b *builder) request(r *requestRec, gors []uint64, kind model.RequestKind) model.Request {
 	req := model.Request{
 		ID: r.id, Parent: r.parent, Type: b.typeNames[r.typ], Kind: kind,
 		Start: r.start, End: r.end, Open: r.open, GoroutinesTotal: r.total,
@@ -130,23 +114,20 @@ func (b *builder) request(r *requestRec, kind model.RequestKind, scratch *[]uint
 		Blocked: r.blocked, Syscall: r.syscall, Assist: r.assist, Sweep: r.sweep,
 		Accounted: true, PauseStacks: b.requestPauseStacks(r),
 	}
-	if r.listed > 0 {
-		req.Goroutines = b.results.goroutines.view(r.goroutines, r.listed, scratch)
+	if len(gors) > 0 {
+		req.Goroutines = gors
 	}
 	return req
 }
 
-// materialise turns the stored requests and regions into the run's.
+// materialise turns the stored requests into the run's.
 func (b *builder) materialise() {
-	res := &b.results
 	b.drainPauseStacks()
-	// Tasks and inferred spans share the goroutine store, interleaved in
-	// the order they ended, so it is read by offset and dropped at the end.
-	var scratch []uint64
 	reqs := &model.Requests{}
-	res.requests.drain(func(r *requestRec) { reqs.Append(b.request(r, model.RequestTask, &scratch)) })
-	b.appendInferred(reqs, &scratch)
-	res.goroutines = chunked[uint64]{}
+	b.results.requests.drain(func(r *requestRec, gors []uint64) {
+		reqs.Append(b.request(r, gors, model.RequestTask))
+	})
+	b.appendInferred(reqs)
 	if reqs.Len() > 0 {
 		b.run.Requests = reqs
 	}

@@ -186,20 +186,17 @@ func (b *builder) closeTask(tk *task, t model.Time) {
 	}
 	r := &tk.rec
 	r.end = t
-	r.goroutines = b.results.goroutines.n
 	r.listed = len(tk.listed)
-	for _, g := range tk.listed {
-		b.results.goroutines.add(g)
-	}
+	listed := tk.listed
 	tk.members, tk.nMembers, tk.byGoroutine = nil, 0, nil
 	tk.listed, tk.seen = nil, nil
 	b.keepPauseStacks(tk)
 	tk.ended = true
 	if tk.inferred {
-		b.infer.spans.add(*r)
+		b.infer.spans.add(*r, listed)
 		return
 	}
-	b.results.requests.add(*r)
+	b.results.requests.add(*r, listed)
 	delete(b.tasks.open, r.id)
 }
 
