@@ -269,15 +269,18 @@ func runFleet(s *streams, o *fleetOptions) error {
 	var services []fleet.Service
 	var notes []string
 	for i, sp := range specs {
-		doc, _, err := buildDocument(&streams{In: s.In, Out: io.Discard, Err: io.Discard}, &opts[i])
+		procs, _, _, err := analyzeInputs(&streams{In: s.In, Out: io.Discard, Err: io.Discard}, &opts[i])
 		if err != nil {
 			return fmt.Errorf("service %s: %w", sp.Name, err)
 		}
-		p := bestProcess(doc)
-		if len(doc.Processes) > 1 {
-			notes = append(notes, fmt.Sprintf("%s: %d processes in %s; the one with the most data is used", sp.Name, len(doc.Processes), sp.Captures))
+		if len(procs) == 0 {
+			return fmt.Errorf("service %s: no process in %s", sp.Name, sp.Captures)
 		}
-		services = append(services, fleet.FromProcess(sp.Name, sp.Captures, p, opts[i].MemBudget.bytes))
+		p := bestProcess(procs)
+		if len(procs) > 1 {
+			notes = append(notes, fmt.Sprintf("%s: %d processes in %s; the one with the most data is used", sp.Name, len(procs), sp.Captures))
+		}
+		services = append(services, fleet.FromAnalysis(sp.Name, sp.Captures, p.Result, p.Outcome, opts[i].MemBudget.bytes))
 	}
 	fd := &fleet.Document{Schema: report.Schema, Kind: fleet.Kind, Generator: versionString(), Services: fleet.Rank(services), Notes: notes}
 	if fd.Notes == nil {
@@ -297,11 +300,13 @@ func writeFleet(s *streams, guard *outfile.Guard, out string, format report.Form
 
 // bestProcess is the process with the most to go on: requests, then
 // complete cycles.
-func bestProcess(doc *report.Document) *report.Process {
-	best := &doc.Processes[0]
-	score := func(p *report.Process) (int, int) { return p.Latency.Requests, p.GC.Cycles - p.GC.PartialCycles }
-	for i := range doc.Processes {
-		p := &doc.Processes[i]
+func bestProcess(procs []report.Input) *report.Input {
+	best := &procs[0]
+	score := func(p *report.Input) (int, int) {
+		return p.Result.Latency.Requests, p.Result.GC.Cycles - p.Result.GC.PartialCycles
+	}
+	for i := range procs {
+		p := &procs[i]
 		br, bc := score(best)
 		pr, pc := score(p)
 		if pr > br || (pr == br && pc > bc) {

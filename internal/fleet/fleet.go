@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
-	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/units"
 )
 
@@ -39,9 +39,6 @@ type Service struct {
 	RecommendedOption *string `json:"recommended_option"`
 	// Reasons say why the service is where it is in the ranking.
 	Reasons []string `json:"reasons"`
-	// Process is the full per-service report (text/HTML renderers use it).
-	Process *report.Process `json:"-"`
-
 	// Source is SourcePrometheus for a line read from monitoring, empty
 	// for captures. The document's source says the same in JSON.
 	Source string `json:"-"`
@@ -79,46 +76,49 @@ type WithoutGC struct {
 // minCycles is the fewest complete GC cycles a service needs to be ranked.
 const minCycles = 2
 
-// FromProcess builds a service's line from its report; budget is its
-// memory budget in bytes (≤ 0: unknown).
-func FromProcess(name, captures string, p *report.Process, budget int64) Service {
-	s := Service{Name: name, Captures: captures, Process: p, Data: "sufficient", Reasons: []string{}}
-	s.GCCPUFraction = p.GC.CPUFraction
-	if v := p.Verdict; v != nil {
-		s.Verdict = v
-		for _, o := range v.Options {
-			if o.Recommended {
-				id := o.ID
+// FromAnalysis builds a service's line from one process's analysis and
+// the advisor's outcome for it (nil when the advisor did not run); budget
+// is the service's memory budget in bytes (≤ 0: unknown).
+func FromAnalysis(name, captures string, r *analyze.Result, o *advice.Outcome, budget int64) Service {
+	s := Service{Name: name, Captures: captures, Data: "sufficient", Reasons: []string{}}
+	s.GCCPUFraction = r.GC.CPUFraction
+	if o != nil {
+		v := o.Verdict
+		s.Verdict = &v
+		for _, opt := range v.Options {
+			if opt.Recommended {
+				id := opt.ID
 				s.RecommendedOption = &id
 			}
 		}
 		if v.ID == advice.MigrationCandidate && !s.migrationCandidate() {
-			s.Reasons = append(s.Reasons, "ranked with the other GC problems, not as a migration candidate: "+notMigration(v))
+			s.Reasons = append(s.Reasons, "ranked with the other GC problems, not as a migration candidate: "+notMigration(&v))
 		}
 		// Ranking needs the GC's share of the tail or, without requests,
 		// a fitted model; a couple of cycles at least either way.
-		complete := p.GC.Cycles - p.GC.PartialCycles
-		noRequests := p.Attribution == nil || p.Attribution.Requests == 0
+		complete := r.GC.Cycles - r.GC.PartialCycles
+		noRequests := r.Attribution == nil || r.Attribution.Requests == 0
 		if complete < minCycles || (noRequests && !v.SufficientData) {
 			s.Data = "insufficient"
-			s.Reasons = append(s.Reasons, fmt.Sprintf("too little data to rank: %d complete GC cycles; %s", complete, firstCaveat(v)))
+			s.Reasons = append(s.Reasons, fmt.Sprintf("too little data to rank: %d complete GC cycles; %s", complete, firstCaveat(&v)))
 		}
 		if m := v.Migration; m != nil {
 			s.WithoutGC = &WithoutGC{P99Ms: m.P99WithoutGCMs, P99Change: m.P99Change, MemoryChange: m.MemoryChange,
 				ADRP99Change: m.ADRP99Change, ADRMemoryChange: m.ADRMemoryChange}
 			if m.PeakHeapBytes > 0 && m.LiveHeapBytes > 0 {
-				o := float64(m.PeakHeapBytes-m.LiveHeapBytes) / float64(m.PeakHeapBytes)
-				s.MemoryOverhead = &o
+				over := float64(m.PeakHeapBytes-m.LiveHeapBytes) / float64(m.PeakHeapBytes)
+				s.MemoryOverhead = &over
 			}
 		}
 	}
-	if a := p.Attribution; a != nil && a.Requests > 0 {
-		share, p99 := a.GCShareOfTail, a.P99Ms
+	if a := r.Attribution; a != nil && a.Requests > 0 {
+		// The same numbers as the analysis document's attribution.
+		share, p99 := a.Tail99.GCShare, float64(a.Tail99.Observed)/1e6
 		s.GCShareOfTail, s.P99Ms = &share, &p99
 	} else {
 		s.Reasons = append(s.Reasons, "no request latency: ranked on GC CPU and memory alone")
 	}
-	s.BestTuning = bestTuning(p, s.P99Ms, budget)
+	s.BestTuning = bestTuning(s.Verdict, o, s.P99Ms, budget)
 	return s
 }
 
@@ -135,8 +135,7 @@ func firstCaveat(v *advice.Verdict) string {
 // setting alone. None where the verdict rules tuning out (GC not the
 // cause, a stop-the-world delay, nothing to change, not enough data) and
 // none that makes p99 worse: the row must not contradict its verdict.
-func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuning {
-	v := p.Verdict
+func bestTuning(v *advice.Verdict, o *advice.Outcome, observedP99 *float64, budget int64) *BestTuning {
 	if v == nil || !v.SufficientData {
 		return nil
 	}
@@ -149,8 +148,8 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 		r := v.Settings.Predicted
 		row = &r
 	case v.ID == advice.ReduceAllocation || v.ID == advice.MigrationCandidate:
-		for i := range p.WhatIf {
-			r := &p.WhatIf[i]
+		for i := range o.WhatIf {
+			r := &o.WhatIf[i]
 			if !r.AtObservedAllocRate() || r.PeakMemory == nil || r.LimiterEngaged || r.OverLimit || (budget > 0 && *r.PeakMemory > budget) || worse(r) {
 				continue
 			}
@@ -167,8 +166,8 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 		c := (*row.P99 - *observedP99) / *observedP99
 		b.P99Change = &c
 	}
-	if p.Model != nil && row.PeakMemory != nil {
-		if cur := advice.Predict(*p.Model, p.Model.Settings(), nil); !cur.Unbounded && cur.PeakMemory > 0 {
+	if fit := o.Fit; fit != nil && row.PeakMemory != nil {
+		if cur := advice.Predict(*fit, fit.Settings(), nil); !cur.Unbounded && cur.PeakMemory > 0 {
 			c := float64(*row.PeakMemory-cur.PeakMemory) / float64(cur.PeakMemory)
 			b.PeakMemoryChange = &c
 		}

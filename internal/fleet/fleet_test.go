@@ -4,8 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"time"
+
 	"github.com/gcwatch/gcwatch/internal/advice"
-	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/analyze"
 )
 
 // TestBestTuningNeverContradictsVerdict: a row offers a setting only where
@@ -27,9 +29,9 @@ func TestBestTuningNeverContradictsVerdict(t *testing.T) {
 		{advice.MigrationCandidate, 10, true},
 		{advice.MigrationCandidate, 4, false}, // every row makes p99 worse
 	} {
-		p := &report.Process{Verdict: &advice.Verdict{ID: tc.id, SufficientData: true}, WhatIf: grid,
-			Attribution: &report.Attribution{Requests: 1000, P99Ms: tc.p99}}
-		s := FromProcess("svc", "", p, 1<<30)
+		r := &analyze.Result{Attribution: &analyze.Attribution{Requests: 1000, Tail99: analyze.Tail{Observed: time.Duration(tc.p99 * 1e6)}}}
+		o := &advice.Outcome{Verdict: advice.Verdict{ID: tc.id, SufficientData: true}, WhatIf: grid}
+		s := FromAnalysis("svc", "", r, o, 1<<30)
 		if got := s.BestTuning != nil; got != tc.want {
 			t.Errorf("%s at p99 %g ms: best tuning %+v, want one: %v", tc.id, tc.p99, s.BestTuning, tc.want)
 		}
@@ -70,10 +72,10 @@ func TestRankFollowsTheLadder(t *testing.T) {
 		return opts
 	}
 	svc := func(name, id string, share float64, sufficient bool, opts []advice.Option) Service {
-		p := &report.Process{Verdict: &advice.Verdict{ID: id, SufficientData: sufficient, Options: opts},
-			GC:          report.GC{Cycles: 10, CPUFraction: 0.2},
-			Attribution: &report.Attribution{Requests: 1000, GCShareOfTail: share, P99Ms: 20}}
-		return FromProcess(name, "", p, 1<<30)
+		r := &analyze.Result{GC: analyze.GC{Cycles: 10, CPUFraction: 0.2},
+			Attribution: &analyze.Attribution{Requests: 1000, Tail99: analyze.Tail{GCShare: share, Observed: 20 * time.Millisecond}}}
+		o := &advice.Outcome{Verdict: advice.Verdict{ID: id, SufficientData: sufficient, Options: opts}}
+		return FromAnalysis(name, "", r, o, 1<<30)
 	}
 	ranked := Rank([]Service{
 		// Its ladder meets the target by cutting allocation: the verdict
