@@ -117,7 +117,7 @@ func monitoringFleetJSON(t *testing.T) []byte {
 		},
 	}
 	var buf bytes.Buffer
-	if err := fleet.Render(&buf, promfleet.Document(res, "http://prometheus:9090", report.Schema, "test"), "json", fleet.Options{}); err != nil {
+	if err := report.RenderFleet(&buf, promfleet.Document(res, "http://prometheus:9090", report.Schema, "test"), report.JSON, report.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

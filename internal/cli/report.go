@@ -294,7 +294,7 @@ func runFleet(s *streams, o *fleetOptions) error {
 // report, as analyze's Markdown gets its plots (writeReport).
 func writeFleet(s *streams, guard *outfile.Guard, out string, format report.Format, doc *fleet.Document) error {
 	return writeReport(s.Out, guard, out, format == report.Markdown, func(w io.Writer, files *report.Files) error {
-		return fleet.Render(w, doc, string(format), fleet.Options{Plot: plot.FleetFigure, Files: files})
+		return report.RenderFleet(w, doc, format, report.Options{FleetPlot: plot.FleetFigure, Files: files})
 	})
 }
 

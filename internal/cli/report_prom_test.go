@@ -12,6 +12,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/promfleet"
 	"github.com/gcwatch/gcwatch/internal/promfleet/promtest"
+	"github.com/gcwatch/gcwatch/internal/report"
 )
 
 // TestFleetReportPrometheus runs a real Prometheus scraping two example
@@ -86,7 +87,7 @@ func TestFleetReportPrometheus(t *testing.T) {
 	}
 	if testing.Verbose() {
 		var text bytes.Buffer
-		fleet.Render(&text, &doc, "text", fleet.Options{})
+		report.RenderFleet(&text, &doc, report.Text, report.Options{})
 		t.Logf("\n%s", text.String())
 	}
 }

@@ -299,3 +299,20 @@ func reason(s *Service) string {
 	}
 	return fmt.Sprintf("%s: GC is %s of the slowest requests' time, %.1f%% of CPU, and %s of the peak heap is above the live heap", s.VerdictID(), share, s.GCCPUFraction*100, mem)
 }
+
+// Kind is the fleet report's document kind.
+const Kind = "fleet"
+
+// Document is the fleet report: the ranked services, for internal/report
+// to render (report.RenderFleet).
+type Document struct {
+	Schema    string    `json:"schema"`
+	Kind      string    `json:"kind"` // Kind
+	Generator string    `json:"generator"`
+	Services  []Service `json:"services"`
+	Notes     []string  `json:"notes"`
+	// Source and Window are set for a report read from monitoring
+	// (SourcePrometheus); a capture report leaves them out.
+	Source string  `json:"source,omitempty"`
+	Window *Window `json:"window,omitempty"`
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/model"
 )
 
@@ -17,7 +18,7 @@ const Schema = "gcwatch/v2"
 // The kinds of document.
 const (
 	KindAnalysis   = "analysis"   // analyze, capture, run, watch
-	KindFleet      = "fleet"      // report
+	KindFleet      = fleet.Kind   // report
 	KindComparison = "comparison" // compare
 	KindCapture    = "capture"    // a capture folder's manifest.json
 )

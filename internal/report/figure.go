@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/gcwatch/gcwatch/internal/compare"
+	"github.com/gcwatch/gcwatch/internal/fleet"
 )
 
 // Figure is one plot of a process. The report package only places
@@ -23,3 +24,6 @@ type Plotter func(p *Process) ([]Figure, error)
 
 // ComparePlotter draws the before/after figures of a comparison.
 type ComparePlotter func(c *compare.Comparison) ([]Figure, error)
+
+// FleetPlotter draws the fleet plot; nil without a service to place.
+type FleetPlotter func(doc *fleet.Document) (*Figure, error)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/fleet"
+	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
 
@@ -34,7 +35,7 @@ func TestFleetHTMLInChromium(t *testing.T) {
 		{Name: "thin", Verdict: &advice.Verdict{ID: "tune"}, Data: "insufficient"},
 	}}
 	var b bytes.Buffer
-	if err := fleet.Render(&b, doc, "html", fleet.Options{Plot: plot.FleetFigure}); err != nil {
+	if err := report.RenderFleet(&b, doc, report.HTML, report.Options{FleetPlot: plot.FleetFigure}); err != nil {
 		t.Fatal(err)
 	}
 	dir := artifactDir(t)

@@ -47,6 +47,10 @@ type Options struct {
 	// ComparePlots draws a comparison's before/after figures for the HTML
 	// and Markdown comparisons (plot.CompareFigures); nil leaves them out.
 	ComparePlots ComparePlotter
+	// FleetPlot draws the fleet plot for the HTML and Markdown fleet
+	// reports (plot.FleetFigure); nil leaves it out, and a nil figure
+	// means no service could be placed.
+	FleetPlot FleetPlotter
 	// Files receives the Markdown report's figures as PNG files; nil
 	// leaves them out (a report on standard output has nowhere to put
 	// them).

@@ -57,7 +57,7 @@ type verdictGroup struct {
 
 // fleetGroups splits the placed services by verdict, in legend order;
 // verdicts nobody has are left out, unknown ones come last.
-func fleetGroups(sc fleet.Scatter) []verdictGroup {
+func fleetGroups(sc report.FleetScatter) []verdictGroup {
 	var groups []verdictGroup
 	index := map[string]int{}
 	add := func(verdict string, style verdictStyle) {
@@ -89,10 +89,10 @@ func fleetGroups(sc fleet.Scatter) []verdictGroup {
 // FleetFigure draws the fleet plot: every service with the numbers placed
 // by memory overhead against GC cost, labelled and styled by verdict, the
 // decision record's outcome marked for comparison. The title says how
-// many services were left out (fleet.Placement says which and why). It
+// many services were left out (report.FleetPlacement says which and why). It
 // returns nil when no service can be placed.
 func FleetFigure(doc *fleet.Document) (*report.Figure, error) {
-	sc := fleet.Placement(doc)
+	sc := report.FleetPlacement(doc)
 	if len(sc.Points) == 0 {
 		return nil, nil
 	}
@@ -147,7 +147,7 @@ func placedNote(placed, left int) string {
 // referenceLines marks the decision record's outcome: a cross where its
 // migrated services were and dashed guides to the axes. A service up and
 // to the right of it would gain more from losing the GC than they did.
-func referenceLines(pl *plot.Plot, r *fleet.ScatterPoint) error {
+func referenceLines(pl *plot.Plot, r *report.FleetPoint) error {
 	x, y := r.X*100, r.Y*100
 	guide := plotter.XYs{{X: 0, Y: y}, {X: x, Y: y}, {X: x, Y: 0}}
 	l, err := plotter.NewLine(guide)

@@ -33,7 +33,7 @@ func fleetDocument() *fleet.Document {
 // per cent, from the document's fractions), in which verdict group, and
 // which it leaves out and why.
 func TestFleetSeries(t *testing.T) {
-	sc := fleet.Placement(fleetDocument())
+	sc := report.FleetPlacement(fleetDocument())
 	type pt struct {
 		name string
 		x, y float64
@@ -63,7 +63,7 @@ func TestFleetSeries(t *testing.T) {
 	if got := strings.Join(order, " "); got != "migration-candidate tune gc-not-the-cause something-new" {
 		t.Errorf("groups %s", got)
 	}
-	wantLeft := []fleet.LeftOut{
+	wantLeft := []report.FleetLeftOut{
 		{Name: "batch", Why: "no request latency, so no GC share of the tail"},
 		{Name: "nolive", Why: "no live heap measured, so no memory overhead"},
 		{Name: "thin", Why: "too little data"},
@@ -118,7 +118,7 @@ func TestFleetFigureFromMetrics(t *testing.T) {
 			Metrics: &fleet.Metrics{GCCPUFraction: ptr(0.3)}},
 		{Name: "nocpu", Verdict: &advice.Verdict{ID: "gc-quiet-in-metrics"}, Data: "sufficient", MemoryOverhead: ptr(0.2), Metrics: &fleet.Metrics{}},
 	}}
-	sc := fleet.Placement(doc)
+	sc := report.FleetPlacement(doc)
 	if len(sc.Points) != 1 || sc.Points[0].Name != "heavy" || !near(sc.Points[0].Y, 0.3) || !near(sc.Points[0].X, 0.7) {
 		t.Errorf("points %+v, want heavy at (0.7, 0.3)", sc.Points)
 	}

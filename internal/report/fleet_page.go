@@ -1,4 +1,4 @@
-package fleet
+package report
 
 import (
 	"fmt"
@@ -8,78 +8,78 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gcwatch/gcwatch/internal/report"
+	"github.com/gcwatch/gcwatch/internal/fleet"
 )
 
-// page is the fleet report as the HTML and Markdown formats show it, for
+// fleetView is the fleet report as the HTML and Markdown formats show it, for
 // either source: the ranked table, the plot, each service's reasons.
-type page struct {
+type fleetView struct {
 	Title, Intro string
 	Columns      []string
-	Rows         []pageRow
-	Services     []pageService
+	Rows         []fleetRow
+	Services     []fleetService
 	WhyTitle     string
 	Notes        []string
 	// Plotted is set when a plot was asked for; Figure is nil then when
 	// no service could be placed.
 	Plotted bool
-	Figure  *pageFigure
-	LeftOut []pageLeftOut
+	Figure  *fleetFigure
+	LeftOut []fleetLeftOut
 }
 
-type pageRow struct {
+type fleetRow struct {
 	Anchor string
 	Cells  []string // Cells[1] is the service's name, linked to its reasons
 	Thin   bool     // too little data to rank
 }
 
-type pageService struct {
-	*Service
+type fleetService struct {
+	*fleet.Service
 	Anchor string
 }
 
-type pageFigure struct {
+type fleetFigure struct {
 	Title string
 	SVG   template.HTML
 }
 
-type pageLeftOut struct {
-	LeftOut
+type fleetLeftOut struct {
+	FleetLeftOut
 	Anchor string
 }
 
 // The columns of a report from captures, for HTML and Markdown.
-var captureColumns = []string{"rank", "service", "verdict", "GC share of tail", "GC CPU", "memory overhead", "p99", "best tuning", "without GC", "confidence"}
+var fleetCaptureColumns = []string{"rank", "service", "verdict", "GC share of tail", "GC CPU", "memory overhead", "p99", "best tuning", "without GC", "confidence"}
 
-func captureRow(s Service) []string {
+func fleetCaptureRow(s fleet.Service) []string {
 	verdict := s.VerdictID()
 	if s.Data == "insufficient" {
 		verdict += " (too little data)"
 	}
-	return []string{rankString(s), s.Name, verdict, pct(s.GCShareOfTail), fmt.Sprintf("%.1f%%", s.GCCPUFraction*100),
-		pct(s.MemoryOverhead), ms(s.P99Ms), tuning(s), withoutGC(s), s.Confidence()}
+	return []string{fleetRank(s), s.Name, verdict, fleetPct(s.GCShareOfTail), fmt.Sprintf("%.1f%%", s.GCCPUFraction*100),
+		fleetPct(s.MemoryOverhead), fleetMs(s.P99Ms), fleetTuning(s), fleetWithoutGC(s), s.Confidence()}
 }
 
-func newPage(doc *Document) *page {
-	p := &page{Title: "gcwatch fleet report", Columns: captureColumns, WhyTitle: "Why", Notes: doc.Notes,
-		Intro: fmt.Sprintf("%d services, ranked: %s. The decision record's migrated services saw p99 −25%% and memory −50%%.", len(doc.Services), Header)}
-	row := captureRow
-	if doc.Source == SourcePrometheus {
-		p.Title, p.Columns, p.WhyTitle, row = "gcwatch fleet report (monitoring)", monitoringColumns, "Why, and what the metrics can and cannot tell", monitoringRow
-		p.Intro = windowLine(doc) + ". " + monitoringIntro
+func newFleetView(doc *fleet.Document) *fleetView {
+	p := &fleetView{Title: "gcwatch fleet report", Columns: fleetCaptureColumns, WhyTitle: "Why", Notes: doc.Notes,
+		Intro: fmt.Sprintf("%d services, ranked: %s. The decision record's migrated services saw p99 −25%% and memory −50%%.", len(doc.Services), fleet.Header)}
+	row := fleetCaptureRow
+	if doc.Source == fleet.SourcePrometheus {
+		p.Title, p.Columns, p.WhyTitle, row = "gcwatch fleet report (monitoring)", fleetMonitoringColumns, "Why, and what the metrics can and cannot tell", fleetMonitoringRow
+		p.Intro = fleetWindowLine(doc) + ". " + fleetMonitoringIntro
 	}
 	for i := range doc.Services {
 		s := &doc.Services[i]
-		a := anchor(i, s.Name)
-		p.Rows = append(p.Rows, pageRow{Anchor: a, Cells: row(*s), Thin: s.Data == "insufficient"})
-		p.Services = append(p.Services, pageService{Service: s, Anchor: a})
+		a := fleetAnchor(i, s.Name)
+		p.Rows = append(p.Rows, fleetRow{Anchor: a, Cells: row(*s), Thin: s.Data == "insufficient"})
+		p.Services = append(p.Services, fleetService{Service: s, Anchor: a})
 	}
 	return p
 }
 
-// anchor is a service's id in the page: its place in the document, so it
+// anchor is a service's id in the fleetView: its place in the document, so it
 // is unique, and its name reduced to characters safe in a fragment.
-func anchor(i int, name string) string {
+func fleetAnchor(i int, name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
 		if b.Len() >= 40 {
@@ -96,12 +96,12 @@ func anchor(i int, name string) string {
 
 // plot draws the fleet figure, when asked for, and notes which services
 // it leaves out.
-func (p *page) plot(doc *Document, opts Options) (*report.Figure, error) {
-	if opts.Plot == nil {
+func (p *fleetView) plot(doc *fleet.Document, opts Options) (*Figure, error) {
+	if opts.FleetPlot == nil {
 		return nil, nil
 	}
 	p.Plotted = true
-	f, err := opts.Plot(doc)
+	f, err := opts.FleetPlot(doc)
 	if err != nil {
 		return nil, fmt.Errorf("drawing the fleet plot: %w", err)
 	}
@@ -112,34 +112,34 @@ func (p *page) plot(doc *Document, opts Options) (*report.Figure, error) {
 	for _, s := range slices.Backward(p.Services) {
 		anchors[s.Name] = s.Anchor // the first service of a name wins
 	}
-	for _, l := range Placement(doc).LeftOut {
-		p.LeftOut = append(p.LeftOut, pageLeftOut{LeftOut: l, Anchor: anchors[l.Name]})
+	for _, l := range FleetPlacement(doc).LeftOut {
+		p.LeftOut = append(p.LeftOut, fleetLeftOut{FleetLeftOut: l, Anchor: anchors[l.Name]})
 	}
 	return f, nil
 }
 
-func renderHTML(w io.Writer, doc *Document, opts Options) error {
-	p := newPage(doc)
+func renderFleetHTML(w io.Writer, doc *fleet.Document, opts Options) error {
+	p := newFleetView(doc)
 	f, err := p.plot(doc, opts)
 	if err != nil {
 		return err
 	}
 	if f != nil {
-		svg, err := report.InlineSVG(*f)
+		svg, err := InlineSVG(*f)
 		if err != nil {
 			return err
 		}
-		p.Figure = &pageFigure{Title: f.Title, SVG: svg}
+		p.Figure = &fleetFigure{Title: f.Title, SVG: svg}
 	}
-	return report.WriteHTML(w, fleetPage, p)
+	return WriteHTML(w, fleetPage, p)
 }
 
 // fleetPage is one self-contained file in the single-process report's
-// style (report.PageCSS): no scripts, nothing fetched, every input string
+// style (PageCSS): no scripts, nothing fetched, every input string
 // escaped by html/template.
 var fleetPage = template.Must(template.New("fleet").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
-<style>` + report.PageCSS + `</style></head><body>
+<style>` + PageCSS + `</style></head><body>
 <h1>{{.Title}}</h1>
 <p>{{.Intro}}</p>
 <table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
@@ -159,12 +159,12 @@ var fleetPage = template.Must(template.New("fleet").Parse(`<!DOCTYPE html>
 </body></html>
 `))
 
-// plotFileName is the Markdown report's plot, in its files folder.
-const plotFileName = "fleet.png"
+// fleetPlotFileName is the Markdown report's plot, in its files folder.
+const fleetPlotFileName = "fleet.png"
 
-func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
-	md := report.MarkdownText
-	p := newPage(doc)
+func renderFleetMarkdown(w io.Writer, doc *fleet.Document, opts Options) error {
+	md := MarkdownText
+	p := newFleetView(doc)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n%s\n\n", p.Title, md(p.Intro))
 	fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(p.Columns, " | "), strings.Repeat("---|", len(p.Columns)))
@@ -175,7 +175,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 		}
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
 	}
-	if err := writeMarkdownPlot(&b, p, doc, opts); err != nil {
+	if err := writeFleetMarkdownPlot(&b, p, doc, opts); err != nil {
 		return err
 	}
 	fmt.Fprintf(&b, "\n## %s\n\n", p.WhyTitle)
@@ -195,11 +195,11 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 	return err
 }
 
-// writeMarkdownPlot writes the plot as a PNG through opts.Files and links
+// writeFleetMarkdownPlot writes the plot as a PNG through opts.Files and links
 // it, as the single-process Markdown report does its figures; without
 // Files it says how to get it.
-func writeMarkdownPlot(b *strings.Builder, p *page, doc *Document, opts Options) error {
-	if opts.Plot == nil {
+func writeFleetMarkdownPlot(b *strings.Builder, p *fleetView, doc *fleet.Document, opts Options) error {
+	if opts.FleetPlot == nil {
 		return nil
 	}
 	b.WriteString("\n## Plot\n\n")
@@ -215,15 +215,15 @@ func writeMarkdownPlot(b *strings.Builder, p *page, doc *Document, opts Options)
 		b.WriteString("No service has the numbers to be placed on the plot.\n")
 		return nil
 	}
-	link := path.Join(opts.Files.Dir, plotFileName)
-	if err := report.WriteFile(opts.Files, link, func(w io.Writer) error { return f.Render(w, "png") }); err != nil {
+	link := path.Join(opts.Files.Dir, fleetPlotFileName)
+	if err := WriteFile(opts.Files, link, func(w io.Writer) error { return f.Render(w, "png") }); err != nil {
 		return err
 	}
-	fmt.Fprintf(b, "![%s](%s)\n", report.MarkdownText(f.Title), link)
+	fmt.Fprintf(b, "![%s](%s)\n", MarkdownText(f.Title), link)
 	if len(p.LeftOut) > 0 {
 		var parts []string
 		for _, l := range p.LeftOut {
-			parts = append(parts, fmt.Sprintf("%s (%s)", report.MarkdownText(l.Name), report.MarkdownText(l.Why)))
+			parts = append(parts, fmt.Sprintf("%s (%s)", MarkdownText(l.Name), MarkdownText(l.Why)))
 		}
 		fmt.Fprintf(b, "\nNot on the plot: %s.\n", strings.Join(parts, "; "))
 	}

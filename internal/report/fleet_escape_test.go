@@ -1,4 +1,4 @@
-package fleet_test
+package report_test
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gcwatch/gcwatch/internal/fleet"
+	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
 
@@ -54,7 +55,7 @@ func TestFleetControlCharacters(t *testing.T) {
 		if tc.monitoring {
 			doc.Source = fleet.SourcePrometheus
 		}
-		out := render(t, doc, tc.format, fleet.Options{Plot: plot.FleetFigure})
+		out := render(t, doc, tc.format, report.Options{FleetPlot: plot.FleetFigure})
 		if c := controlIn(out, tc.allowed); c != "" {
 			t.Errorf("%s (monitoring %v): the report holds %q", tc.format, tc.monitoring, c)
 		}

@@ -1,10 +1,9 @@
-package fleet_test
+package report_test
 
 import (
 	"bytes"
 	"image"
 	_ "image/png"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,8 +13,6 @@ import (
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
-
-func ptr(v float64) *float64 { return &v }
 
 const hostile = "<script>alert(1)</script>"
 
@@ -35,10 +32,10 @@ func hostileFleet() *fleet.Document {
 	}}
 }
 
-func render(t *testing.T, doc *fleet.Document, format string, opts fleet.Options) string {
+func render(t *testing.T, doc *fleet.Document, format string, opts report.Options) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := fleet.Render(&b, doc, format, opts); err != nil {
+	if err := report.RenderFleet(&b, doc, report.Format(format), opts); err != nil {
 		t.Fatalf("%s: %v", format, err)
 	}
 	return b.String()
@@ -54,7 +51,7 @@ var (
 // the services it leaves out named, and every link to a service's
 // reasons landing on an anchor that exists.
 func TestFleetHTML(t *testing.T) {
-	page := render(t, hostileFleet(), "html", fleet.Options{Plot: plot.FleetFigure})
+	page := render(t, hostileFleet(), "html", report.Options{FleetPlot: plot.FleetFigure})
 	if strings.Contains(strings.ToLower(page), "<script") {
 		t.Errorf("the page holds a <script element")
 	}
@@ -108,34 +105,21 @@ func TestFleetHTML(t *testing.T) {
 
 	// Without a plotter the page has no plot; with nothing to place it
 	// says so instead of drawing empty axes.
-	if page := render(t, hostileFleet(), "html", fleet.Options{}); strings.Contains(page, "<svg") || strings.Contains(page, "<h2>Plot</h2>") {
+	if page := render(t, hostileFleet(), "html", report.Options{}); strings.Contains(page, "<svg") || strings.Contains(page, "<h2>Plot</h2>") {
 		t.Errorf("a plot without a plotter")
 	}
 	doc := hostileFleet()
 	doc.Services = doc.Services[2:]
-	if page := render(t, doc, "html", fleet.Options{Plot: plot.FleetFigure}); strings.Contains(page, "<svg") || !strings.Contains(page, "No service has the numbers") {
+	if page := render(t, doc, "html", report.Options{FleetPlot: plot.FleetFigure}); strings.Contains(page, "<svg") || !strings.Contains(page, "No service has the numbers") {
 		t.Errorf("nothing to place: the page draws a plot or does not say why not")
 	}
-}
-
-// memFiles collects the Markdown report's files in memory.
-type memFiles map[string]*bytes.Buffer
-
-type memFile struct{ *bytes.Buffer }
-
-func (memFile) Close() error { return nil }
-
-func (m memFiles) open(name string) (io.WriteCloser, error) {
-	b := &bytes.Buffer{}
-	m[name] = b
-	return memFile{b}, nil
 }
 
 // TestFleetMarkdown checks the Markdown report writes its plot as a PNG
 // beside it, links it, names the services left out, and escapes names.
 func TestFleetMarkdown(t *testing.T) {
 	files := memFiles{}
-	text := render(t, hostileFleet(), "markdown", fleet.Options{Plot: plot.FleetFigure, Files: &report.Files{Open: files.open, Dir: "fleet_files"}})
+	text := render(t, hostileFleet(), "markdown", report.Options{FleetPlot: plot.FleetFigure, Files: &report.Files{Open: files.open, Dir: "fleet_files"}})
 	links := regexp.MustCompile(`!\[[^\]]*\]\(([^)]+)\)`).FindAllStringSubmatch(text, -1)
 	if len(links) != 1 || links[0][1] != "fleet_files/fleet.png" || len(files) != 1 {
 		t.Fatalf("links %v, files %d", links, len(files))
@@ -159,7 +143,7 @@ func TestFleetMarkdown(t *testing.T) {
 
 	// On standard output there is nowhere to put the plot: the report says
 	// how to get it.
-	text = render(t, hostileFleet(), "markdown", fleet.Options{Plot: plot.FleetFigure})
+	text = render(t, hostileFleet(), "markdown", report.Options{FleetPlot: plot.FleetFigure})
 	if strings.Contains(text, "![") || !strings.Contains(text, "-o DIR") {
 		t.Errorf("markdown without files links an image or lacks the hint")
 	}
@@ -168,7 +152,7 @@ func TestFleetMarkdown(t *testing.T) {
 // TestFleetTextHasNoPlot checks the text report stays the table and the
 // reasons, whatever plotter it is given.
 func TestFleetTextHasNoPlot(t *testing.T) {
-	text := render(t, hostileFleet(), "text", fleet.Options{Plot: plot.FleetFigure})
+	text := render(t, hostileFleet(), "text", report.Options{FleetPlot: plot.FleetFigure})
 	if strings.Contains(text, "<svg") || strings.Contains(text, "Plot") || !strings.Contains(text, hostile) {
 		t.Errorf("text report:\n%s", text)
 	}
@@ -180,7 +164,7 @@ func TestMonitoringHTMLPlot(t *testing.T) {
 	doc := &fleet.Document{Kind: "fleet", Source: fleet.SourcePrometheus, Window: &fleet.Window{URL: "http://p:9090", Job: ".+", Range: "1h", Step: "6m"},
 		Services: []fleet.Service{{Name: "heavy", Rank: 1, Verdict: &advice.Verdict{ID: "worth-trace-capture"}, Data: "sufficient", MemoryOverhead: ptr(0.7),
 			Metrics: &fleet.Metrics{GCCPUFraction: ptr(0.3)}, Knowable: []string{"cannot tell: which requests GC slowed"}}}}
-	page := render(t, doc, "html", fleet.Options{Plot: plot.FleetFigure})
+	page := render(t, doc, "html", report.Options{FleetPlot: plot.FleetFigure})
 	for _, want := range []string{report.PageCSS, "gcwatch fleet report (monitoring)", "<svg", "GC CPU against memory overhead", `<a href="#svc-1-heavy">heavy</a>`, `id="svc-1-heavy"`, "cannot tell: which requests GC slowed"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)

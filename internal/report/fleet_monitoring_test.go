@@ -1,4 +1,4 @@
-package fleet
+package report_test
 
 import (
 	"bytes"
@@ -7,19 +7,21 @@ import (
 	"testing"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/fleet"
+	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/units"
 )
 
-func TestRenderMonitoring(t *testing.T) {
+func TestFleetMonitoring(t *testing.T) {
 	cpu, p99 := 0.3, 1.5
-	doc := &Document{Kind: "fleet", Source: SourcePrometheus, Window: &Window{URL: "http://p:9090", Job: ".+", Range: "1h", Step: "6m"},
-		Services: []Service{{Name: "a<b>", Rank: 1, Verdict: &advice.Verdict{ID: "worth-trace-capture"}, WorthCapture: true, Data: "sufficient",
+	doc := &fleet.Document{Kind: "fleet", Source: fleet.SourcePrometheus, Window: &fleet.Window{URL: "http://p:9090", Job: ".+", Range: "1h", Step: "6m"},
+		Services: []fleet.Service{{Name: "a<b>", Rank: 1, Verdict: &advice.Verdict{ID: "worth-trace-capture"}, WorthCapture: true, Data: "sufficient",
 			Reasons: []string{"GC takes 30.0% of the CPU"}, Knowable: []string{"cannot tell: the p99 of GC pauses"},
-			Metrics: &Metrics{GCCPUFraction: &cpu, PauseP99Ms: &p99, GOGC: ptrTo(units.GOGC(50)), LatencyQuantile: 0.99}}},
+			Metrics: &fleet.Metrics{GCCPUFraction: &cpu, PauseP99Ms: &p99, GOGC: ptrTo(units.GOGC(50)), LatencyQuantile: 0.99}}},
 		Notes: []string{"query x: the server warned: partial"}}
 	for _, format := range []string{"text", "markdown", "html"} {
 		var b bytes.Buffer
-		if err := Render(&b, doc, format, Options{}); err != nil {
+		if err := report.RenderFleet(&b, doc, report.Format(format), report.Options{}); err != nil {
 			t.Fatalf("%s: %v", format, err)
 		}
 		out := b.String()
@@ -33,9 +35,9 @@ func TestRenderMonitoring(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	Render(&b, doc, "json", Options{})
-	var back Document
-	if err := json.Unmarshal(b.Bytes(), &back); err != nil || !back.Services[0].WorthCapture || back.Source != SourcePrometheus {
+	report.RenderFleet(&b, doc, report.JSON, report.Options{})
+	var back fleet.Document
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil || !back.Services[0].WorthCapture || back.Source != fleet.SourcePrometheus {
 		t.Errorf("json round trip: %v %+v", err, back)
 	}
 }
