@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/fleet"
-	"github.com/gcwatch/gcwatch/internal/promfleet"
 	"github.com/gcwatch/gcwatch/internal/promfleet/promtest"
 	"github.com/gcwatch/gcwatch/internal/report"
 )
@@ -56,7 +55,7 @@ func TestFleetReportPrometheus(t *testing.T) {
 		t.Fatalf("%d jobs, want 2:\n%s", len(doc.Services), out.String())
 	}
 	first, second := doc.Services[0], doc.Services[1]
-	if first.Name != "heavy" || first.Rank != 1 || !first.WorthCapture || first.VerdictID() != promfleet.WorthCapture {
+	if first.Name != "heavy" || first.Rank != 1 || !first.WorthCapture || first.VerdictID() != fleet.WorthCapture {
 		t.Errorf("first: %s rank %d worth %v verdict %s; want heavy, 1, flagged:\n%s", first.Name, first.Rank, first.WorthCapture, first.VerdictID(), out.String())
 	}
 	if second.Name != "quiet" || second.WorthCapture {

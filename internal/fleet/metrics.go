@@ -12,6 +12,19 @@ const (
 	SourcePrometheus = "prometheus"
 )
 
+// Verdicts on a job read from monitoring (internal/promfleet). They stop
+// short of the advisor's (internal/advice): the metrics show what GC
+// costs, not which requests it slowed.
+const (
+	// WorthCapture: the metrics show GC cost high enough, against the
+	// advisor's thresholds, that a trace capture should say whether it
+	// makes the tail and what would fix it.
+	WorthCapture = "worth-trace-capture"
+	// QuietInMetrics: nothing in the metrics crosses a threshold. GC may
+	// still add to the tail, but not enough to show at this resolution.
+	QuietInMetrics = "gc-quiet-in-metrics"
+)
+
 // Window is the stretch of monitoring a Prometheus-sourced report covers.
 type Window struct {
 	URL   string    `json:"url"`

@@ -11,18 +11,6 @@ import (
 	"github.com/gcwatch/gcwatch/internal/fleet"
 )
 
-// Verdicts from the metrics alone. They stop short of the advisor's: the
-// metrics show what GC costs, not which requests it slowed.
-const (
-	// WorthCapture: the metrics show GC cost high enough, against the
-	// advisor's thresholds, that a trace capture should say whether it
-	// makes the tail and what would fix it.
-	WorthCapture = "worth-trace-capture"
-	// QuietInMetrics: nothing in the metrics crosses a threshold. GC may
-	// still add to the tail, but not enough to show at this resolution.
-	QuietInMetrics = "gc-quiet-in-metrics"
-)
-
 // minCycles is the fewest GC cycles (over all instances) in the range for
 // a job to be judged: with fewer, its GC numbers are one cycle's or none.
 const minCycles = 2
@@ -65,16 +53,16 @@ func assess(j *Job, o *Options) fleet.Service {
 	s.Knowable = knowable(j, o)
 	if m.GCCycles < minCycles {
 		s.Data = "insufficient"
-		s.Verdict = verdict(QuietInMetrics, fmt.Sprintf("too little data to judge: %.0f GC cycles in the range", m.GCCycles), false)
+		s.Verdict = verdict(fleet.QuietInMetrics, fmt.Sprintf("too little data to judge: %.0f GC cycles in the range", m.GCCycles), false)
 		s.Reasons = append(s.Reasons, fmt.Sprintf("too little data to rank: %.1f GC cycles over %v (want %d)", m.GCCycles, o.Range, minCycles))
 		return s
 	}
 	s.Reasons = triggers(s.Metrics, o, objective)
 	s.WorthCapture = len(s.Reasons) > 0
 	if s.WorthCapture {
-		s.Verdict = verdict(WorthCapture, "the metrics show GC cost worth a trace capture (gcwatch capture) to see whether it makes the tail", true)
+		s.Verdict = verdict(fleet.WorthCapture, "the metrics show GC cost worth a trace capture (gcwatch capture) to see whether it makes the tail", true)
 	} else {
-		s.Verdict = verdict(QuietInMetrics, "the metrics show no GC cost above the advisor's thresholds", true)
+		s.Verdict = verdict(fleet.QuietInMetrics, "the metrics show no GC cost above the advisor's thresholds", true)
 		s.Reasons = append(s.Reasons, quietReason(s.Metrics, o))
 	}
 	if o.Objective > 0 && m.LatencyMs != nil && *m.LatencyMs > float64(o.Objective)/float64(time.Millisecond) {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/fleet"
-	"github.com/gcwatch/gcwatch/internal/promfleet"
 	"github.com/gcwatch/gcwatch/internal/report"
 )
 
@@ -35,12 +34,12 @@ var verdictStyles = []struct {
 	style   verdictStyle
 }{
 	{advice.MigrationCandidate, verdictStyle{colorGC, draw.CircleGlyph{}}},
-	{promfleet.WorthCapture, verdictStyle{colorGC, draw.CircleGlyph{}}},
+	{fleet.WorthCapture, verdictStyle{colorGC, draw.CircleGlyph{}}},
 	{advice.FixSTWDelay, verdictStyle{colorNonGC, draw.PyramidGlyph{}}},
 	{advice.ReduceAllocation, verdictStyle{colorSweep, draw.TriangleGlyph{}}},
 	{advice.Tune, verdictStyle{colorAssist, draw.SquareGlyph{}}},
 	{advice.NotTheCause, verdictStyle{colorLive, draw.BoxGlyph{}}},
-	{promfleet.QuietInMetrics, verdictStyle{colorLive, draw.BoxGlyph{}}},
+	{fleet.QuietInMetrics, verdictStyle{colorLive, draw.BoxGlyph{}}},
 }
 
 // otherStyle draws a verdict this package does not know (or none).
