@@ -271,7 +271,12 @@ func analyzeAndWrite(s *streams, o *analyzeOptions) (*report.Document, error) {
 		return nil, err
 	}
 	color := o.Color == "always" || (o.Color == "auto" && o.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
-	ropts := report.Options{Color: color, Plots: plot.Figures, HTMLCommand: htmlCommand(o), TraceURL: o.TraceURL}
+	ropts := report.Options{Color: color, HTMLCommand: htmlCommand(o), TraceURL: o.TraceURL}
+	if o.format.ShowsFigures() {
+		if ropts.Figures, err = plot.ForDocument(doc); err != nil {
+			return nil, err
+		}
+	}
 	guard := guardFor(o)
 	err = writeReport(s.Out, guard, o.Output, o.format == report.Markdown, func(w io.Writer, files *report.Files) error {
 		ropts.Files = files

@@ -229,8 +229,15 @@ func runCompare(s *streams, o *compareOptions) error {
 	doc := report.NewCompareDocument(c, versionString())
 	sh := o.Shared
 	color := sh.Color == "always" || (sh.Color == "auto" && sh.Output == "" && isTerminal(s.Out) && os.Getenv("NO_COLOR") == "")
+	ropts := report.Options{Color: color}
+	if o.before.format.ShowsFigures() {
+		if ropts.Figures, err = plot.ForComparison(c); err != nil {
+			return err
+		}
+	}
 	err = writeReport(s.Out, guard, sh.Output, markdown, func(w io.Writer, files *report.Files) error {
-		return report.RenderCompare(w, doc, o.before.format, report.Options{Color: color, ComparePlots: plot.CompareFigures, Files: files})
+		ropts.Files = files
+		return report.RenderCompare(w, doc, o.before.format, ropts)
 	})
 	if err != nil {
 		return err

@@ -293,8 +293,16 @@ func runFleet(s *streams, o *fleetOptions) error {
 // plot; Markdown to a folder or FILE.md gets it as a PNG beside the
 // report, as analyze's Markdown gets its plots (writeReport).
 func writeFleet(s *streams, guard *outfile.Guard, out string, format report.Format, doc *fleet.Document) error {
+	var ropts report.Options
+	if format.ShowsFigures() {
+		var err error
+		if ropts.Figures, err = plot.ForFleet(doc); err != nil {
+			return err
+		}
+	}
 	return writeReport(s.Out, guard, out, format == report.Markdown, func(w io.Writer, files *report.Files) error {
-		return report.RenderFleet(w, doc, format, report.Options{FleetPlot: plot.FleetFigure, Files: files})
+		ropts.Files = files
+		return report.RenderFleet(w, doc, format, ropts)
 	})
 }
 

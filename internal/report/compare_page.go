@@ -46,16 +46,16 @@ func renderCompareMarkdown(w io.Writer, doc *CompareDocument, opts Options) erro
 // writeCompareMarkdownFigures writes the before/after figures as PNG files
 // through opts.Files and links them, as the analyze report does its own.
 func writeCompareMarkdownFigures(b *strings.Builder, c *compare.Comparison, opts Options) error {
-	if opts.ComparePlots == nil {
+	if opts.Figures == nil {
 		return nil
 	}
 	if opts.Files == nil {
 		b.WriteString("\n_Plots are written beside the comparison when it goes to a folder or file (`-o DIR`)._\n")
 		return nil
 	}
-	figs, err := opts.ComparePlots(c)
-	if err != nil || len(figs) == 0 {
-		return err
+	figs := opts.Figures.Comparison
+	if len(figs) == 0 {
+		return nil
 	}
 	b.WriteString("\n## Plots\n\n")
 	for _, f := range figs {
@@ -108,12 +108,8 @@ type compareView struct {
 
 func renderCompareHTML(w io.Writer, doc *CompareDocument, opts Options) error {
 	view := compareView{Comparison: doc.Comparison}
-	if opts.ComparePlots != nil {
-		figs, err := opts.ComparePlots(doc.Comparison)
-		if err != nil {
-			return err
-		}
-		for _, f := range figs {
+	if opts.Figures != nil {
+		for _, f := range opts.Figures.Comparison {
 			svg, err := InlineSVG(f)
 			if err != nil {
 				return err

@@ -1,15 +1,10 @@
 package report
 
-import (
-	"io"
+import "io"
 
-	"github.com/gcwatch/gcwatch/internal/compare"
-	"github.com/gcwatch/gcwatch/internal/fleet"
-)
-
-// Figure is one plot of a process. The report package only places
-// figures; internal/report/plot draws them (it imports this package, so
-// the renderers take it as a Plotter instead of importing it).
+// Figure is one plot. The report package only places figures:
+// internal/report/plot draws them from the document (it imports this
+// package), and the command line hands them to the renderers in Figures.
 type Figure struct {
 	// Name is a file-name stem ("pauses", "heap", ...), unique within a
 	// process.
@@ -19,11 +14,25 @@ type Figure struct {
 	Render func(w io.Writer, format string) error
 }
 
-// Plotter draws the figures a process has data for.
-type Plotter func(p *Process) ([]Figure, error)
+// Figures are the figures drawn for one document (plot.ForDocument,
+// plot.ForComparison, plot.ForFleet); the HTML and Markdown renderers
+// place them, text and JSON leave them out.
+type Figures struct {
+	// Processes are each process's figures, in the document's order.
+	Processes [][]Figure
+	// Comparison are a comparison's before/after figures.
+	Comparison []Figure
+	// Fleet is the fleet plot; nil when no service could be placed.
+	Fleet *Figure
+}
 
-// ComparePlotter draws the before/after figures of a comparison.
-type ComparePlotter func(c *compare.Comparison) ([]Figure, error)
+// process is the i-th process's figures; none when there are none.
+func (f *Figures) process(i int) []Figure {
+	if i < len(f.Processes) {
+		return f.Processes[i]
+	}
+	return nil
+}
 
-// FleetPlotter draws the fleet plot; nil without a service to place.
-type FleetPlotter func(doc *fleet.Document) (*Figure, error)
+// ShowsFigures says whether format f places figures: HTML and Markdown.
+func (f Format) ShowsFigures() bool { return f == HTML || f == Markdown }

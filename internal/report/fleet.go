@@ -12,7 +12,7 @@ import (
 
 // RenderFleet writes the fleet report (internal/fleet's ranking) in
 // format f. Text is the ranked table and the reasons, nothing graphical;
-// HTML and Markdown add the fleet plot when opts.FleetPlot is set.
+// HTML and Markdown place the fleet plot when opts.Figures is set.
 func RenderFleet(w io.Writer, doc *fleet.Document, f Format, opts Options) error {
 	switch f {
 	case JSON:

@@ -10,7 +10,6 @@ import (
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/report"
-	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
 
 func ptr(v float64) *float64 { return &v }
@@ -35,7 +34,7 @@ func TestFleetHTMLInChromium(t *testing.T) {
 		{Name: "thin", Verdict: &advice.Verdict{ID: "tune"}, Data: "insufficient"},
 	}}
 	var b bytes.Buffer
-	if err := report.RenderFleet(&b, doc, report.HTML, report.Options{FleetPlot: plot.FleetFigure}); err != nil {
+	if err := report.RenderFleet(&b, doc, report.HTML, report.Options{Figures: fleetFigures(t, doc)}); err != nil {
 		t.Fatal(err)
 	}
 	dir := artifactDir(t)

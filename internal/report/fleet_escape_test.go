@@ -7,7 +7,6 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/report"
-	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
 
 // controlName is a service name (a capture folder's name, or a manifest's)
@@ -55,7 +54,7 @@ func TestFleetControlCharacters(t *testing.T) {
 		if tc.monitoring {
 			doc.Source = fleet.SourcePrometheus
 		}
-		out := render(t, doc, tc.format, report.Options{FleetPlot: plot.FleetFigure})
+		out := render(t, doc, tc.format, report.Options{Figures: fleetFigures(t, doc)})
 		if c := controlIn(out, tc.allowed); c != "" {
 			t.Errorf("%s (monitoring %v): the report holds %q", tc.format, tc.monitoring, c)
 		}

@@ -96,17 +96,14 @@ func fleetAnchor(i int, name string) string {
 
 // plot draws the fleet figure, when asked for, and notes which services
 // it leaves out.
-func (p *fleetView) plot(doc *fleet.Document, opts Options) (*Figure, error) {
-	if opts.FleetPlot == nil {
-		return nil, nil
+func (p *fleetView) plot(doc *fleet.Document, opts Options) *Figure {
+	if opts.Figures == nil {
+		return nil
 	}
 	p.Plotted = true
-	f, err := opts.FleetPlot(doc)
-	if err != nil {
-		return nil, fmt.Errorf("drawing the fleet plot: %w", err)
-	}
+	f := opts.Figures.Fleet
 	if f == nil {
-		return nil, nil
+		return nil
 	}
 	anchors := map[string]string{}
 	for _, s := range slices.Backward(p.Services) {
@@ -115,16 +112,12 @@ func (p *fleetView) plot(doc *fleet.Document, opts Options) (*Figure, error) {
 	for _, l := range FleetPlacement(doc).LeftOut {
 		p.LeftOut = append(p.LeftOut, fleetLeftOut{FleetLeftOut: l, Anchor: anchors[l.Name]})
 	}
-	return f, nil
+	return f
 }
 
 func renderFleetHTML(w io.Writer, doc *fleet.Document, opts Options) error {
 	p := newFleetView(doc)
-	f, err := p.plot(doc, opts)
-	if err != nil {
-		return err
-	}
-	if f != nil {
+	if f := p.plot(doc, opts); f != nil {
 		svg, err := InlineSVG(*f)
 		if err != nil {
 			return err
@@ -199,7 +192,7 @@ func renderFleetMarkdown(w io.Writer, doc *fleet.Document, opts Options) error {
 // it, as the single-process Markdown report does its figures; without
 // Files it says how to get it.
 func writeFleetMarkdownPlot(b *strings.Builder, p *fleetView, doc *fleet.Document, opts Options) error {
-	if opts.FleetPlot == nil {
+	if opts.Figures == nil {
 		return nil
 	}
 	b.WriteString("\n## Plot\n\n")
@@ -207,10 +200,7 @@ func writeFleetMarkdownPlot(b *strings.Builder, p *fleetView, doc *fleet.Documen
 		b.WriteString("_The plot is written beside the report when it goes to a folder or file (`-o DIR`)._\n")
 		return nil
 	}
-	f, err := p.plot(doc, opts)
-	if err != nil {
-		return err
-	}
+	f := p.plot(doc, opts)
 	if f == nil {
 		b.WriteString("No service has the numbers to be placed on the plot.\n")
 		return nil

@@ -41,6 +41,16 @@ func render(t *testing.T, doc *fleet.Document, format string, opts report.Option
 	return b.String()
 }
 
+// fleetFigures draws doc's fleet plot, as the command line does.
+func fleetFigures(t *testing.T, doc *fleet.Document) *report.Figures {
+	t.Helper()
+	figs, err := plot.ForFleet(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return figs
+}
+
 var (
 	hrefs = regexp.MustCompile(`href="#([^"]*)"`)
 	ids   = regexp.MustCompile(`id="([^"]*)"`)
@@ -51,7 +61,7 @@ var (
 // the services it leaves out named, and every link to a service's
 // reasons landing on an anchor that exists.
 func TestFleetHTML(t *testing.T) {
-	page := render(t, hostileFleet(), "html", report.Options{FleetPlot: plot.FleetFigure})
+	page := render(t, hostileFleet(), "html", report.Options{Figures: fleetFigures(t, hostileFleet())})
 	if strings.Contains(strings.ToLower(page), "<script") {
 		t.Errorf("the page holds a <script element")
 	}
@@ -110,7 +120,7 @@ func TestFleetHTML(t *testing.T) {
 	}
 	doc := hostileFleet()
 	doc.Services = doc.Services[2:]
-	if page := render(t, doc, "html", report.Options{FleetPlot: plot.FleetFigure}); strings.Contains(page, "<svg") || !strings.Contains(page, "No service has the numbers") {
+	if page := render(t, doc, "html", report.Options{Figures: fleetFigures(t, doc)}); strings.Contains(page, "<svg") || !strings.Contains(page, "No service has the numbers") {
 		t.Errorf("nothing to place: the page draws a plot or does not say why not")
 	}
 }
@@ -119,7 +129,7 @@ func TestFleetHTML(t *testing.T) {
 // beside it, links it, names the services left out, and escapes names.
 func TestFleetMarkdown(t *testing.T) {
 	files := memFiles{}
-	text := render(t, hostileFleet(), "markdown", report.Options{FleetPlot: plot.FleetFigure, Files: &report.Files{Open: files.open, Dir: "fleet_files"}})
+	text := render(t, hostileFleet(), "markdown", report.Options{Figures: fleetFigures(t, hostileFleet()), Files: &report.Files{Open: files.open, Dir: "fleet_files"}})
 	links := regexp.MustCompile(`!\[[^\]]*\]\(([^)]+)\)`).FindAllStringSubmatch(text, -1)
 	if len(links) != 1 || links[0][1] != "fleet_files/fleet.png" || len(files) != 1 {
 		t.Fatalf("links %v, files %d", links, len(files))
@@ -143,7 +153,7 @@ func TestFleetMarkdown(t *testing.T) {
 
 	// On standard output there is nowhere to put the plot: the report says
 	// how to get it.
-	text = render(t, hostileFleet(), "markdown", report.Options{FleetPlot: plot.FleetFigure})
+	text = render(t, hostileFleet(), "markdown", report.Options{Figures: fleetFigures(t, hostileFleet())})
 	if strings.Contains(text, "![") || !strings.Contains(text, "-o DIR") {
 		t.Errorf("markdown without files links an image or lacks the hint")
 	}
@@ -152,7 +162,7 @@ func TestFleetMarkdown(t *testing.T) {
 // TestFleetTextHasNoPlot checks the text report stays the table and the
 // reasons, whatever plotter it is given.
 func TestFleetTextHasNoPlot(t *testing.T) {
-	text := render(t, hostileFleet(), "text", report.Options{FleetPlot: plot.FleetFigure})
+	text := render(t, hostileFleet(), "text", report.Options{Figures: fleetFigures(t, hostileFleet())})
 	if strings.Contains(text, "<svg") || strings.Contains(text, "Plot") || !strings.Contains(text, hostile) {
 		t.Errorf("text report:\n%s", text)
 	}
@@ -164,7 +174,7 @@ func TestMonitoringHTMLPlot(t *testing.T) {
 	doc := &fleet.Document{Kind: "fleet", Source: fleet.SourcePrometheus, Window: &fleet.Window{URL: "http://p:9090", Job: ".+", Range: "1h", Step: "6m"},
 		Services: []fleet.Service{{Name: "heavy", Rank: 1, Verdict: &advice.Verdict{ID: "worth-trace-capture"}, Data: "sufficient", MemoryOverhead: ptr(0.7),
 			Metrics: &fleet.Metrics{GCCPUFraction: ptr(0.3)}, Knowable: []string{"cannot tell: which requests GC slowed"}}}}
-	page := render(t, doc, "html", report.Options{FleetPlot: plot.FleetFigure})
+	page := render(t, doc, "html", report.Options{Figures: fleetFigures(t, doc)})
 	for _, want := range []string{report.PageCSS, "gcwatch fleet report (monitoring)", "<svg", "GC CPU against memory overhead", `<a href="#svc-1-heavy">heavy</a>`, `id="svc-1-heavy"`, "cannot tell: which requests GC slowed"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)

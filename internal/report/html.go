@@ -140,12 +140,8 @@ func renderHTML(w io.Writer, doc *Document, opts Options) error {
 	view := htmlView{Doc: doc, TraceURL: opts.TraceURL}
 	for i := range doc.Processes {
 		hp := htmlProcess{Process: &doc.Processes[i]}
-		if opts.Plots != nil {
-			figs, err := opts.Plots(hp.Process)
-			if err != nil {
-				return err
-			}
-			for _, f := range figs {
+		if opts.Figures != nil {
+			for _, f := range opts.Figures.process(i) {
 				svg, err := InlineSVG(f)
 				if err != nil {
 					return err

@@ -9,10 +9,20 @@ import (
 	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
 
+// docFigures draws every process's figures, as the command line does.
+func docFigures(t *testing.T, doc *report.Document) *report.Figures {
+	t.Helper()
+	figs, err := plot.ForDocument(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return figs
+}
+
 func renderHTML(t *testing.T, doc *report.Document) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := report.Render(&b, doc, report.HTML, report.Options{Plots: plot.Figures}); err != nil {
+	if err := report.Render(&b, doc, report.HTML, report.Options{Figures: docFigures(t, doc)}); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()

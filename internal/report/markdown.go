@@ -114,7 +114,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 					md(s.Function), md(s.File), s.Line, md(s.Via), md(strings.Join(s.Callers, " ← ")))
 			}
 		}
-		if err := writeMarkdownFigures(&b, p, i, len(doc.Processes), opts); err != nil {
+		if err := writeMarkdownFigures(&b, i, len(doc.Processes), opts); err != nil {
 			return err
 		}
 		if len(g.MMU) > 0 {
@@ -170,17 +170,17 @@ func lastToStop(g uint64) string {
 
 // writeMarkdownFigures writes the process's figures as PNG files through
 // opts.Files and links them; without Files it says how to get them.
-func writeMarkdownFigures(b *strings.Builder, p *Process, i, n int, opts Options) error {
-	if opts.Plots == nil {
+func writeMarkdownFigures(b *strings.Builder, i, n int, opts Options) error {
+	if opts.Figures == nil {
 		return nil
 	}
 	if opts.Files == nil {
 		b.WriteString("\n_Plots are written beside the report when it goes to a folder or file (`-o DIR`)._\n")
 		return nil
 	}
-	figs, err := opts.Plots(p)
-	if err != nil || len(figs) == 0 {
-		return err
+	figs := opts.Figures.process(i)
+	if len(figs) == 0 {
+		return nil
 	}
 	b.WriteString("\n### Plots\n\n")
 	for _, f := range figs {

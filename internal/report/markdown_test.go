@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gcwatch/gcwatch/internal/report"
-	"github.com/gcwatch/gcwatch/internal/report/plot"
 )
 
 // memFiles collects a multi-file report's files in memory.
@@ -33,7 +32,7 @@ func TestMarkdownWithFigures(t *testing.T) {
 	doc := hostileDocument(t)
 	files := memFiles{}
 	var b bytes.Buffer
-	opts := report.Options{Plots: plot.Figures, Files: &report.Files{Open: files.open, Dir: "report_files"}}
+	opts := report.Options{Figures: docFigures(t, doc), Files: &report.Files{Open: files.open, Dir: "report_files"}}
 	if err := report.Render(&b, doc, report.Markdown, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +66,7 @@ func TestMarkdownWithFigures(t *testing.T) {
 	// On standard output there is nowhere to put figures: the report says
 	// how to get them instead of linking files that do not exist.
 	b.Reset()
-	if err := report.Render(&b, doc, report.Markdown, report.Options{Plots: plot.Figures}); err != nil {
+	if err := report.Render(&b, doc, report.Markdown, report.Options{Figures: docFigures(t, doc)}); err != nil {
 		t.Fatal(err)
 	}
 	if imageLink.MatchString(b.String()) || !strings.Contains(b.String(), "-o DIR") {

@@ -41,16 +41,9 @@ type Options struct {
 	// HTMLCommand, when set, is the command that writes the same report as
 	// HTML; the text report ends with it as a hint.
 	HTMLCommand string
-	// Plots draws each process's figures for the HTML and Markdown
-	// reports (internal/report/plot.Figures); nil leaves them out.
-	Plots Plotter
-	// ComparePlots draws a comparison's before/after figures for the HTML
-	// and Markdown comparisons (plot.CompareFigures); nil leaves them out.
-	ComparePlots ComparePlotter
-	// FleetPlot draws the fleet plot for the HTML and Markdown fleet
-	// reports (plot.FleetFigure); nil leaves it out, and a nil figure
-	// means no service could be placed.
-	FleetPlot FleetPlotter
+	// Figures are the document's figures for the HTML and Markdown
+	// reports, drawn by internal/report/plot; nil leaves the plots out.
+	Figures *Figures
 	// Files receives the Markdown report's figures as PNG files; nil
 	// leaves them out (a report on standard output has nowhere to put
 	// them).

@@ -18,8 +18,8 @@ import (
 var colorBefore = color.RGBA{R: 0x95, G: 0xa5, B: 0xa6, A: 0xff}
 
 // CompareFigures draws the before/after figures of a comparison: request
-// latency and GC pauses as quantile curves, one per side. It is the
-// report.ComparePlotter the HTML and Markdown comparisons use.
+// latency and GC pauses as quantile curves, one per side (ForComparison
+// hands them to the renderers).
 func CompareFigures(c *compare.Comparison) ([]report.Figure, error) {
 	titles := map[string]struct{ name, title, y string }{
 		"request_ms": {"compare-latency", "Request latency, before and after", "request latency (ms, log scale)"},

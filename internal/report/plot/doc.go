@@ -7,6 +7,8 @@
 //
 // It computes nothing new: each figure is built from series (series.go)
 // taken directly from the document's numbers, and the tests check the
-// series against those numbers. Figures is a report.Plotter, handed to
-// the HTML and Markdown renderers.
+// series against those numbers. ForDocument, ForComparison and ForFleet
+// draw a whole document's figures as report.Figures, which the command
+// line hands to the HTML and Markdown renderers (this package imports
+// report, so report does not call it).
 package plot

@@ -36,8 +36,8 @@ var (
 	colorSpike   = color.RGBA{R: 0x8e, G: 0x44, B: 0xad, A: 0xff}
 )
 
-// Figures draws every figure the process has data for; it is the
-// report.Plotter the HTML and Markdown reports use.
+// Figures draws every figure the process has data for (ForDocument draws
+// them for each process of a document).
 func Figures(p *report.Process) ([]report.Figure, error) {
 	builders := []struct {
 		name, title string
