@@ -44,3 +44,34 @@ func deref[T any](p *T) any {
 	}
 	return *p
 }
+
+// TestReadManifestCPU reads the CPU figures gcwatch run and capture write,
+// and leaves out ones no cgroup or process could have counted, still
+// reading the settings beside them.
+func TestReadManifestCPU(t *testing.T) {
+	for _, tc := range []struct {
+		json               string
+		cgroup, processCPU bool
+	}{
+		{`{"gogc":100,"cgroup_cpu":{"path":"/a","wall_ms":1000,"usage_ms":900,"periods":10,"throttled_periods":4,"throttled_ms":200,"quota_cpus":1},"process_cpu":{"cpu_ms":800,"wall_ms":1000,"gomaxprocs":4}}`, true, true},
+		{`{"gogc":100,"cgroup_cpu":{"path":"/a","wall_ms":1000,"usage_ms":900,"periods":null,"throttled_periods":null,"throttled_ms":null,"quota_cpus":null},"process_cpu":null}`, true, false},
+		{`{"gogc":100,"cgroup_cpu":{"path":"/a","wall_ms":1000,"usage_ms":900,"periods":10,"throttled_periods":11,"throttled_ms":200}}`, false, false},
+		{`{"gogc":100,"cgroup_cpu":{"path":"/a","wall_ms":1000,"usage_ms":900,"periods":10,"throttled_periods":null,"throttled_ms":200}}`, false, false},
+		{`{"gogc":100,"cgroup_cpu":{"path":"/a","wall_ms":0,"usage_ms":900}}`, false, false},
+		{`{"gogc":100,"cgroup_cpu":"throttled","process_cpu":{"cpu_ms":-1,"wall_ms":1000}}`, false, false},
+		{`{"gogc":100,"process_cpu":{"cpu_ms":1,"wall_ms":0}}`, false, false},
+	} {
+		path := filepath.Join(t.TempDir(), "manifest.json")
+		if err := os.WriteFile(path, []byte(tc.json), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := readManifest(path)
+		if err != nil {
+			t.Errorf("%s: %v", tc.json, err)
+			continue
+		}
+		if (m.cgroup != nil) != tc.cgroup || (m.processCPU != nil) != tc.processCPU || m.gogc == nil || *m.gogc != 100 {
+			t.Errorf("%s: cgroup %+v process %+v gogc %v", tc.json, m.cgroup, m.processCPU, deref(m.gogc))
+		}
+	}
+}
