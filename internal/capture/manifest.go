@@ -123,6 +123,9 @@ type settings struct {
 	gomaxprocs        float64
 	gogc, limit       float64
 	hasGOGC, hasLimit bool
+	// processCPU is process_cpu_seconds_total.
+	processCPU    float64
+	hasProcessCPU bool
 }
 
 // parseMetrics reads the series the Go client library (and
@@ -169,6 +172,9 @@ func parseMetrics(r io.Reader) settings {
 			s.gomaxprocs = v
 			break
 		}
+	}
+	if v, ok := value("process_cpu_seconds_total"); ok && v >= 0 {
+		s.processCPU, s.hasProcessCPU = v, true
 	}
 	s.gogc, s.hasGOGC = value("go_gc_gogc_percent")
 	s.limit, s.hasLimit = value("go_gc_gomemlimit_bytes")
