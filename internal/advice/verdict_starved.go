@@ -69,18 +69,31 @@ func mostOftenLast(byGoroutine map[uint64]lastToStop) (uint64, lastToStop) {
 // starvedVerdict is gc-not-the-cause for a process starved of CPU: the
 // pauses are long because the threads that had to stop were not running,
 // and the requests waited on the same missing CPU outside the pauses too.
-func (d *decider) starvedVerdict(delays []STWDelay) {
+func (d *decider) starvedVerdict(delays []STWDelay, cpu cpuFinding) {
 	d.v.ID = NotTheCause
 	d.v.STWDelays = delays[:min(len(delays), 10)]
 	if !math.IsNaN(d.gcShare) {
 		d.v.TailMadeOf = d.tailMadeOf()
 	}
 	worst := delays[0]
-	d.v.Summary = fmt.Sprintf("the process was starved of CPU, not slow to stop: GC pauses waited up to %.1f ms for the world to stop (gc %d), the last goroutine to stop changing from pause to pause, as when the OS deschedules the process's threads",
-		worst.TimeToStopMs, worst.Cycle)
+	if d.starvedBy == "cpu" {
+		d.v.Summary = fmt.Sprintf("the process was starved of CPU, not slow to stop: GC pauses waited up to %.1f ms for the world to stop (gc %d) while %s",
+			worst.TimeToStopMs, worst.Cycle, cpu.why)
+	} else {
+		d.v.Summary = fmt.Sprintf("the process was starved of CPU, not slow to stop: GC pauses waited up to %.1f ms for the world to stop (gc %d), the last goroutine to stop changing from pause to pause, as when the OS deschedules the process's threads",
+			worst.TimeToStopMs, worst.Cycle)
+		if cpu.starved {
+			d.v.Summary += "; " + cpu.why
+		}
+	}
 	d.v.Actions = append(d.v.Actions,
 		"give the process the CPU GOMAXPROCS promises: set GOMAXPROCS at or below its CPU limit (Go 1.25+ does so from the cgroup quota unless GOMAXPROCS is set), or raise the limit",
 		"look at the host: other processes on the same cores, or CPU throttling counters (cgroup cpu.stat nr_throttled, container_cpu_cfs_throttled_periods_total)",
 		"no GC setting or code change shortens these pauses; re-capture once the process has its CPU to see what remains")
-	d.caveat("told apart from non-preemptible code by who was last to stop; several goroutines that each run non-preemptible loops would look the same — check the listed last_to_stop goroutines if the host was idle")
+	switch {
+	case d.starvedBy == "cpu":
+		d.caveat("told from the CPU the process was given, with too few delayed pauses to check who was last to stop: a loop that cannot be preempted on a host this short of CPU would look the same")
+	case !cpu.known:
+		d.caveat("told apart from non-preemptible code by who was last to stop; several goroutines that each run non-preemptible loops would look the same — check the listed last_to_stop goroutines if the host was idle")
+	}
 }
