@@ -438,14 +438,15 @@ func (d *decider) stwDelay() bool {
 	// Threads the OS did not run are slow to stop too; that is not the
 	// code's doing, nor (unless the GC's own CPU is high) the GC's.
 	d.rule = NotTheCause // a process starved of CPU is not the GC's doing
-	starved, told := d.starvedOfCPU(delays)
+	starved, told, oneLast := d.starvedOfCPU(delays)
 	cpu := d.cpuSupply()
 	switch {
 	case starved:
 		d.starvedBy = "trace"
-	case !told && cpu.starved:
-		// Too few pauses to tell by who was last to stop; the CPU
-		// measures tell.
+	case !told && !oneLast && cpu.starved:
+		// Too few pauses to tell by who was last to stop, and those
+		// there are do not point at one goroutine: the CPU measures
+		// tell.
 		starved, d.starvedBy = true, "cpu"
 	case cpu.starved:
 		d.cpuTold = true

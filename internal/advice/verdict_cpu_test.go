@@ -2,12 +2,14 @@ package advice
 
 import (
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/trace"
 )
 
 func throttled(periods, throttled int64, quota float64) *model.CgroupCPU {
@@ -67,6 +69,10 @@ func TestStarvedByCPUMeasures(t *testing.T) {
 		{name: "barely throttled, too few pauses", lastToStop: few, cgroup: throttled(100, 2, 4),
 			want: FixSTWDelay, rows: map[string]float64{"cgroup_throttled_period_share": 0.02, "cgroup_quota_cpus": 4},
 			holds: map[string]bool{"cgroup_throttled_period_share": false, "cgroup_quota_cpus": false}},
+		// Too few to tell by count, but the few point at one goroutine
+		// (the recorded stwdelay example has three, all its loop's).
+		{name: "throttled, too few pauses all one loop's", lastToStop: []uint64{8, 8, 8}, cgroup: throttled(100, 60, 1),
+			want: FixSTWDelay, caveat: "also short of CPU"},
 		{name: "throttled, one loop last each time", lastToStop: loop, cgroup: throttled(100, 60, 0),
 			want: FixSTWDelay, rows: map[string]float64{"cgroup_throttled_period_share": 0.6, "cgroup_quota_cpus": math.NaN()},
 			caveat: "also short of CPU (its cgroup ran out of CPU quota in 60 of 100 periods"},
@@ -155,5 +161,47 @@ func TestCPUCaveatBesideOtherVerdicts(t *testing.T) {
 	v = Decide(Request{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
 	if c := strings.Join(v.Caveats, " | "); strings.Contains(c, "short of CPU") {
 		t.Errorf("caveats %q speak of CPU nothing measured", c)
+	}
+}
+
+// TestRecordedThrottled puts on the recorded runs the cgroup counters a
+// CPU quota would have shown (60 of 100 periods throttled; the recordings
+// themselves were starved by CPU burners on a pinned core, not a quota):
+// the non-preemptible example, quiet or starved, keeps fix-stw-delay with
+// a caveat that it was short of CPU too, and the starved service is told
+// so with the throttling in its headline.
+func TestRecordedThrottled(t *testing.T) {
+	files := func(dir string) []string {
+		return []string{filepath.Join(dir, "trace.out"), filepath.Join(dir, "gctrace.log")}
+	}
+	for _, tc := range []struct {
+		dir     string
+		want    string
+		summary string
+		caveat  string
+	}{
+		{filepath.Join("..", "..", "examples", "testdata", "stwdelay"), FixSTWDelay, "goroutines take long to stop", "also short of CPU (its cgroup ran out of CPU quota in 60 of 100 periods"},
+		{filepath.Join("testdata", "starved-stwdelay"), FixSTWDelay, "goroutines take long to stop", "also short of CPU"},
+		{filepath.Join("testdata", "starved-allocheavy"), NotTheCause, "starved of CPU, not slow to stop", ""},
+	} {
+		t.Run(filepath.Base(tc.dir), func(t *testing.T) {
+			res, err := trace.Load(files(tc.dir), trace.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := res.Runs[0]
+			run.Requests = nil // as a service that does not annotate its requests
+			run.Cgroup, run.CPUFrom = throttled(100, 60, 1), "manifest.json"
+			v := Decide(Request{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
+			if v.ID != tc.want || !strings.Contains(v.Summary, tc.summary) {
+				t.Fatalf("verdict %s (%s), want %s saying %q", v.ID, v.Summary, tc.want, tc.summary)
+			}
+			if c := strings.Join(v.Caveats, " | "); !strings.Contains(c, tc.caveat) {
+				t.Errorf("caveats %q, want %q", c, tc.caveat)
+			}
+			if e, ok := evidenceNamed(v, "cgroup_throttled_period_share"); !ok || !e.Holds || e.Value != 0.6 {
+				t.Errorf("throttling row %+v (present %v)", e, ok)
+			}
+		})
 	}
 }

@@ -17,8 +17,10 @@ import (
 //
 // It reports whether the delays look starved, with its evidence rows, and
 // whether there were enough of them to tell; the caller decides what that
-// makes the verdict.
-func (d *decider) starvedOfCPU(delays []STWDelay) (starved, told bool) {
+// makes the verdict. oneLast says whether the delays, however few, point
+// at one goroutine: at least two with a known last goroutine, one of them
+// last at more than starved_last_to_stop_share of them.
+func (d *decider) starvedOfCPU(delays []STWDelay) (starved, told, oneLast bool) {
 	r := d.Rules
 	byGoroutine := map[uint64]lastToStop{}
 	var known int
@@ -32,14 +34,15 @@ func (d *decider) starvedOfCPU(delays []STWDelay) (starved, told bool) {
 		l.stoppingMs += s.TimeToStopMs
 		byGoroutine[s.LastToStop] = l
 	}
+	top, l := mostOftenLast(byGoroutine)
+	oneLast = known >= 2 && float64(l.pauses)/float64(known) > r.StarvedLastToStopShare
 	if !d.evidence("stw_delays_with_last_to_stop", float64(known), ">=", float64(r.StarvedMinDelays), "pauses",
 		"delayed GC pauses whose last goroutine to stop is known: fewer cannot tell a starved process from a non-preemptible loop") {
-		return false, false
+		return false, false, oneLast
 	}
-	top, l := mostOftenLast(byGoroutine)
 	return d.evidence("last_to_stop_top_goroutine_share", float64(l.pauses)/float64(known), "<", r.StarvedLastToStopShare, "fraction",
 		fmt.Sprintf("goroutine %d was last to stop at %d of the %d delayed pauses, %d goroutines at one or more; a loop that cannot be preempted is last at most of them, descheduled threads spread them",
-			top, l.pauses, known, len(byGoroutine))), true
+			top, l.pauses, known, len(byGoroutine))), true, oneLast
 }
 
 // lastToStop is what one goroutine held up as the last to stop.
