@@ -58,9 +58,9 @@ func TestThrottledNotSlowToStop(t *testing.T) {
 		reason  string
 		absent  string
 	}{
-		{ptr(0.3), QuietInMetrics, "ran out of their CPU quota in 30% of CFS periods (container_cpu_cfs_throttled_periods_total), at or above starved_throttled_share (10%): the process is starved of CPU, so stopping the world taking 2.00 ms at p99 is not a fix-stw-delay pattern; set GOMAXPROCS at or below the CPU limit", "stopping the world for GC takes"},
-		{ptr(0.05), WorthCapture, "a fix-stw-delay pattern", "CPU quota"},
-		{nil, WorthCapture, "a fix-stw-delay pattern", "CPU quota"},
+		{ptr(0.3), fleet.QuietInMetrics, "ran out of their CPU quota in 30% of CFS periods (container_cpu_cfs_throttled_periods_total), at or above starved_throttled_share (10%): the process is starved of CPU, so stopping the world taking 2.00 ms at p99 is not a fix-stw-delay pattern; set GOMAXPROCS at or below the CPU limit", "stopping the world for GC takes"},
+		{ptr(0.05), fleet.WorthCapture, "a fix-stw-delay pattern", "CPU quota"},
+		{nil, fleet.WorthCapture, "a fix-stw-delay pattern", "CPU quota"},
 	} {
 		res := &Result{Opts: DefaultOptions(), Jobs: []Job{stw(tc.share)}}
 		res.Opts.complete()
