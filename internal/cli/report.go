@@ -273,14 +273,18 @@ func runFleet(s *streams, o *fleetOptions) error {
 		if err != nil {
 			return fmt.Errorf("service %s: %w", sp.Name, err)
 		}
-		if len(procs) == 0 {
-			return fmt.Errorf("service %s: no process in %s", sp.Name, sp.Captures)
+		fp := make([]fleet.Process, len(procs))
+		for j, p := range procs {
+			fp[j] = fleet.Process{Result: p.Result, Outcome: p.Outcome}
 		}
-		p := bestProcess(procs)
-		if len(procs) > 1 {
-			notes = append(notes, fmt.Sprintf("%s: %d processes in %s; the one with the most data is used", sp.Name, len(procs), sp.Captures))
+		svc, note, err := fleet.FromProcesses(sp.Name, sp.Captures, fp, opts[i].MemBudget.bytes)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", sp.Name, err)
 		}
-		services = append(services, fleet.FromAnalysis(sp.Name, sp.Captures, p.Result, p.Outcome, opts[i].MemBudget.bytes))
+		if note != "" {
+			notes = append(notes, note)
+		}
+		services = append(services, svc)
 	}
 	fd := &fleet.Document{Schema: report.Schema, Kind: fleet.Kind, Generator: versionString(), Services: fleet.Rank(services), Notes: notes}
 	if fd.Notes == nil {
@@ -304,22 +308,4 @@ func writeFleet(s *streams, guard *outfile.Guard, out string, format report.Form
 		ropts.Files = files
 		return report.RenderFleet(w, doc, format, ropts)
 	})
-}
-
-// bestProcess is the process with the most to go on: requests, then
-// complete cycles.
-func bestProcess(procs []report.Input) *report.Input {
-	best := &procs[0]
-	score := func(p *report.Input) (int, int) {
-		return p.Result.Latency.Requests, p.Result.GC.Cycles - p.Result.GC.PartialCycles
-	}
-	for i := range procs {
-		p := &procs[i]
-		br, bc := score(best)
-		pr, pc := score(p)
-		if pr > br || (pr == br && pc > bc) {
-			best = p
-		}
-	}
-	return best
 }

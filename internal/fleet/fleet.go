@@ -76,6 +76,39 @@ type WithoutGC struct {
 // minCycles is the fewest complete GC cycles a service needs to be ranked.
 const minCycles = 2
 
+// Process is one process of a service's captures: its analysis and the
+// advisor's outcome for it (nil when the advisor did not run).
+type Process struct {
+	Result  *analyze.Result
+	Outcome *advice.Outcome
+}
+
+// FromProcesses builds a service's line from the process of its captures
+// with the most to go on: the most requests, then the most complete GC
+// cycles. With several processes, note says which was used; with none it
+// is an error.
+func FromProcesses(name, captures string, procs []Process, budget int64) (s Service, note string, err error) {
+	if len(procs) == 0 {
+		return Service{}, "", fmt.Errorf("no process in %s", captures)
+	}
+	best := &procs[0]
+	score := func(p *Process) (int, int) {
+		return p.Result.Latency.Requests, p.Result.GC.Cycles - p.Result.GC.PartialCycles
+	}
+	for i := range procs {
+		p := &procs[i]
+		br, bc := score(best)
+		pr, pc := score(p)
+		if pr > br || (pr == br && pc > bc) {
+			best = p
+		}
+	}
+	if len(procs) > 1 {
+		note = fmt.Sprintf("%s: %d processes in %s; the one with the most data is used", name, len(procs), captures)
+	}
+	return FromAnalysis(name, captures, best.Result, best.Outcome, budget), note, nil
+}
+
 // FromAnalysis builds a service's line from one process's analysis and
 // the advisor's outcome for it (nil when the advisor did not run); budget
 // is the service's memory budget in bytes (≤ 0: unknown).

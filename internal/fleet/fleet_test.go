@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -106,5 +107,39 @@ func TestRankFollowsTheLadder(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(ranked[2].Reasons, " "), "reduce-allocation meets the target first") {
 		t.Errorf("looks-intrinsic: reasons %q do not name the cheaper remedy", ranked[2].Reasons)
+	}
+}
+
+// TestFromProcessesUsesTheRichest: of a service's processes, the line is
+// built from the one with the most requests, then the most complete
+// cycles, and a note says so; no process is an error.
+func TestFromProcessesUsesTheRichest(t *testing.T) {
+	proc := func(requests, cycles, partial int, cpu float64) Process {
+		r := &analyze.Result{GC: analyze.GC{Cycles: cycles, PartialCycles: partial, CPUFraction: cpu}}
+		r.Latency.Requests = requests
+		return Process{Result: r, Outcome: &advice.Outcome{Verdict: advice.Verdict{ID: advice.Tune}}}
+	}
+	for _, tc := range []struct {
+		name  string
+		procs []Process
+		cpu   float64 // the chosen process's GC CPU
+	}{
+		{"most requests", []Process{proc(10, 50, 0, 0.1), proc(20, 3, 0, 0.2), proc(5, 90, 0, 0.3)}, 0.2},
+		{"then complete cycles", []Process{proc(10, 9, 5, 0.1), proc(10, 6, 0, 0.2)}, 0.2},
+		{"first of equals", []Process{proc(10, 6, 0, 0.1), proc(10, 6, 0, 0.2)}, 0.1},
+	} {
+		s, note, err := FromProcesses("svc", "caps", tc.procs, 0)
+		if err != nil || s.GCCPUFraction != tc.cpu {
+			t.Errorf("%s: GC CPU %g, err %v; want the process with %g", tc.name, s.GCCPUFraction, err, tc.cpu)
+		}
+		if want := fmt.Sprintf("svc: %d processes in caps; the one with the most data is used", len(tc.procs)); note != want {
+			t.Errorf("%s: note %q, want %q", tc.name, note, want)
+		}
+	}
+	if _, note, err := FromProcesses("svc", "caps", []Process{proc(1, 5, 0, 0.1)}, 0); err != nil || note != "" {
+		t.Errorf("one process: note %q, err %v; want neither", note, err)
+	}
+	if _, _, err := FromProcesses("svc", "caps", nil, 0); err == nil {
+		t.Errorf("no process: no error")
 	}
 }
