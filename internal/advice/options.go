@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // The options ladder's steps that are not verdicts. The other three steps
@@ -292,7 +293,7 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 	o.Settings = d.recommendation(cut.best)
 	o.predicted(cut.best)
 	o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, with %s",
-		c*100, sizeString(int64(rate)), sizeString(int64(after)), sites, o.Settings.Setting)
+		c*100, units.Size(int64(rate)), units.Size(int64(after)), sites, o.Settings.Setting)
 	return o
 }
 
@@ -340,7 +341,7 @@ func (d *decider) allocOptionKeeping(tg target, o Option, sites string) Option {
 	case met:
 		after := rate * (1 - cut)
 		o.AllocCut, o.AllocBytesPerSecond = &cut, &after
-		o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, keeping %s", cut*100, sizeString(int64(rate)), sizeString(int64(after)), sites, keep)
+		o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, keeping %s", cut*100, units.Size(int64(rate)), units.Size(int64(after)), sites, keep)
 		o.Note = "the code change instead of the setting: a setting meets the target at today's allocation rate (tune)"
 	default:
 		o.Change = fmt.Sprintf("with today's settings (%s), even %.0f%% less allocation does not meet the target", keep, maxCut*100)
@@ -394,7 +395,7 @@ func (d *decider) restructureOption(in intrinsicCost) Option {
 		return o
 	}
 	o.Applicable = true
-	o.Note = fmt.Sprintf("marking takes %s per cycle over %s of live heap; how much fewer pointers save depends on the heap's shape, which the inputs do not show", in.markWall.Round(time.Millisecond), sizeString(in.live))
+	o.Note = fmt.Sprintf("marking takes %s per cycle over %s of live heap; how much fewer pointers save depends on the heap's shape, which the inputs do not show", in.markWall.Round(time.Millisecond), units.Size(in.live))
 	return o
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // target is what a setting must achieve to count as a fix.
@@ -149,7 +150,7 @@ func (d *decider) tune() bool {
 	}
 	if d.Budget <= 0 && !best.Unbounded && !d.observed.Unbounded && best.PeakMemory > d.observed.PeakMemory {
 		d.caveat("no memory budget given (--mem-budget): this setting raises the predicted peak memory from %s to %s; check that it fits where the service runs",
-			sizeString(d.observed.PeakMemory), sizeString(best.PeakMemory))
+			units.Size(d.observed.PeakMemory), units.Size(best.PeakMemory))
 	}
 	if d.Budget > 0 {
 		d.evidence("predicted_peak_memory_bytes", float64(best.PeakMemory), "<=", (1-d.Rules.MemoryHeadroom)*float64(d.Budget), "bytes", "the memory budget less its headroom")
@@ -167,10 +168,10 @@ func (d *decider) tune() bool {
 	}
 	if costly {
 		d.v.Summary += fmt.Sprintf(", at %.1f× today's peak memory (%s instead of %s; no --mem-budget given, and no setting under %g× meets it)",
-			float64(best.PeakMemory)/float64(d.observed.PeakMemory), sizeString(best.PeakMemory), sizeString(d.observed.PeakMemory), d.Rules.TuneMemoryFactor)
+			float64(best.PeakMemory)/float64(d.observed.PeakMemory), units.Size(best.PeakMemory), units.Size(d.observed.PeakMemory), d.Rules.TuneMemoryFactor)
 	}
 	d.v.Actions = append(d.v.Actions, fmt.Sprintf("run with %s (environment variables, or debug.SetGCPercent and debug.SetMemoryLimit at start-up)", what))
-	d.v.Actions = append(d.v.Actions, fmt.Sprintf("predicted: %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", best.GCPerSecond, best.GCCPUFraction*100, sizeString(best.PeakMemory), p99Note(best)))
+	d.v.Actions = append(d.v.Actions, fmt.Sprintf("predicted: %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", best.GCPerSecond, best.GCCPUFraction*100, units.Size(best.PeakMemory), p99Note(best)))
 	d.v.Actions = append(d.v.Actions, "capture again with the new setting and compare with this prediction (gcwatch analyze)")
 	return true
 }
@@ -294,7 +295,7 @@ func (d *decider) beyondTuning() {
 	in := d.intrinsic()
 	d.rule = MigrationCandidate
 	markHigh := d.evidence("mark_wall_per_cycle_ms", ms(float64(in.markWall)), ">=", ms(float64(r.MarkWallHigh)), "ms",
-		fmt.Sprintf("a cycle's sweep termination to mark termination, at %s scanned", sizeString(int64(in.scan))))
+		fmt.Sprintf("a cycle's sweep termination to mark termination, at %s scanned", units.Size(int64(in.scan))))
 	heapBound := true
 	if !math.IsNaN(in.liveShare) {
 		heapBound = d.evidence("live_heap_share_of_budget", in.liveShare, ">=", r.LiveHeapBudgetShare, "fraction", "live heap and the runtime's other memory against the memory budget")
@@ -455,17 +456,17 @@ func (d *decider) allocCut(tg target) (allocCut, bool) {
 
 // predictedNote is what the model predicts for p, in words.
 func predictedNote(p Prediction) string {
-	return fmt.Sprintf("predicted %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", p.GCPerSecond, p.GCCPUFraction*100, sizeString(p.PeakMemory), p99Note(p))
+	return fmt.Sprintf("predicted %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", p.GCPerSecond, p.GCCPUFraction*100, units.Size(p.PeakMemory), p99Note(p))
 }
 
 // migration gives the migration-candidate verdict.
 func (d *decider) migration(live int64, markWall time.Duration) {
 	d.v.ID = MigrationCandidate
-	d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", sizeString(live), markWall.Round(time.Millisecond))
+	d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", units.Size(live), markWall.Round(time.Millisecond))
 	if d.tgt != nil {
 		d.v.Summary += fmt.Sprintf(", not even with %.0f%% less allocation", max(d.Rules.AllocCutMax, d.Rules.AllocCutIntrinsic)*100)
 	} else {
-		d.v.Summary = fmt.Sprintf("the GC cost looks intrinsic to the live heap (%s, %s of marking per cycle); no setting could be tested against a target (no cost model, or no GC time in p99 to cut)", sizeString(live), markWall.Round(time.Millisecond))
+		d.v.Summary = fmt.Sprintf("the GC cost looks intrinsic to the live heap (%s, %s of marking per cycle); no setting could be tested against a target (no cost model, or no GC time in p99 to cut)", units.Size(live), markWall.Round(time.Millisecond))
 	}
 	d.v.Actions = append(d.v.Actions,
 		"shrink or restructure the live heap first: fewer pointers (indices instead of pointers, []T instead of []*T, off-heap or arena-like storage) cut the mark cost per byte",
@@ -483,11 +484,11 @@ func (d *decider) reduceAllocation(cut *allocCut) {
 	}
 	if cut != nil {
 		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); %.0f%% less allocation (%s/s) meets %s with %s",
-			sizeString(int64(rate)), cut.cut*100, sizeString(int64(rate*(1-cut.cut))), d.tgt.describe, cut.best.Settings)
+			units.Size(int64(rate)), cut.cut*100, units.Size(int64(rate*(1-cut.cut))), d.tgt.describe, cut.best.Settings)
 	} else if d.cut != nil && d.cut.unknown != nil {
-		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); whether less allocation is enough is not modelled, and nothing shows the cost to be the live heap's", sizeString(int64(rate)))
+		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); whether less allocation is enough is not modelled, and nothing shows the cost to be the live heap's", units.Size(int64(rate)))
 	} else if rate >= minClaimedAllocRate {
-		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", sizeString(int64(rate)))
+		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", units.Size(int64(rate)))
 	} else {
 		// A rate that rounds to nothing cannot be what drives the cost.
 		d.v.Summary = "no GOGC/GOMEMLIMIT inside the budget is known to be enough, and the allocation rate was not measured: whether allocation or the live heap drives the GC cost is not known"
@@ -532,19 +533,6 @@ func (d *decider) liveAndMark() (live int64, scan float64, markWall time.Duratio
 		markWall = wall / time.Duration(n)
 	}
 	return live, float64(live), markWall
-}
-
-func sizeString(b int64) string {
-	switch {
-	case b < 0:
-		return "unbounded"
-	case b >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	default:
-		return fmt.Sprintf("%d KiB", b>>10)
-	}
 }
 
 // settingsDistance measures how far settings b are from a: doublings of

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // The options ladder (verdict.options) as each format shows it: one row
@@ -49,13 +50,13 @@ func optionFigures(o advice.Option) string {
 		parts = append(parts, "nearest "+o.Settings.Setting.String())
 	}
 	if o.P99Ms != nil {
-		parts = append(parts, "p99 "+p99Bound(o)+fmtMs(*o.P99Ms))
+		parts = append(parts, "p99 "+p99Bound(o)+units.Ms(*o.P99Ms))
 	}
 	if o.GCCPUFraction != nil {
 		parts = append(parts, "GC CPU "+fmtPct(*o.GCCPUFraction))
 	}
 	if o.PeakMemoryBytes != nil {
-		parts = append(parts, "peak memory "+fmtBytes(*o.PeakMemoryBytes))
+		parts = append(parts, "peak memory "+units.Bytes(*o.PeakMemoryBytes))
 	} else {
 		parts = append(parts, "peak memory unbounded")
 	}
