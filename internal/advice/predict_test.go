@@ -230,7 +230,7 @@ func TestGridRows(t *testing.T) {
 
 func TestWhatIfRowJSON(t *testing.T) {
 	f := handFit()
-	lat, err := NewLatencyModel([]time.Duration{time.Millisecond, 3 * time.Millisecond}, []time.Duration{0, time.Millisecond}, 0.05)
+	lat, err := NewMixtureLatencyModel([]time.Duration{time.Millisecond, 3 * time.Millisecond}, []bool{false, true}, []time.Duration{0, time.Millisecond}, 0.05)
 	if err != nil {
 		t.Fatal(err)
 	}
