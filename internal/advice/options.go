@@ -94,10 +94,10 @@ type Estimate struct {
 // greenTeaSource is where the range comes from.
 const greenTeaSource = "Go 1.26 release notes (go.dev/doc/go1.26): the Green Tea collector, the default from Go 1.26, is expected to cut GC overhead by 10–40% in real programs that use the GC heavily"
 
-// options builds the ladder for the verdict reached; recommend marks the
+// buildOptions builds the ladder for the verdict reached; markRecommended marks the
 // recommended option once the data is known to be sufficient.
-func (d *decider) options() {
-	tg, hasTarget := d.theTarget()
+func (d *decider) buildOptions() {
+	tg, hasTarget := d.cachedTarget()
 	in := d.intrinsic()
 	d.v.Options = []Option{
 		d.tuneOption(tg, hasTarget),
@@ -117,10 +117,10 @@ func (d *decider) options() {
 	}
 }
 
-// recommend marks the first applicable option that meets the target, when
+// markRecommended marks the first applicable option that meets the target, when
 // the verdict is that option's. A verdict on the ladder that disagrees
 // with the ladder is a bug in one of them: it is said, not hidden.
-func (d *decider) recommend() {
+func (d *decider) markRecommended() {
 	i := slices.IndexFunc(d.v.Options, func(o Option) bool {
 		return o.Applicable && (o.NotRuledOut || o.MeetsTarget != nil && *o.MeetsTarget)
 	})
@@ -183,7 +183,7 @@ func (d *decider) tuneOption(tg target, hasTarget bool) Option {
 			o.Note = fmt.Sprintf("%.1f× today's peak memory: no setting under tune_memory_factor (%g×) meets the target", float64(best.PeakMemory)/float64(d.observed.PeakMemory), d.Rules.TuneMemoryFactor)
 		}
 		if d.v.ID == Tune && d.v.Settings == nil {
-			// nothingToChange: the gain is in the noise between captures.
+			// decideNothingToChange: the gain is in the noise between captures.
 			o.Change = fmt.Sprintf("keep %s: %s would meet the target, but is predicted to cut p99 by less than tune_gain_min (%.0f%%)",
 				keep, o.Settings.Setting, d.Rules.TuneGainMin*100)
 			o.Note = "the figures are that setting's; the verdict says nothing to change"

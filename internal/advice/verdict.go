@@ -188,7 +188,7 @@ type decider struct {
 	grid     []Prediction
 	lat      *LatencyModel
 	observed Prediction
-	// tgt is what a remedy must achieve, once theTarget has worked it
+	// tgt is what a remedy must achieve, once cachedTarget has worked it
 	// out; nil without a model or without GC time to cut.
 	tgt      *target
 	tgtTried bool
@@ -234,21 +234,21 @@ func Decide(req Request) Outcome {
 	if d.attr != nil && d.attr.Requests > 0 {
 		d.gcShare, d.gcSE = d.attr.Tail99.GCShare, d.attr.Tail99.GCShareSE
 	}
-	d.model()
-	d.confidence()
-	d.migrationEstimate()
+	d.fitModel()
+	d.judgeConfidence()
+	d.estimateMigration()
 	switch {
-	case d.stwDelay():
-	case d.notTheCause():
-	case d.tune():
+	case d.decideSTWDelay():
+	case d.decideNotTheCause():
+	case d.decideTune():
 	default:
-		d.beyondTuning()
+		d.decideBeyondTuning()
 	}
-	d.options()
+	d.buildOptions()
 	if short := d.shortfalls(); len(short) > 0 {
 		d.insufficient(short)
 	}
-	d.recommend()
+	d.markRecommended()
 	out := Outcome{Verdict: *d.v, Fit: d.fit}
 	if d.grid != nil {
 		out.WhatIf = Rows(WhatIfGrid(*d.fit, d.budgetOrNone(), d.lat))
@@ -272,8 +272,8 @@ func fitWholeLog(run *model.Run, user Known) (Fit, error) {
 	return FitRun(&whole, user)
 }
 
-// model fits the what-if model when the cycles allow.
-func (d *decider) model() {
+// fitModel fits the what-if model when the cycles allow.
+func (d *decider) fitModel() {
 	fit, err := FitRun(d.Run, d.Known)
 	if errors.Is(err, ErrTooFewCycles) && d.Run.WholeLog != nil {
 		if whole, werr := fitWholeLog(d.Run, d.Known); werr == nil {
@@ -321,7 +321,7 @@ func (d *decider) confidenceAtMost(c string) {
 	}
 }
 
-func (d *decider) confidence() {
+func (d *decider) judgeConfidence() {
 	score := 2
 	r := d.Rules
 	cycles := d.Analysis.GC.Cycles - d.Analysis.GC.PartialCycles
@@ -354,8 +354,8 @@ func (d *decider) confidence() {
 	d.v.Confidence = [...]string{"low", "medium", "high"}[max(0, min(2, score))]
 }
 
-// migrationEstimate says what removing the GC would buy.
-func (d *decider) migrationEstimate() {
+// estimateMigration says what removing the GC would buy.
+func (d *decider) estimateMigration() {
 	if d.attr == nil || d.attr.Requests == 0 {
 		return
 	}
@@ -394,8 +394,11 @@ func (d *decider) migrationEstimate() {
 	d.v.Migration = m
 }
 
-// stwDelay: long GC pauses because goroutines took long to stop.
-func (d *decider) stwDelay() bool {
+// decideSTWDelay tries fix-stw-delay: GC pauses are long because goroutines
+// took long to stop. It gives that verdict, or gc-not-the-cause when the
+// process was starved of CPU rather than slow to stop, and says whether it
+// gave one; either way it adds its evidence rows.
+func (d *decider) decideSTWDelay() bool {
 	r := d.Rules
 	d.rule = FixSTWDelay
 	first := len(d.v.Evidence)
@@ -464,8 +467,9 @@ func (d *decider) stwDelay() bool {
 	return true
 }
 
-// notTheCause: GC time is a small part of the tail (and GC CPU is modest).
-func (d *decider) notTheCause() bool {
+// decideNotTheCause tries gc-not-the-cause: GC time is a small part of the
+// tail (and GC CPU is modest). It gives the verdict and says whether it did.
+func (d *decider) decideNotTheCause() bool {
 	r := d.Rules
 	d.rule = NotTheCause
 	cpuOK := d.evidence("gc_cpu_fraction", d.gcCPU, "<", r.GCCPUHigh, "fraction", "")

@@ -19,13 +19,13 @@ type target struct {
 	score func(p Prediction) float64
 }
 
-// theTarget works out the target once (tune, or the options ladder for
+// cachedTarget works out the target once (tune, or the options ladder for
 // the verdicts decided before tune), and says its caveat once.
-func (d *decider) theTarget() (target, bool) {
+func (d *decider) cachedTarget() (target, bool) {
 	if !d.tgtTried {
 		d.tgtTried = true
 		if d.fit != nil {
-			if tg, ok := d.target(); ok {
+			if tg, ok := d.workOutTarget(); ok {
 				d.tgt = &tg
 			}
 		}
@@ -36,10 +36,10 @@ func (d *decider) theTarget() (target, bool) {
 	return *d.tgt, true
 }
 
-// target works out the goal: the SLO; else halving the GC-attributable
+// workOutTarget works out the goal: the SLO; else halving the GC-attributable
 // part of p99; else, without requests, halving GC CPU (or reaching the GC
 // CPU target).
-func (d *decider) target() (target, bool) {
+func (d *decider) workOutTarget() (target, bool) {
 	r := d.Rules
 	if d.lat != nil {
 		t := d.attr.Tail99
@@ -121,13 +121,15 @@ func (d *decider) fitsBudget(p Prediction) bool {
 	return p.GCCPUFraction < d.Rules.GCCPUHigh || p.GCCPUFraction <= d.observed.GCCPUFraction
 }
 
-// tune: a setting inside the budget meets the target.
-func (d *decider) tune() bool {
+// decideTune tries tune: a setting inside the budget meets the target. It
+// gives tune (with a recommended setting, or nothing to change) and says
+// whether it did.
+func (d *decider) decideTune() bool {
 	if d.fit == nil {
 		return false
 	}
 	d.rule = Tune
-	tg, ok := d.theTarget()
+	tg, ok := d.cachedTarget()
 	if !ok {
 		return false
 	}
@@ -137,7 +139,7 @@ func (d *decider) tune() bool {
 		return false
 	}
 	d.v.ID = Tune
-	if d.nothingToChange(tg, good) {
+	if d.decideNothingToChange(tg, good) {
 		return true
 	}
 	good, costly := d.withinMemoryFactor(good)
@@ -207,10 +209,11 @@ func (d *decider) recommendation(p Prediction) *Recommendation {
 	return rec
 }
 
-// nothingToChange gives the verdict when no setting changes enough: the
-// current settings meet the target, or, without an SLO, no setting that
-// meets it cuts p99 by TuneGainMin. It says so and recommends nothing.
-func (d *decider) nothingToChange(tg target, good []Prediction) bool {
+// decideNothingToChange gives tune with nothing to change when no setting
+// changes enough: the current settings meet the target, or, without an
+// SLO, no setting that meets it cuts p99 by TuneGainMin. It says so,
+// recommends nothing, and reports whether it decided.
+func (d *decider) decideNothingToChange(tg target, good []Prediction) bool {
 	cur := d.fit.Settings()
 	what := cur.String()
 	if tg.meets(d.observed) || slices.ContainsFunc(good, func(p Prediction) bool { return p.Settings == cur }) {
@@ -284,13 +287,14 @@ func boundWord(b Bound) string {
 	return ""
 }
 
-// beyondTuning: no setting in the budget is enough at today's allocation
-// rate. Is the cost the allocation rate's (reduce-allocation) or the live
-// heap's (migration-candidate)? The cheaper remedy wins unless the model
-// shows it cannot work: migration needs long marking per cycle, a live heap
-// that fills the budget, and no setting inside the budget meeting the
-// target even with the allocation rate cut by AllocCutIntrinsic.
-func (d *decider) beyondTuning() {
+// decideBeyondTuning gives the verdict when no rule before it did: no
+// setting in the budget is enough at today's allocation rate. Is the cost
+// the allocation rate's (reduce-allocation) or the live heap's
+// (migration-candidate)? The cheaper remedy wins unless the model shows it
+// cannot work: migration needs long marking per cycle, a live heap that
+// fills the budget, and no setting inside the budget meeting the target
+// even with the allocation rate cut by AllocCutIntrinsic.
+func (d *decider) decideBeyondTuning() {
 	r := d.Rules
 	in := d.intrinsic()
 	d.rule = MigrationCandidate
@@ -307,10 +311,10 @@ func (d *decider) beyondTuning() {
 		// No model or no target: what less allocation would do is unknown.
 		if markHigh && heapBound {
 			d.caveat("what less allocation would do could not be predicted (no cost model, or no GC time in p99 to cut): the verdict rests on the mark time and the live heap alone")
-			d.migration(in.live, in.markWall)
+			d.migrationVerdict(in.live, in.markWall)
 			return
 		}
-		d.reduceAllocation(nil)
+		d.reduceAllocationVerdict(nil)
 		return
 	}
 	cut, found := d.allocCut(*d.tgt)
@@ -326,20 +330,20 @@ func (d *decider) beyondTuning() {
 	}
 	switch {
 	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutMax, "fraction", "alloc_cut_max: "+cut.note):
-		d.reduceAllocation(&cut)
+		d.reduceAllocationVerdict(&cut)
 	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutIntrinsic, "fraction", "alloc_cut_intrinsic: a deep cut, but the cost is not the live heap's"):
-		d.reduceAllocation(&cut)
+		d.reduceAllocationVerdict(&cut)
 	case cut.unknown != nil:
 		// Migration needs it shown that cutting allocation does not work;
 		// the model cannot show it, so the cheaper remedy stands.
 		d.caveat("whether %.0f%% less allocation meets %s is not ruled out: %s; cut the allocation and capture again before considering a migration", d.maxAllocCut()*100, d.tgt.describe, d.notRuledOut(*cut.unknown, *d.tgt))
 		d.confidenceAtMost("low")
-		d.reduceAllocation(nil)
+		d.reduceAllocationVerdict(nil)
 	case markHigh && heapBound:
-		d.migration(in.live, in.markWall)
+		d.migrationVerdict(in.live, in.markWall)
 	default:
 		d.caveat("the model predicts that even %.0f%% less allocation does not meet %s inside the budget: the budget must grow as well", d.maxAllocCut()*100, d.tgt.describe)
-		d.reduceAllocation(nil)
+		d.reduceAllocationVerdict(nil)
 	}
 }
 
@@ -459,8 +463,8 @@ func predictedNote(p Prediction) string {
 	return fmt.Sprintf("predicted %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", p.GCPerSecond, p.GCCPUFraction*100, units.Size(p.PeakMemory), p99Note(p))
 }
 
-// migration gives the migration-candidate verdict.
-func (d *decider) migration(live int64, markWall time.Duration) {
+// migrationVerdict gives the migration-candidate verdict.
+func (d *decider) migrationVerdict(live int64, markWall time.Duration) {
 	d.v.ID = MigrationCandidate
 	d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", units.Size(live), markWall.Round(time.Millisecond))
 	if d.tgt != nil {
@@ -473,9 +477,9 @@ func (d *decider) migration(live int64, markWall time.Duration) {
 		"if that cannot be done, this service is in the situation the decision record describes: compare the estimate below with the record's p99 −25% and memory −50%")
 }
 
-// reduceAllocation gives the reduce-allocation verdict; cut, when the model
+// reduceAllocationVerdict gives the reduce-allocation verdict; cut, when the model
 // found one, says by how much and with which setting.
-func (d *decider) reduceAllocation(cut *allocCut) {
+func (d *decider) reduceAllocationVerdict(cut *allocCut) {
 	d.v.ID = ReduceAllocation
 	rate := 0.0
 	if d.fit != nil {
