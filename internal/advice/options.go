@@ -8,6 +8,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // The options ladder's steps that are not verdicts. The other three steps
@@ -136,7 +137,7 @@ func (d *decider) markRecommended() {
 }
 
 // predicted fills an option's figures from a model prediction.
-func (o *Option) predicted(p Prediction) {
+func (o *Option) predicted(p whatif.Prediction) {
 	o.Modelled = true
 	cpu := p.GCCPUFraction
 	o.GCCPUFraction = &cpu
@@ -169,7 +170,7 @@ func (d *decider) tuneOption(tg target, hasTarget bool) Option {
 	cur := d.fit.Settings()
 	keep := cur.String()
 	switch {
-	case len(good) > 0 && (tg.meets(d.observed) || slices.ContainsFunc(good, func(p Prediction) bool { return p.Settings == cur })):
+	case len(good) > 0 && (tg.meets(d.observed) || slices.ContainsFunc(good, func(p whatif.Prediction) bool { return p.Settings == cur })):
 		// The current settings meet it: the option is to keep them.
 		o.Settings = d.recommendation(d.observed)
 		o.predicted(d.observed)
@@ -203,8 +204,8 @@ func (d *decider) tuneOption(tg target, hasTarget bool) Option {
 // meets it, among those that fit the budget. When none fits (fits false),
 // it is the nearest among those whose peak stays inside the budget (the
 // headroom or the CPU limiter ruled them out), else the smallest peak.
-func (d *decider) nearestSetting(ps []Prediction, tg target) (p Prediction, fits, ok bool) {
-	var best, inBudget, smallest *Prediction
+func (d *decider) nearestSetting(ps []whatif.Prediction, tg target) (p whatif.Prediction, fits, ok bool) {
+	var best, inBudget, smallest *whatif.Prediction
 	for i := range ps {
 		q := &ps[i]
 		switch {
@@ -221,12 +222,12 @@ func (d *decider) nearestSetting(ps []Prediction, tg target) (p Prediction, fits
 			smallest = q
 		}
 	}
-	for _, q := range []*Prediction{best, inBudget, smallest} {
+	for _, q := range []*whatif.Prediction{best, inBudget, smallest} {
 		if q != nil {
 			return *q, q == best, true
 		}
 	}
-	return Prediction{}, false, false
+	return whatif.Prediction{}, false, false
 }
 
 // nearestNote names the nearest miss, and whether it fits.
@@ -266,11 +267,11 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 	if !found {
 		o.Basis = fmt.Sprintf("what-if model at %.0f%% of today's allocation rate", (1-d.maxAllocCut())*100)
 		o.Change = fmt.Sprintf("no setting inside the budget meets the target even with %.0f%% less allocation", d.maxAllocCut()*100)
-		p, fits, ok := Prediction{}, true, cut.nearest != nil
+		p, fits, ok := whatif.Prediction{}, true, cut.nearest != nil
 		if ok {
 			p = *cut.nearest
 		} else {
-			p, fits, ok = d.nearestSetting(GridAt(*d.fit, d.budgetOrNone(), 1-d.maxAllocCut(), d.lat), tg)
+			p, fits, ok = d.nearestSetting(whatif.GridAt(*d.fit, d.budgetOrNone(), 1-d.maxAllocCut(), d.lat), tg)
 		}
 		if ok {
 			o.Settings = d.recommendation(p)
@@ -299,11 +300,11 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 
 // notRuledOut says why the model cannot rule out a cut of the allocation
 // at setting u (allocCut.unknown).
-func (d *decider) notRuledOut(u Prediction, tg target) string {
+func (d *decider) notRuledOut(u whatif.Prediction, tg target) string {
 	at := fmt.Sprintf("at %.0f%% of today's allocation rate, %s", u.AllocRateFactor*100, u.Settings)
 	if tg.meets(u) {
 		note := fmt.Sprintf("%s is predicted to meet the target inside the budget, but not its %.0f%% headroom", at, d.Rules.MemoryHeadroom*100)
-		if u.P99Bound == BoundUpper {
+		if u.P99Bound == whatif.BoundUpper {
 			note += fmt.Sprintf(" (p99 at most %s, an upper bound)", u.P99.Round(time.Microsecond))
 		}
 		return note
@@ -321,11 +322,11 @@ func (d *decider) allocOptionKeeping(tg target, o Option, sites string) Option {
 	keep := cur.String()
 	rate := d.fit.AllocRate
 	maxCut := d.maxAllocCut()
-	var p Prediction
+	var p whatif.Prediction
 	cut := 0.0
 	for i := 0; ; i++ {
 		cut = min(float64(i)*allocCutStep, maxCut)
-		p = PredictAt(*d.fit, cur, 1-cut, d.lat)
+		p = whatif.PredictAt(*d.fit, cur, 1-cut, d.lat)
 		if (d.fits(p) && tg.meets(p)) || cut >= maxCut {
 			break
 		}
@@ -416,7 +417,7 @@ func (d *decider) migrationOption(tg target, hasTarget bool, in intrinsicCost) O
 		o.Note += ")"
 	}
 	m := d.v.Migration
-	p := Prediction{GCCPUFraction: 0, Unbounded: true}
+	p := whatif.Prediction{GCCPUFraction: 0, Unbounded: true}
 	if m != nil {
 		p.P99, p.HasP99 = time.Duration(m.P99WithoutGCMs*1e6), true
 	}

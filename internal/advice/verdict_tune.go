@@ -9,14 +9,15 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // target is what a setting must achieve to count as a fix.
 type target struct {
 	describe string
-	meets    func(p Prediction) bool
+	meets    func(p whatif.Prediction) bool
 	// score orders settings that miss, nearest first (lower is nearer).
-	score func(p Prediction) float64
+	score func(p whatif.Prediction) float64
 }
 
 // cachedTarget works out the target once (tune, or the options ladder for
@@ -58,8 +59,8 @@ func (d *decider) workOutTarget() (target, bool) {
 			}
 			return target{
 				describe: fmt.Sprintf("p%g ≤ %s%s", d.SLO.Quantile*100, d.SLO.Target, note),
-				meets:    func(p Prediction) bool { return p99Meets(p, goal) },
-				score:    func(p Prediction) float64 { return float64(p.P99 - goal) },
+				meets:    func(p whatif.Prediction) bool { return p99Meets(p, goal) },
+				score:    func(p whatif.Prediction) float64 { return float64(p.P99 - goal) },
 			}, true
 		}
 		gcPart := d.observed.P99 - t.WithoutGC
@@ -69,8 +70,8 @@ func (d *decider) workOutTarget() (target, bool) {
 		goal := t.WithoutGC + time.Duration(r.TailCut*float64(gcPart))
 		return target{
 			describe: fmt.Sprintf("the GC-attributable part of p99 cut to %.0f%% (p99 ≤ %s)", r.TailCut*100, goal.Round(time.Microsecond)),
-			meets:    func(p Prediction) bool { return p99Meets(p, goal) },
-			score:    func(p Prediction) float64 { return float64(p.P99 - goal) },
+			meets:    func(p whatif.Prediction) bool { return p99Meets(p, goal) },
+			score:    func(p whatif.Prediction) float64 { return float64(p.P99 - goal) },
 		}, true
 	}
 	goal := math.Max(r.GCCPUTarget, r.TailCut*d.fit.Observed.GCCPUFraction)
@@ -79,16 +80,16 @@ func (d *decider) workOutTarget() (target, bool) {
 	}
 	return target{
 		describe: fmt.Sprintf("GC CPU ≤ %.1f%%", goal*100),
-		meets:    func(p Prediction) bool { return p.GCCPUFraction <= goal },
-		score:    func(p Prediction) float64 { return p.GCCPUFraction - goal },
+		meets:    func(p whatif.Prediction) bool { return p.GCCPUFraction <= goal },
+		score:    func(p whatif.Prediction) float64 { return p.GCCPUFraction - goal },
 	}, true
 }
 
 // p99Meets says whether p's p99 is shown to be at most goal: a lower
 // bound (the predicted cycles press harder than any observed) shows
 // nothing under it.
-func p99Meets(p Prediction, goal time.Duration) bool {
-	return p.HasP99 && p.P99 <= goal && p.P99Bound != BoundLower
+func p99Meets(p whatif.Prediction, goal time.Duration) bool {
+	return p.HasP99 && p.P99 <= goal && p.P99Bound != whatif.BoundLower
 }
 
 func sortedCopy(ds []time.Duration) []time.Duration {
@@ -99,7 +100,7 @@ func sortedCopy(ds []time.Duration) []time.Duration {
 
 // fits says whether a prediction stays inside the memory budget with the
 // headroom the rules ask for, without the GC taking over the CPU.
-func (d *decider) fits(p Prediction) bool {
+func (d *decider) fits(p whatif.Prediction) bool {
 	if p.Unbounded || p.LimiterEngaged || p.OverLimit || p.PeakMemory < 0 {
 		return false
 	}
@@ -111,7 +112,7 @@ func (d *decider) fits(p Prediction) bool {
 
 // fitsBudget is fits with the budget itself in place of the budget less
 // its headroom.
-func (d *decider) fitsBudget(p Prediction) bool {
+func (d *decider) fitsBudget(p whatif.Prediction) bool {
 	if p.Unbounded || p.LimiterEngaged || p.OverLimit || p.PeakMemory < 0 {
 		return false
 	}
@@ -180,8 +181,8 @@ func (d *decider) decideTune() bool {
 
 // settingsMeeting lists the settings of the grid (at today's allocation
 // rate) that fit the budget and meet tg.
-func (d *decider) settingsMeeting(tg target) []Prediction {
-	var good []Prediction
+func (d *decider) settingsMeeting(tg target) []whatif.Prediction {
+	var good []whatif.Prediction
 	for _, p := range d.grid {
 		if d.fits(p) && tg.meets(p) {
 			good = append(good, p)
@@ -192,14 +193,14 @@ func (d *decider) settingsMeeting(tg target) []Prediction {
 
 // bestSetting is the setting tune recommends among those that meet the
 // target (good, not empty): the smallest change within the memory factor.
-func (d *decider) bestSetting(good []Prediction) (best Prediction, costly bool) {
+func (d *decider) bestSetting(good []whatif.Prediction) (best whatif.Prediction, costly bool) {
 	good, costly = d.withinMemoryFactor(good)
 	return d.smallestChange(good), costly
 }
 
 // recommendation is the verdict.settings shape for a prediction, against
 // the model's prediction for the current settings.
-func (d *decider) recommendation(p Prediction) *Recommendation {
+func (d *decider) recommendation(p whatif.Prediction) *Recommendation {
 	cur := d.observed.Row()
 	rec := &Recommendation{Setting: p.Settings.Setting(), Predicted: p.Row(), Current: &cur}
 	if d.Budget > 0 && !p.Unbounded {
@@ -213,10 +214,10 @@ func (d *decider) recommendation(p Prediction) *Recommendation {
 // changes enough: the current settings meet the target, or, without an
 // SLO, no setting that meets it cuts p99 by TuneGainMin. It says so,
 // recommends nothing, and reports whether it decided.
-func (d *decider) decideNothingToChange(tg target, good []Prediction) bool {
+func (d *decider) decideNothingToChange(tg target, good []whatif.Prediction) bool {
 	cur := d.fit.Settings()
 	what := cur.String()
-	if tg.meets(d.observed) || slices.ContainsFunc(good, func(p Prediction) bool { return p.Settings == cur }) {
+	if tg.meets(d.observed) || slices.ContainsFunc(good, func(p whatif.Prediction) bool { return p.Settings == cur }) {
 		d.evidence("settings_meeting_target", float64(len(good)), ">=", 1, "count", tg.describe+", the current settings among them")
 		d.v.Summary = fmt.Sprintf("nothing to change: the current settings (%s) already meet %s", what, tg.describe)
 		d.v.Actions = append(d.v.Actions, fmt.Sprintf("keep %s; capture again when the load or the code changes", what))
@@ -228,8 +229,8 @@ func (d *decider) decideNothingToChange(tg target, good []Prediction) bool {
 	if d.SLO != nil || tight || !d.observed.HasP99 || d.observed.P99 <= 0 {
 		return false
 	}
-	gain := func(p Prediction) float64 { return float64(d.observed.P99-p.P99) / float64(d.observed.P99) }
-	best := slices.MaxFunc(good, func(a, b Prediction) int { return cmp.Compare(gain(a), gain(b)) })
+	gain := func(p whatif.Prediction) float64 { return float64(d.observed.P99-p.P99) / float64(d.observed.P99) }
+	best := slices.MaxFunc(good, func(a, b whatif.Prediction) int { return cmp.Compare(gain(a), gain(b)) })
 	if d.evidence("predicted_p99_gain", gain(best), ">=", d.Rules.TuneGainMin, "fraction", "the largest p99 cut a setting meeting the target is predicted to give, against the model's p99 for the current settings") {
 		return false
 	}
@@ -241,7 +242,7 @@ func (d *decider) decideNothingToChange(tg target, good []Prediction) bool {
 // withinMemoryFactor keeps, without a memory budget, the settings whose
 // predicted peak memory is at most TuneMemoryFactor times today's; when
 // none is, it keeps them all and says they are costly.
-func (d *decider) withinMemoryFactor(good []Prediction) (kept []Prediction, costly bool) {
+func (d *decider) withinMemoryFactor(good []whatif.Prediction) (kept []whatif.Prediction, costly bool) {
 	if d.Budget > 0 || d.observed.PeakMemory <= 0 || d.observed.Unbounded {
 		return good, false
 	}
@@ -260,16 +261,16 @@ func (d *decider) withinMemoryFactor(good []Prediction) (kept []Prediction, cost
 // smallestChange picks, among predictions that meet the target, the
 // smallest change that does it: the settings nearest the current ones,
 // then the least memory, then the least GC CPU. good must not be empty.
-func (d *decider) smallestChange(good []Prediction) Prediction {
+func (d *decider) smallestChange(good []whatif.Prediction) whatif.Prediction {
 	cur := d.fit.Settings()
-	slices.SortStableFunc(good, func(a, b Prediction) int {
+	slices.SortStableFunc(good, func(a, b whatif.Prediction) int {
 		return cmp.Or(cmp.Compare(settingsDistance(cur, a.Settings), settingsDistance(cur, b.Settings)),
 			cmp.Compare(a.PeakMemory, b.PeakMemory), cmp.Compare(a.GCCPUFraction, b.GCCPUFraction))
 	})
 	return good[0]
 }
 
-func p99Note(p Prediction) string {
+func p99Note(p whatif.Prediction) string {
 	if !p.HasP99 {
 		return ""
 	}
@@ -277,11 +278,11 @@ func p99Note(p Prediction) string {
 }
 
 // boundWord is what goes before a p99 that is a bound.
-func boundWord(b Bound) string {
+func boundWord(b whatif.Bound) string {
 	switch b {
-	case BoundUpper:
+	case whatif.BoundUpper:
 		return "at most "
-	case BoundLower:
+	case whatif.BoundLower:
 		return "at least "
 	}
 	return ""
@@ -383,19 +384,19 @@ func (in intrinsicCost) heapBound(r Thresholds) bool {
 // inside the budget meets the target.
 type allocCut struct {
 	cut  float64 // the share of today's allocation rate to remove
-	best Prediction
+	best whatif.Prediction
 	note string
 	// nearest is, when no cut up to the largest searched meets the
 	// target, the setting that comes nearest at that cut (nil when none
 	// fits the budget).
-	nearest *Prediction
+	nearest *whatif.Prediction
 	// unknown is, when no cut meets the target, a setting at the largest
 	// cut that the model cannot rule out: inside the budget itself (its
 	// headroom waived: it is a margin for recommending, not a proof of
 	// failure) and either meeting the target or with a p99 that is only an
 	// upper bound over it. Migration needs the cut shown not to work; with
 	// such a setting it is not (nil otherwise).
-	unknown *Prediction
+	unknown *whatif.Prediction
 }
 
 // minClaimedAllocRate is the least allocation rate a summary names as the
@@ -420,12 +421,12 @@ func (d *decider) allocCut(tg target) (allocCut, bool) {
 		return *d.cut, d.cutFound
 	}
 	maxCut := d.maxAllocCut()
-	var nearest *Prediction
+	var nearest *whatif.Prediction
 	res, found := allocCut{}, false
 	for i := 1; ; i++ {
 		cut := min(float64(i)*allocCutStep, maxCut)
-		var good []Prediction
-		for _, p := range GridAt(*d.fit, d.budgetOrNone(), 1-cut, d.lat) {
+		var good []whatif.Prediction
+		for _, p := range whatif.GridAt(*d.fit, d.budgetOrNone(), 1-cut, d.lat) {
 			switch {
 			case !d.fits(p):
 			case tg.meets(p):
@@ -435,7 +436,7 @@ func (d *decider) allocCut(tg target) (allocCut, bool) {
 					nearest = &p
 				}
 			}
-			if cut == maxCut && !tg.meets(p) && p.P99Bound == BoundUpper && d.fitsBudget(p) &&
+			if cut == maxCut && !tg.meets(p) && p.P99Bound == whatif.BoundUpper && d.fitsBudget(p) &&
 				(res.unknown == nil || tg.score(p) < tg.score(*res.unknown)) {
 				res.unknown = &p
 			}
@@ -459,7 +460,7 @@ func (d *decider) allocCut(tg target) (allocCut, bool) {
 }
 
 // predictedNote is what the model predicts for p, in words.
-func predictedNote(p Prediction) string {
+func predictedNote(p whatif.Prediction) string {
 	return fmt.Sprintf("predicted %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", p.GCPerSecond, p.GCCPUFraction*100, units.Size(p.PeakMemory), p99Note(p))
 }
 
@@ -542,7 +543,7 @@ func (d *decider) liveAndMark() (live int64, scan float64, markWall time.Duratio
 // settingsDistance measures how far settings b are from a: doublings of
 // GOGC (off counts as 6400) plus doublings of the limit, with adding or
 // removing a limit counting as one.
-func settingsDistance(a, b Settings) float64 {
+func settingsDistance(a, b whatif.Settings) float64 {
 	g := func(v int) float64 {
 		if v < 0 {
 			return 6400

@@ -8,6 +8,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // Service is one service's line in the fleet report.
@@ -140,10 +141,10 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 	if v == nil || !v.SufficientData {
 		return nil
 	}
-	worse := func(r *advice.WhatIfRow) bool {
+	worse := func(r *whatif.Row) bool {
 		return r.P99 != nil && observedP99 != nil && *r.P99 > *observedP99
 	}
-	var row *advice.WhatIfRow
+	var row *whatif.Row
 	switch {
 	case v.Settings != nil:
 		r := v.Settings.Predicted
@@ -168,7 +169,7 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 		b.P99Change = &c
 	}
 	if p.Model != nil && row.PeakMemory != nil {
-		if cur := advice.Predict(*p.Model, p.Model.Settings(), nil); !cur.Unbounded && cur.PeakMemory > 0 {
+		if cur := whatif.Predict(*p.Model, p.Model.Settings(), nil); !cur.Unbounded && cur.PeakMemory > 0 {
 			c := float64(*row.PeakMemory-cur.PeakMemory) / float64(cur.PeakMemory)
 			b.PeakMemoryChange = &c
 		}
@@ -176,7 +177,7 @@ func bestTuning(p *report.Process, observedP99 *float64, budget int64) *BestTuni
 	return b
 }
 
-func better(a, b *advice.WhatIfRow) bool {
+func better(a, b *whatif.Row) bool {
 	switch {
 	case a.P99 != nil && b.P99 != nil && *a.P99 != *b.P99:
 		return *a.P99 < *b.P99

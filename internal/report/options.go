@@ -8,6 +8,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // The options ladder (verdict.options) as each format shows it: one row
@@ -66,17 +67,17 @@ func optionFigures(o advice.Option) string {
 // p99Bound is "at most " or "at least " when the option's p99 is a bound
 // (what the model could not predict it says), "" when it is a prediction.
 func p99Bound(o advice.Option) string {
-	b := advice.BoundNone
+	b := whatif.BoundNone
 	if o.Settings != nil {
 		b = o.Settings.Predicted.P99Bound
 	}
 	if m := o.Migration; o.ID == advice.MigrationCandidate && m != nil && m.P99WithoutGCBasis == advice.WithoutGCOwnTime {
-		b = advice.BoundUpper
+		b = whatif.BoundUpper
 	}
 	switch b {
-	case advice.BoundUpper:
+	case whatif.BoundUpper:
 		return "at most "
-	case advice.BoundLower:
+	case whatif.BoundLower:
 		return "at least "
 	}
 	return ""

@@ -1,4 +1,4 @@
-package advice
+package whatif
 
 import (
 	"math/rand/v2"
@@ -66,7 +66,7 @@ func TestMixtureModel(t *testing.T) {
 		prev := time.Duration(0)
 		for _, share := range []float64{0, observed / 4, observed / 2, observed, observed * 1.5, 1} {
 			qq := min(1, q*share/observed)
-			if len(clean) < minClean {
+			if len(clean) < MinClean {
 				continue // the bases stand in; covered below
 			}
 			got, want := p99Of(m, share), slowMixtureP99(clean, metD, qq)
@@ -125,4 +125,10 @@ func TestMergeSorted(t *testing.T) {
 func p99Of(m *LatencyModel, share float64) time.Duration {
 	p, _ := m.P99At(share, 1)
 	return p
+}
+
+func sortedCopy(ds []time.Duration) []time.Duration {
+	out := slices.Clone(ds)
+	slices.Sort(out)
+	return out
 }
