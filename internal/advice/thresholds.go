@@ -74,6 +74,21 @@ type Thresholds struct {
 	// run's stopping time.
 	StarvedMinDelays       int     `json:"starved_min_delays"`
 	StarvedLastToStopShare float64 `json:"starved_last_to_stop_share"`
+	// StarvedThrottledShare, StarvedCPUShare and StarvedRunnableShare
+	// read the CPU the process was given as a capture measured it outside
+	// the trace. The cgroup was throttled (ran out of its CPU quota) in at
+	// least StarvedThrottledShare of its enforcement periods: 10 %, one
+	// period in ten in which every thread of the cgroup waited for the
+	// next. Or the process used less than StarvedCPUShare of GOMAXPROCS ×
+	// wall time (process_cpu_seconds_total) while its requests' goroutines
+	// waited for a P for at least StarvedRunnableShare of the time they
+	// wanted the CPU (runnable over running plus runnable): 50 % and 25 %.
+	// Low CPU alone is an idle process; waiting goroutines say every P
+	// was held, and Ps held with less CPU than there are Ps means the OS
+	// did not run their threads. Judgements, not calibrated on recordings.
+	StarvedThrottledShare float64 `json:"starved_throttled_share"`
+	StarvedCPUShare       float64 `json:"starved_cpu_share"`
+	StarvedRunnableShare  float64 `json:"starved_runnable_share"`
 	// LiveHeapBudgetShare: the live heap (with the runtime's other memory)
 	// takes at least this share of the memory budget, so the heap cannot
 	// grow enough for GOGC to space cycles out: the cost is the live heap's.
@@ -163,6 +178,9 @@ func DefaultThresholds() Thresholds {
 
 		StarvedMinDelays:       4,
 		StarvedLastToStopShare: 0.5,
+		StarvedThrottledShare:  0.1,
+		StarvedCPUShare:        0.5,
+		StarvedRunnableShare:   0.25,
 		UpgradeMarkShare:       0.5,
 	}
 }

@@ -34,7 +34,7 @@ func TestThresholdsSetAndLoad(t *testing.T) {
 	if err := th.Load(strings.NewReader(`{"threshold": {}}`), "cfg.json"); err == nil {
 		t.Errorf("Load with an unknown top-level key succeeded")
 	}
-	if len(ThresholdNames()) != 25 {
+	if len(ThresholdNames()) != 28 {
 		t.Errorf("ThresholdNames = %v", ThresholdNames())
 	}
 }

@@ -203,6 +203,12 @@ type decider struct {
 	rule string
 	// nearTold: the near-threshold caveat was given.
 	nearTold bool
+	// cpu is what the CPU measures outside the trace say, once weighed
+	// (cpuSupply); starvedBy says what made the verdict a starved
+	// process's: "trace" (who was last to stop) or "cpu" (those measures).
+	cpu       *cpuFinding
+	starvedBy string
+	cpuTold   bool // a caveat already says the process was short of CPU
 }
 
 func (d *decider) evidence(metric string, value float64, op string, threshold float64, unit, note string) bool {
@@ -245,6 +251,7 @@ func Decide(req Request) Outcome {
 	default:
 		d.decideBeyondTuning()
 	}
+	d.cpuCaveat()
 	d.buildOptions()
 	if short := d.shortfalls(); len(short) > 0 {
 		d.insufficient(short)
@@ -435,7 +442,20 @@ func (d *decider) decideSTWDelay() bool {
 	// Threads the OS did not run are slow to stop too; that is not the
 	// code's doing, nor (unless the GC's own CPU is high) the GC's.
 	d.rule = NotTheCause // a process starved of CPU is not the GC's doing
-	starved, told := d.starvedOfCPU(delays)
+	starved, told, oneLast := d.starvedOfCPU(delays)
+	cpu := d.cpuSupply()
+	switch {
+	case starved:
+		d.starvedBy = "trace"
+	case !told && !oneLast && cpu.starved:
+		// Too few pauses to tell by who was last to stop, and those
+		// there are do not point at one goroutine: the CPU measures
+		// tell.
+		starved, d.starvedBy = true, "cpu"
+	case cpu.starved:
+		d.cpuTold = true
+		d.caveat("the process was also short of CPU (%s), but the same goroutine was last to stop at most delayed pauses: its code cannot be preempted; fix it, and give the process its CPU too", cpu.why)
+	}
 	if starved {
 		if d.gcCPU >= r.GCCPUHigh { // the rules below weigh it, with its evidence
 			d.caveat("GC pauses waited long for the world to stop because the process was starved of CPU, not because of its code; the verdict weighs the GC's own cost instead")
@@ -446,7 +466,7 @@ func (d *decider) decideSTWDelay() bool {
 		for i := first; i < len(d.v.Evidence); i++ {
 			d.v.Evidence[i].Rule = NotTheCause
 		}
-		d.starvedVerdict(delays)
+		d.starvedVerdict(delays, cpu)
 		return true
 	}
 	d.rule = FixSTWDelay
@@ -462,7 +482,7 @@ func (d *decider) decideSTWDelay() bool {
 		"find the code running when these pauses began: a goroutine that cannot be preempted — a long loop or copy without function calls, a large memmove/clear, a long cgo or assembly call — delays every stop-the-world",
 		"in the execution trace, look at what the last goroutine to stop was running at each listed pause (last_to_stop_goroutine)",
 		"split the work into smaller steps, or add a call (a function call is a preemption point) inside long tight loops")
-	if !told {
+	if !told && !cpu.known {
 		d.caveat("too few delayed pauses to tell code that cannot be preempted from a process starved of CPU (threads descheduled on a busy host or under a CPU quota below GOMAXPROCS): if the last goroutines to stop differ and run ordinary code, look at the CPU first")
 	}
 	return true

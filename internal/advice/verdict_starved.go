@@ -17,8 +17,10 @@ import (
 //
 // It reports whether the delays look starved, with its evidence rows, and
 // whether there were enough of them to tell; the caller decides what that
-// makes the verdict.
-func (d *decider) starvedOfCPU(delays []STWDelay) (starved, told bool) {
+// makes the verdict. oneLast says whether the delays, however few, point
+// at one goroutine: at least two with a known last goroutine, one of them
+// last at more than starved_last_to_stop_share of them.
+func (d *decider) starvedOfCPU(delays []STWDelay) (starved, told, oneLast bool) {
 	r := d.Rules
 	byGoroutine := map[uint64]lastToStop{}
 	var known int
@@ -32,14 +34,15 @@ func (d *decider) starvedOfCPU(delays []STWDelay) (starved, told bool) {
 		l.stoppingMs += s.TimeToStopMs
 		byGoroutine[s.LastToStop] = l
 	}
+	top, l := mostOftenLast(byGoroutine)
+	oneLast = known >= 2 && float64(l.pauses)/float64(known) > r.StarvedLastToStopShare
 	if !d.evidence("stw_delays_with_last_to_stop", float64(known), ">=", float64(r.StarvedMinDelays), "pauses",
 		"delayed GC pauses whose last goroutine to stop is known: fewer cannot tell a starved process from a non-preemptible loop") {
-		return false, false
+		return false, false, oneLast
 	}
-	top, l := mostOftenLast(byGoroutine)
 	return d.evidence("last_to_stop_top_goroutine_share", float64(l.pauses)/float64(known), "<", r.StarvedLastToStopShare, "fraction",
 		fmt.Sprintf("goroutine %d was last to stop at %d of the %d delayed pauses, %d goroutines at one or more; a loop that cannot be preempted is last at most of them, descheduled threads spread them",
-			top, l.pauses, known, len(byGoroutine))), true
+			top, l.pauses, known, len(byGoroutine))), true, oneLast
 }
 
 // lastToStop is what one goroutine held up as the last to stop.
@@ -69,18 +72,31 @@ func mostOftenLast(byGoroutine map[uint64]lastToStop) (uint64, lastToStop) {
 // starvedVerdict is gc-not-the-cause for a process starved of CPU: the
 // pauses are long because the threads that had to stop were not running,
 // and the requests waited on the same missing CPU outside the pauses too.
-func (d *decider) starvedVerdict(delays []STWDelay) {
+func (d *decider) starvedVerdict(delays []STWDelay, cpu cpuFinding) {
 	d.v.ID = NotTheCause
 	d.v.STWDelays = delays[:min(len(delays), 10)]
 	if !math.IsNaN(d.gcShare) {
 		d.v.TailMadeOf = d.tailMadeOf()
 	}
 	worst := delays[0]
-	d.v.Summary = fmt.Sprintf("the process was starved of CPU, not slow to stop: GC pauses waited up to %.1f ms for the world to stop (gc %d), the last goroutine to stop changing from pause to pause, as when the OS deschedules the process's threads",
-		worst.TimeToStopMs, worst.Cycle)
+	if d.starvedBy == "cpu" {
+		d.v.Summary = fmt.Sprintf("the process was starved of CPU, not slow to stop: GC pauses waited up to %.1f ms for the world to stop (gc %d) while %s",
+			worst.TimeToStopMs, worst.Cycle, cpu.why)
+	} else {
+		d.v.Summary = fmt.Sprintf("the process was starved of CPU, not slow to stop: GC pauses waited up to %.1f ms for the world to stop (gc %d), the last goroutine to stop changing from pause to pause, as when the OS deschedules the process's threads",
+			worst.TimeToStopMs, worst.Cycle)
+		if cpu.starved {
+			d.v.Summary += "; " + cpu.why
+		}
+	}
 	d.v.Actions = append(d.v.Actions,
 		"give the process the CPU GOMAXPROCS promises: set GOMAXPROCS at or below its CPU limit (Go 1.25+ does so from the cgroup quota unless GOMAXPROCS is set), or raise the limit",
 		"look at the host: other processes on the same cores, or CPU throttling counters (cgroup cpu.stat nr_throttled, container_cpu_cfs_throttled_periods_total)",
 		"no GC setting or code change shortens these pauses; re-capture once the process has its CPU to see what remains")
-	d.caveat("told apart from non-preemptible code by who was last to stop; several goroutines that each run non-preemptible loops would look the same — check the listed last_to_stop goroutines if the host was idle")
+	switch {
+	case d.starvedBy == "cpu":
+		d.caveat("told from the CPU the process was given, with too few delayed pauses to check who was last to stop: a loop that cannot be preempted on a host this short of CPU would look the same")
+	case !cpu.known:
+		d.caveat("told apart from non-preemptible code by who was last to stop; several goroutines that each run non-preemptible loops would look the same — check the listed last_to_stop goroutines if the host was idle")
+	}
 }

@@ -148,6 +148,11 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 		{"metrics.txt", "/metrics", opts.QuickTimeout, checkMetrics, true, false},
 		{"vars.json", "/debug/vars", opts.QuickTimeout, checkVars, true, false},
 	}
+	// The CPU the process got over the trace's window: its CPU counter
+	// read just before the trace is asked for and as soon as it arrives.
+	metricsURL := target.Base + "/metrics"
+	cpuStart, cpuKnown := readProcessCPU(ctx, opts.Client, metricsURL, opts.QuickTimeout, now)
+	var cpuEnd cpuReading
 	files := make([]File, len(jobs))
 	errs := make([]error, len(jobs))
 	var answered atomic.Bool
@@ -156,6 +161,9 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 		wg.Go(func() {
 			u := target.Base + j.path
 			n, err := download(ctx, opts.Client, u, filepath.Join(dir, j.name), j, opts.MaxBytes, &answered)
+			if i == 0 && err == nil && cpuKnown {
+				cpuEnd, cpuKnown = readProcessCPU(ctx, opts.Client, metricsURL, opts.QuickTimeout, now)
+			}
 			files[i] = File{Name: j.name, URL: u, Bytes: n, Status: "ok"}
 			if err != nil {
 				files[i].Status = err.Error()
@@ -191,6 +199,9 @@ func Fetch(ctx context.Context, target Target, dir string, opts Options) (*Resul
 	res.Manifest.Finished = now().UTC()
 	res.Manifest.Interrupted = res.Interrupted
 	res.Manifest.readSettings(dir)
+	if cpuKnown && errs[0] == nil {
+		res.Manifest.ProcessCPU = processCPUOver(cpuStart, cpuEnd)
+	}
 	if err := res.Manifest.write(dir); err != nil {
 		return res, err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/limits"
+	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/outfile"
 	"github.com/gcwatch/gcwatch/internal/units"
 )
@@ -50,7 +51,13 @@ type Manifest struct {
 	GOMAXPROCS  *int         `json:"gomaxprocs"`
 	GOGC        *units.GOGC  `json:"gogc"`
 	MemoryLimit *units.Limit `json:"memlimit_bytes"`
-	Files       []File       `json:"files"`
+	// CgroupCPU is what the child's cgroup v2 counted over gcwatch run
+	// (cpu.stat differences, cpu.max quota); ProcessCPU the service's
+	// process_cpu_seconds_total over gcwatch capture's window. Null when
+	// not measured.
+	CgroupCPU  *model.CgroupCPU  `json:"cgroup_cpu"`
+	ProcessCPU *model.ProcessCPU `json:"process_cpu"`
+	Files      []File            `json:"files"`
 }
 
 func (m *Manifest) write(dir string) error {
@@ -116,6 +123,9 @@ type settings struct {
 	gomaxprocs        float64
 	gogc, limit       float64
 	hasGOGC, hasLimit bool
+	// processCPU is process_cpu_seconds_total.
+	processCPU    float64
+	hasProcessCPU bool
 }
 
 // parseMetrics reads the series the Go client library (and
@@ -163,6 +173,9 @@ func parseMetrics(r io.Reader) settings {
 			break
 		}
 	}
+	if v, ok := value("process_cpu_seconds_total"); ok && v >= 0 {
+		s.processCPU, s.hasProcessCPU = v, true
+	}
 	s.gogc, s.hasGOGC = value("go_gc_gogc_percent")
 	s.limit, s.hasLimit = value("go_gc_gomemlimit_bytes")
 	return s
@@ -192,4 +205,6 @@ func (m *Manifest) mergeFrom(dir string) {
 	m.GOMAXPROCS = cmp.Or(m.GOMAXPROCS, old.GOMAXPROCS)
 	m.GOGC = cmp.Or(m.GOGC, old.GOGC)
 	m.MemoryLimit = cmp.Or(m.MemoryLimit, old.MemoryLimit)
+	m.CgroupCPU = cmp.Or(m.CgroupCPU, old.CgroupCPU)
+	m.ProcessCPU = cmp.Or(m.ProcessCPU, old.ProcessCPU)
 }

@@ -38,6 +38,9 @@ type RunOptions struct {
 	// Env is the child's environment; nil means os.Environ().
 	Env []string
 	Now func() time.Time
+	// Cgroup is where the child's cgroup files are read (the system's
+	// when zero).
+	Cgroup CgroupFS
 }
 
 // RunResult is how the child ended.
@@ -122,6 +125,8 @@ func Run(ctx context.Context, argv []string, opts RunOptions) (*RunResult, error
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("cannot start %s: %w", argv[0], err)
 	}
+	// The cgroup is found while the child lives; its counters outlive it.
+	cg := watchCgroup(opts.Cgroup, cmd.Process.Pid, now())
 	res.Manifest.GoVersion = binaryGoVersion(cmd.Path)
 	done := make(chan struct{})
 	var forwarding sync.WaitGroup
@@ -148,6 +153,7 @@ func Run(ctx context.Context, argv []string, opts RunOptions) (*RunResult, error
 	close(done)
 	forwarding.Wait()
 	res.Manifest.Finished = now().UTC()
+	res.Manifest.CgroupCPU = cg.finish(now())
 	res.ExitCode = cmd.ProcessState.ExitCode()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		res.Signaled = true

@@ -196,23 +196,28 @@ func bootstrapQuantiles(sorted []float64, ps []float64, resamples int, r *rand.R
 		for range n {
 			counts[r.IntN(n)]++
 		}
-		// Walk the cumulative counts; the quantile of rank q is the first
-		// index where they reach q.
-		seen := 0
-		for idx, c := range counts {
-			if c == 0 {
-				continue
-			}
-			before := seen
-			seen += int(c)
-			for k, q := range ranks {
-				if q > before && q <= seen {
-					out[k][b] = sorted[idx]
-				}
+		quantilesOfCounts(sorted, counts, ranks, out, b)
+	}
+	return out
+}
+
+// quantilesOfCounts sets out[k][b] to the value of rank ranks[k] in a
+// resample that holds sorted[i] counts[i] times: walking the cumulative
+// counts, the quantile of rank q is the first index where they reach q.
+func quantilesOfCounts(sorted []float64, counts []int32, ranks []int, out [][]float64, b int) {
+	seen := 0
+	for idx, c := range counts {
+		if c == 0 {
+			continue
+		}
+		before := seen
+		seen += int(c)
+		for k, q := range ranks {
+			if q > before && q <= seen {
+				out[k][b] = sorted[idx]
 			}
 		}
 	}
-	return out
 }
 
 // interval is the central confidence-level interval of draws (percentile
@@ -259,19 +264,7 @@ func blockBootstrapQuantiles(sorted []float64, runs [][][]int32, ps []float64, r
 		for k, p := range ps {
 			ranks[k] = rank(total, p)
 		}
-		seen := 0
-		for idx, c := range counts {
-			if c == 0 {
-				continue
-			}
-			before := seen
-			seen += int(c)
-			for k, q := range ranks {
-				if q > before && q <= seen {
-					out[k][b] = sorted[idx]
-				}
-			}
-		}
+		quantilesOfCounts(sorted, counts, ranks, out, b)
 	}
 	return out
 }

@@ -62,6 +62,12 @@ type Metrics struct {
 	GOGC        *units.GOGC  `json:"gogc"`
 	MemoryLimit *units.Limit `json:"memlimit_bytes"`
 	GOMAXPROCS  *float64     `json:"gomaxprocs"`
+	// CPUThrottledShare is the share of CFS enforcement periods in which
+	// the job's containers ran out of their CPU quota, from cAdvisor's
+	// container_cpu_cfs_throttled_periods_total over
+	// container_cpu_cfs_periods_total, joined to the job by namespace and
+	// pod (null where those series, or those labels, do not exist).
+	CPUThrottledShare *float64 `json:"cpu_throttled_period_share"`
 	// Latency: the request-latency histogram used, its quantile and value.
 	LatencyMetric     string   `json:"latency_metric"`
 	LatencyQuantile   float64  `json:"latency_quantile"`

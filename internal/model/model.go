@@ -144,6 +144,15 @@ type Run struct {
 	// otherwise.
 	WholeLog *Run `json:"-"`
 
+	// Cgroup and ProcessCPU are the CPU the process was given over its
+	// run, as a capture measured it outside the trace (nil when not
+	// measured: no cgroup v2 files, no process_cpu_seconds_total).
+	Cgroup     *CgroupCPU  `json:"cgroup_cpu,omitempty"`
+	ProcessCPU *ProcessCPU `json:"process_cpu,omitempty"`
+	// CPUFrom names the capture description Cgroup and ProcessCPU were
+	// read from.
+	CPUFrom string `json:"cpu_from,omitempty"`
+
 	// Stats counts what ingest saw and skipped.
 	Stats IngestStats `json:"stats"`
 	// Warnings are things the user should know: damage, skipped lines,
@@ -154,6 +163,38 @@ type Run struct {
 
 // Duration is the length of the observed window.
 func (r *Run) Duration() time.Duration { return r.End.Sub(r.Start) }
+
+// CgroupCPU is what the cgroup v2 CPU controller of the process's cgroup
+// counted over a run (the differences of cpu.stat between its start and
+// its end) and the quota it enforced (cpu.max). The counters are the
+// whole cgroup's, every process in it.
+type CgroupCPU struct {
+	// Path is the cgroup, as /proc/PID/cgroup names it.
+	Path string `json:"path"`
+	// WallMs is the time between the two readings.
+	WallMs float64 `json:"wall_ms"`
+	// UsageMs is the CPU time the cgroup's processes used (usage_usec).
+	UsageMs float64 `json:"usage_ms"`
+	// Periods and ThrottledPeriods are the enforcement periods that
+	// elapsed and those in which the cgroup ran out of quota (nr_periods,
+	// nr_throttled); ThrottledMs the time it was held back (throttled_usec).
+	// Nil when the CPU controller is not enabled for the cgroup.
+	Periods          *int64   `json:"periods"`
+	ThrottledPeriods *int64   `json:"throttled_periods"`
+	ThrottledMs      *float64 `json:"throttled_ms"`
+	// QuotaCPUs is cpu.max's quota over its period, in CPUs; nil when the
+	// quota is "max" (none) or cpu.max could not be read.
+	QuotaCPUs *float64 `json:"quota_cpus"`
+}
+
+// ProcessCPU is the CPU time the process used over a window, from its
+// process_cpu_seconds_total read at both edges.
+type ProcessCPU struct {
+	CPUMs  float64 `json:"cpu_ms"`
+	WallMs float64 `json:"wall_ms"`
+	// GOMAXPROCS is what the process's metrics reported (0: not reported).
+	GOMAXPROCS int `json:"gomaxprocs,omitempty"`
+}
 
 // ProcsChange is a change of GOMAXPROCS.
 type ProcsChange struct {

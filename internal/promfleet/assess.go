@@ -77,6 +77,9 @@ func assess(j *Job, o *Options) fleet.Service {
 		s.Verdict = verdict(QuietInMetrics, "the metrics show no GC cost above the advisor's thresholds", true)
 		s.Reasons = append(s.Reasons, quietReason(s.Metrics, o))
 	}
+	if throttled(&m, o) {
+		s.Reasons = append(s.Reasons, throttleReason(&m, o))
+	}
 	if o.Objective > 0 && m.LatencyMs != nil && *m.LatencyMs > float64(o.Objective)/float64(time.Millisecond) {
 		s.Reasons = append(s.Reasons, fmt.Sprintf("p%s latency %.2f ms is above the objective %v; the metrics cannot say whether GC is why",
 			quantileName(m.LatencyQuantile), *m.LatencyMs, o.Objective))
@@ -108,10 +111,28 @@ func triggers(m *fleet.Metrics, o *Options, objective time.Duration) []string {
 		out = append(out, fmt.Sprintf("the longest GC pauses (%.2f ms) are %.0f%% of the latency objective (%v), at or above gc_share_small (%.0f%%)",
 			*longestPause(m), *share*100, objective.Round(time.Microsecond), th.GCShareSmall*100))
 	}
-	if stop := m.StoppingP99Ms; stop != nil && *stop >= float64(th.TimeToStopMin)/float64(time.Millisecond) {
+	if stop := m.StoppingP99Ms; stop != nil && *stop >= float64(th.TimeToStopMin)/float64(time.Millisecond) && !throttled(m, o) {
 		out = append(out, fmt.Sprintf("stopping the world for GC takes %.2f ms at p99, at or above time_to_stop_min (%v): a fix-stw-delay pattern", *stop, th.TimeToStopMin))
 	}
 	return out
+}
+
+// throttled says whether the job's containers ran out of CPU quota in at
+// least starved_throttled_share of their periods.
+func throttled(m *fleet.Metrics, o *Options) bool {
+	return m.CPUThrottledShare != nil && *m.CPUThrottledShare >= o.Thresholds.StarvedThrottledShare
+}
+
+// throttleReason says what throttling means for the job: its threads
+// waited for CPU, which stretches every stop of the world; slow stops are
+// then no sign of code that cannot be preempted, and the remedy is CPU.
+func throttleReason(m *fleet.Metrics, o *Options) string {
+	s := fmt.Sprintf("the containers ran out of their CPU quota in %.0f%% of CFS periods (container_cpu_cfs_throttled_periods_total), at or above starved_throttled_share (%.0f%%): the process is starved of CPU",
+		*m.CPUThrottledShare*100, o.Thresholds.StarvedThrottledShare*100)
+	if stop := m.StoppingP99Ms; stop != nil && *stop >= float64(o.Thresholds.TimeToStopMin)/float64(time.Millisecond) {
+		s += fmt.Sprintf(", so stopping the world taking %.2f ms at p99 is not a fix-stw-delay pattern", *stop)
+	}
+	return s + "; set GOMAXPROCS at or below the CPU limit, or raise the limit"
 }
 
 func quietReason(m *fleet.Metrics, o *Options) string {

@@ -55,6 +55,12 @@ const (
 	qGOGC         = `max by (job) (last_over_time(go_gc_gogc_percent{%[1]s}[%[2]s]))`
 	qMemLimit     = `max by (job) (last_over_time(go_gc_gomemlimit_bytes{%[1]s}[%[2]s]))`
 	qGOMAXPROCS   = `max by (job) (last_over_time(go_sched_gomaxprocs_threads{%[1]s}[%[2]s]))`
+	// cAdvisor's CFS counters carry the kubelet's job, not the service's:
+	// they are joined to the jobs exporting Go's GC metrics by namespace
+	// and pod, per container (the pod's own cgroup, container "" or
+	// "POD", would count its containers twice).
+	qThrottled = `sum by (job) (increase(container_cpu_cfs_throttled_periods_total{container!="",container!="POD"}[%[2]s]) * on (namespace, pod) group_left (job) (0 * max by (namespace, pod, job) (last_over_time(go_gc_duration_seconds_count{%[1]s}[%[2]s])) + 1))` +
+		` / sum by (job) (increase(container_cpu_cfs_periods_total{container!="",container!="POD"}[%[2]s]) * on (namespace, pod) group_left (job) (0 * max by (namespace, pod, job) (last_over_time(go_gc_duration_seconds_count{%[1]s}[%[2]s])) + 1))`
 	// The latency queries take the histogram's base name first.
 	qLatency  = `histogram_quantile(%[3]s, sum by (job, le) (rate(%[4]s_bucket{%[1]s}[%[2]s])))`
 	qRequests = `sum by (job) (rate(%[4]s_count{%[1]s}[%[2]s]))`
@@ -125,6 +131,11 @@ func (q *querier) gcSeries(ctx context.Context, jobs map[string]*Job) error {
 		{"gogc", qGOGC, func(j *Job, v float64) { j.Metrics.GOGC = gogcOf(v) }},
 		{"gomemlimit", qMemLimit, func(j *Job, v float64) { j.Metrics.MemoryLimit = limitOf(v) }},
 		{"gomaxprocs", qGOMAXPROCS, setField(plain, func(m *fleet.Metrics) **float64 { return &m.GOMAXPROCS })},
+		{"cpu_throttled", qThrottled, func(j *Job, v float64) {
+			if v >= 0 && v <= 1 { // NaN: no periods (no quota) in the range
+				j.Metrics.CPUThrottledShare = ptr(v)
+			}
+		}},
 	}
 	for _, qu := range queries {
 		vals, err := q.byJob(ctx, qu.name, q.expr(qu.template))

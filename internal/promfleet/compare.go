@@ -8,9 +8,6 @@ import (
 	"strings"
 	"time"
 
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
-
 	"github.com/gcwatch/gcwatch/internal/compare"
 	"github.com/gcwatch/gcwatch/internal/fleet"
 )
@@ -109,15 +106,9 @@ func windows(ctx context.Context, api API, res *Result, latency map[string]strin
 // seriesByJob runs a range query over the range at the step and returns
 // each job's finite values, one per window.
 func (q *querier) seriesByJob(ctx context.Context, name, query string) (map[string][]float64, error) {
-	r := v1.Range{Start: q.opts.End.Add(-q.opts.Range + q.opts.Step), End: q.opts.End, Step: q.opts.Step}
-	val, warnings, _, err := q.api.QueryRange(ctx, query, r)
+	matrix, err := q.rangeQuery(ctx, name, query)
 	if err != nil {
-		return nil, fmt.Errorf("query %s (%s): %w", name, query, err)
-	}
-	q.warn(name, warnings)
-	matrix, ok := val.(model.Matrix)
-	if !ok {
-		return nil, fmt.Errorf("query %s (%s): want a range vector, got a %s", name, query, val.Type())
+		return nil, err
 	}
 	out := map[string][]float64{}
 	for _, series := range matrix {

@@ -114,9 +114,9 @@ func (q *querier) byJob(ctx context.Context, name, query string) (map[string]flo
 	return out, nil
 }
 
-// peakByJob runs a range query over the whole range at the step and
-// returns each job's highest finite value.
-func (q *querier) peakByJob(ctx context.Context, name, query string) (map[string]float64, error) {
+// rangeQuery runs a range query over the range at the step, warning
+// about what the server warns, and returns its range vector.
+func (q *querier) rangeQuery(ctx context.Context, name, query string) (model.Matrix, error) {
 	r := v1.Range{Start: q.opts.End.Add(-q.opts.Range + q.opts.Step), End: q.opts.End, Step: q.opts.Step}
 	val, warnings, _, err := q.api.QueryRange(ctx, query, r)
 	if err != nil {
@@ -126,6 +126,16 @@ func (q *querier) peakByJob(ctx context.Context, name, query string) (map[string
 	matrix, ok := val.(model.Matrix)
 	if !ok {
 		return nil, fmt.Errorf("query %s (%s): want a range vector, got a %s", name, query, val.Type())
+	}
+	return matrix, nil
+}
+
+// peakByJob runs a range query over the whole range at the step and
+// returns each job's highest finite value.
+func (q *querier) peakByJob(ctx context.Context, name, query string) (map[string]float64, error) {
+	matrix, err := q.rangeQuery(ctx, name, query)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]float64{}
 	for _, series := range matrix {

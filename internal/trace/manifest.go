@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -24,6 +25,10 @@ type manifest struct {
 	// goVersion is the runtime's version (go_version: gcwatch capture reads
 	// it from /metrics go_info; the examples' meta.json from the program).
 	goVersion string
+	// cgroup and processCPU are the CPU the process was given, as gcwatch
+	// run and gcwatch capture measured it (nil when not measured).
+	cgroup     *model.CgroupCPU
+	processCPU *model.ProcessCPU
 }
 
 // readManifest reads the settings out of a capture description. Unknown
@@ -43,11 +48,23 @@ func readManifest(path string) (*manifest, error) {
 		GOMemLimit json.RawMessage   `json:"gomemlimit"`
 		GoVersion  json.RawMessage   `json:"go_version"`
 		Env        map[string]string `json:"env"`
+		CgroupCPU  json.RawMessage   `json:"cgroup_cpu"`
+		ProcessCPU json.RawMessage   `json:"process_cpu"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("%s: not a capture description: %s", path, jsonProblem(err))
 	}
 	m := &manifest{path: path}
+	// The CPU figures are only ever gcwatch's own: ones it cannot have
+	// written are left out (the settings are still read).
+	var c *model.CgroupCPU
+	if json.Unmarshal(raw.CgroupCPU, &c) == nil && c != nil && validCgroup(c) {
+		m.cgroup = c
+	}
+	var p *model.ProcessCPU
+	if json.Unmarshal(raw.ProcessCPU, &p) == nil && p != nil && p.WallMs > 0 && p.CPUMs >= 0 && p.GOMAXPROCS >= 0 && finite(p.CPUMs, p.WallMs) {
+		m.processCPU = p
+	}
 	if v := unquote(raw.GoVersion); goVersionPattern.MatchString(v) {
 		m.goVersion = v
 	}
@@ -86,6 +103,30 @@ func readManifest(path string) (*manifest, error) {
 	return m, nil
 }
 
+// validCgroup says whether a manifest's cgroup counters are ones a cgroup
+// could have counted; others are left out, not guessed at.
+func validCgroup(c *model.CgroupCPU) bool {
+	if c.WallMs <= 0 || c.UsageMs < 0 || !finite(c.WallMs, c.UsageMs) {
+		return false
+	}
+	if (c.Periods == nil) != (c.ThrottledPeriods == nil) || (c.Periods == nil) != (c.ThrottledMs == nil) {
+		return false
+	}
+	if c.Periods != nil && (*c.Periods < 0 || *c.ThrottledPeriods < 0 || *c.ThrottledPeriods > *c.Periods || *c.ThrottledMs < 0 || !finite(*c.ThrottledMs)) {
+		return false
+	}
+	return c.QuotaCPUs == nil || *c.QuotaCPUs > 0 && finite(*c.QuotaCPUs)
+}
+
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
 func unquote(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
@@ -112,6 +153,10 @@ func (m *manifest) apply(run *model.Run) []string {
 	if m.memoryLimit != nil && run.MemoryLimit == nil {
 		run.MemoryLimit = m.memoryLimit
 		set = append(set, "GOMEMLIMIT")
+	}
+	if m.cgroup != nil || m.processCPU != nil {
+		run.Cgroup, run.ProcessCPU, run.CPUFrom = m.cgroup, m.processCPU, filepath.Base(m.path)
+		set = append(set, "the CPU the process was given")
 	}
 	// A trace's format already says the release (near enough for the
 	// advice); a gctrace log does not.

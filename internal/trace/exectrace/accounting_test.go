@@ -2,14 +2,13 @@ package exectrace
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 	exptrace "golang.org/x/exp/trace"
 )
 
@@ -23,10 +22,6 @@ type taskTimes struct {
 
 func rawTaskTimes(t *testing.T, data []byte) map[exptrace.TaskID]*taskTimes {
 	t.Helper()
-	r, err := exptrace.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	type goInfo struct {
 		state  exptrace.GoState
 		since  exptrace.Time
@@ -65,14 +60,7 @@ func rawTaskTimes(t *testing.T, data []byte) map[exptrace.TaskID]*taskTimes {
 			}
 		}
 	}
-	for {
-		ev, err := r.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for ev := range tracetest.EventsOf(t, "trace", data) {
 		switch ev.Kind() {
 		case exptrace.EventStateTransition:
 			st := ev.StateTransition()

@@ -1,9 +1,6 @@
 package exectrace
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -13,6 +10,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/mmu"
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 )
 
 // randomRecord makes a record of kind k with the fields put keeps for
@@ -84,22 +82,11 @@ func TestRecordEncoding(t *testing.T) {
 // a record) and one through each(apply), and compares the runs.
 func TestApplyToMatchesEach(t *testing.T) {
 	data, _ := traced(t, workload{tasks: 60, workers: 3, alloc: 32 << 10, forced: 2})
-	tr, err := exptrace.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var fast, slow recordBuffer
 	var rec record
 	var mv moves
 	transitions := 0
-	for {
-		ev, err := tr.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for ev := range tracetest.EventsOf(t, "trace", data) {
 		if mv.record(&ev, &rec) {
 			fast.put(&rec)
 			slow.put(&rec)

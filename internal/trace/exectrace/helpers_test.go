@@ -3,7 +3,6 @@ package exectrace
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"runtime"
 	"runtime/trace"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 	exptrace "golang.org/x/exp/trace"
 )
 
@@ -110,22 +110,11 @@ type rawFacts struct {
 
 func rawRead(t testing.TB, data []byte) rawFacts {
 	t.Helper()
-	r, err := exptrace.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("exptrace.NewReader: %v", err)
-	}
 	f := rawFacts{stwByCause: map[string]time.Duration{}, stwCount: map[string]int{}, pauseByCause: map[string]time.Duration{}, regionsOf: map[string]int{}}
 	open := map[string]exptrace.Time{}
 	released := map[string]exptrace.Time{}
 	stopper := map[string]exptrace.GoID{}
-	for {
-		ev, err := r.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("ReadEvent: %v", err)
-		}
+	for ev := range tracetest.EventsOf(t, "trace", data) {
 		f.events++
 		switch ev.Kind() {
 		case exptrace.EventSync:

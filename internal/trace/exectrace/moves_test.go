@@ -2,12 +2,11 @@ package exectrace
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"os"
 	"reflect"
 	"testing"
 
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 	"github.com/google/go-cmp/cmp"
 	exptrace "golang.org/x/exp/trace"
 )
@@ -75,23 +74,12 @@ func TestMovesMatchStateTransition(t *testing.T) {
 		inputs[f] = data
 	}
 	for name, data := range inputs {
-		r, err := exptrace.NewReader(bytes.NewReader(data))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
 		var m moves
 		for i := range m.checked {
 			m.checked[i] = movesChecked // no checks: the fast answer itself
 		}
 		transitions, fast := 0, 0
-		for {
-			ev, err := r.ReadEvent()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
+		for ev := range tracetest.EventsOf(t, name, data) {
 			if ev.Kind() != exptrace.EventStateTransition {
 				continue
 			}

@@ -2,9 +2,7 @@ package exectrace
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	exptrace "golang.org/x/exp/trace"
 
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/tracetest"
 )
 
 // stackTraces are the recorded examples and the old formats GOROOT ships.
@@ -124,10 +123,6 @@ func modelStackKey(run *model.Run, i int) string {
 // rawAssistByStack sums, from raw events, the time each goroutine runs
 // inside a mark assist, by the stack of the assist's begin event.
 func rawAssistByStack(t *testing.T, data []byte) map[string]time.Duration {
-	r, err := exptrace.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	type goInfo struct {
 		running, assist bool
 		since           exptrace.Time
@@ -148,14 +143,7 @@ func rawAssistByStack(t *testing.T, data []byte) map[string]time.Duration {
 		gi.since = now
 	}
 	var last exptrace.Time
-	for {
-		ev, err := r.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for ev := range tracetest.EventsOf(t, "trace", data) {
 		last = ev.Time()
 		switch ev.Kind() {
 		case exptrace.EventStateTransition:
@@ -312,10 +300,6 @@ type stackAt struct {
 // syscall, its start at its creation, and its status at a generation
 // start.
 func rawPauseStacks(t *testing.T, data []byte, queries []pauseQuery) map[pauseQuery]string {
-	r, err := exptrace.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	timeline := map[exptrace.GoID][]stackAt{}
 	current := map[exptrace.GoID]string{}
 	seen := func(g exptrace.GoID, stk exptrace.Stack, at exptrace.Time) {
@@ -330,14 +314,7 @@ func rawPauseStacks(t *testing.T, data []byte, queries []pauseQuery) map[pauseQu
 	}
 	pauses := map[exptrace.Time]*pause{}
 	open := map[string]*pause{}
-	for {
-		ev, err := r.ReadEvent()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for ev := range tracetest.EventsOf(t, "trace", data) {
 		at := ev.Time()
 		switch ev.Kind() {
 		case exptrace.EventSync:
