@@ -1,39 +1,19 @@
-// Package advice is the advice step of the pipeline (ingest → analyze →
-// advice → report). This part of it is the GOGC/GOMEMLIMIT what-if model:
-// it fits the Go GC guide's cost model on the cycles of a model.Run and
-// predicts, for other settings, how often the GC would run, how much CPU it
-// would take, how large the heap would grow and what the p99 latency would
-// become.
+// Package advice holds the verdict rules, the second half of the advice
+// step of the pipeline (ingest → analyze → advice → report): from one
+// process's model.Run, its analysis and the what-if model's predictions
+// (internal/whatif) it reaches a verdict and says what to do.
 //
-// The steps, each a plain function of values (no I/O, no clocks, no
-// globals):
-//
-//  1. FitRun measures, from the observed cycles, the allocation rate, the
-//     live (marked) heap, the GC roots (stacks and globals), the GC CPU and
-//     wall time per cycle as a linear function of the bytes to scan (live
-//     heap plus roots), the share of mark work idle workers did, the rate of
-//     cycles the program forced, the pacer's overshoot of its goal, the GOGC
-//     in force (given, or inferred from goal versus live heap) and, when a
-//     known memory limit bound, the runtime's memory outside heap objects.
-//     A warm-up (cycles before the heap reached half its working size) is
-//     left out of the rates. gctrace's whole-MiB sizes are read as the
-//     middle of their MiB. Fit carries how well the model reproduces each
-//     observed cycle and the run as a whole.
-//  2. Predict applies the model to one Settings: heap goal = live +
-//     (live + roots)·GOGC/100, never below the runtime's 4 MiB minimum
-//     scaled by GOGC/100, capped by the goal the memory limit allows; cycles
-//     per second = allocation rate / (peak − live); GC CPU = cycles per
-//     second × CPU per cycle; and, when that would exceed half of the CPU,
-//     the GC CPU limiter: GC CPU held at 50 %, cycles stretched, and the
-//     heap overshooting its goal (and the limit).
-//  3. A LatencyModel turns the predicted share of time the GC is active
-//     into a p99: each request's chance of meeting the GC is scaled by it,
-//     and the p99 is taken over the resulting mixture of latencies.
-//  4. Grid runs Predict over GOGC 25…800 and off, each without a limit and
-//     with limits up to the memory budget, and WhatIfRow is the JSON row the
-//     report carries for each prediction.
-//
-// Every number in a Fit is computed from the cycles it was given; warnings
-// say which assumptions were needed (unknown roots, a heap that was not in a
-// steady state, an inferred GOGC that disagrees with the one given).
+// Decide fits the what-if model, then tries the rules in order —
+// decideSTWDelay (fix-stw-delay, or gc-not-the-cause for a process starved
+// of CPU), decideNotTheCause, decideTune — and, when none decides,
+// decideBeyondTuning chooses reduce-allocation or migration-candidate. Each
+// rule adds the evidence rows it compared, whether or not it decides.
+// Decide then builds the options ladder (tune, reduce allocation, upgrade
+// Go, restructure the heap, migrate: every remedy with its figures, the
+// recommended one marked), lowers the verdict to not-enough-data when the
+// inputs fall short, and returns the Outcome: the verdict, the fit and the
+// what-if rows. Every number the rules compare against is a Thresholds
+// field (DefaultThresholds says why; Load and Set read a config file and
+// --threshold flags). Like the model, the rules are plain functions of
+// values: no I/O, no clocks, no globals.
 package advice

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // The options ladder's steps that are not verdicts. The other three steps
@@ -93,10 +95,10 @@ type Estimate struct {
 // greenTeaSource is where the range comes from.
 const greenTeaSource = "Go 1.26 release notes (go.dev/doc/go1.26): the Green Tea collector, the default from Go 1.26, is expected to cut GC overhead by 10–40% in real programs that use the GC heavily"
 
-// options builds the ladder for the verdict reached; recommend marks the
+// buildOptions builds the ladder for the verdict reached; markRecommended marks the
 // recommended option once the data is known to be sufficient.
-func (d *decider) options() {
-	tg, hasTarget := d.theTarget()
+func (d *decider) buildOptions() {
+	tg, hasTarget := d.cachedTarget()
 	in := d.intrinsic()
 	d.v.Options = []Option{
 		d.tuneOption(tg, hasTarget),
@@ -116,10 +118,10 @@ func (d *decider) options() {
 	}
 }
 
-// recommend marks the first applicable option that meets the target, when
+// markRecommended marks the first applicable option that meets the target, when
 // the verdict is that option's. A verdict on the ladder that disagrees
 // with the ladder is a bug in one of them: it is said, not hidden.
-func (d *decider) recommend() {
+func (d *decider) markRecommended() {
 	i := slices.IndexFunc(d.v.Options, func(o Option) bool {
 		return o.Applicable && (o.NotRuledOut || o.MeetsTarget != nil && *o.MeetsTarget)
 	})
@@ -135,7 +137,7 @@ func (d *decider) recommend() {
 }
 
 // predicted fills an option's figures from a model prediction.
-func (o *Option) predicted(p Prediction) {
+func (o *Option) predicted(p whatif.Prediction) {
 	o.Modelled = true
 	cpu := p.GCCPUFraction
 	o.GCCPUFraction = &cpu
@@ -168,7 +170,7 @@ func (d *decider) tuneOption(tg target, hasTarget bool) Option {
 	cur := d.fit.Settings()
 	keep := cur.String()
 	switch {
-	case len(good) > 0 && (tg.meets(d.observed) || slices.ContainsFunc(good, func(p Prediction) bool { return p.Settings == cur })):
+	case len(good) > 0 && (tg.meets(d.observed) || slices.ContainsFunc(good, func(p whatif.Prediction) bool { return p.Settings == cur })):
 		// The current settings meet it: the option is to keep them.
 		o.Settings = d.recommendation(d.observed)
 		o.predicted(d.observed)
@@ -182,7 +184,7 @@ func (d *decider) tuneOption(tg target, hasTarget bool) Option {
 			o.Note = fmt.Sprintf("%.1f× today's peak memory: no setting under tune_memory_factor (%g×) meets the target", float64(best.PeakMemory)/float64(d.observed.PeakMemory), d.Rules.TuneMemoryFactor)
 		}
 		if d.v.ID == Tune && d.v.Settings == nil {
-			// nothingToChange: the gain is in the noise between captures.
+			// decideNothingToChange: the gain is in the noise between captures.
 			o.Change = fmt.Sprintf("keep %s: %s would meet the target, but is predicted to cut p99 by less than tune_gain_min (%.0f%%)",
 				keep, o.Settings.Setting, d.Rules.TuneGainMin*100)
 			o.Note = "the figures are that setting's; the verdict says nothing to change"
@@ -202,8 +204,8 @@ func (d *decider) tuneOption(tg target, hasTarget bool) Option {
 // meets it, among those that fit the budget. When none fits (fits false),
 // it is the nearest among those whose peak stays inside the budget (the
 // headroom or the CPU limiter ruled them out), else the smallest peak.
-func (d *decider) nearestSetting(ps []Prediction, tg target) (p Prediction, fits, ok bool) {
-	var best, inBudget, smallest *Prediction
+func (d *decider) nearestSetting(ps []whatif.Prediction, tg target) (p whatif.Prediction, fits, ok bool) {
+	var best, inBudget, smallest *whatif.Prediction
 	for i := range ps {
 		q := &ps[i]
 		switch {
@@ -220,12 +222,12 @@ func (d *decider) nearestSetting(ps []Prediction, tg target) (p Prediction, fits
 			smallest = q
 		}
 	}
-	for _, q := range []*Prediction{best, inBudget, smallest} {
+	for _, q := range []*whatif.Prediction{best, inBudget, smallest} {
 		if q != nil {
 			return *q, q == best, true
 		}
 	}
-	return Prediction{}, false, false
+	return whatif.Prediction{}, false, false
 }
 
 // nearestNote names the nearest miss, and whether it fits.
@@ -265,11 +267,11 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 	if !found {
 		o.Basis = fmt.Sprintf("what-if model at %.0f%% of today's allocation rate", (1-d.maxAllocCut())*100)
 		o.Change = fmt.Sprintf("no setting inside the budget meets the target even with %.0f%% less allocation", d.maxAllocCut()*100)
-		p, fits, ok := Prediction{}, true, cut.nearest != nil
+		p, fits, ok := whatif.Prediction{}, true, cut.nearest != nil
 		if ok {
 			p = *cut.nearest
 		} else {
-			p, fits, ok = d.nearestSetting(GridAt(*d.fit, d.budgetOrNone(), 1-d.maxAllocCut(), d.lat), tg)
+			p, fits, ok = d.nearestSetting(whatif.GridAt(*d.fit, d.budgetOrNone(), 1-d.maxAllocCut(), d.lat), tg)
 		}
 		if ok {
 			o.Settings = d.recommendation(p)
@@ -292,17 +294,17 @@ func (d *decider) allocOption(tg target, hasTarget bool) Option {
 	o.Settings = d.recommendation(cut.best)
 	o.predicted(cut.best)
 	o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, with %s",
-		c*100, sizeString(int64(rate)), sizeString(int64(after)), sites, o.Settings.Setting)
+		c*100, units.Size(int64(rate)), units.Size(int64(after)), sites, o.Settings.Setting)
 	return o
 }
 
 // notRuledOut says why the model cannot rule out a cut of the allocation
 // at setting u (allocCut.unknown).
-func (d *decider) notRuledOut(u Prediction, tg target) string {
+func (d *decider) notRuledOut(u whatif.Prediction, tg target) string {
 	at := fmt.Sprintf("at %.0f%% of today's allocation rate, %s", u.AllocRateFactor*100, u.Settings)
 	if tg.meets(u) {
 		note := fmt.Sprintf("%s is predicted to meet the target inside the budget, but not its %.0f%% headroom", at, d.Rules.MemoryHeadroom*100)
-		if u.P99Bound == BoundUpper {
+		if u.P99Bound == whatif.BoundUpper {
 			note += fmt.Sprintf(" (p99 at most %s, an upper bound)", u.P99.Round(time.Microsecond))
 		}
 		return note
@@ -320,11 +322,11 @@ func (d *decider) allocOptionKeeping(tg target, o Option, sites string) Option {
 	keep := cur.String()
 	rate := d.fit.AllocRate
 	maxCut := d.maxAllocCut()
-	var p Prediction
+	var p whatif.Prediction
 	cut := 0.0
 	for i := 0; ; i++ {
 		cut = min(float64(i)*allocCutStep, maxCut)
-		p = PredictAt(*d.fit, cur, 1-cut, d.lat)
+		p = whatif.PredictAt(*d.fit, cur, 1-cut, d.lat)
 		if (d.fits(p) && tg.meets(p)) || cut >= maxCut {
 			break
 		}
@@ -340,7 +342,7 @@ func (d *decider) allocOptionKeeping(tg target, o Option, sites string) Option {
 	case met:
 		after := rate * (1 - cut)
 		o.AllocCut, o.AllocBytesPerSecond = &cut, &after
-		o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, keeping %s", cut*100, sizeString(int64(rate)), sizeString(int64(after)), sites, keep)
+		o.Change = fmt.Sprintf("cut the allocation rate by %.0f%% (%s/s to %s/s)%s, keeping %s", cut*100, units.Size(int64(rate)), units.Size(int64(after)), sites, keep)
 		o.Note = "the code change instead of the setting: a setting meets the target at today's allocation rate (tune)"
 	default:
 		o.Change = fmt.Sprintf("with today's settings (%s), even %.0f%% less allocation does not meet the target", keep, maxCut*100)
@@ -394,7 +396,7 @@ func (d *decider) restructureOption(in intrinsicCost) Option {
 		return o
 	}
 	o.Applicable = true
-	o.Note = fmt.Sprintf("marking takes %s per cycle over %s of live heap; how much fewer pointers save depends on the heap's shape, which the inputs do not show", in.markWall.Round(time.Millisecond), sizeString(in.live))
+	o.Note = fmt.Sprintf("marking takes %s per cycle over %s of live heap; how much fewer pointers save depends on the heap's shape, which the inputs do not show", in.markWall.Round(time.Millisecond), units.Size(in.live))
 	return o
 }
 
@@ -415,7 +417,7 @@ func (d *decider) migrationOption(tg target, hasTarget bool, in intrinsicCost) O
 		o.Note += ")"
 	}
 	m := d.v.Migration
-	p := Prediction{GCCPUFraction: 0, Unbounded: true}
+	p := whatif.Prediction{GCCPUFraction: 0, Unbounded: true}
 	if m != nil {
 		p.P99, p.HasP99 = time.Duration(m.P99WithoutGCMs*1e6), true
 	}

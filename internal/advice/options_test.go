@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // firstMeeting is the id of the first applicable option that meets the
@@ -65,9 +66,9 @@ func option(v Verdict, id string) Option {
 // share of the allocation rate with that setting.
 func TestLadderOnAllocationLookAlike(t *testing.T) {
 	p := allocParams()
-	p.allocRate = 800 << 20
-	p.wallFixed, p.wallPerByte = 1e6, 79e6/float64(304<<20)
-	p.cpuFixed, p.cpuPerByte = 1e6, 79e6/float64(304<<20)
+	p.AllocRate = 800 << 20
+	p.WallFixed, p.WallPerByte = 1e6, 79e6/float64(304<<20)
+	p.CPUFixed, p.CPUPerByte = 1e6, 79e6/float64(304<<20)
 	req := allocRequest(p, 0.04)
 	out := Decide(req)
 	v := out.Verdict
@@ -84,11 +85,11 @@ func TestLadderOnAllocationLookAlike(t *testing.T) {
 		t.Fatalf("option's cut %v, evidence's %v", o.AllocCut, e.Value)
 	}
 	// The figures again, from the model directly.
-	g, lim := int(o.Settings.Predicted.GOGC), int64(NoLimit)
+	g, lim := int(o.Settings.Predicted.GOGC), int64(whatif.NoLimit)
 	if o.Settings.Predicted.MemoryLimit != nil {
 		lim = *o.Settings.Predicted.MemoryLimit
 	}
-	pred := PredictAt(*out.Fit, Settings{GOGC: g, MemoryLimit: lim}, 1-*o.AllocCut, mustLatency(t, req))
+	pred := whatif.PredictAt(*out.Fit, whatif.Settings{GOGC: g, MemoryLimit: lim}, 1-*o.AllocCut, mustLatency(t, req))
 	if *o.P99Ms != ms(float64(pred.P99)) || *o.GCCPUFraction != pred.GCCPUFraction || *o.PeakMemoryBytes != pred.PeakMemory {
 		t.Errorf("option figures %v ms, %v, %v B; the model at %.2f of the rate: %v ms, %v, %v B",
 			*o.P99Ms, *o.GCCPUFraction, *o.PeakMemoryBytes, 1-*o.AllocCut, ms(float64(pred.P99)), pred.GCCPUFraction, pred.PeakMemory)
@@ -103,14 +104,14 @@ func TestLadderOnAllocationLookAlike(t *testing.T) {
 	}
 }
 
-func mustLatency(t *testing.T, req Request) *LatencyModel {
+func mustLatency(t *testing.T, req Request) *whatif.LatencyModel {
 	t.Helper()
 	a := req.Analysis.Attribution
-	fit, err := FitRun(req.Run, req.Known)
+	fit, err := whatif.FitRun(req.Run, req.Known)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lat, err := NewMixtureLatencyModel(a.Latencies, a.Met, a.GCTimes, fit.Observed.MarkActiveFraction)
+	lat, err := whatif.NewMixtureLatencyModel(a.Latencies, a.Met, a.GCTimes, fit.Observed.MarkActiveFraction)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,9 +123,9 @@ func mustLatency(t *testing.T, req Request) *LatencyModel {
 // are the tail without GC time, no GC CPU and the live heap.
 func TestLadderOnIntrinsicHeap(t *testing.T) {
 	p := allocParams()
-	p.allocRate = 100 << 20
-	p.wallFixed, p.wallPerByte = 1e6, 599e6/float64(304<<20)
-	p.cpuFixed, p.cpuPerByte = 1e6, 599e6/float64(304<<20)
+	p.AllocRate = 100 << 20
+	p.WallFixed, p.WallPerByte = 1e6, 599e6/float64(304<<20)
+	p.CPUFixed, p.CPUPerByte = 1e6, 599e6/float64(304<<20)
 	req := allocRequest(p, 0.2)
 	v := Decide(req).Verdict
 	checkLadder(t, v)
@@ -163,9 +164,9 @@ func TestLadderOnIntrinsicHeap(t *testing.T) {
 // remedy; its option is verdict.settings.
 func TestLadderOnTune(t *testing.T) {
 	p := allocParams()
-	p.allocRate = 800 << 20
-	p.wallFixed, p.wallPerByte = 1e6, 79e6/float64(304<<20)
-	p.cpuFixed, p.cpuPerByte = 1e6, 79e6/float64(304<<20)
+	p.AllocRate = 800 << 20
+	p.WallFixed, p.WallPerByte = 1e6, 79e6/float64(304<<20)
+	p.CPUFixed, p.CPUPerByte = 1e6, 79e6/float64(304<<20)
 	req := allocRequest(p, 0.04)
 	req.Budget = 4 << 30
 	v := Decide(req).Verdict
@@ -192,8 +193,8 @@ func TestLadderOnTune(t *testing.T) {
 		t.Fatalf("reduce-allocation beside tune: %+v, want today's settings and a cut", r)
 	}
 	lat, slo := mustLatency(t, req), req.SLO.Target
-	at := PredictAt(*out.Fit, cur, 1-*r.AllocCut, lat)
-	before := PredictAt(*out.Fit, cur, 1-(*r.AllocCut-allocCutStep), lat)
+	at := whatif.PredictAt(*out.Fit, cur, 1-*r.AllocCut, lat)
+	before := whatif.PredictAt(*out.Fit, cur, 1-(*r.AllocCut-allocCutStep), lat)
 	if r.MeetsTarget == nil || !*r.MeetsTarget || at.P99 > slo || before.P99 <= slo || *r.P99Ms != ms(float64(at.P99)) {
 		t.Errorf("cut %.2f: p99 %v there, %v one step less, option %v ms; want the least cut meeting %v", *r.AllocCut, at.P99, before.P99, *r.P99Ms, slo)
 	}
@@ -203,7 +204,7 @@ func TestLadderOnTune(t *testing.T) {
 // not modelled, and recommends nothing.
 func TestLadderWithoutEnoughData(t *testing.T) {
 	p := allocParams()
-	p.allocRate = 800 << 20
+	p.AllocRate = 800 << 20
 	req := allocRequest(p, 0.04)
 	req.Run.Cycles = req.Run.Cycles[:2]
 	v := Decide(req).Verdict
@@ -224,9 +225,9 @@ func TestLadderWithoutEnoughData(t *testing.T) {
 // marking, is not.
 func TestUpgradeGoOption(t *testing.T) {
 	p := allocParams()
-	p.allocRate = 100 << 20
-	p.wallFixed, p.wallPerByte = 1e6, 599e6/float64(304<<20)
-	p.cpuFixed, p.cpuPerByte = 1e6, 599e6/float64(304<<20)
+	p.AllocRate = 100 << 20
+	p.WallFixed, p.WallPerByte = 1e6, 599e6/float64(304<<20)
+	p.CPUFixed, p.CPUPerByte = 1e6, 599e6/float64(304<<20)
 	var v Verdict
 	decide := func(version, from string, stw, assist, background float64) Option {
 		req := allocRequest(p, 0.2)

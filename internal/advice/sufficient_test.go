@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/whatif/whatiftest"
 )
 
 // TestNotEnoughData: a capture cut short after two cycles of a heavy
@@ -14,9 +15,9 @@ import (
 // is recommended.
 func TestNotEnoughData(t *testing.T) {
 	p := allocParams()
-	p.cycles = 2
+	p.Cycles = 2
 	req := allocRequest(allocParams(), 0.5)
-	req.Run = synthRun(p, 11)
+	req.Run = whatiftest.Run(p, 11)
 	req.Analysis.GC.Cycles = 2
 	req.Budget = -1
 	v := Decide(req).Verdict
@@ -43,8 +44,8 @@ func TestNotEnoughData(t *testing.T) {
 // unknown, and an unknown rate is not named as the GC's driver.
 func TestNoCauseFromZeroRate(t *testing.T) {
 	p := allocParams()
-	p.cycles = 1
-	run := synthRun(p, 3)
+	p.Cycles = 1
+	run := whatiftest.Run(p, 3)
 	run.End = run.Start.Add(2 * time.Second)
 	a := &analyze.Result{}
 	a.GC.Cycles = 1

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 func TestThresholdsSetAndLoad(t *testing.T) {
@@ -38,13 +40,13 @@ func TestThresholdsSetAndLoad(t *testing.T) {
 }
 
 func TestSettingsDistance(t *testing.T) {
-	cur := Settings{GOGC: 100, MemoryLimit: 110 << 20}
-	near := Settings{GOGC: 100, MemoryLimit: NoLimit}
-	far := Settings{GOGC: 25, MemoryLimit: NoLimit}
+	cur := whatif.Settings{GOGC: 100, MemoryLimit: 110 << 20}
+	near := whatif.Settings{GOGC: 100, MemoryLimit: whatif.NoLimit}
+	far := whatif.Settings{GOGC: 25, MemoryLimit: whatif.NoLimit}
 	if !(settingsDistance(cur, cur) == 0 && settingsDistance(cur, near) < settingsDistance(cur, far)) {
 		t.Errorf("distances %v %v %v", settingsDistance(cur, cur), settingsDistance(cur, near), settingsDistance(cur, far))
 	}
-	if d := settingsDistance(Settings{GOGC: 100, MemoryLimit: NoLimit}, Settings{GOGC: 400, MemoryLimit: NoLimit}); d != 2 {
+	if d := settingsDistance(whatif.Settings{GOGC: 100, MemoryLimit: whatif.NoLimit}, whatif.Settings{GOGC: 400, MemoryLimit: whatif.NoLimit}); d != 2 {
 		t.Errorf("two doublings = %v", d)
 	}
 }

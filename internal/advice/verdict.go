@@ -12,6 +12,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // The verdict ids: exactly one per process.
@@ -41,7 +42,7 @@ type SLO struct {
 type Request struct {
 	Run      *model.Run
 	Analysis *analyze.Result
-	Known    Known
+	Known    whatif.Known
 	SLO      *SLO  // nil: none given
 	Budget   int64 // the memory the process may use; ≤ 0: unknown
 	Rules    Thresholds
@@ -78,8 +79,8 @@ type Evidence struct {
 // memlimit_bytes in JSON), with what the model predicts for it.
 type Recommendation struct {
 	units.Setting
-	Predicted WhatIfRow  `json:"predicted"`
-	Current   *WhatIfRow `json:"current,omitempty"`
+	Predicted whatif.Row  `json:"predicted"`
+	Current   *whatif.Row `json:"current,omitempty"`
 	// HeadroomBytes is the budget left at the predicted peak (null without
 	// a budget).
 	HeadroomBytes *int64 `json:"headroom_bytes"`
@@ -172,8 +173,8 @@ type Verdict struct {
 // Outcome is the verdict with the model behind it.
 type Outcome struct {
 	Verdict Verdict
-	Fit     *Fit
-	WhatIf  []WhatIfRow
+	Fit     *whatif.Fit
+	WhatIf  []whatif.Row
 }
 
 // decider carries what the rules read.
@@ -184,11 +185,11 @@ type decider struct {
 	gcSE     float64 // its standard error
 	gcCPU    float64
 	attr     *analyze.Attribution
-	fit      *Fit
-	grid     []Prediction
-	lat      *LatencyModel
-	observed Prediction
-	// tgt is what a remedy must achieve, once theTarget has worked it
+	fit      *whatif.Fit
+	grid     []whatif.Prediction
+	lat      *whatif.LatencyModel
+	observed whatif.Prediction
+	// tgt is what a remedy must achieve, once cachedTarget has worked it
 	// out; nil without a model or without GC time to cut.
 	tgt      *target
 	tgtTried bool
@@ -240,32 +241,32 @@ func Decide(req Request) Outcome {
 	if d.attr != nil && d.attr.Requests > 0 {
 		d.gcShare, d.gcSE = d.attr.Tail99.GCShare, d.attr.Tail99.GCShareSE
 	}
-	d.model()
-	d.confidence()
-	d.migrationEstimate()
+	d.fitModel()
+	d.judgeConfidence()
+	d.estimateMigration()
 	switch {
-	case d.stwDelay():
-	case d.notTheCause():
-	case d.tune():
+	case d.decideSTWDelay():
+	case d.decideNotTheCause():
+	case d.decideTune():
 	default:
-		d.beyondTuning()
+		d.decideBeyondTuning()
 	}
 	d.cpuCaveat()
-	d.options()
+	d.buildOptions()
 	if short := d.shortfalls(); len(short) > 0 {
 		d.insufficient(short)
 	}
-	d.recommend()
+	d.markRecommended()
 	out := Outcome{Verdict: *d.v, Fit: d.fit}
 	if d.grid != nil {
-		out.WhatIf = Rows(WhatIfGrid(*d.fit, d.budgetOrNone(), d.lat))
+		out.WhatIf = whatif.Rows(whatif.GridAtRates(*d.fit, d.budgetOrNone(), d.lat))
 	}
 	return out
 }
 
 // fitWholeLog fits the cost model on the gctrace log a trace was lined up
 // with, with the settings the run knows (from a capture's manifest).
-func fitWholeLog(run *model.Run, user Known) (Fit, error) {
+func fitWholeLog(run *model.Run, user whatif.Known) (whatif.Fit, error) {
 	whole := *run.WholeLog
 	if run.GOGC != nil {
 		whole.GOGC = run.GOGC
@@ -276,13 +277,13 @@ func fitWholeLog(run *model.Run, user Known) (Fit, error) {
 	if whole.GOMAXPROCS <= 0 {
 		whole.GOMAXPROCS = run.GOMAXPROCS
 	}
-	return FitRun(&whole, user)
+	return whatif.FitRun(&whole, user)
 }
 
-// model fits the what-if model when the cycles allow.
-func (d *decider) model() {
-	fit, err := FitRun(d.Run, d.Known)
-	if errors.Is(err, ErrTooFewCycles) && d.Run.WholeLog != nil {
+// fitModel fits the what-if model when the cycles allow.
+func (d *decider) fitModel() {
+	fit, err := whatif.FitRun(d.Run, d.Known)
+	if errors.Is(err, whatif.ErrTooFewCycles) && d.Run.WholeLog != nil {
 		if whole, werr := fitWholeLog(d.Run, d.Known); werr == nil {
 			fit, err = whole, nil
 			d.caveat("the trace's window holds too few GC cycles to fit the cost model; it was fitted on the whole gctrace log lined up with it (%d complete cycles over %s), so its predictions describe the process over the log, not the window",
@@ -296,12 +297,12 @@ func (d *decider) model() {
 	}
 	d.fit = &fit
 	if d.attr != nil && len(d.attr.Latencies) > 0 {
-		if lat, err := NewPressureLatencyModel(d.attr.Latencies, d.attr.Met, d.attr.GCTimes, d.attr.MetCycle, CycleLoads(d.Run), fit.Observed.MarkActiveFraction); err == nil {
+		if lat, err := whatif.NewPressureLatencyModel(d.attr.Latencies, d.attr.Met, d.attr.GCTimes, d.attr.MetCycle, whatif.CycleLoads(d.Run), fit.Observed.MarkActiveFraction); err == nil {
 			d.lat = lat
 		}
 	}
-	d.grid = Grid(fit, d.budgetOrNone(), d.lat)
-	d.observed = Predict(fit, fit.Settings(), d.lat)
+	d.grid = whatif.Grid(fit, d.budgetOrNone(), d.lat)
+	d.observed = whatif.Predict(fit, fit.Settings(), d.lat)
 	for _, e := range []float64{fit.Quality.GCPerSecondError, fit.Quality.GCCPUError} {
 		if math.Abs(e) > d.Rules.FitErrorMax {
 			d.caveat("the model misses the observed GC frequency or CPU by %.0f%%: treat its predictions as rough", math.Abs(e)*100)
@@ -317,7 +318,7 @@ func (d *decider) budgetOrNone() int64 {
 	if d.Budget > 0 {
 		return d.Budget
 	}
-	return NoLimit
+	return whatif.NoLimit
 }
 
 // confidenceAtMost lowers the confidence to c when it is higher.
@@ -328,7 +329,7 @@ func (d *decider) confidenceAtMost(c string) {
 	}
 }
 
-func (d *decider) confidence() {
+func (d *decider) judgeConfidence() {
 	score := 2
 	r := d.Rules
 	cycles := d.Analysis.GC.Cycles - d.Analysis.GC.PartialCycles
@@ -361,15 +362,15 @@ func (d *decider) confidence() {
 	d.v.Confidence = [...]string{"low", "medium", "high"}[max(0, min(2, score))]
 }
 
-// migrationEstimate says what removing the GC would buy.
-func (d *decider) migrationEstimate() {
+// estimateMigration says what removing the GC would buy.
+func (d *decider) estimateMigration() {
 	if d.attr == nil || d.attr.Requests == 0 {
 		return
 	}
 	t := d.attr.Tail99
 	without, basis := t.WithoutGC, WithoutGCOwnTime
-	if d.lat != nil && d.lat.CleanRequests() >= minClean {
-		if p, b := d.lat.WithoutGC(); b == BoundNone {
+	if d.lat != nil && d.lat.CleanRequests() >= whatif.MinClean {
+		if p, b := d.lat.WithoutGC(); b == whatif.BoundNone {
 			without, basis = p, WithoutGCClean
 		}
 	}
@@ -393,7 +394,7 @@ func (d *decider) migrationEstimate() {
 		m.P99Change*100, adrP99Change*100)
 	if basis == WithoutGCOwnTime && d.lat != nil {
 		m.Comparison = fmt.Sprintf("without GC time p99 would change by at least %+.0f%%: fewer than %d requests stayed clear of the GC, so this keeps the queueing behind GC-slowed requests (the decision record's migrated services: %+.0f%%)",
-			m.P99Change*100, minClean, adrP99Change*100)
+			m.P99Change*100, whatif.MinClean, adrP99Change*100)
 	}
 	if m.LiveHeapBytes > 0 {
 		m.Comparison += fmt.Sprintf("; a heap without GC headroom would change memory by %+.0f%% (record: %+.0f%%)", m.MemoryChange*100, adrMemoryChange*100)
@@ -401,8 +402,11 @@ func (d *decider) migrationEstimate() {
 	d.v.Migration = m
 }
 
-// stwDelay: long GC pauses because goroutines took long to stop.
-func (d *decider) stwDelay() bool {
+// decideSTWDelay tries fix-stw-delay: GC pauses are long because goroutines
+// took long to stop. It gives that verdict, or gc-not-the-cause when the
+// process was starved of CPU rather than slow to stop, and says whether it
+// gave one; either way it adds its evidence rows.
+func (d *decider) decideSTWDelay() bool {
 	r := d.Rules
 	d.rule = FixSTWDelay
 	first := len(d.v.Evidence)
@@ -484,8 +488,9 @@ func (d *decider) stwDelay() bool {
 	return true
 }
 
-// notTheCause: GC time is a small part of the tail (and GC CPU is modest).
-func (d *decider) notTheCause() bool {
+// decideNotTheCause tries gc-not-the-cause: GC time is a small part of the
+// tail (and GC CPU is modest). It gives the verdict and says whether it did.
+func (d *decider) decideNotTheCause() bool {
 	r := d.Rules
 	d.rule = NotTheCause
 	cpuOK := d.evidence("gc_cpu_fraction", d.gcCPU, "<", r.GCCPUHigh, "fraction", "")
@@ -598,33 +603,6 @@ func (d *decider) tailMadeOf() map[string]float64 {
 	return out
 }
 
-// CycleLoads is each of the run's cycles' load, by index: its mark wall
-// time, and its mark pressure (see Prediction.MarkPressure): what the
-// program allocated while the cycle marked (the heap's growth from its
-// start to the end of marking) over the runway from the previous cycle's
-// marked heap to the cycle's goal. The pressure is NaN when the cycle or
-// its predecessor lacks a size, +Inf when the goal left no runway.
-func CycleLoads(run *model.Run) []CycleLoad {
-	out := make([]CycleLoad, len(run.Cycles))
-	for i, c := range run.Cycles {
-		out[i] = CycleLoad{Pressure: math.NaN(), MarkWall: max(0, c.End.Sub(c.Start))}
-		if i == 0 || c.Partial || c.HeapStart < 0 || c.HeapEnd < 0 || c.HeapGoal <= 0 {
-			continue
-		}
-		prev := run.Cycles[i-1]
-		if prev.N != c.N-1 || prev.HeapLive < 0 {
-			continue
-		}
-		during := float64(max(0, c.HeapEnd-c.HeapStart))
-		if runway := float64(c.HeapGoal - prev.HeapLive); runway > 0 {
-			out[i].Pressure = during / runway
-		} else {
-			out[i].Pressure = math.Inf(1)
-		}
-	}
-	return out
-}
-
 // observedHeaps is the mean heap at mark termination (the peak of a cycle)
 // and the mean live heap over the complete cycles that carry them, for
 // when the model could not be fitted; -1 when none does.
@@ -652,3 +630,7 @@ func observedHeaps(run *model.Run) (peak, live int64) {
 	}
 	return peak, live
 }
+
+// ms converts nanoseconds to milliseconds, the unit of the JSON's _ms
+// fields.
+func ms(ns float64) float64 { return ns / 1e6 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/whatif"
+	"github.com/gcwatch/gcwatch/internal/whatif/whatiftest"
 )
 
 // heavyTailRequests makes requests for a run whose GC is active share
@@ -40,9 +42,9 @@ func heavyTailRequests(n int, active, hitShare float64) *analyze.Attribution {
 // GOGC=50 on 2 Ps with a 512 MiB budget: GOGC=50 is the largest heap the
 // budget holds, so no setting spaces cycles out further, and the SLO is
 // p99 ≤ 5 ms.
-func allocRequest(p synthParams, hitShare float64) Request {
-	run := synthRun(p, 11)
-	fit, err := FitRun(run, Known{})
+func allocRequest(p whatiftest.Params, hitShare float64) Request {
+	run := whatiftest.Run(p, 11)
+	fit, err := whatif.FitRun(run, whatif.Known{})
 	if err != nil {
 		panic(err)
 	}
@@ -55,10 +57,10 @@ func allocRequest(p synthParams, hitShare float64) Request {
 		Budget: 512 << 20, Rules: DefaultThresholds()}
 }
 
-func allocParams() synthParams {
-	p := baseParams()
-	p.live, p.swing, p.gogc, p.procs = 300<<20, 0.05, 50, 2
-	p.idleShare = 0.3
+func allocParams() whatiftest.Params {
+	p := whatiftest.Base()
+	p.Live, p.Swing, p.GOGC, p.Procs = 300<<20, 0.05, 50, 2
+	p.IdleShare = 0.3
 	return p
 }
 
@@ -77,9 +79,9 @@ func evidenceRow(v Verdict, metric string) (Evidence, bool) {
 // allocation halves the requests that meet a cycle and meets the SLO.
 func TestAllocationDrivenLookAlike(t *testing.T) {
 	p := allocParams()
-	p.allocRate = 800 << 20
-	p.wallFixed, p.wallPerByte = 1e6, 79e6/float64(304<<20)
-	p.cpuFixed, p.cpuPerByte = 1e6, 79e6/float64(304<<20)
+	p.AllocRate = 800 << 20
+	p.WallFixed, p.WallPerByte = 1e6, 79e6/float64(304<<20)
+	p.CPUFixed, p.CPUPerByte = 1e6, 79e6/float64(304<<20)
 	req := allocRequest(p, 0.04)
 	out := Decide(req)
 	v := out.Verdict
@@ -112,7 +114,7 @@ func TestAllocationDrivenLookAlike(t *testing.T) {
 		over = 1 + 0.5*(over-1)
 	}
 	peakHalf := (live + (live+roots)*0.5) * over
-	rows := map[float64][]WhatIfRow{}
+	rows := map[float64][]whatif.Row{}
 	for _, r := range out.WhatIf {
 		rows[r.AllocRateFactor] = append(rows[r.AllocRateFactor], r)
 	}
@@ -128,9 +130,9 @@ func TestAllocationDrivenLookAlike(t *testing.T) {
 			continue
 		}
 		gcPerSecond := 0.5 * f.AllocRate / (peakHalf - live)
-		within(t, "gc/s at half the allocation", half.GCPerSecond, gcPerSecond, 0.01)
-		within(t, "gc cpu at half the allocation", half.GCCPUFraction, full.GCCPUFraction/full.GCPerSecond*gcPerSecond, 0.01)
-		within(t, "peak heap at half the allocation", float64(*half.PeakHeap), peakHalf, 0.01)
+		whatiftest.Within(t, "gc/s at half the allocation", half.GCPerSecond, gcPerSecond, 0.01)
+		whatiftest.Within(t, "gc cpu at half the allocation", half.GCCPUFraction, full.GCCPUFraction/full.GCPerSecond*gcPerSecond, 0.01)
+		whatiftest.Within(t, "peak heap at half the allocation", float64(*half.PeakHeap), peakHalf, 0.01)
 		if *half.P99 > 5 || *full.P99 <= 5 {
 			t.Errorf("p99 %v ms at full, %v at half: want over, then within the 5 ms SLO", *full.P99, *half.P99)
 		}
@@ -146,9 +148,9 @@ func TestAllocationDrivenLookAlike(t *testing.T) {
 // the SLO, so the cost is the live heap's.
 func TestIntrinsicHeapKeepsMigration(t *testing.T) {
 	p := allocParams()
-	p.allocRate = 100 << 20
-	p.wallFixed, p.wallPerByte = 1e6, 599e6/float64(304<<20)
-	p.cpuFixed, p.cpuPerByte = 1e6, 599e6/float64(304<<20)
+	p.AllocRate = 100 << 20
+	p.WallFixed, p.WallPerByte = 1e6, 599e6/float64(304<<20)
+	p.CPUFixed, p.CPUPerByte = 1e6, 599e6/float64(304<<20)
 	out := Decide(allocRequest(p, 0.2))
 	v := out.Verdict
 	if v.ID != MigrationCandidate {

@@ -8,23 +8,25 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // target is what a setting must achieve to count as a fix.
 type target struct {
 	describe string
-	meets    func(p Prediction) bool
+	meets    func(p whatif.Prediction) bool
 	// score orders settings that miss, nearest first (lower is nearer).
-	score func(p Prediction) float64
+	score func(p whatif.Prediction) float64
 }
 
-// theTarget works out the target once (tune, or the options ladder for
+// cachedTarget works out the target once (tune, or the options ladder for
 // the verdicts decided before tune), and says its caveat once.
-func (d *decider) theTarget() (target, bool) {
+func (d *decider) cachedTarget() (target, bool) {
 	if !d.tgtTried {
 		d.tgtTried = true
 		if d.fit != nil {
-			if tg, ok := d.target(); ok {
+			if tg, ok := d.workOutTarget(); ok {
 				d.tgt = &tg
 			}
 		}
@@ -35,10 +37,10 @@ func (d *decider) theTarget() (target, bool) {
 	return *d.tgt, true
 }
 
-// target works out the goal: the SLO; else halving the GC-attributable
+// workOutTarget works out the goal: the SLO; else halving the GC-attributable
 // part of p99; else, without requests, halving GC CPU (or reaching the GC
 // CPU target).
-func (d *decider) target() (target, bool) {
+func (d *decider) workOutTarget() (target, bool) {
 	r := d.Rules
 	if d.lat != nil {
 		t := d.attr.Tail99
@@ -57,8 +59,8 @@ func (d *decider) target() (target, bool) {
 			}
 			return target{
 				describe: fmt.Sprintf("p%g ≤ %s%s", d.SLO.Quantile*100, d.SLO.Target, note),
-				meets:    func(p Prediction) bool { return p99Meets(p, goal) },
-				score:    func(p Prediction) float64 { return float64(p.P99 - goal) },
+				meets:    func(p whatif.Prediction) bool { return p99Meets(p, goal) },
+				score:    func(p whatif.Prediction) float64 { return float64(p.P99 - goal) },
 			}, true
 		}
 		gcPart := d.observed.P99 - t.WithoutGC
@@ -68,8 +70,8 @@ func (d *decider) target() (target, bool) {
 		goal := t.WithoutGC + time.Duration(r.TailCut*float64(gcPart))
 		return target{
 			describe: fmt.Sprintf("the GC-attributable part of p99 cut to %.0f%% (p99 ≤ %s)", r.TailCut*100, goal.Round(time.Microsecond)),
-			meets:    func(p Prediction) bool { return p99Meets(p, goal) },
-			score:    func(p Prediction) float64 { return float64(p.P99 - goal) },
+			meets:    func(p whatif.Prediction) bool { return p99Meets(p, goal) },
+			score:    func(p whatif.Prediction) float64 { return float64(p.P99 - goal) },
 		}, true
 	}
 	goal := math.Max(r.GCCPUTarget, r.TailCut*d.fit.Observed.GCCPUFraction)
@@ -78,16 +80,16 @@ func (d *decider) target() (target, bool) {
 	}
 	return target{
 		describe: fmt.Sprintf("GC CPU ≤ %.1f%%", goal*100),
-		meets:    func(p Prediction) bool { return p.GCCPUFraction <= goal },
-		score:    func(p Prediction) float64 { return p.GCCPUFraction - goal },
+		meets:    func(p whatif.Prediction) bool { return p.GCCPUFraction <= goal },
+		score:    func(p whatif.Prediction) float64 { return p.GCCPUFraction - goal },
 	}, true
 }
 
 // p99Meets says whether p's p99 is shown to be at most goal: a lower
 // bound (the predicted cycles press harder than any observed) shows
 // nothing under it.
-func p99Meets(p Prediction, goal time.Duration) bool {
-	return p.HasP99 && p.P99 <= goal && p.P99Bound != BoundLower
+func p99Meets(p whatif.Prediction, goal time.Duration) bool {
+	return p.HasP99 && p.P99 <= goal && p.P99Bound != whatif.BoundLower
 }
 
 func sortedCopy(ds []time.Duration) []time.Duration {
@@ -98,7 +100,7 @@ func sortedCopy(ds []time.Duration) []time.Duration {
 
 // fits says whether a prediction stays inside the memory budget with the
 // headroom the rules ask for, without the GC taking over the CPU.
-func (d *decider) fits(p Prediction) bool {
+func (d *decider) fits(p whatif.Prediction) bool {
 	if p.Unbounded || p.LimiterEngaged || p.OverLimit || p.PeakMemory < 0 {
 		return false
 	}
@@ -110,7 +112,7 @@ func (d *decider) fits(p Prediction) bool {
 
 // fitsBudget is fits with the budget itself in place of the budget less
 // its headroom.
-func (d *decider) fitsBudget(p Prediction) bool {
+func (d *decider) fitsBudget(p whatif.Prediction) bool {
 	if p.Unbounded || p.LimiterEngaged || p.OverLimit || p.PeakMemory < 0 {
 		return false
 	}
@@ -120,13 +122,15 @@ func (d *decider) fitsBudget(p Prediction) bool {
 	return p.GCCPUFraction < d.Rules.GCCPUHigh || p.GCCPUFraction <= d.observed.GCCPUFraction
 }
 
-// tune: a setting inside the budget meets the target.
-func (d *decider) tune() bool {
+// decideTune tries tune: a setting inside the budget meets the target. It
+// gives tune (with a recommended setting, or nothing to change) and says
+// whether it did.
+func (d *decider) decideTune() bool {
 	if d.fit == nil {
 		return false
 	}
 	d.rule = Tune
-	tg, ok := d.theTarget()
+	tg, ok := d.cachedTarget()
 	if !ok {
 		return false
 	}
@@ -136,7 +140,7 @@ func (d *decider) tune() bool {
 		return false
 	}
 	d.v.ID = Tune
-	if d.nothingToChange(tg, good) {
+	if d.decideNothingToChange(tg, good) {
 		return true
 	}
 	good, costly := d.withinMemoryFactor(good)
@@ -149,7 +153,7 @@ func (d *decider) tune() bool {
 	}
 	if d.Budget <= 0 && !best.Unbounded && !d.observed.Unbounded && best.PeakMemory > d.observed.PeakMemory {
 		d.caveat("no memory budget given (--mem-budget): this setting raises the predicted peak memory from %s to %s; check that it fits where the service runs",
-			sizeString(d.observed.PeakMemory), sizeString(best.PeakMemory))
+			units.Size(d.observed.PeakMemory), units.Size(best.PeakMemory))
 	}
 	if d.Budget > 0 {
 		d.evidence("predicted_peak_memory_bytes", float64(best.PeakMemory), "<=", (1-d.Rules.MemoryHeadroom)*float64(d.Budget), "bytes", "the memory budget less its headroom")
@@ -167,18 +171,18 @@ func (d *decider) tune() bool {
 	}
 	if costly {
 		d.v.Summary += fmt.Sprintf(", at %.1f× today's peak memory (%s instead of %s; no --mem-budget given, and no setting under %g× meets it)",
-			float64(best.PeakMemory)/float64(d.observed.PeakMemory), sizeString(best.PeakMemory), sizeString(d.observed.PeakMemory), d.Rules.TuneMemoryFactor)
+			float64(best.PeakMemory)/float64(d.observed.PeakMemory), units.Size(best.PeakMemory), units.Size(d.observed.PeakMemory), d.Rules.TuneMemoryFactor)
 	}
 	d.v.Actions = append(d.v.Actions, fmt.Sprintf("run with %s (environment variables, or debug.SetGCPercent and debug.SetMemoryLimit at start-up)", what))
-	d.v.Actions = append(d.v.Actions, fmt.Sprintf("predicted: %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", best.GCPerSecond, best.GCCPUFraction*100, sizeString(best.PeakMemory), p99Note(best)))
+	d.v.Actions = append(d.v.Actions, fmt.Sprintf("predicted: %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", best.GCPerSecond, best.GCCPUFraction*100, units.Size(best.PeakMemory), p99Note(best)))
 	d.v.Actions = append(d.v.Actions, "capture again with the new setting and compare with this prediction (gcwatch analyze)")
 	return true
 }
 
 // settingsMeeting lists the settings of the grid (at today's allocation
 // rate) that fit the budget and meet tg.
-func (d *decider) settingsMeeting(tg target) []Prediction {
-	var good []Prediction
+func (d *decider) settingsMeeting(tg target) []whatif.Prediction {
+	var good []whatif.Prediction
 	for _, p := range d.grid {
 		if d.fits(p) && tg.meets(p) {
 			good = append(good, p)
@@ -189,14 +193,14 @@ func (d *decider) settingsMeeting(tg target) []Prediction {
 
 // bestSetting is the setting tune recommends among those that meet the
 // target (good, not empty): the smallest change within the memory factor.
-func (d *decider) bestSetting(good []Prediction) (best Prediction, costly bool) {
+func (d *decider) bestSetting(good []whatif.Prediction) (best whatif.Prediction, costly bool) {
 	good, costly = d.withinMemoryFactor(good)
 	return d.smallestChange(good), costly
 }
 
 // recommendation is the verdict.settings shape for a prediction, against
 // the model's prediction for the current settings.
-func (d *decider) recommendation(p Prediction) *Recommendation {
+func (d *decider) recommendation(p whatif.Prediction) *Recommendation {
 	cur := d.observed.Row()
 	rec := &Recommendation{Setting: p.Settings.Setting(), Predicted: p.Row(), Current: &cur}
 	if d.Budget > 0 && !p.Unbounded {
@@ -206,13 +210,14 @@ func (d *decider) recommendation(p Prediction) *Recommendation {
 	return rec
 }
 
-// nothingToChange gives the verdict when no setting changes enough: the
-// current settings meet the target, or, without an SLO, no setting that
-// meets it cuts p99 by TuneGainMin. It says so and recommends nothing.
-func (d *decider) nothingToChange(tg target, good []Prediction) bool {
+// decideNothingToChange gives tune with nothing to change when no setting
+// changes enough: the current settings meet the target, or, without an
+// SLO, no setting that meets it cuts p99 by TuneGainMin. It says so,
+// recommends nothing, and reports whether it decided.
+func (d *decider) decideNothingToChange(tg target, good []whatif.Prediction) bool {
 	cur := d.fit.Settings()
 	what := cur.String()
-	if tg.meets(d.observed) || slices.ContainsFunc(good, func(p Prediction) bool { return p.Settings == cur }) {
+	if tg.meets(d.observed) || slices.ContainsFunc(good, func(p whatif.Prediction) bool { return p.Settings == cur }) {
 		d.evidence("settings_meeting_target", float64(len(good)), ">=", 1, "count", tg.describe+", the current settings among them")
 		d.v.Summary = fmt.Sprintf("nothing to change: the current settings (%s) already meet %s", what, tg.describe)
 		d.v.Actions = append(d.v.Actions, fmt.Sprintf("keep %s; capture again when the load or the code changes", what))
@@ -224,8 +229,8 @@ func (d *decider) nothingToChange(tg target, good []Prediction) bool {
 	if d.SLO != nil || tight || !d.observed.HasP99 || d.observed.P99 <= 0 {
 		return false
 	}
-	gain := func(p Prediction) float64 { return float64(d.observed.P99-p.P99) / float64(d.observed.P99) }
-	best := slices.MaxFunc(good, func(a, b Prediction) int { return cmp.Compare(gain(a), gain(b)) })
+	gain := func(p whatif.Prediction) float64 { return float64(d.observed.P99-p.P99) / float64(d.observed.P99) }
+	best := slices.MaxFunc(good, func(a, b whatif.Prediction) int { return cmp.Compare(gain(a), gain(b)) })
 	if d.evidence("predicted_p99_gain", gain(best), ">=", d.Rules.TuneGainMin, "fraction", "the largest p99 cut a setting meeting the target is predicted to give, against the model's p99 for the current settings") {
 		return false
 	}
@@ -237,7 +242,7 @@ func (d *decider) nothingToChange(tg target, good []Prediction) bool {
 // withinMemoryFactor keeps, without a memory budget, the settings whose
 // predicted peak memory is at most TuneMemoryFactor times today's; when
 // none is, it keeps them all and says they are costly.
-func (d *decider) withinMemoryFactor(good []Prediction) (kept []Prediction, costly bool) {
+func (d *decider) withinMemoryFactor(good []whatif.Prediction) (kept []whatif.Prediction, costly bool) {
 	if d.Budget > 0 || d.observed.PeakMemory <= 0 || d.observed.Unbounded {
 		return good, false
 	}
@@ -256,16 +261,16 @@ func (d *decider) withinMemoryFactor(good []Prediction) (kept []Prediction, cost
 // smallestChange picks, among predictions that meet the target, the
 // smallest change that does it: the settings nearest the current ones,
 // then the least memory, then the least GC CPU. good must not be empty.
-func (d *decider) smallestChange(good []Prediction) Prediction {
+func (d *decider) smallestChange(good []whatif.Prediction) whatif.Prediction {
 	cur := d.fit.Settings()
-	slices.SortStableFunc(good, func(a, b Prediction) int {
+	slices.SortStableFunc(good, func(a, b whatif.Prediction) int {
 		return cmp.Or(cmp.Compare(settingsDistance(cur, a.Settings), settingsDistance(cur, b.Settings)),
 			cmp.Compare(a.PeakMemory, b.PeakMemory), cmp.Compare(a.GCCPUFraction, b.GCCPUFraction))
 	})
 	return good[0]
 }
 
-func p99Note(p Prediction) string {
+func p99Note(p whatif.Prediction) string {
 	if !p.HasP99 {
 		return ""
 	}
@@ -273,28 +278,29 @@ func p99Note(p Prediction) string {
 }
 
 // boundWord is what goes before a p99 that is a bound.
-func boundWord(b Bound) string {
+func boundWord(b whatif.Bound) string {
 	switch b {
-	case BoundUpper:
+	case whatif.BoundUpper:
 		return "at most "
-	case BoundLower:
+	case whatif.BoundLower:
 		return "at least "
 	}
 	return ""
 }
 
-// beyondTuning: no setting in the budget is enough at today's allocation
-// rate. Is the cost the allocation rate's (reduce-allocation) or the live
-// heap's (migration-candidate)? The cheaper remedy wins unless the model
-// shows it cannot work: migration needs long marking per cycle, a live heap
-// that fills the budget, and no setting inside the budget meeting the
-// target even with the allocation rate cut by AllocCutIntrinsic.
-func (d *decider) beyondTuning() {
+// decideBeyondTuning gives the verdict when no rule before it did: no
+// setting in the budget is enough at today's allocation rate. Is the cost
+// the allocation rate's (reduce-allocation) or the live heap's
+// (migration-candidate)? The cheaper remedy wins unless the model shows it
+// cannot work: migration needs long marking per cycle, a live heap that
+// fills the budget, and no setting inside the budget meeting the target
+// even with the allocation rate cut by AllocCutIntrinsic.
+func (d *decider) decideBeyondTuning() {
 	r := d.Rules
 	in := d.intrinsic()
 	d.rule = MigrationCandidate
 	markHigh := d.evidence("mark_wall_per_cycle_ms", ms(float64(in.markWall)), ">=", ms(float64(r.MarkWallHigh)), "ms",
-		fmt.Sprintf("a cycle's sweep termination to mark termination, at %s scanned", sizeString(int64(in.scan))))
+		fmt.Sprintf("a cycle's sweep termination to mark termination, at %s scanned", units.Size(int64(in.scan))))
 	heapBound := true
 	if !math.IsNaN(in.liveShare) {
 		heapBound = d.evidence("live_heap_share_of_budget", in.liveShare, ">=", r.LiveHeapBudgetShare, "fraction", "live heap and the runtime's other memory against the memory budget")
@@ -306,10 +312,10 @@ func (d *decider) beyondTuning() {
 		// No model or no target: what less allocation would do is unknown.
 		if markHigh && heapBound {
 			d.caveat("what less allocation would do could not be predicted (no cost model, or no GC time in p99 to cut): the verdict rests on the mark time and the live heap alone")
-			d.migration(in.live, in.markWall)
+			d.migrationVerdict(in.live, in.markWall)
 			return
 		}
-		d.reduceAllocation(nil)
+		d.reduceAllocationVerdict(nil)
 		return
 	}
 	cut, found := d.allocCut(*d.tgt)
@@ -325,20 +331,20 @@ func (d *decider) beyondTuning() {
 	}
 	switch {
 	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutMax, "fraction", "alloc_cut_max: "+cut.note):
-		d.reduceAllocation(&cut)
+		d.reduceAllocationVerdict(&cut)
 	case found && d.evidence("alloc_cut_needed", cut.cut, "<=", r.AllocCutIntrinsic, "fraction", "alloc_cut_intrinsic: a deep cut, but the cost is not the live heap's"):
-		d.reduceAllocation(&cut)
+		d.reduceAllocationVerdict(&cut)
 	case cut.unknown != nil:
 		// Migration needs it shown that cutting allocation does not work;
 		// the model cannot show it, so the cheaper remedy stands.
 		d.caveat("whether %.0f%% less allocation meets %s is not ruled out: %s; cut the allocation and capture again before considering a migration", d.maxAllocCut()*100, d.tgt.describe, d.notRuledOut(*cut.unknown, *d.tgt))
 		d.confidenceAtMost("low")
-		d.reduceAllocation(nil)
+		d.reduceAllocationVerdict(nil)
 	case markHigh && heapBound:
-		d.migration(in.live, in.markWall)
+		d.migrationVerdict(in.live, in.markWall)
 	default:
 		d.caveat("the model predicts that even %.0f%% less allocation does not meet %s inside the budget: the budget must grow as well", d.maxAllocCut()*100, d.tgt.describe)
-		d.reduceAllocation(nil)
+		d.reduceAllocationVerdict(nil)
 	}
 }
 
@@ -378,19 +384,19 @@ func (in intrinsicCost) heapBound(r Thresholds) bool {
 // inside the budget meets the target.
 type allocCut struct {
 	cut  float64 // the share of today's allocation rate to remove
-	best Prediction
+	best whatif.Prediction
 	note string
 	// nearest is, when no cut up to the largest searched meets the
 	// target, the setting that comes nearest at that cut (nil when none
 	// fits the budget).
-	nearest *Prediction
+	nearest *whatif.Prediction
 	// unknown is, when no cut meets the target, a setting at the largest
 	// cut that the model cannot rule out: inside the budget itself (its
 	// headroom waived: it is a margin for recommending, not a proof of
 	// failure) and either meeting the target or with a p99 that is only an
 	// upper bound over it. Migration needs the cut shown not to work; with
 	// such a setting it is not (nil otherwise).
-	unknown *Prediction
+	unknown *whatif.Prediction
 }
 
 // minClaimedAllocRate is the least allocation rate a summary names as the
@@ -415,12 +421,12 @@ func (d *decider) allocCut(tg target) (allocCut, bool) {
 		return *d.cut, d.cutFound
 	}
 	maxCut := d.maxAllocCut()
-	var nearest *Prediction
+	var nearest *whatif.Prediction
 	res, found := allocCut{}, false
 	for i := 1; ; i++ {
 		cut := min(float64(i)*allocCutStep, maxCut)
-		var good []Prediction
-		for _, p := range GridAt(*d.fit, d.budgetOrNone(), 1-cut, d.lat) {
+		var good []whatif.Prediction
+		for _, p := range whatif.GridAt(*d.fit, d.budgetOrNone(), 1-cut, d.lat) {
 			switch {
 			case !d.fits(p):
 			case tg.meets(p):
@@ -430,7 +436,7 @@ func (d *decider) allocCut(tg target) (allocCut, bool) {
 					nearest = &p
 				}
 			}
-			if cut == maxCut && !tg.meets(p) && p.P99Bound == BoundUpper && d.fitsBudget(p) &&
+			if cut == maxCut && !tg.meets(p) && p.P99Bound == whatif.BoundUpper && d.fitsBudget(p) &&
 				(res.unknown == nil || tg.score(p) < tg.score(*res.unknown)) {
 				res.unknown = &p
 			}
@@ -454,27 +460,27 @@ func (d *decider) allocCut(tg target) (allocCut, bool) {
 }
 
 // predictedNote is what the model predicts for p, in words.
-func predictedNote(p Prediction) string {
-	return fmt.Sprintf("predicted %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", p.GCPerSecond, p.GCCPUFraction*100, sizeString(p.PeakMemory), p99Note(p))
+func predictedNote(p whatif.Prediction) string {
+	return fmt.Sprintf("predicted %.1f GC/s, GC CPU %.1f%%, peak memory %s%s", p.GCPerSecond, p.GCCPUFraction*100, units.Size(p.PeakMemory), p99Note(p))
 }
 
-// migration gives the migration-candidate verdict.
-func (d *decider) migration(live int64, markWall time.Duration) {
+// migrationVerdict gives the migration-candidate verdict.
+func (d *decider) migrationVerdict(live int64, markWall time.Duration) {
 	d.v.ID = MigrationCandidate
-	d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", sizeString(live), markWall.Round(time.Millisecond))
+	d.v.Summary = fmt.Sprintf("the GC cost is intrinsic to the live heap (%s, %s of marking per cycle) and no setting inside the budget meets the target", units.Size(live), markWall.Round(time.Millisecond))
 	if d.tgt != nil {
 		d.v.Summary += fmt.Sprintf(", not even with %.0f%% less allocation", max(d.Rules.AllocCutMax, d.Rules.AllocCutIntrinsic)*100)
 	} else {
-		d.v.Summary = fmt.Sprintf("the GC cost looks intrinsic to the live heap (%s, %s of marking per cycle); no setting could be tested against a target (no cost model, or no GC time in p99 to cut)", sizeString(live), markWall.Round(time.Millisecond))
+		d.v.Summary = fmt.Sprintf("the GC cost looks intrinsic to the live heap (%s, %s of marking per cycle); no setting could be tested against a target (no cost model, or no GC time in p99 to cut)", units.Size(live), markWall.Round(time.Millisecond))
 	}
 	d.v.Actions = append(d.v.Actions,
 		"shrink or restructure the live heap first: fewer pointers (indices instead of pointers, []T instead of []*T, off-heap or arena-like storage) cut the mark cost per byte",
 		"if that cannot be done, this service is in the situation the decision record describes: compare the estimate below with the record's p99 −25% and memory −50%")
 }
 
-// reduceAllocation gives the reduce-allocation verdict; cut, when the model
+// reduceAllocationVerdict gives the reduce-allocation verdict; cut, when the model
 // found one, says by how much and with which setting.
-func (d *decider) reduceAllocation(cut *allocCut) {
+func (d *decider) reduceAllocationVerdict(cut *allocCut) {
 	d.v.ID = ReduceAllocation
 	rate := 0.0
 	if d.fit != nil {
@@ -483,11 +489,11 @@ func (d *decider) reduceAllocation(cut *allocCut) {
 	}
 	if cut != nil {
 		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); %.0f%% less allocation (%s/s) meets %s with %s",
-			sizeString(int64(rate)), cut.cut*100, sizeString(int64(rate*(1-cut.cut))), d.tgt.describe, cut.best.Settings)
+			units.Size(int64(rate)), cut.cut*100, units.Size(int64(rate*(1-cut.cut))), d.tgt.describe, cut.best.Settings)
 	} else if d.cut != nil && d.cut.unknown != nil {
-		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); whether less allocation is enough is not modelled, and nothing shows the cost to be the live heap's", sizeString(int64(rate)))
+		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough at today's allocation rate (%s/s); whether less allocation is enough is not modelled, and nothing shows the cost to be the live heap's", units.Size(int64(rate)))
 	} else if rate >= minClaimedAllocRate {
-		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", sizeString(int64(rate)))
+		d.v.Summary = fmt.Sprintf("no GOGC/GOMEMLIMIT inside the budget is enough; the allocation rate (%s/s) drives the GC cost, not the live heap", units.Size(int64(rate)))
 	} else {
 		// A rate that rounds to nothing cannot be what drives the cost.
 		d.v.Summary = "no GOGC/GOMEMLIMIT inside the budget is known to be enough, and the allocation rate was not measured: whether allocation or the live heap drives the GC cost is not known"
@@ -534,23 +540,10 @@ func (d *decider) liveAndMark() (live int64, scan float64, markWall time.Duratio
 	return live, float64(live), markWall
 }
 
-func sizeString(b int64) string {
-	switch {
-	case b < 0:
-		return "unbounded"
-	case b >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	default:
-		return fmt.Sprintf("%d KiB", b>>10)
-	}
-}
-
 // settingsDistance measures how far settings b are from a: doublings of
 // GOGC (off counts as 6400) plus doublings of the limit, with adding or
 // removing a limit counting as one.
-func settingsDistance(a, b Settings) float64 {
+func settingsDistance(a, b whatif.Settings) float64 {
 	g := func(v int) float64 {
 		if v < 0 {
 			return 6400

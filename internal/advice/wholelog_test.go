@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/whatif"
+	"github.com/gcwatch/gcwatch/internal/whatif/whatiftest"
 )
 
 // TestFitFallsBackToWholeLog checks that a run whose window holds too few
@@ -15,11 +17,11 @@ import (
 // up with it — the same fit as FitRun on the log itself — and says so,
 // and that without the log it still says no model could be fitted.
 func TestFitFallsBackToWholeLog(t *testing.T) {
-	rec, ok := loadRecording(t, "allocheavy-p2-gogc100")
+	rec, ok := whatiftest.LoadRecording(t, "allocheavy-p2-gogc100")
 	if !ok {
 		t.Skip("recording not available")
 	}
-	whole := rec.run
+	whole := rec.Run
 	if len(whole.Cycles) < 10 {
 		t.Fatalf("the recording's log has %d cycles", len(whole.Cycles))
 	}
@@ -31,11 +33,11 @@ func TestFitFallsBackToWholeLog(t *testing.T) {
 		if wl {
 			run.WholeLog = whole
 		}
-		return Decide(Request{Run: &run, Analysis: analyze.Analyze(&run, analyze.DefaultOptions()), Known: rec.known, Rules: DefaultThresholds()})
+		return Decide(Request{Run: &run, Analysis: analyze.Analyze(&run, analyze.DefaultOptions()), Known: whatif.Known{GOGC: rec.GOGC, MemoryLimit: rec.MemoryLimit}, Rules: DefaultThresholds()})
 	}
 
 	out := decide(true)
-	direct, err := FitRun(whole, rec.known)
+	direct, err := whatif.FitRun(whole, whatif.Known{GOGC: rec.GOGC, MemoryLimit: rec.MemoryLimit})
 	if err != nil {
 		t.Fatal(err)
 	}

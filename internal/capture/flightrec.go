@@ -24,7 +24,6 @@ type Snapshots struct {
 	// even with an error status.
 	Answered bool
 	seen     uint64
-	primed   bool
 }
 
 // New lists the snapshots taken since the last call (on the first call,

@@ -19,6 +19,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/report/plot"
 	"github.com/gcwatch/gcwatch/internal/trace"
 	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // analyzeOptions are the options of gcwatch analyze.
@@ -246,8 +247,8 @@ func (o *analyzeOptions) advisorRequest(res *analyze.Result) advice.Request {
 }
 
 // known is what --gogc and --memlimit say the process ran with.
-func (o *analyzeOptions) known() advice.Known {
-	var k advice.Known
+func (o *analyzeOptions) known() whatif.Known {
+	var k whatif.Known
 	if o.GOGC.v != sizeUnset {
 		g := o.GOGC.v
 		k.GOGC = &g

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // The proof of the verdicts: for each verdict, example services on which
@@ -256,7 +257,7 @@ func change(after, before float64) float64 { return after/before - 1 }
 // above share (1 when share is above every factor).
 func factorAtOrAbove(share float64) float64 {
 	best := 1.0
-	for _, f := range advice.AllocRateFactors {
+	for _, f := range whatif.AllocRateFactors {
 		if f >= share && f < best {
 			best = f
 		}

@@ -82,13 +82,10 @@ func (g *gogcValue) Set(s string) error {
 }
 
 func (g *gogcValue) String() string {
-	switch {
-	case g.v == sizeUnset:
+	if g.v == sizeUnset {
 		return ""
-	case g.v < 0:
-		return "off"
 	}
-	return strconv.Itoa(g.v)
+	return units.GOGC(g.v).String()
 }
 
 func (g *gogcValue) Type() string { return "gogc" }

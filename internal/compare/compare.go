@@ -10,6 +10,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // Run is one analysed process: its analysis and, when the advisor ran,
@@ -27,7 +28,7 @@ type Side struct {
 	Runs   []Run
 	// Known are the settings the user gave for this side, for when its
 	// inputs do not show them.
-	Known advice.Known
+	Known whatif.Known
 }
 
 // Options tune a comparison; start from DefaultOptions.
@@ -174,11 +175,11 @@ func summarize(s Side, g *gathered) SideSummary {
 	first := s.Runs[0].Result.Run
 	sum.GoVersion, sum.GOMAXPROCS = first.GoVersion, first.GOMAXPROCS
 	if gogc, ok := runGOGC(s, 0); ok {
-		g := units.GOGC(max(gogc, advice.Off))
+		g := units.GOGC(max(gogc, whatif.Off))
 		sum.GOGC = &g
 	}
 	if limit, ok := runLimit(s, 0); ok {
-		l := units.Limit(max(limit, advice.NoLimit))
+		l := units.Limit(max(limit, whatif.NoLimit))
 		sum.MemoryLimit = &l
 	}
 	for _, r := range s.Runs {
@@ -221,7 +222,7 @@ func runLimit(s Side, i int) (int64, bool) {
 	case s.Known.MemoryLimit != nil:
 		return *s.Known.MemoryLimit, true
 	case run.GOGC != nil:
-		return advice.NoLimit, true
+		return whatif.NoLimit, true
 	}
 	return 0, false
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // synthRun is a hand-built analysis: one cycle every period over a window
@@ -111,7 +112,7 @@ func TestPredictionCheck(t *testing.T) {
 	before := synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 20, 100*time.Millisecond, 200*time.Microsecond, &gogc100)
 	after := synthRun(ramp(200, time.Millisecond, 10*time.Microsecond), 10, 200*time.Millisecond, 200*time.Microsecond, &gogc200)
 	p99 := 2.5 // after measures 2.97: off by −16 %
-	rec := &advice.Recommendation{Setting: units.Setting{GOGC: 200, MemoryLimit: units.LimitOff}, Predicted: advice.WhatIfRow{GOGC: 200, GCPerSecond: 6, P99: &p99}}
+	rec := &advice.Recommendation{Setting: units.Setting{GOGC: 200, MemoryLimit: units.LimitOff}, Predicted: whatif.Row{GOGC: 200, GCPerSecond: 6, P99: &p99}}
 	b := side(before)
 	b.Runs[0].Outcome = &advice.Outcome{Verdict: advice.Verdict{ID: advice.Tune, Settings: rec}}
 	c, err := Compare(b, side(after), DefaultOptions())
@@ -232,7 +233,7 @@ func TestAllocCutCheck(t *testing.T) {
 	}
 	// GC cycles per second: the model's prediction at 60 % of the rate
 	// with GOGC=100, held against AFTER's measured rate.
-	want := advice.PredictAt(*out.Fit, advice.Settings{GOGC: 100, MemoryLimit: advice.NoLimit}, 1-pc.AllocCut.Made, nil).GCPerSecond
+	want := whatif.PredictAt(*out.Fit, whatif.Settings{GOGC: 100, MemoryLimit: whatif.NoLimit}, 1-pc.AllocCut.Made, nil).GCPerSecond
 	f := pc.Figures[0]
 	if f.Metric != "gc_per_second" || math.Abs(f.Predicted-want) > 1e-9 || f.Measured != *c.Find("gc_per_second").After {
 		t.Errorf("gc_per_second %+v, want predicted %v", f, want)
@@ -271,7 +272,7 @@ func TestAllocRate(t *testing.T) {
 	}
 	run.Run.Heap = nil
 	s := side(run)
-	s.Runs[0].Outcome = &advice.Outcome{Fit: &advice.Fit{AllocRate: 3 * mb}}
+	s.Runs[0].Outcome = &advice.Outcome{Fit: &whatif.Fit{AllocRate: 3 * mb}}
 	if rate, source, ok := allocRate(s); !ok || source != "cost model" || rate != 3*mb {
 		t.Errorf("without samples: %v MiB/s from %q (%v), want the fit's 3", rate/mb, source, ok)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // Tolerances are the model's stated error: how far a measurement may be
@@ -150,7 +151,7 @@ func checkPrediction(before, after Side, c *Comparison) *PredictionCheck {
 		pc.Reason = "AFTER's GOGC and GOMEMLIMIT are not known (they come from a capture's meta.json, or give --after-gogc and --after-memlimit)"
 		return pc
 	}
-	ran := advice.Settings{GOGC: gogc, MemoryLimit: limit}.Setting()
+	ran := whatif.Settings{GOGC: gogc, MemoryLimit: limit}.Setting()
 	pc.AfterRan = &ran
 	if ran != rec.Setting {
 		pc.Reason = fmt.Sprintf("AFTER ran with %s, not the recommended %s", ran, rec.Setting)
@@ -236,7 +237,7 @@ func checkAllocCut(before, after Side, run int, c *Comparison) *PredictionCheck 
 		ac.RateSource = bSource + " (BEFORE), " + aSource + " (AFTER)"
 	}
 	pc.AllocCut = ac
-	ran := advice.Settings{GOGC: gogc, MemoryLimit: limit}.Setting()
+	ran := whatif.Settings{GOGC: gogc, MemoryLimit: limit}.Setting()
 	pc.AfterRan = &ran
 	pc.AfterChange = fmt.Sprintf("allocation rate cut by %.0f%% (%.1f → %.1f MiB/s), %s",
 		100*ac.Made, bRate/(1<<20), aRate/(1<<20), ran)
@@ -245,11 +246,11 @@ func checkAllocCut(before, after Side, run int, c *Comparison) *PredictionCheck 
 		return pc
 	}
 	pc.Applies = true
-	var lat *advice.LatencyModel
+	var lat *whatif.LatencyModel
 	if a := before.Runs[run].Result.Attribution; a != nil && len(a.Latencies) > 0 {
-		lat, _ = advice.NewMixtureLatencyModel(a.Latencies, a.Met, a.GCTimes, out.Fit.Observed.MarkActiveFraction)
+		lat, _ = whatif.NewMixtureLatencyModel(a.Latencies, a.Met, a.GCTimes, out.Fit.Observed.MarkActiveFraction)
 	}
-	pred := advice.PredictAt(*out.Fit, advice.Settings{GOGC: gogc, MemoryLimit: limit}, 1-ac.Made, lat).Row()
+	pred := whatif.PredictAt(*out.Fit, whatif.Settings{GOGC: gogc, MemoryLimit: limit}, 1-ac.Made, lat).Row()
 	pc.addFigures(c, pred.GCPerSecond, pred.GCCPUFraction, pred.P99, codeChangedP99)
 	return pc
 }

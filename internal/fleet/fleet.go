@@ -8,6 +8,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // Service is one service's line in the fleet report.
@@ -172,10 +173,10 @@ func bestTuning(v *advice.Verdict, o *advice.Outcome, observedP99 *float64, budg
 	if v == nil || !v.SufficientData {
 		return nil
 	}
-	worse := func(r *advice.WhatIfRow) bool {
+	worse := func(r *whatif.Row) bool {
 		return r.P99 != nil && observedP99 != nil && *r.P99 > *observedP99
 	}
-	var row *advice.WhatIfRow
+	var row *whatif.Row
 	switch {
 	case v.Settings != nil:
 		r := v.Settings.Predicted
@@ -200,7 +201,7 @@ func bestTuning(v *advice.Verdict, o *advice.Outcome, observedP99 *float64, budg
 		b.P99Change = &c
 	}
 	if fit := o.Fit; fit != nil && row.PeakMemory != nil {
-		if cur := advice.Predict(*fit, fit.Settings(), nil); !cur.Unbounded && cur.PeakMemory > 0 {
+		if cur := whatif.Predict(*fit, fit.Settings(), nil); !cur.Unbounded && cur.PeakMemory > 0 {
 			c := float64(*row.PeakMemory-cur.PeakMemory) / float64(cur.PeakMemory)
 			b.PeakMemoryChange = &c
 		}
@@ -208,7 +209,7 @@ func bestTuning(v *advice.Verdict, o *advice.Outcome, observedP99 *float64, budg
 	return b
 }
 
-func better(a, b *advice.WhatIfRow) bool {
+func better(a, b *whatif.Row) bool {
 	switch {
 	case a.P99 != nil && b.P99 != nil && *a.P99 != *b.P99:
 		return *a.P99 < *b.P99

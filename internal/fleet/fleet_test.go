@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // TestBestTuningNeverContradictsVerdict: a row offers a setting only where
@@ -16,7 +16,7 @@ import (
 func TestBestTuningNeverContradictsVerdict(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	i := func(v int64) *int64 { return &v }
-	grid := []advice.WhatIfRow{
+	grid := []whatif.Row{
 		{GOGC: 400, P99: f(5), PeakMemory: i(400 << 20), AllocRateFactor: 1},
 		{GOGC: 800, P99: f(30), PeakMemory: i(800 << 20), AllocRateFactor: 1},
 	}

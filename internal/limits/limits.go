@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // MinUnusable is how many bytes a decoder reads past the last byte it
@@ -36,7 +38,7 @@ type TooLargeError struct {
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("%s is larger than %s", e.Path, sizeName(e.Max))
+	return fmt.Sprintf("%s is larger than %s", e.Path, units.ExactSize(e.Max))
 }
 
 // ReadFile reads path whole when it holds at most max bytes, and returns
@@ -55,12 +57,4 @@ func ReadFile(path string, max int64) ([]byte, error) {
 		return nil, &TooLargeError{Path: path, Max: max}
 	}
 	return b, nil
-}
-
-// sizeName says a cap in the unit it was chosen in.
-func sizeName(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

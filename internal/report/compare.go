@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/gcwatch/gcwatch/internal/compare"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // CompareDocument is what gcwatch compare writes: schema Schema, kind
@@ -70,11 +71,11 @@ func compareValue(v *float64, unit string) string {
 	case "fraction":
 		return fmtPct(*v)
 	case "ms":
-		return fmtMs(*v)
+		return units.Ms(*v)
 	case "ms_per_second":
-		return fmtMs(*v) + "/s"
+		return units.Ms(*v) + "/s"
 	case "bytes":
-		return fmtBytes(int64(*v))
+		return units.Bytes(int64(*v))
 	}
 	return fmtNum(*v)
 }
@@ -134,7 +135,7 @@ func sideLine(s compare.SideSummary) string {
 	if s.GoVersion != "" {
 		parts = append(parts, s.GoVersion)
 	}
-	parts = append(parts, fmt.Sprintf("%d run(s), %s observed, %d requests, %d cycles", s.Runs, fmtMs(s.WindowMs), s.Requests, s.Cycles))
+	parts = append(parts, fmt.Sprintf("%d run(s), %s observed, %d requests, %d cycles", s.Runs, units.Ms(s.WindowMs), s.Requests, s.Cycles))
 	return strings.Join(s.Inputs, " ") + " (" + strings.Join(parts, ", ") + ")"
 }
 

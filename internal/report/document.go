@@ -8,6 +8,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/fleet"
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // Schema names the version of every JSON document gcwatch writes; Kind
@@ -38,13 +39,13 @@ type Process struct {
 	Source Source `json:"source"`
 	// Verdict is the advice; WhatIf the GOGC/GOMEMLIMIT grid behind it and
 	// Model the fitted cost model (null when it could not be fitted).
-	Verdict     *advice.Verdict    `json:"verdict"`
-	WhatIf      []advice.WhatIfRow `json:"whatif"`
-	Model       *advice.Fit        `json:"model"`
-	GC          GC                 `json:"gc"`
-	NonGCSTW    []STWByReason      `json:"non_gc_stw"`
-	Latency     Latency            `json:"latency"`
-	Attribution *Attribution       `json:"attribution"`
+	Verdict     *advice.Verdict `json:"verdict"`
+	WhatIf      []whatif.Row    `json:"whatif"`
+	Model       *whatif.Fit     `json:"model"`
+	GC          GC              `json:"gc"`
+	NonGCSTW    []STWByReason   `json:"non_gc_stw"`
+	Latency     Latency         `json:"latency"`
+	Attribution *Attribution    `json:"attribution"`
 	// Allocations is the top of a heap or allocs profile given with the
 	// process's inputs; null without one.
 	Allocations *model.AllocProfile `json:"allocations"`
@@ -258,7 +259,7 @@ func Build(procs []Input, generator string, notes []string) *Document {
 	for _, in := range procs {
 		p := buildProcess(in.Result)
 		addSeries(&p, in)
-		p.WhatIf = []advice.WhatIfRow{}
+		p.WhatIf = []whatif.Row{}
 		if o := in.Outcome; o != nil {
 			v := o.Verdict
 			p.Verdict, p.Model = &v, o.Fit

@@ -1,6 +1,10 @@
 package report
 
-import "github.com/gcwatch/gcwatch/internal/advice"
+import (
+	"github.com/gcwatch/gcwatch/internal/advice"
+
+	"github.com/gcwatch/gcwatch/internal/units"
+)
 
 // ruleEvidence is the evidence of one rule the advisor tried.
 type ruleEvidence struct {
@@ -53,11 +57,11 @@ func measured(e advice.Evidence) string {
 func evidenceValue(unit string, v float64) string {
 	switch unit {
 	case "bytes":
-		return fmtBytes(int64(v))
+		return units.Bytes(int64(v))
 	case "ms":
-		return fmtMs(v)
+		return units.Ms(v)
 	case "B/s":
-		return fmtRate(v)
+		return units.BytesPerSecond(v)
 	}
 	return fmtNum(v)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // PageCSS is the style of gcwatch's HTML pages. The fleet report
@@ -28,7 +29,7 @@ details.others{margin:.5em 0 1em}details.others summary{cursor:pointer;color:#44
 // The HTML report is one self-contained file: no scripts, no network. Every
 // input-derived string goes through html/template's contextual escaping.
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"ms": fmtMs, "bytes": fmtBytes, "pct": fmtPct, "rate": fmtRate, "window": fmtWindow,
+	"ms": units.Ms, "bytes": units.Bytes, "pct": fmtPct, "rate": units.BytesPerSecond, "window": units.Window,
 	"inputs": inputsLine, "num": fmtNum, "kinds": kindsLine, "stw": stwLine, "label": pauseLabel, "picks": mmuPicks,
 	"sites": topSites, "lastToStop": lastToStop, "traceURL": TraceURL, "anyTrace": anyTrace,
 	"evidence": evidenceOf, "test": test, "measured": measured,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // renderMarkdown writes the report for a pull request or a ticket.
@@ -28,7 +29,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			if len(v.STWDelays) > 0 {
 				b.WriteString("\n| pause | at | duration | time to stop | last goroutine to stop |\n|---|---|---|---|---|\n")
 				for _, d := range v.STWDelays {
-					fmt.Fprintf(&b, "| gc %d %s | %s | %s | %s | %s |\n", d.Cycle, md(d.Phase), fmtMs(d.StartMs), fmtMs(d.DurationMs), fmtMs(d.TimeToStopMs), lastToStop(d.LastToStop))
+					fmt.Fprintf(&b, "| gc %d %s | %s | %s | %s | %s |\n", d.Cycle, md(d.Phase), units.Ms(d.StartMs), units.Ms(d.DurationMs), units.Ms(d.TimeToStopMs), lastToStop(d.LastToStop))
 				}
 			}
 			if m := v.Migration; m != nil {
@@ -57,29 +58,29 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 		b.WriteString("\n| metric | value |\n|---|---|\n")
 		fmt.Fprintf(&b, "| GC cycles | %d (%d forced), %.1f per second |\n", g.Cycles, g.ForcedCycles, g.PerSecond)
 		fmt.Fprintf(&b, "| GC pauses (STW) | %d, total %s, p50 %s, p99 %s, p99.9 %s, max %s |\n",
-			g.STWCount, fmtMs(g.STWTotalMs), fmtMs(g.STWP50Ms), fmtMs(g.STWP99Ms), fmtMs(g.STWP999Ms), fmtMs(g.STWMaxMs))
+			g.STWCount, units.Ms(g.STWTotalMs), units.Ms(g.STWP50Ms), units.Ms(g.STWP99Ms), units.Ms(g.STWP999Ms), units.Ms(g.STWMaxMs))
 		if g.CPUSource != "" {
 			fmt.Fprintf(&b, "| GC CPU | %s (STW %s, assist %s, background %s; idle %s not counted; from %s) |\n",
 				fmtPct(g.CPUFraction), fmtPct(g.CPU.STW), fmtPct(g.CPU.Assist), fmtPct(g.CPU.Background), fmtPct(g.CPU.Idle), g.CPUSource)
 		}
 		if g.MarkAssistMs != nil {
-			fmt.Fprintf(&b, "| Mark assists | %s |\n", fmtMs(*g.MarkAssistMs))
+			fmt.Fprintf(&b, "| Mark assists | %s |\n", units.Ms(*g.MarkAssistMs))
 		}
 		if g.AllocRate != nil {
-			fmt.Fprintf(&b, "| Allocation rate | %s |\n", fmtRate(*g.AllocRate))
+			fmt.Fprintf(&b, "| Allocation rate | %s |\n", units.BytesPerSecond(*g.AllocRate))
 		}
 		fmt.Fprintf(&b, "| Non-GC STW | %s |\n", md(stwLine(p.NonGCSTW)))
 		l := p.Latency
 		if l.Source != "none" {
 			fmt.Fprintf(&b, "| Requests (%s) | %d, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s |\n",
-				l.Source, l.Requests, fmtMs(l.P50Ms), fmtMs(l.P90Ms), fmtMs(l.P99Ms), fmtMs(l.P999Ms), fmtMs(l.MaxMs))
+				l.Source, l.Requests, units.Ms(l.P50Ms), units.Ms(l.P90Ms), units.Ms(l.P99Ms), units.Ms(l.P999Ms), units.Ms(l.MaxMs))
 		}
 		if a := p.Attribution; a != nil {
 			bd := a.Breakdown
 			fmt.Fprintf(&b, "\n### How much of the tail is GC\n\nThe slowest 1%% (%d of %d requests): **%s** of their time is GC-attributable; %s of them overlapped a GC pause. p99 %s, without GC time %s.\n\n",
-				a.TailRequests, a.Requests, fmtPct(a.GCShareOfTail), fmtPct(a.STWOverlapFraction), fmtMs(a.P99Ms), fmtMs(a.P99WithoutGCMs))
+				a.TailRequests, a.Requests, fmtPct(a.GCShareOfTail), fmtPct(a.STWOverlapFraction), units.Ms(a.P99Ms), units.Ms(a.P99WithoutGCMs))
 			fmt.Fprintf(&b, "| STW | assist | waiting for Ps held by GC | sweep | non-GC STW | rest |\n|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s |\n",
-				fmtMs(bd.SweepTermination+bd.MarkTermination), fmtMs(bd.Assist), fmtMs(bd.RunnableGC), fmtMs(bd.Sweep), fmtMs(bd.NonGCSTW), fmtMs(bd.Other))
+				units.Ms(bd.SweepTermination+bd.MarkTermination), units.Ms(bd.Assist), units.Ms(bd.RunnableGC), units.Ms(bd.Sweep), units.Ms(bd.NonGCSTW), units.Ms(bd.Other))
 			if len(a.Worst) > 0 {
 				traces := anyTrace(a.Worst)
 				b.WriteString("\n| latency | GC | request | cycles | phases |")
@@ -92,7 +93,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 				}
 				b.WriteString("\n")
 				for _, w := range a.Worst {
-					fmt.Fprintf(&b, "| %s | %s | %s #%d | %v | %s |", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), md(w.Type), w.ID, w.Cycles, md(strings.Join(w.Phases, ", ")))
+					fmt.Fprintf(&b, "| %s | %s | %s #%d | %v | %s |", units.Ms(w.LatencyMs), units.Ms(w.Breakdown.GC), md(w.Type), w.ID, w.Cycles, md(strings.Join(w.Phases, ", ")))
 					if traces {
 						fmt.Fprintf(&b, " %s |", md(traceSpan(w)))
 					}
@@ -102,15 +103,15 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			if len(a.Spikes) > 0 {
 				b.WriteString("\n### Spikes\n\n| window | requests | p99 | max | GC share | cycles |\n|---|---|---|---|---|---|\n")
 				for _, sp := range a.Spikes {
-					fmt.Fprintf(&b, "| %s – %s | %d | %s | %s | %s | %v |\n", fmtMs(sp.StartMs), fmtMs(sp.EndMs), sp.Requests, fmtMs(sp.P99Ms), fmtMs(sp.MaxMs), fmtPct(sp.GCShare), sp.Cycles)
+					fmt.Fprintf(&b, "| %s – %s | %d | %s | %s | %s | %v |\n", units.Ms(sp.StartMs), units.Ms(sp.EndMs), sp.Requests, units.Ms(sp.P99Ms), units.Ms(sp.MaxMs), fmtPct(sp.GCShare), sp.Cycles)
 				}
 			}
 		}
 		if al := p.Allocations; al != nil && len(al.Sites) > 0 {
 			fmt.Fprintf(&b, "\n### Top allocation sites\n\n%s, %s in all%s.\n\n| share | bytes | objects | site | through | called from |\n|---|---|---|---|---|---|\n",
-				md(al.SampleType), fmtBytes(al.TotalBytes), md(allocCovers(al)))
+				md(al.SampleType), units.Bytes(al.TotalBytes), md(allocCovers(al)))
 			for _, s := range topSites(al.Sites) {
-				fmt.Fprintf(&b, "| %s | %s | %d | %s (%s:%d) | %s | %s |\n", fmtPct(s.Share), fmtBytes(s.Bytes), s.Objects,
+				fmt.Fprintf(&b, "| %s | %s | %d | %s (%s:%d) | %s | %s |\n", fmtPct(s.Share), units.Bytes(s.Bytes), s.Objects,
 					md(s.Function), md(s.File), s.Line, md(s.Via), md(strings.Join(s.Callers, " ← ")))
 			}
 		}
@@ -120,7 +121,7 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 		if len(g.MMU) > 0 {
 			b.WriteString("\n### Minimum mutator utilisation\n\n| window | MMU | STW only | assist only | background only | sweep only |\n|---|---|---|---|---|---|\n")
 			for _, m := range mmuPicks(g.MMU) {
-				fmt.Fprintf(&b, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f |\n", fmtWindow(m.WindowMs), m.MMU,
+				fmt.Fprintf(&b, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f |\n", units.Window(m.WindowMs), m.MMU,
 					m.BySource.STW, m.BySource.Assist, m.BySource.Background, m.BySource.Sweep)
 			}
 		}
@@ -129,9 +130,9 @@ func renderMarkdown(w io.Writer, doc *Document, opts Options) error {
 			for _, wp := range p.WorstPauses {
 				tts := "-"
 				if wp.TimeToStopMs != nil {
-					tts = fmtMs(*wp.TimeToStopMs)
+					tts = units.Ms(*wp.TimeToStopMs)
 				}
-				fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", fmtMs(wp.DurationMs), fmtMs(wp.StartMs), wp.Cycle, tts, md(pauseLabel(wp)))
+				fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", units.Ms(wp.DurationMs), units.Ms(wp.StartMs), wp.Cycle, tts, md(pauseLabel(wp)))
 			}
 		}
 		writeMarkdownCycles(&b, p.Cycles)
@@ -227,9 +228,9 @@ func writeMarkdownCycles(b *strings.Builder, cycles []Cycle) {
 		if c.Forced {
 			forced = "yes"
 		}
-		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s → %s → %s | %s | %s |\n", c.N, fmtMs(c.StartMs),
-			fmtMs(c.SweepTerminationMs), fmtMs(c.MarkMs), fmtMs(c.MarkTerminationMs), fmtMs(c.AssistMs),
-			fmtBytes(c.HeapStart), fmtBytes(c.HeapEnd), fmtBytes(c.HeapLive), fmtBytes(c.HeapGoal), forced)
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s → %s → %s | %s | %s |\n", c.N, units.Ms(c.StartMs),
+			units.Ms(c.SweepTerminationMs), units.Ms(c.MarkMs), units.Ms(c.MarkTerminationMs), units.Ms(c.AssistMs),
+			units.Bytes(c.HeapStart), units.Bytes(c.HeapEnd), units.Bytes(c.HeapLive), units.Bytes(c.HeapGoal), forced)
 	}
 	b.WriteString("\n</details>\n")
 }

@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/gcwatch/gcwatch/internal/advice"
+	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // The options ladder (verdict.options) as each format shows it: one row
@@ -49,13 +51,13 @@ func optionFigures(o advice.Option) string {
 		parts = append(parts, "nearest "+o.Settings.Setting.String())
 	}
 	if o.P99Ms != nil {
-		parts = append(parts, "p99 "+p99Bound(o)+fmtMs(*o.P99Ms))
+		parts = append(parts, "p99 "+p99Bound(o)+units.Ms(*o.P99Ms))
 	}
 	if o.GCCPUFraction != nil {
 		parts = append(parts, "GC CPU "+fmtPct(*o.GCCPUFraction))
 	}
 	if o.PeakMemoryBytes != nil {
-		parts = append(parts, "peak memory "+fmtBytes(*o.PeakMemoryBytes))
+		parts = append(parts, "peak memory "+units.Bytes(*o.PeakMemoryBytes))
 	} else {
 		parts = append(parts, "peak memory unbounded")
 	}
@@ -65,17 +67,17 @@ func optionFigures(o advice.Option) string {
 // p99Bound is "at most " or "at least " when the option's p99 is a bound
 // (what the model could not predict it says), "" when it is a prediction.
 func p99Bound(o advice.Option) string {
-	b := advice.BoundNone
+	b := whatif.BoundNone
 	if o.Settings != nil {
 		b = o.Settings.Predicted.P99Bound
 	}
 	if m := o.Migration; o.ID == advice.MigrationCandidate && m != nil && m.P99WithoutGCBasis == advice.WithoutGCOwnTime {
-		b = advice.BoundUpper
+		b = whatif.BoundUpper
 	}
 	switch b {
-	case advice.BoundUpper:
+	case whatif.BoundUpper:
 		return "at most "
-	case advice.BoundLower:
+	case whatif.BoundLower:
 		return "at least "
 	}
 	return ""

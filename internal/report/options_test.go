@@ -7,6 +7,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
 // ladderDocument is a report whose verdict carries a ladder of every kind
@@ -100,10 +101,10 @@ func TestLadderBounds(t *testing.T) {
 	doc := ladderDocument()
 	v := doc.Processes[0].Verdict
 	f := func(v float64) *float64 { return &v }
-	v.Options[0].Settings.Predicted.P99Bound = advice.BoundLower
+	v.Options[0].Settings.Predicted.P99Bound = whatif.BoundLower
 	v.Options[1] = advice.Option{ID: advice.ReduceAllocation, Applicable: true, Modelled: true, NotRuledOut: true,
 		Change: "cut the allocation rate: whether that meets the target is not modelled", P99Ms: f(73.4), GCCPUFraction: f(0.08),
-		Settings: &advice.Recommendation{Setting: units.Setting{GOGC: 25, MemoryLimit: units.LimitOff}, Predicted: advice.WhatIfRow{P99Bound: advice.BoundUpper}}}
+		Settings: &advice.Recommendation{Setting: units.Setting{GOGC: 25, MemoryLimit: units.LimitOff}, Predicted: whatif.Row{P99Bound: whatif.BoundUpper}}}
 	for _, format := range []Format{Text, Markdown, HTML} {
 		out := renderString(t, doc, format)
 		for _, want := range []string{"not ruled out", "p99 at most 73.4", "p99 at least 12.5", "none is recommended: whether reduce-allocation meets the target is not modelled"} {

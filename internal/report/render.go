@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 // Format is an output format.
@@ -82,58 +84,10 @@ func Render(w io.Writer, doc *Document, f Format, opts Options) error {
 	return fmt.Errorf("unknown format %q", f)
 }
 
-// Units for people.
-
-func fmtMs(v float64) string {
-	switch {
-	case v == 0:
-		return "0 ms"
-	case v < 0.01:
-		return fmt.Sprintf("%.1f µs", v*1000)
-	case v < 1:
-		return fmt.Sprintf("%.3f ms", v)
-	case v < 100:
-		return fmt.Sprintf("%.2f ms", v)
-	case v < 10000:
-		return fmt.Sprintf("%.0f ms", v)
-	default:
-		return fmt.Sprintf("%.2f s", v/1000)
-	}
-}
-
-func fmtBytes(b int64) string {
-	if b < 0 {
-		return "?"
-	}
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	v, i := float64(b), 0
-	units := []string{"KiB", "MiB", "GiB", "TiB"}
-	for v /= unit; v >= unit && i < len(units)-1; i++ {
-		v /= unit
-	}
-	return fmt.Sprintf("%.1f %s", v, units[i])
-}
-
-func fmtRate(v float64) string {
-	return fmtBytes(int64(v)) + "/s"
-}
-
+// fmtPct is a fraction as a percent with one decimal; sizes and durations
+// are formatted by internal/units.
 func fmtPct(f float64) string {
 	return fmt.Sprintf("%.1f%%", f*100)
-}
-
-func fmtWindow(windowMs float64) string {
-	switch {
-	case windowMs < 1:
-		return fmt.Sprintf("%gµs", windowMs*1000)
-	case windowMs < 1000:
-		return fmt.Sprintf("%gms", windowMs)
-	default:
-		return fmt.Sprintf("%gs", windowMs/1000)
-	}
 }
 
 // inputsLine names the inputs of a process in one line.
@@ -162,7 +116,7 @@ func kindsLine(s Source) string {
 	if s.GOMAXPROCS > 0 {
 		desc += fmt.Sprintf(", GOMAXPROCS %d", s.GOMAXPROCS)
 	}
-	desc += ", " + fmtMs(s.WindowMs) + " observed"
+	desc += ", " + units.Ms(s.WindowMs) + " observed"
 	return desc
 }
 
@@ -195,5 +149,5 @@ func stwLine(s []STWByReason) string {
 		total += r.TotalMs
 		parts = append(parts, fmt.Sprintf("%s %d", r.Reason, r.Count))
 	}
-	return fmt.Sprintf("%d pauses, %s total (%s)", n, fmtMs(total), strings.Join(parts, ", "))
+	return fmt.Sprintf("%d pauses, %s total (%s)", n, units.Ms(total), strings.Join(parts, ", "))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/model"
+	"github.com/gcwatch/gcwatch/internal/units"
 )
 
 const (
@@ -51,28 +52,28 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		}
 		fmt.Fprintf(tw, ", %.1f per second\n", g.PerSecond)
 		fmt.Fprintf(tw, "  GC pauses (STW)\t%d, total %s, p50 %s, p99 %s, max %s\n",
-			g.STWCount, fmtMs(g.STWTotalMs), fmtMs(g.STWP50Ms), fmtMs(g.STWP99Ms), style(maxColor(g.STWMaxMs), fmtMs(g.STWMaxMs)))
+			g.STWCount, units.Ms(g.STWTotalMs), units.Ms(g.STWP50Ms), units.Ms(g.STWP99Ms), style(maxColor(g.STWMaxMs), units.Ms(g.STWMaxMs)))
 		if g.CPUSource != "" {
 			fmt.Fprintf(tw, "  GC CPU\t%s of GOMAXPROCS × wall (STW %s, assist %s, background %s; idle workers %s not counted) [%s]\n",
 				style(bold, fmtPct(g.CPUFraction)), fmtPct(g.CPU.STW), fmtPct(g.CPU.Assist), fmtPct(g.CPU.Background), fmtPct(g.CPU.Idle), g.CPUSource)
 		}
 		if g.MarkAssistMs != nil {
-			fmt.Fprintf(tw, "  Mark assists\t%s executing\n", fmtMs(*g.MarkAssistMs))
+			fmt.Fprintf(tw, "  Mark assists\t%s executing\n", units.Ms(*g.MarkAssistMs))
 		}
 		if g.AllocRate != nil {
-			fmt.Fprintf(tw, "  Allocation\t%s", fmtRate(*g.AllocRate))
+			fmt.Fprintf(tw, "  Allocation\t%s", units.BytesPerSecond(*g.AllocRate))
 		} else {
 			fmt.Fprintf(tw, "  Allocation\tunknown")
 		}
 		if last, ok := lastLive(g.LiveHeap); ok {
-			fmt.Fprintf(tw, ", live heap %s, goal %s (at %s)", fmtBytes(last.Bytes), fmtBytes(last.Goal), fmtMs(last.TMs))
+			fmt.Fprintf(tw, ", live heap %s, goal %s (at %s)", units.Bytes(last.Bytes), units.Bytes(last.Goal), units.Ms(last.TMs))
 		}
 		fmt.Fprintln(tw)
 		fmt.Fprintf(tw, "  Non-GC STW\t%s\n", TerminalText(stwLine(p.NonGCSTW)))
 		l := p.Latency
 		if l.Source != "none" {
 			fmt.Fprintf(tw, "  Requests (%s)\t%d, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n",
-				l.Source, l.Requests, fmtMs(l.P50Ms), fmtMs(l.P90Ms), fmtMs(l.P99Ms), fmtMs(l.P999Ms), fmtMs(l.MaxMs))
+				l.Source, l.Requests, units.Ms(l.P50Ms), units.Ms(l.P90Ms), units.Ms(l.P99Ms), units.Ms(l.P999Ms), units.Ms(l.MaxMs))
 		} else if l.Note != "" {
 			fmt.Fprintf(tw, "  Requests\tnone: %s\n", TerminalText(l.Note))
 		} else {
@@ -81,7 +82,7 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 		if len(g.MMU) > 0 {
 			var parts []string
 			for _, m := range mmuPicks(g.MMU) {
-				parts = append(parts, fmt.Sprintf("%s %.2f", fmtWindow(m.WindowMs), m.MMU))
+				parts = append(parts, fmt.Sprintf("%s %.2f", units.Window(m.WindowMs), m.MMU))
 			}
 			label := "  MMU"
 			if g.MMUSynthesized {
@@ -95,12 +96,12 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 			writeTextAttribution(&b, a, style)
 		}
 		if al := p.Allocations; al != nil && len(al.Sites) > 0 {
-			fmt.Fprintf(&b, "\n%s\n", style(bold, fmt.Sprintf("Top allocation sites (%s, %s in all)", TerminalText(al.SampleType), fmtBytes(al.TotalBytes)))+allocCovers(al))
+			fmt.Fprintf(&b, "\n%s\n", style(bold, fmt.Sprintf("Top allocation sites (%s, %s in all)", TerminalText(al.SampleType), units.Bytes(al.TotalBytes)))+allocCovers(al))
 			for i, s := range al.Sites {
 				if i == 5 {
 					break
 				}
-				fmt.Fprintf(&b, "  %5s  %-10s  %s\n", fmtPct(s.Share), fmtBytes(s.Bytes), siteLine(s))
+				fmt.Fprintf(&b, "  %5s  %-10s  %s\n", fmtPct(s.Share), units.Bytes(s.Bytes), siteLine(s))
 			}
 		}
 		if len(p.WorstPauses) > 0 {
@@ -113,9 +114,9 @@ func renderText(w io.Writer, doc *Document, opts Options) error {
 					cycle = fmt.Sprintf("gc %d", w.Cycle)
 				}
 				if w.TimeToStopMs != nil {
-					tts = fmtMs(*w.TimeToStopMs)
+					tts = units.Ms(*w.TimeToStopMs)
 				}
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t  %s\t\n", fmtMs(w.DurationMs), fmtMs(w.StartMs), cycle, tts, TerminalText(pauseLabel(w)))
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t  %s\t\n", units.Ms(w.DurationMs), units.Ms(w.StartMs), cycle, tts, TerminalText(pauseLabel(w)))
 			}
 			tw.Flush()
 		}
@@ -207,12 +208,12 @@ func writeTextAttribution(b *strings.Builder, a *Attribution, style func(code, s
 	fmt.Fprintf(b, "\n%s\n", style(bold, "How much of the tail is GC"))
 	fmt.Fprintf(b, "  slowest 1%% (%d of %d requests): %s of their time is GC; %s of them met a GC pause\n",
 		a.TailRequests, a.Requests, style(bold, fmtPct(a.GCShareOfTail)), fmtPct(a.STWOverlapFraction))
-	fmt.Fprintf(b, "  p99 %s, without GC time %s\n", fmtMs(a.P99Ms), fmtMs(a.P99WithoutGCMs))
+	fmt.Fprintf(b, "  p99 %s, without GC time %s\n", units.Ms(a.P99Ms), units.Ms(a.P99WithoutGCMs))
 	bd := a.Breakdown
 	fmt.Fprintf(b, "  tail time: STW %s, assist %s, waiting for Ps held by GC %s, sweep %s; non-GC STW %s; the rest %s\n",
-		fmtMs(bd.SweepTermination+bd.MarkTermination), fmtMs(bd.Assist), fmtMs(bd.RunnableGC), fmtMs(bd.Sweep), fmtMs(bd.NonGCSTW), fmtMs(bd.Other))
+		units.Ms(bd.SweepTermination+bd.MarkTermination), units.Ms(bd.Assist), units.Ms(bd.RunnableGC), units.Ms(bd.Sweep), units.Ms(bd.NonGCSTW), units.Ms(bd.Other))
 	fmt.Fprintf(b, "  slowest 0.1%% (%d): %s GC; p99.9 %s, without GC %s\n",
-		a.P999.TailRequests, fmtPct(a.P999.GCShareOfTail), fmtMs(a.P999.P999Ms), fmtMs(a.P999.P999WithoutGCMs))
+		a.P999.TailRequests, fmtPct(a.P999.GCShareOfTail), units.Ms(a.P999.P999Ms), units.Ms(a.P999.P999WithoutGCMs))
 	if !a.Accounted {
 		b.WriteString("  (requests from a log: only their overlap with stop-the-world pauses is known)\n")
 	}
@@ -234,7 +235,7 @@ func writeTextAttribution(b *strings.Builder, a *Attribution, style func(code, s
 		if met == "" {
 			met = "no GC"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s #%d\t  %s\t", fmtMs(w.LatencyMs), fmtMs(w.Breakdown.GC), fmtMs(w.StartMs), TerminalText(w.Type), w.ID, met)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s #%d\t  %s\t", units.Ms(w.LatencyMs), units.Ms(w.Breakdown.GC), units.Ms(w.StartMs), TerminalText(w.Type), w.ID, met)
 		if traces {
 			fmt.Fprintf(tw, "  %s\t", traceSpan(w))
 		}
@@ -261,7 +262,7 @@ func writeTextVerdict(b *strings.Builder, v *advice.Verdict, style func(code, s 
 		fmt.Fprintf(b, "  without the GC: %s\n", TerminalText(m.Comparison))
 	}
 	for _, d := range v.STWDelays {
-		fmt.Fprintf(b, "  gc %d %s at %s: %s, of which %s stopping the world\n", d.Cycle, TerminalText(d.Phase), fmtMs(d.StartMs), fmtMs(d.DurationMs), fmtMs(d.TimeToStopMs))
+		fmt.Fprintf(b, "  gc %d %s at %s: %s, of which %s stopping the world\n", d.Cycle, TerminalText(d.Phase), units.Ms(d.StartMs), units.Ms(d.DurationMs), units.Ms(d.TimeToStopMs))
 	}
 	for _, s := range v.AllocSites {
 		fmt.Fprintf(b, "  %5s  %s\n", fmtPct(s.Share), siteLine(s))

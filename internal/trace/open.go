@@ -36,16 +36,15 @@ const (
 
 // input is one opened input stream.
 type input struct {
-	name       string
-	gzipped    bool
-	r          *bufio.Reader
-	closer     io.Closer
-	buffers    []*bufio.Reader // from readers
-	counter    *countingReader
-	size       int64 // on-disk size, -1 when unknown (stdin)
-	kind       kindOf
-	format     string
-	prefixText bool
+	name    string
+	gzipped bool
+	r       *bufio.Reader
+	closer  io.Closer
+	buffers []*bufio.Reader // from readers
+	counter *countingReader
+	size    int64 // on-disk size, -1 when unknown (stdin)
+	kind    kindOf
+	format  string
 	// gz records where a gzip stream broke (cut short, corrupt data, a bad
 	// checksum); the decoders saw a clean end of input there.
 	gz *gzipGuard

@@ -1,8 +1,10 @@
-// Package units reads the sizes people write for Go's memory settings and
-// container limits ("2GiB", "512MiB", "1.5GB", "1048576"). It is shared by
-// the command line and by ingest, which reads the same values from capture
-// manifests. It also holds the types that write GOGC and memory limits in
-// gcwatch's JSON, one convention for every document.
+// Package units is gcwatch's one home for the units people read and write.
+// It reads the sizes people write for Go's memory settings and container
+// limits ("2GiB", "512MiB", "1.5GB", "1048576"), for the command line and
+// for ingest, which reads the same values from capture manifests; it holds
+// the types that write GOGC and memory limits, in the environment's form
+// and in gcwatch's JSON (one convention for every document); and it
+// formats the sizes and durations that reports, verdicts and messages show.
 package units
 
 import (

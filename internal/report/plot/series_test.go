@@ -6,6 +6,7 @@ import (
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/units"
+	"github.com/gcwatch/gcwatch/internal/whatif"
 	"gonum.org/v1/plot/plotter"
 )
 
@@ -42,7 +43,7 @@ func handProcess() *report.Process {
 			},
 			Spikes: []report.Spike{{StartMs: 100, EndMs: 120, MaxMs: 9}},
 		},
-		WhatIf: []advice.WhatIfRow{
+		WhatIf: []whatif.Row{
 			{GOGC: 50, GCCPUFraction: 0.2, PeakHeap: i64(10 << 20), PeakMemory: i64(20 << 20)},
 			{GOGC: 50, MemoryLimit: i64(64 << 20), GCCPUFraction: 0.19},
 			{GOGC: 100, GCCPUFraction: 0.1, PeakHeap: i64(16 << 20), PeakMemory: i64(26 << 20)},
@@ -50,7 +51,7 @@ func handProcess() *report.Process {
 		},
 		MemBudgetBytes: i64(64 << 20),
 		Verdict: &advice.Verdict{ID: advice.Tune, Settings: &advice.Recommendation{Setting: units.Setting{GOGC: 100, MemoryLimit: units.LimitOff},
-			Predicted: advice.WhatIfRow{GOGC: 100, GCCPUFraction: 0.1, PeakHeap: i64(16 << 20)}}},
+			Predicted: whatif.Row{GOGC: 100, GCCPUFraction: 0.1, PeakHeap: i64(16 << 20)}}},
 	}
 }
 

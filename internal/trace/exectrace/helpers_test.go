@@ -164,8 +164,6 @@ func rawRead(t testing.TB, data []byte) rawFacts {
 	return f
 }
 
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
-
 func startTrace(t testing.TB, w io.Writer) {
 	t.Helper()
 	if err := trace.Start(w); err != nil {

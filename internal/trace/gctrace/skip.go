@@ -11,7 +11,6 @@ import "bytes"
 var (
 	scWord     = []byte("sc")
 	kibWord    = []byte(" KiB ")
-	msColon    = []byte("ms: ")
 	mbGoalWord = []byte("MB goal, ")
 
 	pacerWord    = []byte("pacer: ")

@@ -1,4 +1,4 @@
-package advice
+package whatif
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/model"
 )
 
 // mixture is the two-population latency model. Requests are split into
@@ -46,7 +47,7 @@ import (
 // lower bound.
 //
 // When too few requests stayed clear of the GC to describe a clean
-// distribution (fewer than minClean), each met request's own latency
+// distribution (fewer than MinClean), each met request's own latency
 // less its GC-attributable time stands in for it; that keeps the
 // queueing behind the GC, so a prediction with fewer requests meeting the
 // GC than observed is an upper bound.
@@ -69,9 +70,9 @@ type level struct {
 	weight   float64
 }
 
-// minClean is the fewest GC-free requests that describe the clean
+// MinClean is the fewest GC-free requests that describe the clean
 // distribution: a hundred puts ten above its p99... at 1000, one.
-const minClean = 100
+const MinClean = 100
 
 // maxLevels bounds the pressure levels: with more cycles than that,
 // neighbouring cycles are pooled (equal numbers of cycles per level), so
@@ -146,7 +147,7 @@ func NewPressureLatencyModel(durations []time.Duration, met []bool, gcTimes []ti
 	}
 	mx.q = float64(len(mx.met)) / float64(len(durations))
 	mx.levels = pressureLevels(mx.met, metLoad)
-	if len(mx.clean) < minClean && len(mx.met) > 0 {
+	if len(mx.clean) < MinClean && len(mx.met) > 0 {
 		mx.clean = append(mx.clean, bases...)
 		mx.cleanFallback = true
 	}
@@ -402,4 +403,31 @@ func mergeSorted(a, b []time.Duration) []time.Duration {
 		}
 	}
 	return append(append(out, a...), b...)
+}
+
+// CycleLoads is each of the run's cycles' load, by index: its mark wall
+// time, and its mark pressure (see Prediction.MarkPressure): what the
+// program allocated while the cycle marked (the heap's growth from its
+// start to the end of marking) over the runway from the previous cycle's
+// marked heap to the cycle's goal. The pressure is NaN when the cycle or
+// its predecessor lacks a size, +Inf when the goal left no runway.
+func CycleLoads(run *model.Run) []CycleLoad {
+	out := make([]CycleLoad, len(run.Cycles))
+	for i, c := range run.Cycles {
+		out[i] = CycleLoad{Pressure: math.NaN(), MarkWall: max(0, c.End.Sub(c.Start))}
+		if i == 0 || c.Partial || c.HeapStart < 0 || c.HeapEnd < 0 || c.HeapGoal <= 0 {
+			continue
+		}
+		prev := run.Cycles[i-1]
+		if prev.N != c.N-1 || prev.HeapLive < 0 {
+			continue
+		}
+		during := float64(max(0, c.HeapEnd-c.HeapStart))
+		if runway := float64(c.HeapGoal - prev.HeapLive); runway > 0 {
+			out[i].Pressure = during / runway
+		} else {
+			out[i].Pressure = math.Inf(1)
+		}
+	}
+	return out
 }

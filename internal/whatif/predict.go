@@ -1,4 +1,4 @@
-package advice
+package whatif
 
 import (
 	"math"
@@ -261,10 +261,10 @@ func Grid(f Fit, budget int64, lat *LatencyModel) []Prediction {
 	return GridAt(f, budget, 1, lat)
 }
 
-// WhatIfGrid is Grid at each of AllocRateFactors in turn: the settings at
+// GridAtRates is Grid at each of AllocRateFactors in turn: the settings at
 // the observed allocation rate first, in Grid's order, then the same
 // settings at half and at a quarter of it.
-func WhatIfGrid(f Fit, budget int64, lat *LatencyModel) []Prediction {
+func GridAtRates(f Fit, budget int64, lat *LatencyModel) []Prediction {
 	var out []Prediction
 	for _, k := range AllocRateFactors {
 		out = append(out, GridAt(f, budget, k, lat)...)

@@ -1,4 +1,4 @@
-package advice
+package whatif
 
 import (
 	"encoding/binary"
@@ -55,7 +55,7 @@ func checkFitBytes(t *testing.T, data []byte) {
 	if _, err := json.Marshal(fit); err != nil {
 		t.Fatalf("fit does not encode: %v", err)
 	}
-	lat, err := NewLatencyModel([]time.Duration{time.Millisecond, 5 * time.Millisecond}, []time.Duration{0, 2 * time.Millisecond}, fit.Observed.MarkActiveFraction)
+	lat, err := NewMixtureLatencyModel([]time.Duration{time.Millisecond, 5 * time.Millisecond}, []bool{false, true}, []time.Duration{0, 2 * time.Millisecond}, fit.Observed.MarkActiveFraction)
 	if err != nil {
 		t.Fatal(err)
 	}

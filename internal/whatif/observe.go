@@ -1,4 +1,4 @@
-package advice
+package whatif
 
 import (
 	"math"

@@ -1,4 +1,4 @@
-package advice
+package whatif
 
 import (
 	"math"
@@ -140,7 +140,7 @@ func TestPressureLevelsPooled(t *testing.T) {
 		t.Fatalf("%d levels, want the two pooled", n)
 	}
 	for _, sigma := range []float64{0.2, 0.5, 1} {
-		if got, want := m.P99(0.2), must(m.P99At(0.2, sigma)); got != want {
+		if got, want := p99Of(m, 0.2), must(m.P99At(0.2, sigma)); got != want {
 			t.Errorf("sigma %v: %v, want %v (pressure changes nothing)", sigma, want, got)
 		}
 	}

@@ -1,4 +1,4 @@
-package advice
+package whatif
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gcwatch/gcwatch/internal/whatif/whatiftest"
 )
 
 // handFit is a fit with round numbers: 100 MiB live, no roots, 100 MiB/s
@@ -37,12 +39,12 @@ func TestPredictGOGC(t *testing.T) {
 		{800, 900, 0.125, 0.003125, 0.00625},
 	} {
 		p := Predict(f, Settings{GOGC: tc.gogc, MemoryLimit: NoLimit}, nil)
-		within(t, "goal", float64(p.Goal), tc.goalMiB*mib, 1e-9)
-		within(t, "peak", float64(p.PeakHeap), tc.goalMiB*mib, 1e-9)
-		within(t, "peak memory", float64(p.PeakMemory), (tc.goalMiB+10)*mib, 1e-9)
-		within(t, "gc/s", p.GCPerSecond, tc.perSec, 1e-9)
-		within(t, "gc cpu", p.GCCPUFraction, tc.cpu, 1e-9)
-		within(t, "active", p.MarkActiveFraction, tc.active, 1e-9)
+		whatiftest.Within(t, "goal", float64(p.Goal), tc.goalMiB*mib, 1e-9)
+		whatiftest.Within(t, "peak", float64(p.PeakHeap), tc.goalMiB*mib, 1e-9)
+		whatiftest.Within(t, "peak memory", float64(p.PeakMemory), (tc.goalMiB+10)*mib, 1e-9)
+		whatiftest.Within(t, "gc/s", p.GCPerSecond, tc.perSec, 1e-9)
+		whatiftest.Within(t, "gc cpu", p.GCCPUFraction, tc.cpu, 1e-9)
+		whatiftest.Within(t, "active", p.MarkActiveFraction, tc.active, 1e-9)
 		if p.LimitBinds || p.LimiterEngaged || p.BackToBack || p.Unbounded || p.HeapMinimum || p.HasP99 {
 			t.Errorf("GOGC=%d: unexpected flags %+v", tc.gogc, p)
 		}
@@ -58,10 +60,10 @@ func TestPredictRootsIdleOvershoot(t *testing.T) {
 	p := Predict(f, Settings{GOGC: 100, MemoryLimit: NoLimit}, nil)
 	// goal = 100 + 150 = 250 MiB; peak 275; runway 175 MiB; 100/175 cycles/s;
 	// CPU per cycle (10 + 150 ms) × 0.75 = 120 ms.
-	within(t, "goal", float64(p.Goal), 250*mib, 1e-9)
-	within(t, "peak", float64(p.PeakHeap), 275*mib, 1e-9)
-	within(t, "gc/s", p.GCPerSecond, 100.0/175, 1e-9)
-	within(t, "gc cpu", p.GCCPUFraction, 100.0/175*0.120/4, 1e-9)
+	whatiftest.Within(t, "goal", float64(p.Goal), 250*mib, 1e-9)
+	whatiftest.Within(t, "peak", float64(p.PeakHeap), 275*mib, 1e-9)
+	whatiftest.Within(t, "gc/s", p.GCPerSecond, 100.0/175, 1e-9)
+	whatiftest.Within(t, "gc cpu", p.GCCPUFraction, 100.0/175*0.120/4, 1e-9)
 }
 
 func TestPredictHeapMinimum(t *testing.T) {
@@ -71,20 +73,20 @@ func TestPredictHeapMinimum(t *testing.T) {
 	// GOGC=100: L + L = 2 MiB, sweeper runway L + 1 MiB = 2 MiB, minimum
 	// 4 MiB → goal 4 MiB, runway 3 MiB, 10 cycles/s.
 	p := Predict(f, Settings{GOGC: 100, MemoryLimit: NoLimit}, nil)
-	within(t, "goal", float64(p.Goal), 4*mib, 1e-9)
-	within(t, "gc/s", p.GCPerSecond, 10, 1e-9)
+	whatiftest.Within(t, "goal", float64(p.Goal), 4*mib, 1e-9)
+	whatiftest.Within(t, "gc/s", p.GCPerSecond, 10, 1e-9)
 	if !p.HeapMinimum {
 		t.Error("4 MiB minimum not flagged")
 	}
 	// GOGC=50: the minimum scales to 2 MiB, tying the sweeper's runway.
 	p = Predict(f, Settings{GOGC: 50, MemoryLimit: NoLimit}, nil)
-	within(t, "goal at GOGC=50", float64(p.Goal), 2*mib, 1e-9)
+	whatiftest.Within(t, "goal at GOGC=50", float64(p.Goal), 2*mib, 1e-9)
 	if p.HeapMinimum {
 		t.Error("heap minimum flagged where it only ties the sweeper's runway")
 	}
 	// GOGC=400: minimum 16 MiB, formula 5 MiB.
 	p = Predict(f, Settings{GOGC: 400, MemoryLimit: NoLimit}, nil)
-	within(t, "goal at GOGC=400", float64(p.Goal), 16*mib, 1e-9)
+	whatiftest.Within(t, "goal at GOGC=400", float64(p.Goal), 16*mib, 1e-9)
 	if !p.HeapMinimum {
 		t.Error("16 MiB minimum at GOGC=400 not flagged")
 	}
@@ -99,8 +101,8 @@ func TestPredictOffAndLimit(t *testing.T) {
 	// GOGC=off, limit 160 MiB, 10 MiB outside the heap: room 150 MiB,
 	// headroom 3 % = 4.5 MiB → goal 145.5 MiB, runway 45.5 MiB.
 	p = Predict(f, Settings{GOGC: Off, MemoryLimit: 160 << 20}, nil)
-	within(t, "goal", float64(p.Goal), 145.5*mib, 1e-6)
-	within(t, "gc/s", p.GCPerSecond, 100/45.5, 1e-6)
+	whatiftest.Within(t, "goal", float64(p.Goal), 145.5*mib, 1e-6)
+	whatiftest.Within(t, "gc/s", p.GCPerSecond, 100/45.5, 1e-6)
 	if !p.LimitBinds || p.OverLimit || p.LimiterEngaged {
 		t.Errorf("limit 160 MiB: flags %+v", p)
 	}
@@ -112,7 +114,7 @@ func TestPredictOffAndLimit(t *testing.T) {
 	// With GOGC on, even no allocation runs a cycle every two minutes.
 	f.AllocRate = 0
 	p = Predict(f, Settings{GOGC: 100, MemoryLimit: NoLimit}, nil)
-	within(t, "forced period", p.GCPerSecond, 1.0/120, 1e-9)
+	whatiftest.Within(t, "forced period", p.GCPerSecond, 1.0/120, 1e-9)
 }
 
 func TestPredictLimiter(t *testing.T) {
@@ -127,16 +129,16 @@ func TestPredictLimiter(t *testing.T) {
 	if !p.LimiterEngaged || !p.BackToBack || !p.OverLimit || !p.LimitBinds {
 		t.Errorf("flags %+v: want limiter, back to back, over limit, limit binds", p)
 	}
-	within(t, "gc cpu", p.GCCPUFraction, 0.5, 1e-9)
-	within(t, "gc/s", p.GCPerSecond, 20, 1e-9)
-	within(t, "peak", float64(p.PeakHeap), 110*mib, 1e-9)
-	within(t, "active", p.MarkActiveFraction, 1, 0)
+	whatiftest.Within(t, "gc cpu", p.GCCPUFraction, 0.5, 1e-9)
+	whatiftest.Within(t, "gc/s", p.GCPerSecond, 20, 1e-9)
+	whatiftest.Within(t, "peak", float64(p.PeakHeap), 110*mib, 1e-9)
+	whatiftest.Within(t, "active", p.MarkActiveFraction, 1, 0)
 
 	// A limit below what the runtime holds outside the heap: the goal is
 	// the live heap itself and the limiter runs the show.
 	f.NonHeap = 200 << 20
 	p = Predict(f, Settings{GOGC: Off, MemoryLimit: 150 << 20}, nil)
-	within(t, "goal", float64(p.Goal), 100*mib, 1e-9)
+	whatiftest.Within(t, "goal", float64(p.Goal), 100*mib, 1e-9)
 	if !p.LimiterEngaged {
 		t.Error("limit below non-heap memory: limiter not engaged")
 	}
@@ -170,12 +172,12 @@ func TestWithForced(t *testing.T) {
 		t.Errorf("no paced: %g", got)
 	}
 	// Rare forced cycles add about their rate; frequent ones dominate.
-	within(t, "rare forced", withForced(10, 0.01), 10.005, 1e-4)
-	within(t, "frequent forced", withForced(0.01, 10), 10, 1e-9)
+	whatiftest.Within(t, "rare forced", withForced(10, 0.01), 10.005, 1e-4)
+	whatiftest.Within(t, "frequent forced", withForced(0.01, 10), 10, 1e-9)
 	// Independent check by simulation of the renewal process: a cycle
 	// every 1/paced seconds unless a forced one comes first.
 	paced, forced := 2.0, 1.5
-	within(t, "forced 1.5/s, paced 2/s", withForced(paced, forced), simulateForced(paced, forced), 0.01)
+	whatiftest.Within(t, "forced 1.5/s, paced 2/s", withForced(paced, forced), simulateForced(paced, forced), 0.01)
 }
 
 // simulateForced counts cycles in a long deterministic pseudo-random run.
@@ -230,7 +232,7 @@ func TestGridRows(t *testing.T) {
 
 func TestWhatIfRowJSON(t *testing.T) {
 	f := handFit()
-	lat, err := NewLatencyModel([]time.Duration{time.Millisecond, 3 * time.Millisecond}, []time.Duration{0, time.Millisecond}, 0.05)
+	lat, err := NewMixtureLatencyModel([]time.Duration{time.Millisecond, 3 * time.Millisecond}, []bool{false, true}, []time.Duration{0, time.Millisecond}, 0.05)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +273,7 @@ func TestWhatIfRowJSON(t *testing.T) {
 			t.Errorf("observed setting p99_ms %v, want 3", r["p99_ms"])
 		}
 	}
-	var back []WhatIfRow
+	var back []Row
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +290,7 @@ func TestWhatIfRowJSON(t *testing.T) {
 }
 
 func TestFitJSON(t *testing.T) {
-	fit, err := FitRun(synthRun(baseParams(), 7), Known{})
+	fit, err := FitRun(whatiftest.Run(whatiftest.Base(), 7), Known{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +306,7 @@ func TestFitJSON(t *testing.T) {
 	if m["gogc"] != 100.0 || m["memlimit_bytes"] != "off" || m["quality"].(map[string]any)["gc_cpu_r2"] != nil {
 		t.Errorf("fit JSON: %s", b)
 	}
-	within(t, "cpu fixed ms", m["gc_cpu_per_cycle_fixed_ms"].(float64), 2, 1e-3)
+	whatiftest.Within(t, "cpu fixed ms", m["gc_cpu_per_cycle_fixed_ms"].(float64), 2, 1e-3)
 }
 
 // TestPredictAtAllocRate checks PredictAt on the hand fit: cycles per
@@ -317,10 +319,10 @@ func TestPredictAtAllocRate(t *testing.T) {
 	if full != Predict(f, f.Settings(), nil) {
 		t.Errorf("PredictAt(…, 1, …) differs from Predict")
 	}
-	within(t, "assist share at the observed settings", full.AssistShare, 0.2, 1e-9)
+	whatiftest.Within(t, "assist share at the observed settings", full.AssistShare, 0.2, 1e-9)
 	q := PredictAt(f, f.Settings(), 0.25, nil)
-	within(t, "gc/s at a quarter", q.GCPerSecond, full.GCPerSecond/4, 1e-9)
-	within(t, "gc cpu at a quarter", q.GCCPUFraction, full.GCCPUFraction/4, 1e-9)
+	whatiftest.Within(t, "gc/s at a quarter", q.GCPerSecond, full.GCPerSecond/4, 1e-9)
+	whatiftest.Within(t, "gc cpu at a quarter", q.GCCPUFraction, full.GCCPUFraction/4, 1e-9)
 	if q.PeakHeap != full.PeakHeap || q.AllocRateFactor != 0.25 || q.AssistShare >= full.AssistShare {
 		t.Errorf("quarter: peak %d (full %d), factor %v, assist %v (full %v)", q.PeakHeap, full.PeakHeap, q.AllocRateFactor, q.AssistShare, full.AssistShare)
 	}

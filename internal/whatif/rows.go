@@ -1,4 +1,4 @@
-package advice
+package whatif
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 // GOGCValue is a GOGC setting in JSON: a number, or "off".
 type GOGCValue = units.GOGC
 
-// WhatIfRow is one row of the report's `whatif` grid. The first six fields
+// Row is one row of the report's `whatif` grid. The first six fields
 // are the report's contract; the rest explain the row. Sizes are bytes,
 // latencies milliseconds, fractions 0..1; gogc and memlimit_bytes are a
 // number or "off" (docs/json.md). Null means unbounded (peak sizes, with heap_unbounded set) or unknown (p99_ms without
@@ -22,7 +22,7 @@ type GOGCValue = units.GOGC
 // the same settings would give the program allocating half and a quarter
 // as much. A reader choosing a setting reads the rows at 1 only
 // (AtObservedAllocRate).
-type WhatIfRow struct {
+type Row struct {
 	GOGC GOGCValue `json:"gogc"`
 	// MemoryLimit is nil for no limit; JSON writes it as "off".
 	MemoryLimit   *int64   `json:"memlimit_bytes"`
@@ -55,7 +55,7 @@ type WhatIfRow struct {
 }
 
 // Limit is the row's memory limit as JSON writes it.
-func (r WhatIfRow) Limit() units.Limit {
+func (r Row) Limit() units.Limit {
 	if r.MemoryLimit == nil {
 		return units.LimitOff
 	}
@@ -63,8 +63,8 @@ func (r WhatIfRow) Limit() units.Limit {
 }
 
 // MarshalJSON writes the row with memlimit_bytes a number or "off".
-func (r WhatIfRow) MarshalJSON() ([]byte, error) {
-	type plain WhatIfRow
+func (r Row) MarshalJSON() ([]byte, error) {
+	type plain Row
 	return json.Marshal(struct {
 		plain
 		MemoryLimit units.Limit `json:"memlimit_bytes"`
@@ -72,8 +72,8 @@ func (r WhatIfRow) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote.
-func (r *WhatIfRow) UnmarshalJSON(b []byte) error {
-	type plain WhatIfRow
+func (r *Row) UnmarshalJSON(b []byte) error {
+	type plain Row
 	v := struct {
 		plain
 		MemoryLimit units.Limit `json:"memlimit_bytes"`
@@ -81,7 +81,7 @@ func (r *WhatIfRow) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*r = WhatIfRow(v.plain)
+	*r = Row(v.plain)
 	if !v.MemoryLimit.Off() {
 		r.MemoryLimit = ptr(int64(v.MemoryLimit))
 	}
@@ -101,13 +101,13 @@ const (
 // allocation rate: a setting that can be applied without changing the
 // program. Rows of reports written before alloc_rate_factor existed carry
 // 0 and are all at the observed rate.
-func (r WhatIfRow) AtObservedAllocRate() bool {
+func (r Row) AtObservedAllocRate() bool {
 	return r.AllocRateFactor == 0 || r.AllocRateFactor == 1
 }
 
 // Row converts a prediction into its report row.
-func (p Prediction) Row() WhatIfRow {
-	r := WhatIfRow{
+func (p Prediction) Row() Row {
+	r := Row{
 		GOGC:               GOGCValue(max(p.GOGC, Off)),
 		GCPerSecond:        p.GCPerSecond,
 		GCCPUFraction:      p.GCCPUFraction,
@@ -136,8 +136,8 @@ func (p Prediction) Row() WhatIfRow {
 }
 
 // Rows converts predictions into report rows, in order.
-func Rows(ps []Prediction) []WhatIfRow {
-	rows := make([]WhatIfRow, len(ps))
+func Rows(ps []Prediction) []Row {
+	rows := make([]Row, len(ps))
 	for i, p := range ps {
 		rows[i] = p.Row()
 	}

@@ -1,15 +1,10 @@
-package advice
+package whatif
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
+	"github.com/gcwatch/gcwatch/internal/whatif/whatiftest"
 )
 
 // recording is one of examples/testdata's recorded runs: its gctrace log
@@ -19,50 +14,11 @@ type recording struct {
 	known Known
 }
 
-// loadRecording reads examples/testdata/NAME; ok is false (and the reason
-// logged) when the recording is not there.
-func loadRecording(t *testing.T, name string) (rec recording, ok bool) {
+// loadRecording reads examples/testdata/NAME (whatiftest.LoadRecording).
+func loadRecording(t *testing.T, name string) (recording, bool) {
 	t.Helper()
-	dir := filepath.Join("..", "..", "examples", "testdata", name)
-	metaBytes, err := os.ReadFile(filepath.Join(dir, "meta.json"))
-	if err != nil {
-		t.Logf("recording %s not available: %v", name, err)
-		return rec, false
-	}
-	var meta struct {
-		GOGC       string `json:"gogc"`
-		GOMEMLIMIT string `json:"gomemlimit"`
-	}
-	if err := json.Unmarshal(metaBytes, &meta); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if g, err := strconv.Atoi(meta.GOGC); err == nil {
-		rec.known.GOGC = &g
-	}
-	if mb, ok := strings.CutSuffix(meta.GOMEMLIMIT, "MiB"); ok {
-		n, err := strconv.ParseInt(mb, 10, 64)
-		if err != nil {
-			t.Fatalf("%s: gomemlimit %q: %v", name, meta.GOMEMLIMIT, err)
-		}
-		limit := n << 20
-		rec.known.MemoryLimit = &limit
-	}
-	path := filepath.Join(dir, "gctrace.log")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Logf("recording %s not available: %v", name, err)
-		return rec, false
-	}
-	defer f.Close()
-	res, err := gctrace.Parse(f, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Processes) != 1 {
-		t.Fatalf("%s: %d processes, want 1", path, len(res.Processes))
-	}
-	rec.run = res.Processes[0].Run(model.Input{Path: path}, res.Stats)
-	return rec, true
+	r, ok := whatiftest.LoadRecording(t, name)
+	return recording{run: r.Run, known: Known{GOGC: r.GOGC, MemoryLimit: r.MemoryLimit}}, ok
 }
 
 // TestRecordedSelfPrediction fits each recording under the settings it
@@ -97,12 +53,12 @@ func TestRecordedSelfPrediction(t *testing.T) {
 			name, float64(fit.LiveHeap)/mib, fit.AllocRate/mib, fit.GOGC, fit.GOGCInferred, fit.GOGCInferredLow, fit.GOGCInferredHigh,
 			self.GCPerSecond, fit.Observed.GCPerSecond, self.GCCPUFraction, fit.Observed.GCCPUFraction,
 			fit.Quality.IntervalError, fit.Quality.CPUError)
-		within(t, name+" gc/s", self.GCPerSecond, fit.Observed.GCPerSecond, tol)
+		whatiftest.Within(t, name+" gc/s", self.GCPerSecond, fit.Observed.GCPerSecond, tol)
 		cpuTol := tol
 		if fit.Cycles < 8 {
 			cpuTol = max(tol, 0.35)
 		}
-		within(t, name+" gc cpu", self.GCCPUFraction, fit.Observed.GCCPUFraction, cpuTol)
+		whatiftest.Within(t, name+" gc cpu", self.GCCPUFraction, fit.Observed.GCCPUFraction, cpuTol)
 		if self.LimitBinds || self.LimiterEngaged {
 			t.Errorf("%s: no limit was set, yet %+v", name, self)
 		}
@@ -143,7 +99,7 @@ func TestRecordedMemoryLimit(t *testing.T) {
 	if fit.Observed.GCCPUFraction < 0.45 || fit.Observed.GCCPUFraction > 0.7 {
 		t.Errorf("observed gc cpu %.3f: the recording no longer shows the limiter", fit.Observed.GCCPUFraction)
 	}
-	within(t, "gc/s", self.GCPerSecond, fit.Observed.GCPerSecond, 0.2)
+	whatiftest.Within(t, "gc/s", self.GCPerSecond, fit.Observed.GCPerSecond, 0.2)
 	// Raising the limit well above the heap frees the GC: GOGC=100 sets
 	// the goal again and the GC CPU drops far below the limiter's cap.
 	free := Predict(fit, Settings{GOGC: 100, MemoryLimit: 512 << 20}, nil)
@@ -183,7 +139,7 @@ func TestRecordedOtherGOGC(t *testing.T) {
 	// The issue's tolerance for GC frequency, ±20 %; per-cycle sizes and
 	// CPU likewise (the heaps are small: see the MiB note above; the
 	// allocation rates of two runs differ by a few percent).
-	within(t, "gc/s", p.GCPerSecond, target.Observed.GCPerSecond, 0.2)
-	within(t, "bytes per cycle", predictedPerCycle, observedPerCycle, 0.25)
-	within(t, "gc cpu per cycle", predictedCPU, observedCPU, 0.5)
+	whatiftest.Within(t, "gc/s", p.GCPerSecond, target.Observed.GCPerSecond, 0.2)
+	whatiftest.Within(t, "bytes per cycle", predictedPerCycle, observedPerCycle, 0.25)
+	whatiftest.Within(t, "gc cpu per cycle", predictedCPU, observedCPU, 0.5)
 }

@@ -1,4 +1,4 @@
-package advice
+package whatif
 
 import (
 	"math/rand/v2"
@@ -59,17 +59,17 @@ func TestMixtureModel(t *testing.T) {
 			t.Fatal(err)
 		}
 		// At the observed share the model gives back the observed p99.
-		if got, want := m.P99(observed), analyze.NearestRank(sortedCopy(d), 0.99); got != want {
+		if got, want := p99Of(m, observed), analyze.NearestRank(sortedCopy(d), 0.99); got != want {
 			t.Fatalf("trial %d: p99 at the observed share %v, observed %v", trial, got, want)
 		}
 		q := float64(len(metD)) / float64(n)
 		prev := time.Duration(0)
 		for _, share := range []float64{0, observed / 4, observed / 2, observed, observed * 1.5, 1} {
 			qq := min(1, q*share/observed)
-			if len(clean) < minClean {
+			if len(clean) < MinClean {
 				continue // the bases stand in; covered below
 			}
-			got, want := m.P99(share), slowMixtureP99(clean, metD, qq)
+			got, want := p99Of(m, share), slowMixtureP99(clean, metD, qq)
 			if got != want {
 				t.Fatalf("trial %d share %v: p99 %v, reference %v", trial, share, got, want)
 			}
@@ -89,10 +89,10 @@ func TestMixtureModelFewClean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m.P99(0); got != 35 {
+	if got := p99Of(m, 0); got != 35 {
 		t.Errorf("p99 without GC %v, want 35", got)
 	}
-	if got := m.P99(0.5); got != 40 {
+	if got := p99Of(m, 0.5); got != 40 {
 		t.Errorf("p99 at the observed share %v, want 40", got)
 	}
 	if _, err := NewMixtureLatencyModel(d, []bool{true}, g, 0.5); err == nil {
@@ -118,4 +118,17 @@ func TestMergeSorted(t *testing.T) {
 			t.Errorf("mergeSorted of %d and %d values is not their sorted union", n[0], n[1])
 		}
 	}
+}
+
+// p99Of is the model's p99 at the given share of time in a cycle, the
+// cycles pressing the mutator as the observed ones did.
+func p99Of(m *LatencyModel, share float64) time.Duration {
+	p, _ := m.P99At(share, 1)
+	return p
+}
+
+func sortedCopy(ds []time.Duration) []time.Duration {
+	out := slices.Clone(ds)
+	slices.Sort(out)
+	return out
 }
