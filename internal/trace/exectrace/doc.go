@@ -13,7 +13,7 @@
 //     the analysis needs; workers do this for several generations at once,
 //     each with its own exptrace.Reader over the trace header plus that
 //     generation's bytes (parallel.go). The common goroutine transitions
-//     are read from x/exp's Event directly (moves.go: checked against
+//     are read from x/exp's Event directly (transitions.go: checked against
 //     Event.StateTransition, and off if x/exp's layout changes).
 //   - build.go and its neighbours are one sequential state machine fed the
 //     records in generation order. It treats generation-start facts (status

@@ -13,10 +13,10 @@ import (
 
 // TestEventLayout fails when an x/exp upgrade changes the Event layout
 // moves reads: gcwatch still works then (every transition goes through
-// StateTransition), only slower, and moves.go needs a look.
+// StateTransition), only slower, and transitions.go needs a look.
 func TestEventLayout(t *testing.T) {
 	if !evLayout.ok {
-		t.Fatal("x/exp's Event is not laid out as moves.go expects: the fast path is off")
+		t.Fatal("x/exp's Event is not laid out as transitions.go expects: the fast path is off")
 	}
 	type fake struct {
 		table *int
