@@ -69,7 +69,7 @@ func TestLadderOnAllocationLookAlike(t *testing.T) {
 	p.AllocRate = 800 << 20
 	p.WallFixed, p.WallPerByte = 1e6, 79e6/float64(304<<20)
 	p.CPUFixed, p.CPUPerByte = 1e6, 79e6/float64(304<<20)
-	req := allocRequest(p, 0.04)
+	req := allocCase(p, 0.04)
 	out := Decide(req)
 	v := out.Verdict
 	checkLadder(t, v)
@@ -104,7 +104,7 @@ func TestLadderOnAllocationLookAlike(t *testing.T) {
 	}
 }
 
-func mustLatency(t *testing.T, req Request) *whatif.LatencyModel {
+func mustLatency(t *testing.T, req Case) *whatif.LatencyModel {
 	t.Helper()
 	a := req.Analysis.Attribution
 	fit, err := whatif.FitRun(req.Run, req.Known)
@@ -126,7 +126,7 @@ func TestLadderOnIntrinsicHeap(t *testing.T) {
 	p.AllocRate = 100 << 20
 	p.WallFixed, p.WallPerByte = 1e6, 599e6/float64(304<<20)
 	p.CPUFixed, p.CPUPerByte = 1e6, 599e6/float64(304<<20)
-	req := allocRequest(p, 0.2)
+	req := allocCase(p, 0.2)
 	v := Decide(req).Verdict
 	checkLadder(t, v)
 	if v.ID != MigrationCandidate || !option(v, MigrationCandidate).Recommended {
@@ -167,7 +167,7 @@ func TestLadderOnTune(t *testing.T) {
 	p.AllocRate = 800 << 20
 	p.WallFixed, p.WallPerByte = 1e6, 79e6/float64(304<<20)
 	p.CPUFixed, p.CPUPerByte = 1e6, 79e6/float64(304<<20)
-	req := allocRequest(p, 0.04)
+	req := allocCase(p, 0.04)
 	req.Budget = 4 << 30
 	v := Decide(req).Verdict
 	checkLadder(t, v)
@@ -205,7 +205,7 @@ func TestLadderOnTune(t *testing.T) {
 func TestLadderWithoutEnoughData(t *testing.T) {
 	p := allocParams()
 	p.AllocRate = 800 << 20
-	req := allocRequest(p, 0.04)
+	req := allocCase(p, 0.04)
 	req.Run.Cycles = req.Run.Cycles[:2]
 	v := Decide(req).Verdict
 	checkLadder(t, v)
@@ -230,7 +230,7 @@ func TestUpgradeGoOption(t *testing.T) {
 	p.CPUFixed, p.CPUPerByte = 1e6, 599e6/float64(304<<20)
 	var v Verdict
 	decide := func(version, from string, stw, assist, background float64) Option {
-		req := allocRequest(p, 0.2)
+		req := allocCase(p, 0.2)
 		req.Run.GoVersion, req.Run.GoVersionFrom = version, from
 		g := &req.Analysis.GC
 		g.CPU.STW, g.CPU.Assist, g.CPU.Background, g.CPUSource = stw, assist, background, "trace"

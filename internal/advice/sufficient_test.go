@@ -16,7 +16,7 @@ import (
 func TestNotEnoughData(t *testing.T) {
 	p := allocParams()
 	p.Cycles = 2
-	req := allocRequest(allocParams(), 0.5)
+	req := allocCase(allocParams(), 0.5)
 	req.Run = whatiftest.Run(p, 11)
 	req.Analysis.GC.Cycles = 2
 	req.Budget = -1
@@ -50,7 +50,7 @@ func TestNoCauseFromZeroRate(t *testing.T) {
 	a := &analyze.Result{}
 	a.GC.Cycles = 1
 	a.GC.CPUFraction = 0.4
-	v := Decide(Request{Run: run, Analysis: a, Budget: 2 << 30, Rules: DefaultThresholds()}).Verdict
+	v := Decide(Case{Run: run, Analysis: a, Budget: 2 << 30, Rules: DefaultThresholds()}).Verdict
 	if v.ID != ReduceAllocation {
 		t.Fatalf("verdict %s (%s): the test wants the reduce-allocation path", v.ID, v.Summary)
 	}

@@ -38,8 +38,8 @@ type SLO struct {
 	Target   time.Duration
 }
 
-// Request is what the verdict is asked to decide on.
-type Request struct {
+// Case is what the verdict is asked to decide on.
+type Case struct {
 	Run      *model.Run
 	Analysis *analyze.Result
 	Known    whatif.Known
@@ -179,7 +179,7 @@ type Outcome struct {
 
 // decider carries what the rules read.
 type decider struct {
-	Request
+	Case
 	v        *Verdict
 	gcShare  float64 // GC share of the tail; NaN without requests
 	gcSE     float64 // its standard error
@@ -232,8 +232,8 @@ func (d *decider) caveat(format string, args ...any) {
 }
 
 // Decide reaches the verdict for one process.
-func Decide(req Request) Outcome {
-	d := &decider{Request: req, v: &Verdict{Actions: []string{}, Evidence: []Evidence{}, Caveats: []string{}, SufficientData: true}}
+func Decide(req Case) Outcome {
+	d := &decider{Case: req, v: &Verdict{Actions: []string{}, Evidence: []Evidence{}, Caveats: []string{}, SufficientData: true}}
 	a := req.Analysis
 	d.attr = a.Attribution
 	d.gcCPU = a.GC.CPUFraction

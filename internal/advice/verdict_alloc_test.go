@@ -38,11 +38,11 @@ func heavyTailRequests(n int, active, hitShare float64) *analyze.Attribution {
 	return a
 }
 
-// allocRequest is a decision on a synthetic run of a 300 MiB live heap at
+// allocCase is a decision on a synthetic run of a 300 MiB live heap at
 // GOGC=50 on 2 Ps with a 512 MiB budget: GOGC=50 is the largest heap the
 // budget holds, so no setting spaces cycles out further, and the SLO is
 // p99 ≤ 5 ms.
-func allocRequest(p whatiftest.Params, hitShare float64) Request {
+func allocCase(p whatiftest.Params, hitShare float64) Case {
 	run := whatiftest.Run(p, 11)
 	fit, err := whatif.FitRun(run, whatif.Known{})
 	if err != nil {
@@ -53,7 +53,7 @@ func allocRequest(p whatiftest.Params, hitShare float64) Request {
 	a.GC.Cycles = len(run.Cycles)
 	a.GC.CPUFraction = fit.Observed.GCCPUFraction
 	a.Latency.Source = "task"
-	return Request{Run: run, Analysis: a, SLO: &SLO{Quantile: 0.99, Target: 5 * time.Millisecond},
+	return Case{Run: run, Analysis: a, SLO: &SLO{Quantile: 0.99, Target: 5 * time.Millisecond},
 		Budget: 512 << 20, Rules: DefaultThresholds()}
 }
 
@@ -82,7 +82,7 @@ func TestAllocationDrivenLookAlike(t *testing.T) {
 	p.AllocRate = 800 << 20
 	p.WallFixed, p.WallPerByte = 1e6, 79e6/float64(304<<20)
 	p.CPUFixed, p.CPUPerByte = 1e6, 79e6/float64(304<<20)
-	req := allocRequest(p, 0.04)
+	req := allocCase(p, 0.04)
 	out := Decide(req)
 	v := out.Verdict
 	if v.ID != ReduceAllocation {
@@ -151,7 +151,7 @@ func TestIntrinsicHeapKeepsMigration(t *testing.T) {
 	p.AllocRate = 100 << 20
 	p.WallFixed, p.WallPerByte = 1e6, 599e6/float64(304<<20)
 	p.CPUFixed, p.CPUPerByte = 1e6, 599e6/float64(304<<20)
-	out := Decide(allocRequest(p, 0.2))
+	out := Decide(allocCase(p, 0.2))
 	v := out.Verdict
 	if v.ID != MigrationCandidate {
 		t.Fatalf("verdict %s (%s), want %s; evidence %+v", v.ID, v.Summary, MigrationCandidate, v.Evidence)
@@ -166,7 +166,7 @@ func TestIntrinsicHeapKeepsMigration(t *testing.T) {
 
 	// Without a model the rule cannot show what less allocation would do,
 	// and says so.
-	req := allocRequest(p, 0.2)
+	req := allocCase(p, 0.2)
 	req.Run.Cycles = req.Run.Cycles[:2]
 	v = Decide(req).Verdict
 	if v.ID != MigrationCandidate || !slices.ContainsFunc(v.Caveats, func(c string) bool {

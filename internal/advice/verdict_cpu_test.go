@@ -106,7 +106,7 @@ func TestStarvedByCPUMeasures(t *testing.T) {
 				withRequests(run, tc.running, tc.runnable)
 			}
 			a := analyze.Analyze(run, analyze.DefaultOptions())
-			v := Decide(Request{Run: run, Analysis: a, Rules: DefaultThresholds()}).Verdict
+			v := Decide(Case{Run: run, Analysis: a, Rules: DefaultThresholds()}).Verdict
 			if v.ID != tc.want {
 				t.Fatalf("verdict %s (%s), want %s; evidence %+v; caveats %q", v.ID, v.Summary, tc.want, v.Evidence, v.Caveats)
 			}
@@ -146,7 +146,7 @@ func TestCPUCaveatBesideOtherVerdicts(t *testing.T) {
 		run.Pauses[i].TimeToStop = 10 * time.Microsecond
 	}
 	run.Cgroup = throttled(100, 60, 1)
-	v := Decide(Request{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
+	v := Decide(Case{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
 	if v.ID == FixSTWDelay || v.STWDelays != nil {
 		t.Fatalf("verdict %s with delays %v: the pauses were quick to stop", v.ID, v.STWDelays)
 	}
@@ -158,7 +158,7 @@ func TestCPUCaveatBesideOtherVerdicts(t *testing.T) {
 	}
 	// Without the counters, no such caveat.
 	run.Cgroup = nil
-	v = Decide(Request{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
+	v = Decide(Case{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
 	if c := strings.Join(v.Caveats, " | "); strings.Contains(c, "short of CPU") {
 		t.Errorf("caveats %q speak of CPU nothing measured", c)
 	}
@@ -192,7 +192,7 @@ func TestRecordedThrottled(t *testing.T) {
 			run := res.Runs[0]
 			run.Requests = nil // as a service that does not annotate its requests
 			run.Cgroup, run.CPUFrom = throttled(100, 60, 1), "manifest.json"
-			v := Decide(Request{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
+			v := Decide(Case{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
 			if v.ID != tc.want || !strings.Contains(v.Summary, tc.summary) {
 				t.Fatalf("verdict %s (%s), want %s saying %q", v.ID, v.Summary, tc.want, tc.summary)
 			}

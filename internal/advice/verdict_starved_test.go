@@ -76,7 +76,7 @@ func TestStarvedOrSlowToStop(t *testing.T) {
 			if tc.gcCPU > 0 {
 				a.GC.CPUFraction = tc.gcCPU
 			}
-			v := Decide(Request{Run: run, Analysis: a, Rules: DefaultThresholds()}).Verdict
+			v := Decide(Case{Run: run, Analysis: a, Rules: DefaultThresholds()}).Verdict
 			if tc.want != "" && v.ID != tc.want {
 				t.Fatalf("verdict %s (%s), want %s; evidence %+v", v.ID, v.Summary, tc.want, v.Evidence)
 			}
@@ -118,7 +118,7 @@ func decideTrace(t *testing.T, noRequests bool, paths ...string) Verdict {
 	if noRequests {
 		run.Requests = nil
 	}
-	return Decide(Request{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
+	return Decide(Case{Run: run, Analysis: analyze.Analyze(run, analyze.DefaultOptions()), Rules: DefaultThresholds()}).Verdict
 }
 
 // TestRecordedStarvedOrSlowToStop: the non-preemptible example keeps

@@ -33,7 +33,7 @@ func TestFitFallsBackToWholeLog(t *testing.T) {
 		if wl {
 			run.WholeLog = whole
 		}
-		return Decide(Request{Run: &run, Analysis: analyze.Analyze(&run, analyze.DefaultOptions()), Known: whatif.Known{GOGC: rec.GOGC, MemoryLimit: rec.MemoryLimit}, Rules: DefaultThresholds()})
+		return Decide(Case{Run: &run, Analysis: analyze.Analyze(&run, analyze.DefaultOptions()), Known: whatif.Known{GOGC: rec.GOGC, MemoryLimit: rec.MemoryLimit}, Rules: DefaultThresholds()})
 	}
 
 	out := decide(true)

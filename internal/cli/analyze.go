@@ -234,8 +234,8 @@ func splitList(s string) []string {
 }
 
 // advisorRequest is what the advisor is told beyond the inputs.
-func (o *analyzeOptions) advisorRequest(res *analyze.Result) advice.Request {
-	req := advice.Request{Run: res.Run, Analysis: res, Rules: o.rules, Budget: -1}
+func (o *analyzeOptions) advisorRequest(res *analyze.Result) advice.Case {
+	req := advice.Case{Run: res.Run, Analysis: res, Rules: o.rules, Budget: -1}
 	if o.SLO.target > 0 {
 		req.SLO = &advice.SLO{Quantile: o.SLO.quantile, Target: o.SLO.target}
 	}

@@ -191,7 +191,7 @@ func TestAllocCutCheck(t *testing.T) {
 	res := loadReal(t, "tune-before")
 	gogc := 100
 	res.Run.GOGC = &gogc
-	out := advice.Decide(advice.Request{Run: res.Run, Analysis: res, Rules: advice.DefaultThresholds(), Budget: 12 << 20})
+	out := advice.Decide(advice.Case{Run: res.Run, Analysis: res, Rules: advice.DefaultThresholds(), Budget: 12 << 20})
 	if out.Verdict.ID != advice.ReduceAllocation || out.Fit == nil {
 		t.Fatalf("tune-before in 12 MiB: verdict %s, fit %v; want reduce-allocation with a fit", out.Verdict.ID, out.Fit != nil)
 	}

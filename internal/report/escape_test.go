@@ -61,7 +61,7 @@ func controlDocument(t *testing.T) *report.Document {
 	var in []report.Input
 	for _, run := range loaded.Runs {
 		res := analyze.Analyze(run, analyze.DefaultOptions())
-		out := advice.Decide(advice.Request{Run: run, Analysis: res, Rules: advice.DefaultThresholds()})
+		out := advice.Decide(advice.Case{Run: run, Analysis: res, Rules: advice.DefaultThresholds()})
 		in = append(in, report.Input{Result: res, Outcome: &out})
 	}
 	doc := report.Build(in, "test", append(loaded.Notes, "a note quoting "+controlTask))

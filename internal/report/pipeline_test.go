@@ -68,7 +68,7 @@ func hostileDocument(t *testing.T) *report.Document {
 	var in []report.Input
 	for _, run := range loaded.Runs {
 		res := analyze.Analyze(run, analyze.DefaultOptions())
-		out := advice.Decide(advice.Request{Run: run, Analysis: res, Rules: advice.DefaultThresholds(), Budget: 256 << 20})
+		out := advice.Decide(advice.Case{Run: run, Analysis: res, Rules: advice.DefaultThresholds(), Budget: 256 << 20})
 		in = append(in, report.Input{Result: res, Outcome: &out, Budget: 256 << 20})
 	}
 	doc := report.Build(in, "test", loaded.Notes)

@@ -33,7 +33,7 @@ func pipelineProcess(t testing.TB, example string, budget int64) *report.Process
 	var in []report.Input
 	for _, run := range loaded.Runs {
 		res := analyze.Analyze(run, analyze.DefaultOptions())
-		out := advice.Decide(advice.Request{Run: run, Analysis: res, Rules: advice.DefaultThresholds(), Budget: budget})
+		out := advice.Decide(advice.Case{Run: run, Analysis: res, Rules: advice.DefaultThresholds(), Budget: budget})
 		in = append(in, report.Input{Result: res, Outcome: &out, Budget: budget})
 	}
 	doc := report.Build(in, "test", nil)
