@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/cli"
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
 )
 
 func main() {

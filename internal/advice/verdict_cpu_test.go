@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace"
 )
 
 func throttled(periods, throttled int64, quota float64) *model.CgroupCPU {
@@ -185,7 +185,7 @@ func TestRecordedThrottled(t *testing.T) {
 		{filepath.Join("testdata", "starved-allocheavy"), NotTheCause, "starved of CPU, not slow to stop", ""},
 	} {
 		t.Run(filepath.Base(tc.dir), func(t *testing.T) {
-			res, err := trace.Load(files(tc.dir), trace.Options{})
+			res, err := ingest.Load(files(tc.dir), ingest.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace"
 )
 
 // delayedRun is a run of len(lastToStop) GC cycles whose sweep-termination
@@ -107,7 +107,7 @@ func TestStarvedOrSlowToStop(t *testing.T) {
 // as a service without request annotations when noRequests is set.
 func decideTrace(t *testing.T, noRequests bool, paths ...string) Verdict {
 	t.Helper()
-	res, err := trace.Load(paths, trace.Options{})
+	res, err := ingest.Load(paths, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package analyze is the third step of gcwatch's pipeline: pure functions
-// over a distilled model.Run (from internal/trace) that compute what the
+// over a distilled model.Run (from internal/ingest) that compute what the
 // reports show — GC pauses and their distribution, per-cycle figures, GC
 // CPU, GC frequency, allocation rate, non-GC stop-the-world pauses, the
 // minimum mutator utilisation curve and request latency percentiles.

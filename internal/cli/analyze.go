@@ -15,10 +15,10 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest"
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
 	"github.com/gcwatch/gcwatch/internal/report"
 	"github.com/gcwatch/gcwatch/internal/report/plot"
-	"github.com/gcwatch/gcwatch/internal/trace"
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/whatif"
 )
 
@@ -307,7 +307,7 @@ func buildDocument(s *streams, o *analyzeOptions) (*report.Document, bool, error
 // analyze does; it returns them with the notes about the inputs, and
 // whether a --fail-on verdict was reached. Diagnostics go to s.Err.
 func analyzeInputs(s *streams, o *analyzeOptions) ([]report.Input, []string, bool, error) {
-	lo := trace.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
+	lo := ingest.Options{Stdin: s.In, Latency: o.Latency, ProcessStart: o.processStart}
 	lo.Spans.Service, lo.Spans.Instance, lo.Spans.Span = o.Service, o.Instance, o.Span
 	lo.Trace.Workers = o.Workers
 	lo.Trace.InferRequests = o.infer
@@ -326,7 +326,7 @@ func analyzeInputs(s *streams, o *analyzeOptions) ([]report.Input, []string, boo
 		}
 	}
 	gcPhase(ingestGOGC)
-	loaded, err := trace.Load(o.Inputs, lo)
+	loaded, err := ingest.Load(o.Inputs, lo)
 	gcPhase(analysisGOGC)
 	if progress {
 		fmt.Fprint(s.Err, "\r\x1b[K")

@@ -1,7 +1,7 @@
 // Package cli is gcwatch's command line: cobra commands, their option
 // structs, flag validation and exit codes. It is the only package that
 // imports cobra, and it computes nothing itself: each command resolves its
-// options, calls the pipeline (internal/trace → internal/analyze →
+// options, calls the pipeline (internal/ingest → internal/analyze →
 // internal/report) and writes the result.
 //
 // Exit codes: 0 success, 1 an error (bad input, failed write), 2 a usage

@@ -15,8 +15,8 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
 	"github.com/gcwatch/gcwatch/internal/capture"
+	"github.com/gcwatch/gcwatch/internal/ingest/gctrace"
 	"github.com/gcwatch/gcwatch/internal/report"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 )
 
 // runOptions are the options of gcwatch run.

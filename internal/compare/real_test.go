@@ -7,12 +7,12 @@ import (
 	"testing"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
-	"github.com/gcwatch/gcwatch/internal/trace"
+	"github.com/gcwatch/gcwatch/internal/ingest"
 )
 
 func loadReal(t *testing.T, dir string) *analyze.Result {
 	t.Helper()
-	loaded, err := trace.Load([]string{"../../examples/testdata/" + dir}, trace.Options{})
+	loaded, err := ingest.Load([]string{"../../examples/testdata/" + dir}, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package crosscheck holds tests only. They check the ingest step of the
-// pipeline (internal/trace/exectrace and internal/trace/gctrace) against
+// pipeline (internal/ingest/exectrace and internal/ingest/gctrace) against
 // independent computations on the real recordings in examples/testdata: a
 // plain loop over x/exp/trace events, a plain regular expression over the
 // gctrace log, and the two inputs of the same process against each other.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 )
 
 // readRun ingests a recording's trace with the package under test.

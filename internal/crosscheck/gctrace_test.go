@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/gctrace"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 )
 
 func parseGCTrace(t *testing.T, path string, r io.Reader) *gctrace.Result {

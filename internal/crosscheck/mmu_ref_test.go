@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
 	"github.com/gcwatch/gcwatch/internal/mmu"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 	"github.com/gcwatch/gcwatch/internal/tracetest"
 
 	exptrace "golang.org/x/exp/trace"

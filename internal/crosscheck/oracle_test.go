@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
+	"github.com/gcwatch/gcwatch/internal/ingest/gctrace"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 )
 
 // oracleFigures is what examples/oracle writes: the runtime's own

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace"
 )
 
 // otelRecording is where the otelsvc recording is read from:
@@ -75,10 +75,10 @@ func nearestRank(sorted []time.Duration, p float64) time.Duration {
 	return sorted[max(r, 1)-1]
 }
 
-func analyzeRecording(t *testing.T, opts trace.Options, taskType string) *analyze.Result {
+func analyzeRecording(t *testing.T, opts ingest.Options, taskType string) *analyze.Result {
 	t.Helper()
 	opts.Trace.TaskType = taskType
-	res, err := trace.Load([]string{filepath.Join(otelRecording(), "trace.out")}, opts)
+	res, err := ingest.Load([]string{filepath.Join(otelRecording(), "trace.out")}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +101,8 @@ func analyzeRecording(t *testing.T, opts trace.Options, taskType string) *analyz
 func TestOTelSpanLatency(t *testing.T) {
 	dir := otelRecording()
 	sdk := readSDKSpans(t, filepath.Join(dir, "sdk-spans.jsonl.gz"))
-	spans := analyzeRecording(t, trace.Options{Latency: []string{filepath.Join(dir, "spans.otlp.json.gz")}}, "")
-	tasks := analyzeRecording(t, trace.Options{}, "GET /work")
+	spans := analyzeRecording(t, ingest.Options{Latency: []string{filepath.Join(dir, "spans.otlp.json.gz")}}, "")
+	tasks := analyzeRecording(t, ingest.Options{}, "GET /work")
 	if spans.Latency.Source != "log" || tasks.Latency.Source != "task" {
 		t.Fatalf("sources %q and %q", spans.Latency.Source, tasks.Latency.Source)
 	}
@@ -165,8 +165,8 @@ func TestOTelSpanLatency(t *testing.T) {
 func TestOTelSpanAttribution(t *testing.T) {
 	dir := otelRecording()
 	committed := dir == defaultOTelRecording
-	spans := analyzeRecording(t, trace.Options{Latency: []string{filepath.Join(dir, "spans.otlp.json.gz")}}, "")
-	tasks := analyzeRecording(t, trace.Options{}, "GET /work")
+	spans := analyzeRecording(t, ingest.Options{Latency: []string{filepath.Join(dir, "spans.otlp.json.gz")}}, "")
+	tasks := analyzeRecording(t, ingest.Options{}, "GET /work")
 	sa, ta := spans.Attribution, tasks.Attribution
 	if sa == nil || ta == nil {
 		t.Fatal("no attribution")

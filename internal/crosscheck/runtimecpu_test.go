@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest/gctrace"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 )
 
 // runtimeEdge is one reading of testdata/gccpu: the runtime's own CPU

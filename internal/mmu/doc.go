@@ -1,6 +1,6 @@
 // Package mmu computes minimum mutator utilisation (MMU) curves while a trace
 // streams by. It is part of the ingest step of gcwatch's pipeline: the trace
-// decoders (internal/trace/exectrace for execution traces, and Synthesize for
+// decoders (internal/ingest/exectrace for execution traces, and Synthesize for
 // gctrace logs) feed a Builder with the number of Ps each GC source takes,
 // and Finish returns the model.MMU that lands in model.Run.
 //

@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
 	"github.com/gcwatch/gcwatch/internal/mmu"
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 )
 
 // The curve the execution-trace ingest builds from real traces matches the

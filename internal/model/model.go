@@ -1,5 +1,5 @@
 // Package model holds the distilled data types that flow through gcwatch's
-// pipeline: ingest (internal/trace) produces a Run, analysis
+// pipeline: ingest (internal/ingest) produces a Run, analysis
 // (internal/analyze) and advice (internal/advice) read it, and reports
 // (internal/report) render what they return.
 //

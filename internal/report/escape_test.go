@@ -14,8 +14,8 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest"
 	"github.com/gcwatch/gcwatch/internal/report"
-	"github.com/gcwatch/gcwatch/internal/trace"
 )
 
 // controlTask is a task type that tries every trick on whoever shows it:
@@ -54,7 +54,7 @@ func controlDocument(t *testing.T) *report.Document {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := trace.Load([]string{path}, trace.Options{})
+	loaded, err := ingest.Load([]string{path}, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest"
 	"github.com/gcwatch/gcwatch/internal/report"
-	"github.com/gcwatch/gcwatch/internal/trace"
 )
 
 // Screen is the browser window the layout is checked at: a laptop's.
@@ -133,7 +133,7 @@ func TestHTMLLayoutInChromium(t *testing.T) {
 // exampleDocument runs the pipeline on a recorded example capture.
 func exampleDocument(t *testing.T, example string, budget int64) *report.Document {
 	t.Helper()
-	loaded, err := trace.Load([]string{filepath.Join("..", "..", "examples", "testdata", example)}, trace.Options{})
+	loaded, err := ingest.Load([]string{filepath.Join("..", "..", "examples", "testdata", example)}, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

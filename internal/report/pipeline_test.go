@@ -11,8 +11,8 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest"
 	"github.com/gcwatch/gcwatch/internal/report"
-	"github.com/gcwatch/gcwatch/internal/trace"
 )
 
 // hostileTask is a task type an attacker could choose: a report that
@@ -61,7 +61,7 @@ func writeHostileTrace(t *testing.T) string {
 // the document — on the hostile trace.
 func hostileDocument(t *testing.T) *report.Document {
 	t.Helper()
-	loaded, err := trace.Load([]string{writeHostileTrace(t)}, trace.Options{})
+	loaded, err := ingest.Load([]string{writeHostileTrace(t)}, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/gcwatch/gcwatch/internal/advice"
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest"
 	"github.com/gcwatch/gcwatch/internal/report"
-	"github.com/gcwatch/gcwatch/internal/trace"
 )
 
 // pipelineProcess runs the real pipeline on a recorded example, with a
@@ -26,7 +26,7 @@ func pipelineProcess(t testing.TB, example string, budget int64) *report.Process
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("example recording %s not present: %v", example, err)
 	}
-	loaded, err := trace.Load([]string{dir}, trace.Options{})
+	loaded, err := ingest.Load([]string{dir}, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

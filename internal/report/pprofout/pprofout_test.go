@@ -17,9 +17,9 @@ import (
 	exptrace "golang.org/x/exp/trace"
 
 	"github.com/gcwatch/gcwatch/internal/analyze"
+	"github.com/gcwatch/gcwatch/internal/ingest"
 	"github.com/gcwatch/gcwatch/internal/model"
 	"github.com/gcwatch/gcwatch/internal/report"
-	"github.com/gcwatch/gcwatch/internal/trace"
 	"github.com/gcwatch/gcwatch/internal/tracetest"
 )
 
@@ -32,9 +32,9 @@ func load(t *testing.T, dir string) *analyze.Result {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("no recording %s: %v", dir, err)
 	}
-	opts := trace.Options{}
+	opts := ingest.Options{}
 	opts.Trace.Stacks = true
-	loaded, err := trace.Load([]string{path}, opts)
+	loaded, err := ingest.Load([]string{path}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,9 +346,9 @@ func TestOldTraceWithoutAssists(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("no %s", path)
 	}
-	opts := trace.Options{}
+	opts := ingest.Options{}
 	opts.Trace.Stacks = true
-	loaded, err := trace.Load([]string{path}, opts)
+	loaded, err := ingest.Load([]string{path}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,9 +365,9 @@ func BenchmarkBuild(b *testing.B) {
 	if _, err := os.Stat(path); err != nil {
 		b.Skipf("no recording: %v", err)
 	}
-	opts := trace.Options{}
+	opts := ingest.Options{}
 	opts.Trace.Stacks = true
-	loaded, err := trace.Load([]string{path}, opts)
+	loaded, err := ingest.Load([]string{path}, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

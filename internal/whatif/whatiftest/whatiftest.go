@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/gctrace"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 )
 
 // Params are the true parameters a synthetic run is generated from.

@@ -21,7 +21,7 @@
 // has them, one a line or pretty-printed; a JSON array of such objects is
 // read too.
 //
-// Gzip is taken off by the caller (internal/trace recognises it).
+// Gzip is taken off by the caller (internal/ingest recognises it).
 //
 // # Which spans are requests
 //

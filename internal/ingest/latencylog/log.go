@@ -17,7 +17,7 @@ type Log struct {
 	// Name is the name the log was parsed under, used in messages.
 	Name string
 	// Format is "jsonl" or "csv", or for spans read by
-	// internal/trace/otelspans "otlp json" or "otel stdout".
+	// internal/ingest/otelspans "otlp json" or "otel stdout".
 	Format string
 	// Fields says which fields the first request line was read from, e.g.
 	// "start: ts, duration: latency_ms".

@@ -1,4 +1,4 @@
-// Package trace is the first step of gcwatch's pipeline: it finds, opens
+// Package ingest is the first step of gcwatch's pipeline: it finds, opens
 // and recognises inputs by their content (execution traces, gctrace logs,
 // pprof profiles, request-latency logs and OpenTelemetry span exports;
 // gzip-compressed or not; files or capture folders), hands each to its
@@ -9,4 +9,4 @@
 //
 // It streams: a decoder reads each input once and keeps only the distilled
 // model. It interprets nothing beyond that: no verdicts, no summaries.
-package trace
+package ingest

@@ -1,4 +1,4 @@
-package trace
+package ingest
 
 import (
 	"cmp"
@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
+	"github.com/gcwatch/gcwatch/internal/ingest/latencylog"
+	"github.com/gcwatch/gcwatch/internal/ingest/otelspans"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
-	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
-	"github.com/gcwatch/gcwatch/internal/trace/otelspans"
 )
 
 // Options tune Load.

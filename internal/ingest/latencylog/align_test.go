@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/gctrace"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
 )
 
 func ptr[T any](v T) *T { return &v }

@@ -1,4 +1,4 @@
-package trace
+package ingest
 
 import (
 	"errors"
@@ -6,12 +6,12 @@ import (
 	"io"
 	"strings"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
+	"github.com/gcwatch/gcwatch/internal/ingest/gctrace"
+	"github.com/gcwatch/gcwatch/internal/ingest/latencylog"
+	"github.com/gcwatch/gcwatch/internal/ingest/otelspans"
 	"github.com/gcwatch/gcwatch/internal/limits"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
-	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
-	"github.com/gcwatch/gcwatch/internal/trace/otelspans"
 )
 
 // loadFile decodes one file into g. It reports false for a profile, which

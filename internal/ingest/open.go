@@ -1,4 +1,4 @@
-package trace
+package ingest
 
 import (
 	"bufio"
@@ -10,10 +10,10 @@ import (
 	"os"
 	"sync"
 
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
-	"github.com/gcwatch/gcwatch/internal/trace/gctrace"
-	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
-	"github.com/gcwatch/gcwatch/internal/trace/otelspans"
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
+	"github.com/gcwatch/gcwatch/internal/ingest/gctrace"
+	"github.com/gcwatch/gcwatch/internal/ingest/latencylog"
+	"github.com/gcwatch/gcwatch/internal/ingest/otelspans"
 )
 
 // sniffSize is how much of an input is looked at to recognise it.

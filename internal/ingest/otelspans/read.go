@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/latencylog"
 	"github.com/gcwatch/gcwatch/internal/limits"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
 )
 
 // Formats, as Log.Format names them.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/exectrace"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/exectrace"
 )
 
 // realTolerance is how far an aligned log time may sit from the trace

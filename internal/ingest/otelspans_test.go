@@ -1,4 +1,4 @@
-package trace
+package ingest
 
 import (
 	"compress/gzip"
@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gcwatch/gcwatch/internal/ingest/latencylog"
+	"github.com/gcwatch/gcwatch/internal/ingest/otelspans"
 	"github.com/gcwatch/gcwatch/internal/model"
-	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
-	"github.com/gcwatch/gcwatch/internal/trace/otelspans"
 )
 
 // otelRecording is the recording of examples/otelsvc: a trace and the

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gcwatch/gcwatch/internal/trace/latencylog"
+	"github.com/gcwatch/gcwatch/internal/ingest/latencylog"
 )
 
 // otlpSpan writes one span of an OTLP JSON batch, the way the collector's
