@@ -41,7 +41,12 @@ func TestInferFlag(t *testing.T) {
 	for range n {
 		get()
 	}
-	time.Sleep(20 * time.Millisecond) // the server returns to its wait
+	// One more request: the server's goroutine has ended the n-th span
+	// once it serves this one, however long a busy machine keeps it from
+	// getting back to its wait (a 20 ms sleep did not always do). This
+	// last span may end inside the trace or not.
+	get()
+	time.Sleep(20 * time.Millisecond)
 	trace.Stop()
 	path := filepath.Join(t.TempDir(), "trace.out")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -64,8 +69,8 @@ func TestInferFlag(t *testing.T) {
 		p := processes(doc)[0]
 		l := p["latency"].(map[string]any)
 		got, _ := l["requests"].(float64)
-		if l["source"] != tc.source || int(got) != tc.requests {
-			t.Errorf("%v: latency %v, want %d from %s", tc.args, l, tc.requests, tc.source)
+		if l["source"] != tc.source || int(got) < tc.requests || tc.requests > 0 && int(got) > tc.requests+1 || tc.requests == 0 && got != 0 {
+			t.Errorf("%v: latency %v, want %d (or one more, the last request) from %s", tc.args, l, tc.requests, tc.source)
 		}
 		text, _ := json.Marshal(doc)
 		if stated := strings.Contains(string(text), "inferred from net/http"); stated != (tc.requests > 0) {
