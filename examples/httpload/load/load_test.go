@@ -73,8 +73,9 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 300 ms at 5 ms intervals: due at 0, 5, …, 295 ms (60), give or take
-	// the timer firing at the edge.
-	if res.Due < 55 || res.Due > 61 || res.Sent != res.Due || int64(res.Sent) != served.Load() {
+	// the timers firing late at either edge on a busy machine (62 with
+	// two CPU burners); every request due is sent and served.
+	if res.Due < 50 || res.Due > 70 || res.Sent != res.Due || int64(res.Sent) != served.Load() {
 		t.Errorf("due %d, sent %d, served %d; want about 60 each", res.Due, res.Sent, served.Load())
 	}
 	if res.Failed != 1 || res.OK != res.Sent-1 || res.Status[http.StatusTeapot] != 1 || res.Status[200] != res.OK ||
